@@ -1,0 +1,137 @@
+"""Two log-likelihoods with hand-written gradients: the three-way check of autodiff.
+
+Each log-likelihood is written with ``vi_ref.autodiff`` functions, which compute on
+plain ndarrays as NumPy does and build a graph on Tensors; so one formula gives the
+value, the autodiff gradient, and (by finite differences) the numerical gradient,
+while the ``*_grad`` function beside it is derived by hand. The three must agree
+(``tests/test_likelihoods.py``, ``benchmarks/autodiff.py``).
+"""
+
+import numpy as np
+
+from . import autodiff as ad
+from . import numerics
+from .validation import as_float_array
+
+__all__ = [
+    "logistic_regression_log_likelihood",
+    "logistic_regression_log_likelihood_grad",
+    "isotropic_gmm_log_likelihood",
+    "isotropic_gmm_log_likelihood_grad",
+]
+
+LOG_2PI = np.log(2 * np.pi)
+
+
+def _check_logistic_data(X, y):
+    X = as_float_array(X, "X", ndim=2)
+    y = as_float_array(y, "y", ndim=1)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y must have one label per row of X ({X.shape[0]}); got {y.shape[0]}")
+    if np.any((y != 0) & (y != 1)):
+        raise ValueError("y must contain only the labels 0 and 1")
+    return X, y
+
+
+def logistic_regression_log_likelihood(weights, X, y):
+    """ℓ(w) = Σₙ [yₙ zₙ − softplus(zₙ)] with z = X w and labels yₙ ∈ {0, 1}.
+
+    This is Σₙ log Bernoulli(yₙ | σ(zₙ)), since log σ(z) = z − softplus(z) and
+    log(1 − σ(z)) = −softplus(z).
+
+    Args:
+        weights: (D,) array or ``autodiff.Tensor``.
+        X: (N, D) design matrix.
+        y: (N,) labels in {0, 1}.
+    """
+    X, y = _check_logistic_data(X, y)
+    logits = X @ weights
+    return ad.sum(y * logits - ad.softplus(logits))
+
+
+def logistic_regression_log_likelihood_grad(weights, X, y):
+    """∇_w ℓ = Xᵀ (y − σ(X w)), since d softplus(z)/dz = σ(z).
+
+    Returns:
+        dict ``{"weights": (D,) array}``.
+    """
+    X, y = _check_logistic_data(X, y)
+    weights = as_float_array(weights, "weights", ndim=1)
+    return {"weights": X.T @ (y - numerics.sigmoid(X @ weights))}
+
+
+def _shape(value):
+    return np.shape(value.value if isinstance(value, ad.Tensor) else value)
+
+
+def _check_gmm_arguments(X, logits, means, log_scales):
+    X = as_float_array(X, "X", ndim=2)
+    count = _shape(logits)[0] if len(_shape(logits)) == 1 else None
+    expected = {"logits": (count,), "means": (count, X.shape[1]), "log_scales": (count,)}
+    for name, value in (("logits", logits), ("means", means), ("log_scales", log_scales)):
+        if count is None or _shape(value) != expected[name]:
+            raise ValueError(
+                f"{name} must have shape {expected[name]} (K components, D = {X.shape[1]});"
+                f" got {_shape(value)}"
+            )
+    return X
+
+
+def _squared_distances(X, means):
+    """‖xₙ − μₖ‖² as an (N, K) array, expanded as ‖xₙ‖² − 2 xₙ·μₖ + ‖μₖ‖² so that it
+    costs one matrix product instead of an N × K × D array."""
+    return np.sum(X**2, axis=1)[:, None] - 2 * (X @ means.T) + ad.sum(ad.square(means), axis=1)
+
+
+def _component_log_densities(X, logits, means, log_scales):
+    """log πₖ + log N(xₙ | μₖ, σₖ² I) as an (N, K) array, with σₖ = exp(log_scales[k])."""
+    return (
+        ad.log_softmax(logits)
+        - X.shape[1] * (log_scales + 0.5 * LOG_2PI)
+        - 0.5 * _squared_distances(X, means) * ad.exp(-2 * log_scales)
+    )
+
+
+def isotropic_gmm_log_likelihood(X, logits, means, log_scales):
+    """ℓ = Σₙ log Σₖ πₖ N(xₙ | μₖ, σₖ² I), with π = softmax(logits), σₖ = exp(log_scalesₖ).
+
+    Unconstrained parameters (logits, log-scales) make every real value valid, which
+    is what gradient-based learning and finite differences both need.
+
+    Args:
+        X: (N, D) data. logits: (K,). means: (K, D). log_scales: (K,).
+    """
+    X = _check_gmm_arguments(X, logits, means, log_scales)
+    return ad.sum(ad.logsumexp(_component_log_densities(X, logits, means, log_scales), axis=1))
+
+
+def isotropic_gmm_log_likelihood_grad(X, logits, means, log_scales):
+    """Gradient of ``isotropic_gmm_log_likelihood`` with respect to its parameters.
+
+    With responsibilities rₙₖ = softmaxₖ(log πₖ + log N(xₙ | μₖ, σₖ² I)) and
+    Nₖ = Σₙ rₙₖ:
+
+        ∂ℓ/∂logitsₖ    = Nₖ − N πₖ
+        ∂ℓ/∂μₖ         = Σₙ rₙₖ (xₙ − μₖ) / σₖ²  = (Rᵀ X)ₖ / σₖ² − Nₖ μₖ / σₖ²
+        ∂ℓ/∂log σₖ     = Σₙ rₙₖ (‖xₙ − μₖ‖² / σₖ² − D)
+
+    Returns:
+        dict with keys ``"logits"``, ``"means"``, ``"log_scales"``.
+    """
+    X = _check_gmm_arguments(X, logits, means, log_scales)
+    logits = as_float_array(logits, "logits")
+    means = as_float_array(means, "means")
+    log_scales = as_float_array(log_scales, "log_scales")
+    joint = _component_log_densities(X, logits, means, log_scales)
+    responsibilities = np.exp(joint - numerics.logsumexp(joint, axis=1, keepdims=True))
+    counts = responsibilities.sum(axis=0)
+    precisions = np.exp(-2 * log_scales)
+    weighted_sums = responsibilities.T @ X
+    squared_distances = _squared_distances(X, means)
+    weights = np.exp(logits - numerics.logsumexp(logits))
+    return {
+        "logits": counts - X.shape[0] * weights,
+        "means": (weighted_sums - counts[:, None] * means) * precisions[:, None],
+        "log_scales": np.sum(responsibilities * squared_distances, axis=0) * precisions
+        - X.shape[1] * counts,
+    }

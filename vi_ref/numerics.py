@@ -1,0 +1,233 @@
+"""Numerically stable building blocks, valid for arguments from -1e300 to 1e300.
+
+Probabilities live in log space in vi_ref, so the workhorses are log-sum-exp and the
+softplus family; Gaussian densities need log-determinants and solves, which are
+taken from Cholesky factors, never from inverses or determinants.
+Derivations: ``derivations/01-finite-differences-and-reverse-mode.md`` uses these.
+"""
+
+import numpy as np
+import scipy.linalg
+import scipy.special
+
+from .validation import as_float_array, check_positive, first_bad_index
+
+__all__ = [
+    "logsumexp",
+    "softplus",
+    "inv_softplus",
+    "log1mexp",
+    "log_sigmoid",
+    "sigmoid",
+    "cholesky",
+    "check_scale_tril",
+    "log_det_from_cholesky",
+    "solve_triangular",
+    "sum_to_shape",
+]
+
+# ---------------------------------------------------------------------------
+# Log-space arithmetic
+# ---------------------------------------------------------------------------
+
+
+def logsumexp(a, axis=None, keepdims=False):
+    """log Σ exp(a) along ``axis``, computed as m + log Σ exp(a − m) with m = max a.
+
+    Shifting by the maximum makes the largest term exp(0) = 1, so nothing overflows
+    and at least one term does not underflow. The shift is skipped where m is not
+    finite, which gives the mathematically right limits: all terms −∞ gives −∞
+    (not NaN), any term +∞ gives +∞, and NaN propagates.
+
+    Args:
+        a: array_like of reals.
+        axis: None (all entries), an int, or a tuple of ints.
+        keepdims: keep the reduced axes with length one.
+    """
+    a = as_float_array(a, "a", finite=False)
+    if a.size == 0:  # an empty sum is 0, whose log is -inf
+        return np.full(np.sum(a, axis=axis, keepdims=keepdims).shape, -np.inf)[()]
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        shift = np.max(a, axis=axis, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0.0)
+        out = np.log(np.sum(np.exp(a - shift), axis=axis, keepdims=True)) + shift
+    if not keepdims:
+        out = out.reshape(np.sum(a, axis=axis).shape)
+    return out[()]
+
+
+def softplus(x):
+    """softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(e^(−|x|)).
+
+    The exponent is never positive, so nothing overflows; for x → −∞ the result is
+    eˣ (to full relative precision until eˣ underflows), for x → +∞ it is x.
+    """
+    x = as_float_array(x, "x", finite=False)
+    with np.errstate(invalid="ignore"):
+        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def inv_softplus(y):
+    """Inverse of softplus: log(eʸ − 1) = y + log(1 − e^(−y)) for y > 0.
+
+    The second form never overflows; ``-expm1(-y)`` keeps 1 − e^(−y) accurate for
+    small y, where log(eʸ − 1) ≈ log y.
+
+    Raises:
+        ValueError: if any ``y`` is not positive (softplus never reaches it).
+    """
+    y = as_float_array(y, "y", finite=False)
+    check_positive(y, "y")
+    return y + np.log(-np.expm1(-y))
+
+
+def log1mexp(x):
+    """log(1 − e^(−|x|)), accurate for every real x (Mächler 2012's log1mexp).
+
+    Two formulas cover the line without cancellation: log(−expm1(−a)) for
+    a = |x| ≤ log 2, where e^(−a) is close to 1, and log1p(−e^(−a)) above, where it
+    is small. Typical use: log(1 − p) from log p ≤ 0, as ``log1mexp(log_p)``.
+    At x = 0 the result is −∞.
+    """
+    a = np.abs(as_float_array(x, "x", finite=False))
+    with np.errstate(divide="ignore"):
+        return np.where(
+            a <= np.log(2.0),
+            np.log(-np.expm1(-np.minimum(a, np.log(2.0)))),
+            np.log1p(-np.exp(-np.maximum(a, np.log(2.0)))),
+        )[()]
+
+
+def sigmoid(x):
+    """Logistic sigmoid 1 / (1 + e^(−x)), via ``scipy.special.expit``."""
+    return scipy.special.expit(as_float_array(x, "x", finite=False))
+
+
+def log_sigmoid(x):
+    """log σ(x) = −softplus(−x): exact for large negative x, where σ(x) underflows."""
+    return -softplus(-as_float_array(x, "x", finite=False))
+
+
+# ---------------------------------------------------------------------------
+# Cholesky factors
+# ---------------------------------------------------------------------------
+
+
+def cholesky(matrix, name="matrix", *, symmetry_rtol=1e-10):
+    """Lower Cholesky factor L with L Lᵀ = matrix, for a (batch of) SPD matrices.
+
+    Validates what ``np.linalg.cholesky`` silently assumes: the input is square,
+    finite and symmetric (it only reads the lower triangle), and positive definite.
+
+    Args:
+        matrix: array_like of shape (..., D, D).
+        name: argument name for error messages.
+        symmetry_rtol: largest |A − Aᵀ| allowed, relative to the largest |A|.
+
+    Raises:
+        ValueError: naming ``name`` if the matrix is not square, finite, symmetric
+            or positive definite.
+    """
+    matrix = as_float_array(matrix, name, min_ndim=2)
+    if matrix.shape[-1] != matrix.shape[-2]:
+        raise ValueError(f"{name} must be square; got shape {matrix.shape}")
+    asymmetry = np.abs(matrix - np.swapaxes(matrix, -1, -2)).max(axis=(-1, -2))
+    scale = np.abs(matrix).max(axis=(-1, -2))
+    bad = asymmetry > symmetry_rtol * scale
+    if np.any(bad):
+        raise ValueError(
+            f"{name} must be symmetric; largest |A - A^T| is "
+            f"{np.max(asymmetry):.3g}{first_bad_index(bad)}"
+        )
+    try:
+        return np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name} must be positive definite") from None
+
+
+def check_scale_tril(scale_tril, name="scale_tril"):
+    """Validate a (batch of) Cholesky factors: square, finite, lower triangular,
+    positive diagonal. Returns the float64 array."""
+    scale_tril = as_float_array(scale_tril, name, min_ndim=2)
+    if scale_tril.shape[-1] != scale_tril.shape[-2]:
+        raise ValueError(f"{name} must be square; got shape {scale_tril.shape}")
+    upper = np.triu(scale_tril, k=1)
+    if np.any(upper != 0):
+        raise ValueError(
+            f"{name} must be lower triangular; got {upper[upper != 0].flat[0]} "
+            f"above the diagonal{first_bad_index(upper != 0)}"
+        )
+    diagonal = np.diagonal(scale_tril, axis1=-2, axis2=-1)
+    check_positive(diagonal, f"the diagonal of {name}")
+    return scale_tril
+
+
+def log_det_from_cholesky(factor):
+    """log det(L Lᵀ) = 2 Σᵢ log Lᵢᵢ for a (batch of) Cholesky factors (..., D, D)."""
+    factor = np.asarray(factor, dtype=float)
+    return 2.0 * np.sum(np.log(np.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)
+
+
+def solve_triangular(factor, rhs, *, lower=True, transpose=False):
+    """Solve L y = b (or Lᵀ y = b with ``transpose``) by substitution, batched.
+
+    Shapes follow ``np.linalg.solve``: ``factor`` is (..., D, D); ``rhs`` is a
+    vector (D,) if it is one-dimensional, otherwise a stack of matrices (..., D, M);
+    batch dimensions broadcast. One unbatched factor solves all right-hand sides in
+    a single LAPACK call; a batch of factors is solved one factor at a time.
+    """
+    factor = np.asarray(factor, dtype=float)
+    rhs = np.asarray(rhs, dtype=float)
+    size = factor.shape[-1]
+    if rhs.ndim == 1:
+        return solve_triangular(factor, rhs[:, None], lower=lower, transpose=transpose)[..., 0]
+    if rhs.shape[-2] != size:
+        raise ValueError(
+            f"rhs must have {size} rows to match factor of shape {factor.shape};"
+            f" got shape {rhs.shape}"
+        )
+    trans = 1 if transpose else 0
+    if factor.ndim == 2:
+        columns = np.moveaxis(rhs, -2, 0).reshape(size, -1)
+        solved = scipy.linalg.solve_triangular(
+            factor, columns, lower=lower, trans=trans, check_finite=False
+        )
+        return np.moveaxis(solved.reshape((size,) + rhs.shape[:-2] + rhs.shape[-1:]), 0, -2)
+    batch = np.broadcast_shapes(factor.shape[:-2], rhs.shape[:-2])
+    factor = np.broadcast_to(factor, batch + factor.shape[-2:])
+    rhs = np.broadcast_to(rhs, batch + rhs.shape[-2:])
+    out = np.empty(rhs.shape)
+    for index in np.ndindex(*batch):
+        out[index] = scipy.linalg.solve_triangular(
+            factor[index], rhs[index], lower=lower, trans=trans, check_finite=False
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Broadcasting
+# ---------------------------------------------------------------------------
+
+
+def sum_to_shape(array, shape):
+    """Sum ``array`` over the axes that NumPy broadcasting added to or stretched in
+    ``shape``: the adjoint of ``np.broadcast_to(x, array.shape)``.
+
+    If y = broadcast(x), every entry of x is copied to several entries of y, so the
+    derivative of a scalar through y with respect to x is the sum of the derivatives
+    with respect to the copies (derivation 01, "why broadcasting gradients are sums").
+    """
+    array = np.asarray(array, dtype=float)
+    shape = tuple(shape)
+    if array.shape == shape:
+        return array
+    leading = array.ndim - len(shape)
+    if leading < 0:
+        raise ValueError(f"cannot sum shape {array.shape} to the larger shape {shape}")
+    array = array.sum(axis=tuple(range(leading))) if leading else array
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and array.shape[i] != 1)
+    if stretched:
+        array = array.sum(axis=stretched, keepdims=True)
+    if array.shape != shape:
+        raise ValueError(f"shape {shape} does not broadcast to {array.shape}")
+    return array

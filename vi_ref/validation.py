@@ -1,0 +1,119 @@
+"""Input validation shared by every module: bad input is refused at the boundary.
+
+Every public function of vi_ref converts its inputs with these helpers, so that a
+wrong type raises ``TypeError`` and a wrong value raises ``ValueError`` whose message
+names the argument and says what was wrong (and where, for arrays) — never a silent
+NaN and never an ``IndexError`` from deep inside.
+"""
+
+import operator
+
+import numpy as np
+
+__all__ = [
+    "as_float_array",
+    "as_generator",
+    "check_count",
+    "check_positive",
+    "check_probability_vector",
+    "first_bad_index",
+]
+
+
+def first_bad_index(bad):
+    """Describe the first ``True`` entry of a boolean array, e.g. ``" at index (1, 2)"``."""
+    bad = np.asarray(bad)
+    if bad.ndim == 0:
+        return ""
+    index = np.unravel_index(int(np.argmax(bad)), bad.shape)
+    return f" at index {index[0] if len(index) == 1 else index}"
+
+
+def as_float_array(value, name, *, finite=True, ndim=None, min_ndim=None):
+    """Convert ``value`` to a float64 ndarray, refusing what cannot be one.
+
+    Args:
+        value: anything ``np.asarray`` accepts as real numbers.
+        name: the argument's name, used in error messages.
+        finite: if true, NaN and ±inf raise ``ValueError``.
+        ndim: required number of dimensions, if given.
+        min_ndim: minimum number of dimensions, if given.
+
+    Returns:
+        ``np.ndarray`` of dtype float64 (a copy only when conversion requires one).
+
+    Raises:
+        TypeError: for strings, ``None``, objects, complex numbers.
+        ValueError: for non-finite entries (when ``finite``) or a wrong ``ndim``.
+    """
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must be real numbers; got {type(value).__name__}"
+            f" with dtype {array.dtype}"
+        )
+    array = array.astype(float, copy=False)
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional; got shape {array.shape}")
+    if min_ndim is not None and array.ndim < min_ndim:
+        raise ValueError(
+            f"{name} must have at least {min_ndim} dimension(s); got shape {array.shape}"
+        )
+    if finite:
+        bad = ~np.isfinite(array)
+        if bad.any():
+            raise ValueError(
+                f"{name} must be finite; got {array[bad].flat[0]}{first_bad_index(bad)}"
+            )
+    return array
+
+
+def check_positive(array, name):
+    """Raise ``ValueError`` unless every entry of ``array`` is strictly positive."""
+    bad = ~(array > 0)
+    if np.any(bad):
+        raise ValueError(
+            f"{name} must be positive; got {np.asarray(array)[bad].flat[0]}"
+            f"{first_bad_index(bad)}"
+        )
+    return array
+
+
+def check_probability_vector(probs, name, *, axis=-1, rtol=1e-10):
+    """Raise ``ValueError`` unless ``probs`` is non-negative and sums to 1 along ``axis``."""
+    if np.any(probs < 0):
+        raise ValueError(
+            f"{name} must be non-negative; got {probs[probs < 0].flat[0]}"
+            f"{first_bad_index(probs < 0)}"
+        )
+    totals = probs.sum(axis=axis)
+    off = np.abs(totals - 1.0) > rtol * probs.shape[axis]
+    if np.any(off):
+        raise ValueError(
+            f"{name} must sum to 1 along axis {axis}; got {np.asarray(totals)[off].flat[0]!r}"
+            f"{first_bad_index(off)}"
+        )
+    return probs
+
+
+def check_count(n, name, *, minimum=0):
+    """Return ``n`` as an ``int`` after checking it is an integer >= ``minimum``."""
+    if isinstance(n, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer; got bool")
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer; got {type(n).__name__}") from None
+    if n < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {n}")
+    return n
+
+
+def as_generator(rng):
+    """Normalise ``rng`` (Generator, int seed, SeedSequence or None) as SPEC 7 asks."""
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"rng must be a numpy.random.Generator, an integer seed or None; got {rng!r}"
+        ) from error
