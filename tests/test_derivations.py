@@ -29,5 +29,6 @@ def test_derivation_code_blocks_run(path):
     assert blocks, f"{path.name} has no python code blocks"
     namespace = {"__name__": f"derivation_{path.stem}"}
     for line, source in blocks:
-        code = compile(source, f"{path.name}:{line}", "exec")
+        # pad with blank lines so that a traceback names the line in the Markdown file
+        code = compile("\n" * (line - 1) + source, str(path), "exec")
         exec(code, namespace)  # noqa: S102 - executing our own documentation is the point

@@ -344,8 +344,8 @@ def _matmul_vjp_right(g, ans, a, b):
         return g * a
     if a.ndim == 1:
         return a[:, None] * g[..., None, :]
-    if b.ndim == 1:
-        return (np.swapaxes(a, -1, -2) @ g[..., :, None])[..., 0]
+    if b.ndim == 1:  # aᵀ g, written g a so that a row-major a is read row by row
+        return (g[..., None, :] @ a)[..., 0, :]
     return np.swapaxes(a, -1, -2) @ g
 
 

@@ -83,12 +83,12 @@ def _squared_distances(X, means):
     return np.sum(X**2, axis=1)[:, None] - 2 * (X @ means.T) + ad.sum(ad.square(means), axis=1)
 
 
-def _component_log_densities(X, logits, means, log_scales):
+def _component_log_densities(squared_distances, dimension, logits, log_scales):
     """log πₖ + log N(xₙ | μₖ, σₖ² I) as an (N, K) array, with σₖ = exp(log_scales[k])."""
     return (
         ad.log_softmax(logits)
-        - X.shape[1] * (log_scales + 0.5 * LOG_2PI)
-        - 0.5 * _squared_distances(X, means) * ad.exp(-2 * log_scales)
+        - dimension * (log_scales + 0.5 * LOG_2PI)
+        - 0.5 * squared_distances * ad.exp(-2 * log_scales)
     )
 
 
@@ -102,7 +102,8 @@ def isotropic_gmm_log_likelihood(X, logits, means, log_scales):
         X: (N, D) data. logits: (K,). means: (K, D). log_scales: (K,).
     """
     X = _check_gmm_arguments(X, logits, means, log_scales)
-    return ad.sum(ad.logsumexp(_component_log_densities(X, logits, means, log_scales), axis=1))
+    joint = _component_log_densities(_squared_distances(X, means), X.shape[1], logits, log_scales)
+    return ad.sum(ad.logsumexp(joint, axis=1))
 
 
 def isotropic_gmm_log_likelihood_grad(X, logits, means, log_scales):
@@ -122,12 +123,12 @@ def isotropic_gmm_log_likelihood_grad(X, logits, means, log_scales):
     logits = as_float_array(logits, "logits")
     means = as_float_array(means, "means")
     log_scales = as_float_array(log_scales, "log_scales")
-    joint = _component_log_densities(X, logits, means, log_scales)
+    squared_distances = _squared_distances(X, means)
+    joint = _component_log_densities(squared_distances, X.shape[1], logits, log_scales)
     responsibilities = np.exp(joint - numerics.logsumexp(joint, axis=1, keepdims=True))
     counts = responsibilities.sum(axis=0)
     precisions = np.exp(-2 * log_scales)
     weighted_sums = responsibilities.T @ X
-    squared_distances = _squared_distances(X, means)
     weights = np.exp(logits - numerics.logsumexp(logits))
     return {
         "logits": counts - X.shape[0] * weights,

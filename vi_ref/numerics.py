@@ -46,13 +46,13 @@ def logsumexp(a, axis=None, keepdims=False):
     """
     a = as_float_array(a, "a", finite=False)
     if a.size == 0:  # an empty sum is 0, whose log is -inf
-        return np.full(np.sum(a, axis=axis, keepdims=keepdims).shape, -np.inf)[()]
+        return np.full(np.zeros_like(a).sum(axis=axis, keepdims=keepdims).shape, -np.inf)[()]
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         shift = np.max(a, axis=axis, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0.0)
         out = np.log(np.sum(np.exp(a - shift), axis=axis, keepdims=True)) + shift
     if not keepdims:
-        out = out.reshape(np.sum(a, axis=axis).shape)
+        out = out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
     return out[()]
 
 

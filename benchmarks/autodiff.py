@@ -1,0 +1,111 @@
+"""Time vi_ref.autodiff.value_and_grad against the hand-written gradient and HIPS autograd.
+
+For the logistic-regression and isotropic-GMM log-likelihoods of ``vi_ref.likelihoods``
+at N = 1e3, 1e4, 1e5, prints the best-of-repeats time of each and the ratios
+autodiff / hand-written and autodiff / autograd (autograd only when installed:
+``pip install -e ".[bench]"``). Every gradient is checked against the hand-written
+one before it is timed.
+
+Usage: python benchmarks/autodiff.py [--repeats 7] [--sizes 1000 10000 100000]
+"""
+
+import argparse
+import timeit
+
+import numpy as np
+
+from vi_ref import autodiff as ad
+from vi_ref import likelihoods
+
+try:
+    import autograd
+    import autograd.numpy as anp
+    from autograd.scipy.special import logsumexp as autograd_logsumexp
+except ImportError:  # the peer is optional
+    autograd = None
+
+DIMENSION, COMPONENTS = 10, 8
+
+
+def logistic_problem(rng, n):
+    X = rng.normal(size=(n, DIMENSION))
+    y = (rng.uniform(size=n) < 0.5).astype(float)
+    weights = rng.normal(size=DIMENSION) * 0.3
+    params = (weights,)
+    hand = lambda w: likelihoods.logistic_regression_log_likelihood_grad(w, X, y)["weights"]  # noqa: E731
+    ours = ad.value_and_grad(lambda w: likelihoods.logistic_regression_log_likelihood(w, X, y))
+    peer = None
+    if autograd is not None:
+        def peer_function(w):
+            logits = anp.dot(X, w)
+            return anp.sum(y * logits - anp.logaddexp(0.0, logits))
+        peer = autograd.value_and_grad(peer_function)
+    return params, (lambda *p: hand(*p)), (lambda *p: ours(*p)[1]), peer and (lambda *p: peer(*p)[1])
+
+
+def gmm_problem(rng, n):
+    X = rng.normal(size=(n, DIMENSION))
+    params = (rng.normal(size=COMPONENTS), rng.normal(size=(COMPONENTS, DIMENSION)), 0.1 * rng.normal(size=COMPONENTS))
+    names = ("logits", "means", "log_scales")
+    hand = lambda *p: tuple(likelihoods.isotropic_gmm_log_likelihood_grad(X, *p)[k] for k in names)  # noqa: E731
+    ours = ad.value_and_grad(lambda *p: likelihoods.isotropic_gmm_log_likelihood(X, *p), argnums=(0, 1, 2))
+    peer = None
+    if autograd is not None:
+        def peer_function(logits, means, log_scales):
+            squared = anp.sum(X**2, axis=1)[:, None] - 2 * anp.dot(X, means.T) + anp.sum(means**2, axis=1)
+            joint = (
+                logits - autograd_logsumexp(logits)
+                - DIMENSION * (log_scales + 0.5 * np.log(2 * np.pi))
+                - 0.5 * squared * anp.exp(-2 * log_scales)
+            )
+            return anp.sum(autograd_logsumexp(joint, axis=1))
+        peer = _autograd_all(peer_function)
+    return params, hand, (lambda *p: ours(*p)[1]), peer
+
+
+def _autograd_all(function):
+    """The gradient part of autograd's value_and_grad with respect to every argument."""
+    both = autograd.value_and_grad(lambda params: function(*params))
+    return lambda *params: tuple(both(params)[1])
+
+
+def best_time(function, params, repeats):
+    timer = timeit.Timer(lambda: function(*params))
+    loops, _ = timer.autorange()
+    return min(timer.repeat(repeat=repeats, number=loops)) / loops
+
+
+def _as_tuple(value):
+    return value if isinstance(value, tuple) else (value,)
+
+
+def agree(a, b):
+    return all(np.allclose(x, y, rtol=1e-9, atol=1e-9) for x, y in zip(_as_tuple(a), _as_tuple(b)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    arguments = parser.parse_args(argv)
+    rng = np.random.default_rng(0)
+    header = f"{'function':<10} {'N':>7} {'hand (ms)':>10} {'vi_ref (ms)':>12} {'autograd (ms)':>14} {'vi_ref/hand':>12} {'vi_ref/autograd':>16}"
+    print(header)
+    print("-" * len(header))
+    for label, make in (("logistic", logistic_problem), ("gmm", gmm_problem)):
+        for n in arguments.sizes:
+            params, hand, ours, peer = make(rng, n)
+            if not agree(ours(*params), hand(*params)) or (peer and not agree(peer(*params), hand(*params))):
+                raise SystemExit(f"{label} N={n}: gradients disagree; refusing to time them")
+            t_hand, t_ours = best_time(hand, params, arguments.repeats), best_time(ours, params, arguments.repeats)
+            t_peer = best_time(peer, params, arguments.repeats) if peer else float("nan")
+            print(
+                f"{label:<10} {n:>7} {1e3 * t_hand:>10.3f} {1e3 * t_ours:>12.3f} {1e3 * t_peer:>14.3f}"
+                f" {t_ours / t_hand:>12.2f} {t_ours / t_peer:>16.2f}"
+            )
+    if autograd is None:
+        print("\nautograd is not installed: pip install -e '.[bench]' to compare against it")
+
+
+if __name__ == "__main__":
+    main()

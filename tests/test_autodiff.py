@@ -1,0 +1,146 @@
+"""autodiff: the engine's promises (each rule's VJP is checked in test_registry.py)."""
+
+import numpy as np
+import pytest
+
+from vi_ref import autodiff as ad
+from vi_ref.gradcheck import numerical_gradient
+
+
+def test_operators_accept_arrays_and_floats_on_either_side():
+    x = np.array([0.5, 1.5, 2.0])
+    c = np.array([2.0, -1.0, 3.0])
+
+    def f(t):
+        terms = [t + c, c + t, t - 2.0, 2.0 - t, t * c, c * t, t / c, c / t, t**2.0, 2.0**t, -t]
+        return ad.sum(ad.stack(terms)) + (c @ t) + (t @ c)
+
+    def plain(v):
+        terms = [v + c, c + v, v - 2, 2 - v, v * c, c * v, v / c, c / v, v**2, 2**v, -v]
+        return np.sum(terms) + 2 * (c @ v)
+
+    value, gradient = ad.value_and_grad(f)(x)
+    assert value == pytest.approx(plain(x), rel=1e-14)
+    np.testing.assert_allclose(gradient, numerical_gradient(plain, x, method="richardson"), rtol=1e-9)
+
+
+def test_chain_of_ten_thousand_operations():
+    def chain(x):
+        for _ in range(10_000):
+            x = x * 1.0001
+        return ad.sum(x)
+
+    np.testing.assert_allclose(ad.grad(chain)(np.ones(3)), np.full(3, 1.0001**10_000), rtol=1e-12)
+
+
+def test_reused_nodes_accumulate_gradients():
+    # f(x) = y·y + y with y = exp(x): df/dx = (2y + 1) y
+    def f(x):
+        y = ad.exp(x)
+        return ad.sum(y * y + y)
+
+    x = np.array([0.1, -0.3])
+    np.testing.assert_allclose(ad.grad(f)(x), (2 * np.exp(x) + 1) * np.exp(x), rtol=1e-14)
+
+
+def test_broadcast_gradients_are_sums_over_the_broadcast_axes():
+    bias = np.array([[1.0], [2.0]])  # (2, 1) broadcast against (2, 3)
+    matrix = np.arange(6.0).reshape(2, 3)
+    gradient = ad.grad(lambda b: ad.sum((b + matrix) ** 2))(bias)
+    np.testing.assert_allclose(gradient, np.sum(2 * (bias + matrix), axis=1, keepdims=True))
+
+
+def test_argnums_int_negative_and_tuple():
+    f = lambda x, y, z: ad.sum(x * y) + ad.sum(ad.exp(z))  # noqa: E731
+    x, y, z = np.ones(2), np.array([2.0, 3.0]), np.zeros(2)
+    np.testing.assert_array_equal(ad.grad(f)(x, y, z), y)
+    np.testing.assert_array_equal(ad.grad(f, argnums=-1)(x, y, z), np.ones(2))
+    value, (gx, gz) = ad.value_and_grad(f, argnums=(0, 2))(x, y, z)
+    assert value == 7.0
+    np.testing.assert_array_equal(gx, y)
+    np.testing.assert_array_equal(gz, np.ones(2))
+
+
+def test_function_ignoring_its_argument_has_zero_gradient():
+    np.testing.assert_array_equal(ad.grad(lambda x: 3.0)(np.ones((2, 2))), np.zeros((2, 2)))
+
+
+def test_mean_log_softmax_and_log_sigmoid_match_finite_differences():
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    w = np.random.default_rng(1).normal(size=(3, 4))
+    f = lambda t: ad.sum(w * ad.log_softmax(t, axis=0)) + ad.mean(t, axis=1).sum() + ad.sum(ad.log_sigmoid(t) * w)  # noqa: E731
+    numerical = numerical_gradient(lambda v: f(v), x, method="richardson")
+    np.testing.assert_allclose(ad.grad(f)(x), numerical, rtol=1e-9)
+    assert float(ad.mean(x, axis=(0, 1))) == pytest.approx(np.mean(x), rel=1e-15)
+
+
+def test_primitives_on_plain_arrays_return_plain_arrays():
+    result = ad.exp(np.zeros(2))
+    assert type(result) is np.ndarray
+    np.testing.assert_array_equal(result, np.ones(2))
+
+
+def test_where_does_not_leak_nan_from_the_branch_not_taken():
+    x = np.array([-1.0, 0.0, 4.0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gradient = ad.grad(lambda t: ad.sum(ad.where(t > 0, ad.sqrt(t), 0.0)))(x)
+        log_gradient = ad.grad(lambda t: ad.sum(ad.where(t > 0, ad.log(t), t)))(x)
+    np.testing.assert_array_equal(gradient, [0.0, 0.0, 0.25])
+    np.testing.assert_array_equal(log_gradient, [1.0, 1.0, 0.25])
+
+
+def test_sqrt_and_log_at_the_boundary_behave_as_numpy():
+    with np.errstate(divide="ignore"):
+        value, gradient = ad.value_and_grad(lambda t: ad.sum(ad.sqrt(t)))(np.array([0.0, 4.0]))
+        log_value, log_gradient = ad.value_and_grad(lambda t: ad.sum(ad.log(t)))(np.array([0.0, 1.0]))
+    assert value == 2.0 and log_value == -np.inf
+    np.testing.assert_array_equal(gradient, [np.inf, 0.25])
+    np.testing.assert_array_equal(log_gradient, [np.inf, 1.0])
+
+
+def test_comparisons_return_plain_boolean_arrays():
+    t = ad.Tensor([1.0, 2.0])
+    mask = t > 1.5
+    assert mask.dtype == bool and list(mask) == [False, True]
+    assert list(t <= np.array([1.0, 1.0])) == [True, False]
+
+
+def test_tensor_attributes():
+    t = ad.Tensor(np.ones((2, 3)))
+    assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and len(t) == 2
+    assert t.T.shape == (3, 2) and t.reshape(3, 2).shape == (3, 2) and t.reshape((6,)).shape == (6,)
+    assert "Tensor" in repr(t)
+
+
+# ----- refusals ---------------------------------------------------------------------------
+
+
+def test_non_scalar_output_is_refused_with_its_shape():
+    with pytest.raises(ValueError, match=r"scalar.*shape \(3, 2\)"):
+        ad.grad(lambda x: x * 2)(np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("operand", ["text", None, {"a": 1}, 1 + 2j, np.array([1j])])
+def test_unsupported_operands_are_refused(operand):
+    t = ad.Tensor(np.ones(1))
+    with pytest.raises(TypeError):
+        t + operand
+    with pytest.raises(TypeError):
+        operand * t
+    with pytest.raises(TypeError, match="exp argument 0 must be"):
+        ad.exp(operand)
+
+
+def test_numpy_functions_on_tensors_are_refused_rather_than_silently_wrong():
+    with pytest.raises(TypeError):
+        np.exp(ad.Tensor(np.ones(2)))
+
+
+def test_bad_argnums_and_arguments_are_refused():
+    f = lambda x: ad.sum(x)  # noqa: E731
+    with pytest.raises(TypeError, match="argnums"):
+        ad.grad(f, argnums=1.5)(np.ones(2))
+    with pytest.raises(ValueError, match="out of range"):
+        ad.grad(f, argnums=3)(np.ones(2))
+    with pytest.raises(TypeError, match="argument 0 must be"):
+        ad.grad(f)("abc")

@@ -1,0 +1,154 @@
+"""gradcheck: each finite-difference method reaches its promised accuracy on smooth
+functions with known gradients, wrong gradients are caught, bad input is refused."""
+
+import numpy as np
+import pytest
+
+from vi_ref.gradcheck import (
+    GradientCase,
+    GradientProblem,
+    assert_gradient,
+    check_case,
+    check_gradient,
+    directional_derivative,
+    numerical_gradient,
+)
+from vi_ref.numerics import softplus
+
+
+def _smooth_functions():
+    """(name, f, exact gradient, point): analytic functions written so that complex
+    input propagates, with gradients derived by hand."""
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(5, 5))
+    A = A @ A.T
+    return [
+        ("quadratic", lambda x: 0.5 * x @ A @ x, lambda x: A @ x, rng.normal(size=5)),
+        (
+            "sin-exp",
+            lambda x: np.sum(np.sin(x) * np.exp(x / 3)),
+            lambda x: (np.cos(x) + np.sin(x) / 3) * np.exp(x / 3),
+            rng.normal(size=6) * 2,
+        ),
+        ("log-cosh", lambda x: np.sum(np.log(np.cosh(x))), np.tanh, rng.normal(size=(2, 3))),
+        (
+            "rosenbrock",
+            lambda x: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2,
+            lambda x: np.array(
+                [-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2), 200 * (x[1] - x[0] ** 2)]
+            ),
+            np.array([-1.2, 1.0]),
+        ),
+        ("large-scale", lambda x: np.sum(np.log1p(x**2)), lambda x: 2 * x / (1 + x**2), rng.normal(size=4) * 50),
+    ]
+
+
+FUNCTIONS = _smooth_functions()
+PROMISED = {"central": 1e-8, "richardson": 1e-10, "complex": 1e-13}
+
+
+@pytest.mark.parametrize("method", sorted(PROMISED))
+@pytest.mark.parametrize("name, f, gradient, x", FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
+def test_numerical_gradient_reaches_promised_accuracy(method, name, f, gradient, x):
+    exact = gradient(x)
+    numerical = numerical_gradient(f, x, method=method)
+    relative = np.max(np.abs(numerical - exact)) / np.max(np.abs(exact))
+    assert relative <= PROMISED[method]
+
+
+def test_default_central_step_beats_smaller_and_larger_steps():
+    # truncation error grows like h², round-off like ε/h: the default ε^(1/3) sits between
+    f, gradient = np.exp, np.exp
+    x = np.array(0.7)
+    error = lambda step: abs(numerical_gradient(lambda v: f(v), x, step=step) - gradient(x))  # noqa: E731
+    default = abs(numerical_gradient(f, x) - gradient(x))
+    assert default < error(1e-3) and default < error(1e-10)
+
+
+def test_step_scales_with_magnitude_of_x():
+    # at x = 1e8 a fixed step of ε^(1/3) would be lost in rounding of x + h
+    x = np.array([1e8])
+    numerical = numerical_gradient(lambda v: np.sum(v**2) / 1e8, x)
+    np.testing.assert_allclose(numerical, 2 * x / 1e8, rtol=1e-8)
+
+
+def test_check_gradient_accepts_right_and_catches_wrong_gradient():
+    name, f, gradient, x = FUNCTIONS[1]
+    assert check_gradient(f, gradient, x).ok
+    wrong = lambda v: gradient(v) + np.eye(v.size)[3] * 1e-4  # noqa: E731
+    result = check_gradient(f, wrong, x)
+    assert not result.ok
+    assert result.worst_index == (3,)
+    assert result.max_abs_error == pytest.approx(1e-4, rel=1e-3)
+    with pytest.raises(AssertionError, match=r"FAILED.*worst coordinate \(3,\)"):
+        assert_gradient(f, wrong, x)
+
+
+def test_directional_checks_for_large_inputs():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=2000)
+    f = lambda v: np.sum(np.sin(v) ** 2)  # noqa: E731
+    gradient = lambda v: 2 * np.sin(v) * np.cos(v)  # noqa: E731
+    result = check_gradient(f, gradient, x, rng=0)
+    assert result.ok and result.directional and result.analytic.shape == (8,)
+    wrong = lambda v: gradient(v) * (1 + 1e-3 * (np.arange(v.size) == 17))  # noqa: E731
+    assert not check_gradient(f, wrong, x, directions=4, rng=0).ok
+
+
+def test_directional_derivative_matches_gradient_projection():
+    name, f, gradient, x = FUNCTIONS[0]
+    v = np.arange(5.0)
+    assert directional_derivative(f, x, v) == pytest.approx(gradient(x) @ v, rel=1e-8)
+
+
+def test_check_case_checks_every_input():
+    def build(rng):
+        return GradientProblem(
+            value=lambda a, b: float(np.sum(a * np.exp(b))),
+            gradient=lambda a, b: {"a": np.exp(b), "b": a * np.exp(b)},
+            inputs={"a": rng.normal(size=3), "b": rng.normal(size=3)},
+        )
+
+    checks = check_case(GradientCase("example", ("none",), build), rng=0)
+    assert [c.name for c in checks] == ["example[a]", "example[b]"]
+    assert all(c.ok for c in checks)
+
+
+# ----- refusals ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_x_is_refused(bad):
+    with pytest.raises(ValueError, match="x must be finite"):
+        numerical_gradient(np.sum, np.array([1.0, bad]))
+
+
+def test_non_scalar_f_is_refused():
+    with pytest.raises(ValueError, match=r"f must return a scalar; got shape \(2,\)"):
+        numerical_gradient(lambda x: x, np.ones(2))
+
+
+def test_f_leaving_its_domain_is_reported():
+    with pytest.raises(ValueError, match="pass a smaller step"), np.errstate(invalid="ignore"):
+        numerical_gradient(lambda x: np.sum(np.log(x)), np.array([1e-9]))
+
+
+def test_complex_step_needs_complex_f():
+    with pytest.raises(ValueError, match="propagate complex input"):
+        numerical_gradient(lambda x: float(np.real(np.sum(x**2))), np.ones(2), method="complex")
+    with pytest.raises(ValueError, match="accept complex input"):
+        numerical_gradient(lambda x: float(np.sum(softplus(x))), np.ones(2), method="complex")
+
+
+def test_unknown_method_and_bad_step_are_refused():
+    with pytest.raises(ValueError, match="method must be one of"):
+        numerical_gradient(np.sum, np.ones(2), method="forward")
+    with pytest.raises(ValueError, match="step must be positive"):
+        numerical_gradient(np.sum, np.ones(2), step=0.0)
+    with pytest.raises(TypeError, match="x must be real numbers"):
+        numerical_gradient(np.sum, "abc")
+
+
+def test_gradient_of_wrong_shape_is_refused():
+    with pytest.raises(ValueError, match="grad_f"):
+        check_gradient(np.sum, lambda x: np.ones(3), np.ones(2))

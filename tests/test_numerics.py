@@ -1,0 +1,210 @@
+"""numerics: naive formulas agree in the safe range; known limits hold at the extremes."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.special
+
+from vi_ref import numerics
+
+SAFE = np.linspace(-30.0, 30.0, 601)
+EXTREMES = np.array([-1e300, -1e20, -800.0, -40.0, 40.0, 800.0, 1e20, 1e300])
+
+
+# ----- logsumexp --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_logsumexp_matches_naive_formula_and_scipy(axis, keepdims):
+    a = np.random.default_rng(0).normal(size=(3, 4, 5)) * 5
+    naive = np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims))
+    result = numerics.logsumexp(a, axis=axis, keepdims=keepdims)
+    assert np.shape(result) == np.shape(naive)
+    np.testing.assert_allclose(result, naive, rtol=1e-14)
+    np.testing.assert_allclose(result, scipy.special.logsumexp(a, axis=axis, keepdims=keepdims), rtol=1e-14)
+
+
+def test_logsumexp_limits():
+    inf = np.inf
+    assert numerics.logsumexp([-inf, -inf]) == -inf
+    assert numerics.logsumexp([inf, 1.0]) == inf
+    assert numerics.logsumexp([inf, -inf]) == inf
+    assert np.isnan(numerics.logsumexp([np.nan, 1.0]))
+    assert numerics.logsumexp([]) == -inf
+    assert numerics.logsumexp([1e300, 1e300]) == 1e300
+    assert numerics.logsumexp([-1e300, 1e300]) == 1e300
+    assert numerics.logsumexp([-1e300, -1e300]) == -1e300
+    assert numerics.logsumexp([1000.0, 1000.0]) == pytest.approx(1000 + np.log(2), rel=1e-15)
+    rows = numerics.logsumexp(np.array([[-inf, -inf], [0.0, -inf]]), axis=1)
+    np.testing.assert_array_equal(rows, [-inf, 0.0])
+
+
+def test_logsumexp_returns_numpy_scalar_for_full_reduction():
+    assert np.ndim(numerics.logsumexp(np.ones((2, 2)))) == 0
+
+
+# ----- softplus family ----------------------------------------------------------
+
+
+def test_softplus_matches_naive_formula():
+    np.testing.assert_allclose(numerics.softplus(SAFE), np.log1p(np.exp(SAFE)), rtol=1e-14)
+
+
+def test_softplus_extremes():
+    result = numerics.softplus(EXTREMES)
+    assert np.all(np.isfinite(result))
+    big = EXTREMES > 30
+    np.testing.assert_array_equal(result[big], EXTREMES[big])  # softplus(x) = x + e^(−x)
+    np.testing.assert_allclose(result[EXTREMES == -40.0], np.exp(-40.0), rtol=1e-14)
+    assert np.all(result[EXTREMES < -700] == 0.0)  # e^x underflows below the smallest subnormal
+
+
+def test_inv_softplus_inverts_softplus_everywhere():
+    y = np.concatenate([np.geomspace(1e-300, 1e300, 200)])
+    np.testing.assert_allclose(numerics.softplus(numerics.inv_softplus(y)), y, rtol=1e-13)
+    np.testing.assert_allclose(numerics.inv_softplus(numerics.softplus(SAFE)), SAFE, rtol=1e-9, atol=1e-12)
+
+
+def test_inv_softplus_matches_naive_and_limits():
+    y = np.linspace(0.01, 30, 300)
+    np.testing.assert_allclose(numerics.inv_softplus(y), np.log(np.expm1(y)), rtol=1e-13)
+    assert numerics.inv_softplus(1e300) == 1e300
+    assert numerics.inv_softplus(1e-300) == pytest.approx(np.log(1e-300), rel=1e-15)
+
+
+def test_inv_softplus_refuses_non_positive():
+    with pytest.raises(ValueError, match="y must be positive"):
+        numerics.inv_softplus([1.0, 0.0])
+
+
+def test_log1mexp_matches_naive_formula():
+    # the naive formula is itself accurate only where 1 − e^(−|x|) is not tiny or close to 1
+    x = np.concatenate([-np.geomspace(1e-3, 5, 100), np.geomspace(1e-3, 5, 100)])
+    np.testing.assert_allclose(numerics.log1mexp(x), np.log(1 - np.exp(-np.abs(x))), rtol=1e-10)
+
+
+def test_log1mexp_is_accurate_where_naive_formula_fails():
+    tiny = np.array([1e-20, 1e-300])
+    np.testing.assert_allclose(numerics.log1mexp(tiny), np.log(tiny), rtol=1e-15)
+    np.testing.assert_allclose(numerics.log1mexp(-tiny), np.log(tiny), rtol=1e-15)
+    np.testing.assert_allclose(numerics.log1mexp(40.0), -np.exp(-40.0), rtol=1e-15)
+    assert numerics.log1mexp(0.0) == -np.inf
+    np.testing.assert_array_equal(numerics.log1mexp(np.array([1e300, -1e300])), [0.0, 0.0])
+
+
+def test_log_sigmoid_and_sigmoid():
+    # the naive formula loses relative accuracy for large x, where log σ(x) ≈ −e^(−x)
+    x = np.linspace(-30, 5, 351)
+    np.testing.assert_allclose(numerics.log_sigmoid(x), np.log(1 / (1 + np.exp(-x))), rtol=1e-13)
+    np.testing.assert_allclose(numerics.log_sigmoid(40.0), -np.exp(-40.0), rtol=1e-15)
+    np.testing.assert_allclose(numerics.sigmoid(SAFE), 1 / (1 + np.exp(-SAFE)), rtol=1e-14)
+    np.testing.assert_array_equal(numerics.log_sigmoid(np.array([-1e300, 1e300])), [-1e300, 0.0])
+    assert numerics.log_sigmoid(-800.0) == -800.0
+
+
+@pytest.mark.parametrize(
+    "function", [numerics.softplus, numerics.log1mexp, numerics.log_sigmoid, numerics.sigmoid]
+)
+def test_no_warnings_or_nans_over_the_whole_range(function):
+    x = np.concatenate([-np.geomspace(1e-300, 1e300, 301), [0.0], np.geomspace(1e-300, 1e300, 301)])
+    with np.errstate(all="raise", under="ignore"):
+        result = function(x)
+    assert not np.any(np.isnan(result))
+
+
+@pytest.mark.parametrize("function", [numerics.softplus, numerics.logsumexp, numerics.log1mexp])
+def test_refuses_non_numeric_input(function):
+    with pytest.raises(TypeError, match="must be real numbers"):
+        function("abc")
+
+
+# ----- Cholesky helpers ------------------------------------------------------------
+
+
+def _spd(rng, size, batch=()):
+    a = rng.normal(size=batch + (size, size))
+    return a @ np.swapaxes(a, -1, -2) + size * np.eye(size)
+
+
+def test_cholesky_and_log_det_match_scipy():
+    rng = np.random.default_rng(1)
+    matrices = _spd(rng, 4, (3,))
+    factors = numerics.cholesky(matrices, "covariance")
+    np.testing.assert_allclose(factors @ np.swapaxes(factors, -1, -2), matrices, rtol=1e-13)
+    expected = [np.linalg.slogdet(m)[1] for m in matrices]
+    np.testing.assert_allclose(numerics.log_det_from_cholesky(factors), expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "matrix, message",
+    [
+        (np.ones((2, 3)), "covariance must be square"),
+        (np.array([[1.0, 0.5], [0.0, 1.0]]), "covariance must be symmetric"),
+        (np.array([[1.0, 2.0], [2.0, 1.0]]), "covariance must be positive definite"),
+        (np.array([[1.0, np.nan], [np.nan, 1.0]]), "covariance must be finite"),
+        (np.ones(3), "covariance must have at least 2 dimension"),
+    ],
+)
+def test_cholesky_refuses_invalid_matrices(matrix, message):
+    with pytest.raises(ValueError, match=message):
+        numerics.cholesky(matrix, "covariance")
+
+
+def test_check_scale_tril():
+    good = np.array([[2.0, 0.0], [0.3, 1.0]])
+    np.testing.assert_array_equal(numerics.check_scale_tril(good), good)
+    with pytest.raises(ValueError, match="lower triangular"):
+        numerics.check_scale_tril(good.T)
+    with pytest.raises(ValueError, match="diagonal of scale_tril must be positive"):
+        numerics.check_scale_tril(np.array([[1.0, 0.0], [0.3, -1.0]]))
+
+
+@pytest.mark.parametrize("lower", [True, False])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_solve_triangular_matches_scipy(lower, transpose):
+    rng = np.random.default_rng(2)
+    factor = np.linalg.cholesky(_spd(rng, 4))
+    factor = factor if lower else factor.T
+    vector, matrix, stacked = rng.normal(size=4), rng.normal(size=(4, 3)), rng.normal(size=(2, 5, 4, 3))
+    for rhs in (vector, matrix):
+        expected = scipy.linalg.solve_triangular(factor, rhs, lower=lower, trans=int(transpose))
+        result = numerics.solve_triangular(factor, rhs, lower=lower, transpose=transpose)
+        np.testing.assert_allclose(result, expected, rtol=1e-12)
+    result = numerics.solve_triangular(factor, stacked, lower=lower, transpose=transpose)
+    matrix_of = factor.T if transpose else factor
+    np.testing.assert_allclose(matrix_of @ result, stacked, rtol=1e-11, atol=1e-12)
+
+
+def test_solve_triangular_batched_factors_broadcast():
+    rng = np.random.default_rng(3)
+    factors = np.linalg.cholesky(_spd(rng, 3, (4,)))
+    rhs = rng.normal(size=(2, 1, 3, 2))
+    result = numerics.solve_triangular(factors, rhs)
+    assert result.shape == (2, 4, 3, 2)
+    np.testing.assert_allclose(factors @ result, np.broadcast_to(rhs, result.shape), atol=1e-12)
+
+
+def test_solve_triangular_refuses_mismatched_rhs():
+    with pytest.raises(ValueError, match="rhs must have 3 rows"):
+        numerics.solve_triangular(np.eye(3), np.ones((2, 2)))
+
+
+# ----- broadcasting --------------------------------------------------------------------
+
+
+def test_sum_to_shape_is_the_adjoint_of_broadcasting():
+    rng = np.random.default_rng(4)
+    for shape, target in [((3, 1), (2, 3, 4)), ((), (3, 2)), ((4,), (5, 4)), ((2, 1, 3), (2, 5, 3))]:
+        x, y = rng.normal(size=shape), rng.normal(size=target)
+        # <broadcast(x), y> = <x, sum_to_shape(y)>
+        assert np.sum(np.broadcast_to(x, target) * y) == pytest.approx(
+            np.sum(x * numerics.sum_to_shape(y, shape)), rel=1e-13
+        )
+
+
+def test_sum_to_shape_refuses_incompatible_shapes():
+    with pytest.raises(ValueError):
+        numerics.sum_to_shape(np.ones((3, 4)), (2,))
+    with pytest.raises(ValueError):
+        numerics.sum_to_shape(np.ones(3), (2, 3))
