@@ -43,6 +43,30 @@ def test_reused_nodes_accumulate_gradients():
     np.testing.assert_allclose(ad.grad(f)(x), (2 * np.exp(x) + 1) * np.exp(x), rtol=1e-14)
 
 
+def test_intermediate_reused_along_paths_of_different_lengths():
+    # l reaches the output directly and through a reduction: the backward pass must
+    # not pass l's cotangent on before both contributions have arrived
+    def f(q):
+        l = q * 1.0
+        return ad.sum(l - ad.sum(l, axis=-1, keepdims=True))
+
+    np.testing.assert_array_equal(ad.grad(f)(np.zeros(3)), [-2.0, -2.0, -2.0])
+
+
+def test_densely_reused_graph_matches_finite_differences():
+    def f(x):  # every intermediate feeds several later ones
+        a = ad.exp(x)
+        b = a * x
+        c = ad.sum(b, axis=-1, keepdims=True)
+        d = a - c
+        e = d * b + c
+        return ad.sum(ad.tanh(e) * a) + ad.sum(ad.log_softmax(d) * b)
+
+    x = np.random.default_rng(2).normal(size=(2, 3)) * 0.5
+    numerical = numerical_gradient(f, x, method="richardson")
+    np.testing.assert_allclose(ad.grad(f)(x), numerical, rtol=1e-9)
+
+
 def test_broadcast_gradients_are_sums_over_the_broadcast_axes():
     bias = np.array([[1.0], [2.0]])  # (2, 1) broadcast against (2, 3)
     matrix = np.arange(6.0).reshape(2, 3)

@@ -208,25 +208,30 @@ class Primitive:
 
 
 def _topological_order(output):
-    """Nodes reachable from ``output``, each before all of its parents.
+    """Nodes reachable from ``output``, each before all of the nodes it was computed from.
 
     Iterative depth-first search (a chain of 10,000 operations would overflow
-    Python's recursion limit): a node is emitted after all its parents, and the
-    reversed emission order puts every node before the nodes it was computed from.
+    Python's recursion limit) emitting each node after all of its inputs: the
+    reversed emission order lists every node before its inputs. A node is marked
+    when it is *expanded*, not when it is pushed, so that a node reachable along
+    several paths is expanded once, from the first path that pops it, and is still
+    emitted after everything it depends on.
     """
-    order, visited = [], {id(output)}
+    order, expanded = [], set()
     stack = [(output, False)]
     while stack:
-        tensor, parents_done = stack.pop()
-        if parents_done:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
             order.append(tensor)
             continue
+        if id(tensor) in expanded:
+            continue
+        expanded.add(id(tensor))
         stack.append((tensor, True))
         if tensor._node is not None:
-            for _, parent in tensor._node.parents:
-                if id(parent) not in visited:
-                    visited.add(id(parent))
-                    stack.append((parent, False))
+            stack.extend(
+                (parent, False) for _, parent in tensor._node.parents if id(parent) not in expanded
+            )
     return order[::-1]
 
 
