@@ -1,0 +1,919 @@
+"""Probability distributions: the lecture's variational families q_φ(z).
+
+Six families share one vocabulary (as in scipy.stats and torch.distributions):
+``log_prob(x)``, ``sample(n, rng)``, ``mean``, ``variance``, ``entropy()``,
+``support``, ``batch_shape``, ``event_shape``, ``params``, and the hand-written
+derivatives ``log_prob_grad(x)`` (the score) and ``entropy_grad()``. The
+reparameterisable families (Normal, MultivariateNormal, Exponential, LogNormal) add
+``rsample(n, rng) -> (z, eps)`` with z = T(ε, φ), ``transform(eps)`` = T(ε, φ), and
+``transform_vjp(eps, cotangent)``, the per-sample vector–Jacobian product of T with
+respect to φ that the pathwise (reparameterisation) gradient needs.
+
+Every formula is written once, as a module-level function of arrays built from
+``vi_ref.autodiff`` operations (``normal_log_prob``, ``gamma_entropy``,
+``mvn_transform``, ...). On ndarrays it computes the value that the class returns;
+on ``autodiff.Tensor`` arguments it builds a graph, so the same formula is
+differentiated automatically and checks each hand-written derivative
+(``tests/test_distributions.py``). The derivations are in
+``derivations/02-kl-divergence-and-variational-families.md``.
+
+Shapes: parameters broadcast against each other like NumPy arrays, giving
+``batch_shape``; ``event_shape`` is the shape of one value (``()`` for the scalar
+families and Categorical, ``(D,)`` for MultivariateNormal). ``sample(n)`` returns
+``(n, *batch_shape, *event_shape)``; ``log_prob(x)`` has the shape of ``x`` without
+its event axes, broadcast with ``batch_shape``. A diagonal Gaussian over vectors is a
+``Normal`` with vector parameters; ``Normal.log_prob(x, diagonal=True)`` and
+``Normal.entropy(diagonal=True)`` sum over the last axis to give its joint density.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.special
+
+from . import autodiff as ad
+from .numerics import check_scale_tril, cholesky, sum_to_shape
+from .validation import (
+    as_float_array,
+    as_generator,
+    check_count,
+    check_positive,
+    check_probability_vector,
+    first_bad_index,
+)
+
+__all__ = [
+    "Support",
+    "Distribution",
+    "ReparameterizedDistribution",
+    "Normal",
+    "MultivariateNormal",
+    "Exponential",
+    "Gamma",
+    "LogNormal",
+    "Categorical",
+    "normal_log_prob",
+    "normal_entropy",
+    "normal_transform",
+    "mvn_log_prob",
+    "mvn_entropy",
+    "mvn_transform",
+    "exponential_log_prob",
+    "exponential_entropy",
+    "exponential_transform",
+    "gamma_log_prob",
+    "gamma_entropy",
+    "lognormal_log_prob",
+    "lognormal_entropy",
+    "lognormal_transform",
+    "categorical_log_prob",
+    "categorical_entropy",
+]
+
+LOG_2PI = np.log(2 * np.pi)
+
+
+# ---------------------------------------------------------------------------
+# Supports
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Support:
+    """The set a distribution's values lie in: an interval of reals or integers,
+    or (``event_ndims=1``) vectors of reals.
+
+    ``check(x)`` tells, for each value, whether it lies in the set (±∞ never does).
+    ``interior_point`` is a value inside the set; formulas are evaluated there for
+    values outside it, whose log-density is −∞ whatever the formula would say.
+    """
+
+    name: str
+    lower: float = -np.inf
+    upper: float = np.inf
+    lower_closed: bool = False
+    integer: bool = False
+    event_ndims: int = 0
+    interior_point: float = 0.0
+
+    def __str__(self):
+        return self.name
+
+    def check(self, x):
+        """Boolean array, one entry per value of ``x`` (event axes reduced)."""
+        x = np.asarray(x, dtype=float)
+        above = x >= self.lower if self.lower_closed else x > self.lower
+        inside = above & (x <= self.upper) & np.isfinite(x)
+        if self.integer:
+            inside &= x == np.floor(x)
+        if self.event_ndims:
+            inside = np.all(inside, axis=tuple(range(-self.event_ndims, 0)))
+        return inside
+
+
+REAL = Support("real")
+REAL_VECTOR = Support("real vector", event_ndims=1)
+POSITIVE = Support("positive", lower=0.0, interior_point=1.0)
+NONNEGATIVE = Support("nonnegative", lower=0.0, lower_closed=True, interior_point=1.0)
+
+
+def integer_interval(count):
+    """The support {0, 1, …, count − 1} of a Categorical over ``count`` categories."""
+    return Support(
+        f"integer interval {{0, ..., {count - 1}}}",
+        lower=0.0,
+        upper=count - 1.0,
+        lower_closed=True,
+        integer=True,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Shared vocabulary
+# ---------------------------------------------------------------------------
+
+
+def _broadcast_shapes(**shapes):
+    """np.broadcast_shapes, with a ValueError naming the parameters that clash."""
+    try:
+        return np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        described = " and ".join(f"{name} of shape {shape}" for name, shape in shapes.items())
+        raise ValueError(f"{described} do not broadcast") from None
+
+
+def _full(array, shape):
+    """A writeable float array of exactly ``shape`` (``array`` broadcast to it)."""
+    return np.array(np.broadcast_to(array, shape), dtype=float)
+
+
+def _sum_per_sample(per_sample, shape):
+    """Reduce (n, *broadcast) to (n, *shape) by summing, within each sample, over the
+    entries that broadcasting copied a parameter of ``shape`` to."""
+    n = per_sample.shape[0]
+    padded = (1,) * (per_sample.ndim - 1 - len(shape)) + tuple(shape)
+    return sum_to_shape(per_sample, (n,) + padded).reshape((n,) + tuple(shape))
+
+
+class Distribution:
+    """Base class: validation of values and samples, and the shared vocabulary.
+
+    Subclasses set ``parameter_names``, ``support`` (a ``Support``),
+    ``batch_shape``, ``event_shape`` and ``parameter_event_ndims`` (how many trailing
+    axes of each parameter describe one distribution, e.g. 2 for ``scale_tril``),
+    and implement ``_log_prob(x)`` for x inside the support and ``_sample(n, rng)``.
+    """
+
+    parameter_names = ()
+    parameter_event_ndims = {}
+    support = REAL
+    batch_shape = ()
+    event_shape = ()
+
+    @property
+    def params(self):
+        """Dict parameter name → array, in the constructor's names."""
+        return {name: getattr(self, name) for name in self.parameter_names}
+
+    def __repr__(self):
+        arguments = ", ".join(f"{name}={np.array2string(value, precision=4)}" for name, value in self.params.items())
+        return f"{type(self).__name__}({arguments})"
+
+    def log_prob(self, x):
+        """log q(x): the formula of the family inside the support, −∞ outside it.
+
+        Args:
+            x: array whose trailing axes are ``event_shape`` and whose leading axes
+                broadcast with ``batch_shape`` (sample axes in front).
+
+        Returns:
+            array of shape broadcast(x.shape without event axes, batch_shape).
+
+        Raises:
+            ValueError: for NaN entries, or a shape that does not fit.
+        """
+        x, inside = self._value_in_support(x)
+        return np.where(inside, self._log_prob(x), -np.inf)[()]
+
+    def sample(self, n, rng=None):
+        """n independent draws, shape ``(n, *batch_shape, *event_shape)``.
+
+        Raises:
+            TypeError: if ``n`` is not an integer. ValueError: if ``n`` < 0.
+        """
+        return self._sample(check_count(n, "n"), as_generator(rng))
+
+    def _broadcast_batch(self, value, event_shape=()):
+        return _full(value, self.batch_shape + tuple(event_shape))
+
+    def _value_in_support(self, x):
+        """(x with every value outside the support replaced by an interior point,
+        boolean mask of the values inside the support)."""
+        x = as_float_array(x, "x", finite=False)
+        if np.isnan(x).any():
+            raise ValueError(f"x must not be NaN; got NaN{first_bad_index(np.isnan(x))}")
+        event_ndim = len(self.event_shape)
+        if x.ndim < event_ndim or x.shape[x.ndim - event_ndim :] != self.event_shape:
+            raise ValueError(
+                f"x must end with the event shape {self.event_shape}; got shape {x.shape}"
+            )
+        try:
+            np.broadcast_shapes(x.shape[: x.ndim - event_ndim], self.batch_shape)
+        except ValueError:
+            raise ValueError(
+                f"x of shape {x.shape} does not broadcast with the batch shape {self.batch_shape}"
+            ) from None
+        inside = self.support.check(x)
+        mask = inside[(...,) + (None,) * event_ndim]
+        return np.where(mask, x, self.support.interior_point), inside
+
+    def _parameter_event_shape(self, name):
+        ndims = self.parameter_event_ndims.get(name, 0)
+        shape = np.shape(getattr(self, name))
+        return shape[len(shape) - ndims :]
+
+    def _score(self, grads, inside):
+        """Per-value gradient dict: each entry of shape broadcast(log_prob shape) plus
+        the parameter's event shape, and 0 where x lies outside the support (there
+        log q(x) = −∞ for every parameter value, a constant)."""
+        shape = np.broadcast_shapes(inside.shape, self.batch_shape)
+        result = {}
+        for name, gradient in grads.items():
+            event = self._parameter_event_shape(name)
+            mask = np.broadcast_to(inside, shape)[(...,) + (None,) * len(event)]
+            result[name] = np.where(mask, _full(gradient, shape + event), 0.0)
+        return result
+
+    def _summed_over_batch(self, grads):
+        """Gradient of a quantity summed over the batch, as arrays of each parameter's
+        own shape: entries copied by broadcasting receive the sum of their copies."""
+        result = {}
+        for name, gradient in grads.items():
+            event = self._parameter_event_shape(name)
+            full = _full(gradient, self.batch_shape + event)
+            result[name] = sum_to_shape(full, np.shape(getattr(self, name)))
+        return result
+
+
+class ReparameterizedDistribution(Distribution):
+    """A family with a reparameterisation z = T(ε, φ), ε drawn from a base
+    distribution that does not depend on φ (derivation 02, §8).
+
+    Subclasses implement ``_base_noise(shape, rng)`` and ``_transform(eps)``;
+    ``sample`` draws through ``rsample``, so with the same seed both give the same z.
+    """
+
+    def rsample(self, n, rng=None):
+        """(z, ε) with ε of shape ``(n, *batch_shape, *event_shape)`` from the base
+        distribution and z = T(ε, φ) = ``transform(ε)``.
+
+        Raises:
+            TypeError: if ``n`` is not an integer. ValueError: if ``n`` < 0.
+        """
+        n = check_count(n, "n")
+        eps = self._base_noise((n,) + self.batch_shape + self.event_shape, as_generator(rng))
+        return self._transform(eps), eps
+
+    def transform(self, eps):
+        """z = T(ε, φ), for base noise ``eps`` broadcasting with the batch shape."""
+        eps = as_float_array(eps, "eps")
+        event_ndim = len(self.event_shape)
+        if eps.ndim < event_ndim or eps.shape[eps.ndim - event_ndim :] != self.event_shape:
+            raise ValueError(f"eps must end with the event shape {self.event_shape}; got shape {eps.shape}")
+        _broadcast_shapes(eps=eps.shape[: eps.ndim - event_ndim], batch_shape=self.batch_shape)
+        return self._transform(eps)
+
+    def _sample(self, n, rng):
+        return self.rsample(n, rng)[0]
+
+    def _check_vjp_arguments(self, eps, cotangent):
+        """Both as float arrays of shape (n, *batch_shape, *event_shape)."""
+        eps = as_float_array(eps, "eps")
+        cotangent = as_float_array(cotangent, "cotangent")
+        per_sample = self.batch_shape + self.event_shape
+        if eps.ndim != 1 + len(per_sample) or eps.shape[1:] != per_sample:
+            raise ValueError(f"eps must have shape (n, *{per_sample}); got {eps.shape}")
+        if cotangent.shape != eps.shape:
+            raise ValueError(f"cotangent must have the shape of eps {eps.shape}; got {cotangent.shape}")
+        return eps, cotangent
+
+    def _vjp_per_sample(self, grads):
+        """Per-sample VJP entries reduced to shape (n, *parameter shape)."""
+        return {name: _sum_per_sample(g, np.shape(getattr(self, name))) for name, g in grads.items()}
+
+
+# ---------------------------------------------------------------------------
+# Normal (elementwise; a diagonal Gaussian over the last axis with diagonal=True)
+# ---------------------------------------------------------------------------
+
+
+def normal_log_prob(x, loc, scale):
+    """log N(x | μ, σ²) = −½ ((x − μ)/σ)² − log σ − ½ log 2π."""
+    return -0.5 * ad.square((x - loc) / scale) - ad.log(scale) - 0.5 * LOG_2PI
+
+
+def normal_entropy(scale):
+    """H[N(μ, σ²)] = ½ log(2πe σ²) = ½ (1 + log 2π) + log σ (μ does not enter)."""
+    return 0.5 * (1.0 + LOG_2PI) + ad.log(scale)
+
+
+def normal_transform(eps, loc, scale):
+    """T(ε; μ, σ) = μ + σ ε with ε ~ N(0, 1)."""
+    return loc + scale * eps
+
+
+class Normal(ReparameterizedDistribution):
+    """N(loc, scale²), elementwise over broadcast ``loc`` and ``scale``.
+
+    Vector parameters give a batch of independent Normals; read as one vector,
+    they are the diagonal Gaussian N(loc, diag(scale²)) whose joint log-density and
+    entropy are ``log_prob(x, diagonal=True)`` and ``entropy(diagonal=True)``
+    (sums over the last axis). Its score and entropy gradient are the elementwise
+    ones, since each coordinate's term depends only on its own parameters.
+
+    Raises:
+        ValueError: if ``scale`` is not positive, any parameter is not finite, or the
+            shapes do not broadcast.
+    """
+
+    parameter_names = ("loc", "scale")
+    support = REAL
+
+    def __init__(self, loc, scale):
+        self.loc = as_float_array(loc, "loc")
+        self.scale = check_positive(as_float_array(scale, "scale"), "scale")
+        self.batch_shape = _broadcast_shapes(loc=self.loc.shape, scale=self.scale.shape)
+
+    @property
+    def mean(self):
+        """E[z] = μ."""
+        return self._broadcast_batch(self.loc)
+
+    @property
+    def variance(self):
+        """Var[z] = σ²."""
+        return self._broadcast_batch(self.scale**2)
+
+    def log_prob(self, x, *, diagonal=False):
+        """log N(x | μ, σ²) (``normal_log_prob``); with ``diagonal=True`` summed over
+        the last axis: log N(x | μ, diag(σ²)) = Σ_d log N(x_d | μ_d, σ_d²)."""
+        log_density = super().log_prob(x)
+        return _sum_last_axis(log_density, "log_prob") if diagonal else log_density
+
+    def _log_prob(self, x):
+        return normal_log_prob(x, self.loc, self.scale)
+
+    def log_prob_grad(self, x):
+        """Score of N(μ, σ²) (derivation 02, §7), with u = (x − μ)/σ:
+
+            ∂ log q/∂μ = u/σ,    ∂ log q/∂σ = (u² − 1)/σ.
+        """
+        x, inside = self._value_in_support(x)
+        u = (x - self.loc) / self.scale
+        return self._score({"loc": u / self.scale, "scale": (u**2 - 1) / self.scale}, inside)
+
+    def entropy(self, *, diagonal=False):
+        """½ log(2πe σ²) per coordinate (``normal_entropy``); summed over the last
+        axis with ``diagonal=True``."""
+        entropy = self._broadcast_batch(normal_entropy(self.scale))[()]
+        return _sum_last_axis(entropy, "entropy") if diagonal else entropy
+
+    def entropy_grad(self):
+        """∂H/∂μ = 0, ∂H/∂σ = 1/σ, for H summed over the batch (each entry has its
+        parameter's shape)."""
+        return self._summed_over_batch({"loc": 0.0, "scale": 1 / self.scale})
+
+    def _base_noise(self, shape, rng):
+        return rng.standard_normal(shape)
+
+    def _transform(self, eps):
+        return normal_transform(eps, self.loc, self.scale)
+
+    def transform_vjp(self, eps, cotangent):
+        """Per-sample ∂⟨c_s, T(ε_s)⟩/∂φ for T(ε) = μ + σ ε (derivation 02, §8):
+
+            μ̄_s = c_s,    σ̄_s = c_s ε_s,
+
+        each summed over the entries a broadcast parameter was copied to, giving
+        arrays of shape (n, *parameter shape).
+        """
+        eps, cotangent = self._check_vjp_arguments(eps, cotangent)
+        return self._vjp_per_sample({"loc": cotangent, "scale": cotangent * eps})
+
+
+def _sum_last_axis(values, what):
+    if np.ndim(values) == 0:
+        raise ValueError(f"{what}(diagonal=True) sums over the last axis, but the result has no axes")
+    return np.sum(values, axis=-1)
+
+
+# ---------------------------------------------------------------------------
+# Multivariate normal, parameterised by the Cholesky factor R = scale_tril
+# ---------------------------------------------------------------------------
+
+
+def _lower_triangle(scale_tril):
+    """The lower triangle of ``scale_tril``: the formulas read only the entries the
+    family is parameterised by, so their derivatives above the diagonal are zero."""
+    size = np.shape(scale_tril.value if isinstance(scale_tril, ad.Tensor) else scale_tril)[-1]
+    return scale_tril * np.tril(np.ones((size, size)))
+
+
+def _solve_lower(scale_tril, values, *, transpose=False):
+    """R⁻¹ v (or R⁻ᵀ v) for vectors v of shape (*sample, *batch, D), by substitution.
+
+    With a batch of factors, the sample axes are moved into the columns of one
+    right-hand side per factor, so that B factors cost B triangular solves however
+    many samples there are.
+    """
+    batch_ndim = scale_tril.ndim - 2
+    sample_ndim = values.ndim - 1 - batch_ndim
+    trans = int(transpose)
+    if batch_ndim == 0 or sample_ndim <= 0:
+        return ad.solve_triangular(scale_tril, values[..., None], trans=trans, lower=True)[..., 0]
+    sample_shape = values.shape[:sample_ndim]
+    axes = tuple(range(sample_ndim, values.ndim)) + tuple(range(sample_ndim))
+    columns = ad.reshape(ad.transpose(values, axes=axes), values.shape[sample_ndim:] + (-1,))
+    solved = ad.solve_triangular(scale_tril, columns, trans=trans, lower=True)
+    solved = ad.reshape(solved, solved.shape[:-1] + sample_shape)
+    return ad.transpose(solved, axes=tuple(int(i) for i in np.argsort(axes)))
+
+
+def _log_diagonal_sum(scale_tril):
+    """Σᵢ log Rᵢᵢ = ½ log det(R Rᵀ)."""
+    return ad.sum(ad.log(ad.diagonal(scale_tril)), axis=-1)
+
+
+def mvn_log_prob(x, loc, scale_tril):
+    """log N(x | μ, R Rᵀ) = −½ ‖y‖² − Σᵢ log Rᵢᵢ − (D/2) log 2π, with y = R⁻¹ (x − μ)
+    found by forward substitution (no inverse, no determinant; derivation 02, §8)."""
+    scale_tril = _lower_triangle(scale_tril)
+    whitened = _solve_lower(scale_tril, x - loc)
+    size = whitened.shape[-1]
+    return -0.5 * ad.sum(ad.square(whitened), axis=-1) - _log_diagonal_sum(scale_tril) - 0.5 * size * LOG_2PI
+
+
+def mvn_entropy(scale_tril):
+    """H[N(μ, R Rᵀ)] = (D/2)(1 + log 2π) + Σᵢ log Rᵢᵢ."""
+    size = scale_tril.shape[-1]
+    return 0.5 * size * (1.0 + LOG_2PI) + _log_diagonal_sum(scale_tril)
+
+
+def mvn_transform(eps, loc, scale_tril):
+    """T(ε; μ, R) = R ε + μ with ε ~ N(0, I): the lecture's full-rank reparameterisation
+    (derivation 02, §8)."""
+    return loc + ad.matmul(_lower_triangle(scale_tril), eps[..., None])[..., 0]
+
+
+def _diagonal_matrix(diagonal):
+    """Matrices with ``diagonal`` (shape (..., D)) on the diagonal, zeros elsewhere."""
+    return np.eye(diagonal.shape[-1]) * diagonal[..., None, :]
+
+
+class MultivariateNormal(ReparameterizedDistribution):
+    """N(loc, Σ) with Σ = R Rᵀ, R = ``scale_tril`` lower triangular with positive
+    diagonal; given ``covariance_matrix`` instead, R is its Cholesky factor.
+
+    Parameters are stored as ``loc`` (..., D) and ``scale_tril`` (..., D, D), whose
+    leading axes broadcast to ``batch_shape``; ``covariance_matrix`` is readable.
+    Gradients are with respect to ``loc`` and ``scale_tril`` (lower-triangular: zero
+    above the diagonal) however the distribution was built.
+
+    Raises:
+        ValueError: unless exactly one of ``scale_tril`` and ``covariance_matrix`` is
+            given; for a covariance that is not symmetric positive definite, a
+            ``scale_tril`` that is not lower triangular with positive diagonal,
+            non-finite entries, or shapes that do not fit.
+    """
+
+    parameter_names = ("loc", "scale_tril")
+    parameter_event_ndims = {"loc": 1, "scale_tril": 2}
+    support = REAL_VECTOR
+
+    def __init__(self, loc, *, scale_tril=None, covariance_matrix=None):
+        if (scale_tril is None) == (covariance_matrix is None):
+            raise ValueError("exactly one of scale_tril and covariance_matrix must be given")
+        self.loc = as_float_array(loc, "loc", min_ndim=1)
+        if scale_tril is not None:
+            self.scale_tril, name = check_scale_tril(scale_tril, "scale_tril"), "scale_tril"
+        else:
+            self.scale_tril, name = cholesky(covariance_matrix, "covariance_matrix"), "covariance_matrix"
+        size = self.loc.shape[-1]
+        if self.scale_tril.shape[-1] != size:
+            raise ValueError(
+                f"{name} must be {size} x {size} to match loc of shape {self.loc.shape};"
+                f" got shape {self.scale_tril.shape}"
+            )
+        self.batch_shape = _broadcast_shapes(**{"loc": self.loc.shape[:-1], name: self.scale_tril.shape[:-2]})
+        self.event_shape = (size,)
+
+    @property
+    def covariance_matrix(self):
+        """Σ = R Rᵀ."""
+        return self.scale_tril @ np.swapaxes(self.scale_tril, -1, -2)
+
+    @property
+    def mean(self):
+        """E[z] = μ."""
+        return self._broadcast_batch(self.loc, self.event_shape)
+
+    @property
+    def variance(self):
+        """The diagonal of Σ: Var[zᵢ] = Σⱼ Rᵢⱼ²."""
+        return self._broadcast_batch(np.sum(self.scale_tril**2, axis=-1), self.event_shape)
+
+    def _log_prob(self, x):
+        return mvn_log_prob(x, self.loc, self.scale_tril)
+
+    def log_prob_grad(self, x):
+        """Score of N(μ, R Rᵀ), with y = R⁻¹(x − μ) and u = R⁻ᵀ y = Σ⁻¹(x − μ):
+
+            ∂ log q/∂μ = u,    ∂ log q/∂R = tril(u yᵀ) − diag(1/Rᵢᵢ).
+
+        (dy = −R⁻¹ dR y, so d(−½‖y‖²) = yᵀ R⁻¹ dR y = ⟨u yᵀ, dR⟩, kept on the lower
+        triangle that parameterises R; d log det R = Σᵢ dRᵢᵢ/Rᵢᵢ.) Entries have shape
+        (*log_prob shape, D) and (*log_prob shape, D, D).
+        """
+        x, inside = self._value_in_support(x)
+        scale_tril = self.scale_tril
+        whitened = _solve_lower(scale_tril, x - self.loc)
+        precision_times_residual = _solve_lower(scale_tril, whitened, transpose=True)
+        outer = precision_times_residual[..., :, None] * whitened[..., None, :]
+        inverse_diagonal = 1 / np.diagonal(scale_tril, axis1=-2, axis2=-1)
+        grads = {"loc": precision_times_residual, "scale_tril": np.tril(outer) - _diagonal_matrix(inverse_diagonal)}
+        return self._score(grads, inside)
+
+    def entropy(self):
+        """(D/2)(1 + log 2π) + Σᵢ log Rᵢᵢ (``mvn_entropy``)."""
+        return self._broadcast_batch(mvn_entropy(self.scale_tril))[()]
+
+    def entropy_grad(self):
+        """∂H/∂μ = 0, ∂H/∂R = diag(1/Rᵢᵢ), for H summed over the batch."""
+        inverse_diagonal = 1 / np.diagonal(self.scale_tril, axis1=-2, axis2=-1)
+        return self._summed_over_batch({"loc": 0.0, "scale_tril": _diagonal_matrix(inverse_diagonal)})
+
+    def _base_noise(self, shape, rng):
+        return rng.standard_normal(shape)
+
+    def _transform(self, eps):
+        return mvn_transform(eps, self.loc, self.scale_tril)
+
+    def transform_vjp(self, eps, cotangent):
+        """Per-sample ∂⟨c_s, R ε_s + μ⟩/∂φ:
+
+            μ̄_s = c_s,    R̄_s = tril(c_s ε_sᵀ),
+
+        reduced over broadcast batch entries to shapes (n, *loc.shape) and
+        (n, *scale_tril.shape).
+        """
+        eps, cotangent = self._check_vjp_arguments(eps, cotangent)
+        outer = np.tril(cotangent[..., :, None] * eps[..., None, :])
+        return self._vjp_per_sample({"loc": cotangent, "scale_tril": outer})
+
+
+# ---------------------------------------------------------------------------
+# Exponential
+# ---------------------------------------------------------------------------
+
+
+def exponential_log_prob(x, rate):
+    """log Exp(x | λ) = log λ − λ x, for x ≥ 0."""
+    return ad.log(rate) - rate * x
+
+
+def exponential_entropy(rate):
+    """H[Exp(λ)] = 1 − log λ."""
+    return 1.0 - ad.log(rate)
+
+
+def exponential_transform(eps, rate):
+    """T(ε; λ) = ε / λ with ε ~ Exp(1): P(ε/λ > t) = P(ε > λ t) = e^(−λt)."""
+    return eps / rate
+
+
+class Exponential(ReparameterizedDistribution):
+    """Exp(rate): density λ e^(−λx) on [0, ∞).
+
+    Raises:
+        ValueError: if ``rate`` is not positive and finite.
+    """
+
+    parameter_names = ("rate",)
+    support = NONNEGATIVE
+
+    def __init__(self, rate):
+        self.rate = check_positive(as_float_array(rate, "rate"), "rate")
+        self.batch_shape = self.rate.shape
+
+    @property
+    def mean(self):
+        """E[z] = 1/λ."""
+        return self._broadcast_batch(1 / self.rate)
+
+    @property
+    def variance(self):
+        """Var[z] = 1/λ²."""
+        return self._broadcast_batch(1 / self.rate**2)
+
+    def _log_prob(self, x):
+        return exponential_log_prob(x, self.rate)
+
+    def log_prob_grad(self, x):
+        """∂ log q/∂λ = 1/λ − x."""
+        x, inside = self._value_in_support(x)
+        return self._score({"rate": 1 / self.rate - x}, inside)
+
+    def entropy(self):
+        """1 − log λ (``exponential_entropy``)."""
+        return self._broadcast_batch(exponential_entropy(self.rate))[()]
+
+    def entropy_grad(self):
+        """∂H/∂λ = −1/λ."""
+        return self._summed_over_batch({"rate": -1 / self.rate})
+
+    def _base_noise(self, shape, rng):
+        return rng.standard_exponential(shape)
+
+    def _transform(self, eps):
+        return exponential_transform(eps, self.rate)
+
+    def transform_vjp(self, eps, cotangent):
+        """Per-sample ∂⟨c_s, ε_s/λ⟩/∂λ = −c_s ε_s / λ², shape (n, *rate.shape)."""
+        eps, cotangent = self._check_vjp_arguments(eps, cotangent)
+        return self._vjp_per_sample({"rate": -cotangent * eps / self.rate**2})
+
+
+# ---------------------------------------------------------------------------
+# Gamma (not reparameterisable here: its inverse CDF has no closed form)
+# ---------------------------------------------------------------------------
+
+
+def gamma_log_prob(x, concentration, rate):
+    """log Gamma(x | α, β) = α log β − lnΓ(α) + (α − 1) log x − β x, for x > 0."""
+    return (
+        concentration * ad.log(rate)
+        - ad.gammaln(concentration)
+        + (concentration - 1) * ad.log(x)
+        - rate * x
+    )
+
+
+def gamma_entropy(concentration, rate):
+    """H[Gamma(α, β)] = α − log β + lnΓ(α) + (1 − α) ψ(α)."""
+    return concentration - ad.log(rate) + ad.gammaln(concentration) + (1 - concentration) * ad.digamma(concentration)
+
+
+class Gamma(Distribution):
+    """Gamma(concentration α, rate β): density βᵅ xᵅ⁻¹ e^(−βx) / Γ(α) on (0, ∞).
+
+    Raises:
+        ValueError: if a parameter is not positive and finite, or the shapes do not
+            broadcast.
+    """
+
+    parameter_names = ("concentration", "rate")
+    support = POSITIVE
+
+    def __init__(self, concentration, rate):
+        self.concentration = check_positive(as_float_array(concentration, "concentration"), "concentration")
+        self.rate = check_positive(as_float_array(rate, "rate"), "rate")
+        self.batch_shape = _broadcast_shapes(concentration=self.concentration.shape, rate=self.rate.shape)
+
+    @property
+    def mean(self):
+        """E[z] = α/β."""
+        return self._broadcast_batch(self.concentration / self.rate)
+
+    @property
+    def variance(self):
+        """Var[z] = α/β²."""
+        return self._broadcast_batch(self.concentration / self.rate**2)
+
+    def _log_prob(self, x):
+        return gamma_log_prob(x, self.concentration, self.rate)
+
+    def log_prob_grad(self, x):
+        """∂ log q/∂α = log β − ψ(α) + log x,    ∂ log q/∂β = α/β − x."""
+        x, inside = self._value_in_support(x)
+        alpha, beta = self.concentration, self.rate
+        grads = {
+            "concentration": np.log(beta) - scipy.special.digamma(alpha) + np.log(x),
+            "rate": alpha / beta - x,
+        }
+        return self._score(grads, inside)
+
+    def entropy(self):
+        """α − log β + lnΓ(α) + (1 − α) ψ(α) (``gamma_entropy``)."""
+        return self._broadcast_batch(gamma_entropy(self.concentration, self.rate))[()]
+
+    def entropy_grad(self):
+        """∂H/∂α = 1 + (1 − α) ψ′(α) (the ψ(α) terms cancel),  ∂H/∂β = −1/β."""
+        alpha = self.concentration
+        return self._summed_over_batch(
+            {"concentration": 1 + (1 - alpha) * scipy.special.polygamma(1, alpha), "rate": -1 / self.rate}
+        )
+
+    def _sample(self, n, rng):
+        shape = (n,) + self.batch_shape
+        return rng.gamma(self._broadcast_batch(self.concentration), 1 / self._broadcast_batch(self.rate), shape)
+
+
+# ---------------------------------------------------------------------------
+# Log-normal
+# ---------------------------------------------------------------------------
+
+
+def lognormal_log_prob(x, loc, scale):
+    """log LogNormal(x | μ, σ) = −log x − log σ − ½ log 2π − (log x − μ)²/(2σ²), x > 0:
+    the Normal density of log x times the Jacobian |d log x/dx| = 1/x."""
+    return normal_log_prob(ad.log(x), loc, scale) - ad.log(x)
+
+
+def lognormal_entropy(loc, scale):
+    """H[LogNormal(μ, σ)] = μ + ½ log(2πe σ²) = μ + H[N(μ, σ²)], since
+    E[−log q(z)] = E[−log N(log z)] + E[log z] and E[log z] = μ."""
+    return loc + normal_entropy(scale)
+
+
+def lognormal_transform(eps, loc, scale):
+    """T(ε; μ, σ) = exp(μ + σ ε) with ε ~ N(0, 1)."""
+    return ad.exp(loc + scale * eps)
+
+
+class LogNormal(ReparameterizedDistribution):
+    """LogNormal(loc μ, scale σ): the law of exp(u) for u ~ N(μ, σ²), on (0, ∞).
+
+    Raises:
+        ValueError: if ``scale`` is not positive, a parameter is not finite, or the
+            shapes do not broadcast.
+    """
+
+    parameter_names = ("loc", "scale")
+    support = POSITIVE
+
+    def __init__(self, loc, scale):
+        self.loc = as_float_array(loc, "loc")
+        self.scale = check_positive(as_float_array(scale, "scale"), "scale")
+        self.batch_shape = _broadcast_shapes(loc=self.loc.shape, scale=self.scale.shape)
+
+    @property
+    def mean(self):
+        """E[z] = exp(μ + σ²/2)."""
+        return self._broadcast_batch(np.exp(self.loc + self.scale**2 / 2))
+
+    @property
+    def variance(self):
+        """Var[z] = (exp(σ²) − 1) exp(2μ + σ²)."""
+        return self._broadcast_batch(np.expm1(self.scale**2) * np.exp(2 * self.loc + self.scale**2))
+
+    def _log_prob(self, x):
+        return lognormal_log_prob(x, self.loc, self.scale)
+
+    def log_prob_grad(self, x):
+        """With u = (log x − μ)/σ: ∂ log q/∂μ = u/σ, ∂ log q/∂σ = (u² − 1)/σ."""
+        x, inside = self._value_in_support(x)
+        u = (np.log(x) - self.loc) / self.scale
+        return self._score({"loc": u / self.scale, "scale": (u**2 - 1) / self.scale}, inside)
+
+    def entropy(self):
+        """μ + ½ log(2πe σ²) (``lognormal_entropy``)."""
+        return self._broadcast_batch(lognormal_entropy(self.loc, self.scale))[()]
+
+    def entropy_grad(self):
+        """∂H/∂μ = 1, ∂H/∂σ = 1/σ."""
+        return self._summed_over_batch({"loc": 1.0, "scale": 1 / self.scale})
+
+    def _base_noise(self, shape, rng):
+        return rng.standard_normal(shape)
+
+    def _transform(self, eps):
+        return lognormal_transform(eps, self.loc, self.scale)
+
+    def transform_vjp(self, eps, cotangent):
+        """Per-sample VJP of z = exp(μ + σ ε): μ̄_s = c_s z_s, σ̄_s = c_s z_s ε_s."""
+        eps, cotangent = self._check_vjp_arguments(eps, cotangent)
+        weighted = cotangent * self._transform(eps)
+        return self._vjp_per_sample({"loc": weighted, "scale": weighted * eps})
+
+
+# ---------------------------------------------------------------------------
+# Categorical
+# ---------------------------------------------------------------------------
+
+
+def _take_category(log_probs, x):
+    """log_probs[..., x] for integer-valued x broadcasting with log_probs' batch axes."""
+    batch_shape = log_probs.shape[:-1]
+    x = np.broadcast_to(x, np.broadcast_shapes(np.shape(x), batch_shape)).astype(np.intp)
+    return log_probs[tuple(np.indices(batch_shape, sparse=True)) + (x,)]
+
+
+def categorical_log_prob(x, logits):
+    """log q(x) = log softmax(logits)ₓ = logitsₓ − logsumexp(logits), x ∈ {0, …, K−1}.
+
+    Built from probabilities p, the family is evaluated at logits = log p, i.e.
+    log q(x) = log pₓ − log Σₖ pₖ: on the simplex the second term is 0, and it extends
+    the family to unnormalised p so that derivatives in p stay tangent to the simplex.
+    """
+    return _take_category(ad.log_softmax(logits), x)
+
+
+def categorical_entropy(logits):
+    """H = −Σₖ pₖ log pₖ with log p = log softmax(logits), and 0 · log 0 = 0."""
+    log_probs = ad.log_softmax(logits)
+    probs = ad.exp(log_probs)
+    return -ad.sum(ad.where(probs > 0, probs * log_probs, 0.0), axis=-1)
+
+
+class Categorical(Distribution):
+    """Categorical over {0, …, K−1}; the last axis of ``probs``/``logits`` indexes the
+    K categories, the leading axes are the batch.
+
+    Exactly one of ``probs`` (non-negative, summing to 1) and ``logits`` (finite,
+    any real) is given. Both are readable: ``logits`` are normalised,
+    logits = log probs. Gradients are with respect to the parameter the distribution
+    was built from (``params`` has that one key): logits, or probs read as the
+    normalised p/Σp, so that every score has mean zero.
+
+    Raises:
+        ValueError: unless exactly one of ``probs``/``logits`` is given; for probs
+            that are negative or do not sum to 1, non-finite entries, or 0-d input.
+    """
+
+    parameter_event_ndims = {"probs": 1, "logits": 1}
+
+    def __init__(self, probs=None, logits=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("exactly one of probs and logits must be given")
+        if probs is not None:
+            self._probs = check_probability_vector(as_float_array(probs, "probs", min_ndim=1), "probs")
+            with np.errstate(divide="ignore"):  # a category of probability 0 has logit -inf
+                self._logits = np.log(self._probs)
+            self.parameter_names = ("probs",)
+        else:
+            logits = as_float_array(logits, "logits", min_ndim=1)
+            self._logits = ad.log_softmax(logits)
+            self._probs = np.exp(self._logits)
+            self.parameter_names = ("logits",)
+        self.batch_shape = self._logits.shape[:-1]
+        self.support = integer_interval(self._logits.shape[-1])
+
+    probs = property(lambda self: self._probs, doc="Category probabilities, shape (*batch, K).")
+    logits = property(lambda self: self._logits, doc="Normalised logits log p, shape (*batch, K).")
+
+    @property
+    def _categories(self):
+        return np.arange(self._logits.shape[-1])
+
+    @property
+    def mean(self):
+        """E[z] = Σₖ k pₖ."""
+        return np.sum(self._categories * self._probs, axis=-1)[()]
+
+    @property
+    def variance(self):
+        """Var[z] = Σₖ k² pₖ − (Σₖ k pₖ)²."""
+        return (np.sum(self._categories**2 * self._probs, axis=-1) - self.mean**2)[()]
+
+    def _log_prob(self, x):
+        with np.errstate(divide="ignore"):
+            return categorical_log_prob(x, self._logits)
+
+    def log_prob_grad(self, x):
+        """Score with e = one-hot(x):
+
+            ∂ log q/∂logits = e − p,     ∂ log q/∂probs = e/p − 1
+
+        (the second is the first divided by p, since logits = log p up to a constant;
+        entries have shape (*log_prob shape, K)).
+        """
+        x, inside = self._value_in_support(x)
+        one_hot = (x[..., None] == self._categories).astype(float)
+        if self.parameter_names == ("logits",):
+            grads = {"logits": one_hot - self._probs}
+        else:
+            shape = np.broadcast_shapes(one_hot.shape, self._probs.shape)
+            ratio = np.divide(one_hot, self._probs, out=np.zeros(shape), where=one_hot > 0)
+            grads = {"probs": ratio - 1}
+        return self._score(grads, inside)
+
+    def entropy(self):
+        """−Σₖ pₖ log pₖ (``categorical_entropy``)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return categorical_entropy(self._logits)[()]
+
+    def entropy_grad(self):
+        """With H the entropy: ∂H/∂logitsⱼ = −pⱼ (log pⱼ + H),  ∂H/∂probsⱼ = −(log pⱼ + H)."""
+        entropy = self.entropy()[..., None]
+        if self.parameter_names == ("logits",):
+            with np.errstate(invalid="ignore"):
+                gradient = np.where(self._probs > 0, -self._probs * (self._logits + entropy), 0.0)
+            return self._summed_over_batch({"logits": gradient})
+        return self._summed_over_batch({"probs": -(self._logits + entropy)})
+
+    def _sample(self, n, rng):
+        # inverse CDF: z is the number of cumulative probabilities F_k (k < K−1) with
+        # F_k ≤ u; leaving out F_{K−1} ≈ 1 keeps round-off from producing z = K.
+        uniform = rng.random((n,) + self.batch_shape)
+        cumulative = np.cumsum(self._probs, axis=-1)[..., :-1]
+        return np.sum(cumulative <= uniform[..., None], axis=-1)

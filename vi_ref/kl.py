@@ -1,0 +1,500 @@
+"""The Kullback–Leibler divergence KL(q ‖ p) = E_q[log q(z) − log p(z)].
+
+Closed forms live in a registry keyed by the pair of classes (as in
+torch.distributions): ``@register_kl(Normal, Normal)`` registers a formula and
+``@register_kl_gradient(Normal, Normal)`` its hand-written gradient with respect to
+the parameters of both q and p. ``kl_divergence(q, p)`` and
+``kl_divergence_grad(q, p)`` dispatch through it; a pair whose supports make the
+divergence infinite is registered with ``register_infinite_kl``; any other pair
+raises ``NotImplementedError`` — never a silent Monte Carlo fallback, which is
+``kl_monte_carlo``, asked for by name.
+
+Each formula is a function of the two parameter dicts (``q.params``, ``p.params``)
+written with ``vi_ref.autodiff`` operations, so that it also accepts Tensors and the
+gradient beside it can be checked against automatic differentiation. Batched
+parameters broadcast; the value has the broadcast batch shape, and each gradient is
+that of the KL summed over the batch, as an array of its parameter's own shape.
+Every closed form is derived in ``derivations/02-kl-divergence-and-variational-families.md``.
+"""
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+import scipy.special
+
+from . import autodiff as ad
+from .distributions import (
+    Categorical,
+    Distribution,
+    Exponential,
+    Gamma,
+    LogNormal,
+    MultivariateNormal,
+    Normal,
+    _diagonal_matrix,
+    _log_diagonal_sum,
+    _lower_triangle,
+    _solve_lower,
+)
+from .numerics import solve_triangular, sum_to_shape
+from .validation import as_generator, check_count
+
+__all__ = [
+    "kl_divergence",
+    "kl_divergence_grad",
+    "kl_monte_carlo",
+    "register_kl",
+    "register_kl_gradient",
+    "register_infinite_kl",
+    "kl_normal_normal",
+    "kl_normal_normal_grad",
+    "kl_mvn_mvn",
+    "kl_mvn_mvn_grad",
+    "kl_exponential_exponential",
+    "kl_exponential_exponential_grad",
+    "kl_gamma_gamma",
+    "kl_gamma_gamma_grad",
+    "kl_exponential_gamma",
+    "kl_exponential_gamma_grad",
+    "kl_gamma_exponential",
+    "kl_gamma_exponential_grad",
+    "kl_lognormal_lognormal",
+    "kl_lognormal_lognormal_grad",
+    "kl_categorical_categorical",
+    "kl_categorical_categorical_grad",
+]
+
+
+# ---------------------------------------------------------------------------
+# The registry
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Rule:
+    divergence: Optional[Callable] = None
+    gradient: Optional[Callable] = None
+    infinite: bool = False
+
+
+_RULES = {}
+
+
+def register_kl(type_q, type_p):
+    """Decorator registering ``formula(q_params, p_params)`` as KL(type_q ‖ type_p)."""
+
+    def register(formula):
+        _RULES.setdefault((type_q, type_p), _Rule()).divergence = formula
+        return formula
+
+    return register
+
+
+def register_kl_gradient(type_q, type_p):
+    """Decorator registering ``gradient(q_params, p_params) -> (grads_q, grads_p)``
+    as the gradient of the registered KL(type_q ‖ type_p)."""
+
+    def register(gradient):
+        _RULES.setdefault((type_q, type_p), _Rule()).gradient = gradient
+        return gradient
+
+    return register
+
+
+def register_infinite_kl(type_q, type_p):
+    """Register KL(type_q ‖ type_p) = +∞: the support of q is not inside that of p,
+    so q gives positive probability to a set where log p = −∞."""
+    _RULES[(type_q, type_p)] = _Rule(infinite=True)
+
+
+def _rule(q, p):
+    for name, value in (("q", q), ("p", p)):
+        if not isinstance(value, Distribution):
+            raise TypeError(f"{name} must be a vi_ref.distributions distribution; got {type(value).__name__}")
+    rule = _RULES.get((type(q), type(p)))
+    if rule is None or (rule.divergence is None and not rule.infinite):
+        raise NotImplementedError(
+            f"no closed-form KL divergence is registered for KL({type(q).__name__} ‖ {type(p).__name__});"
+            " use kl_monte_carlo(q, p, n) for an estimate"
+        )
+    return rule
+
+
+def _batch_shape(q, p):
+    """The broadcast batch shape of the pair, after checking that q and p are
+    distributions over the same kind of value."""
+    if q.event_shape != p.event_shape:
+        raise ValueError(f"q and p must have the same event shape; got {q.event_shape} and {p.event_shape}")
+    try:
+        return np.broadcast_shapes(q.batch_shape, p.batch_shape)
+    except ValueError:
+        raise ValueError(
+            f"the batch shapes of q {q.batch_shape} and p {p.batch_shape} do not broadcast"
+        ) from None
+
+
+def kl_divergence(q, p):
+    """KL(q ‖ p) = ∫ q(z) log(q(z)/p(z)) dz in closed form, for a registered pair
+    (derivation 02: definition §1, properties §2–4, closed forms §5).
+
+    Returns:
+        array of the broadcast batch shape (a float for unbatched q and p); +∞ where
+        the support of q is not inside the support of p.
+
+    Raises:
+        NotImplementedError: naming both classes, for a pair with no closed form.
+        ValueError: if the event shapes differ or the batch shapes do not broadcast.
+        TypeError: if q or p is not a distribution.
+    """
+    rule = _rule(q, p)
+    shape = _batch_shape(q, p)
+    if rule.infinite:
+        return np.full(shape, np.inf)[()]
+    return np.asarray(rule.divergence(q.params, p.params), dtype=float)[()]
+
+
+def kl_divergence_grad(q, p):
+    """Hand-written gradient of ``kl_divergence(q, p)`` (summed over the batch) with
+    respect to both distributions' parameters (derivation 02, §6).
+
+    Returns:
+        (grads_q, grads_p): dicts keyed like ``q.params`` and ``p.params``, each entry
+        of its parameter's shape.
+
+    Raises:
+        NotImplementedError: for an unregistered pair (or one without a gradient).
+        ValueError: for a pair whose divergence is +∞ for every parameter value, or
+            whose shapes do not fit.
+    """
+    rule = _rule(q, p)
+    _batch_shape(q, p)
+    if rule.infinite:
+        raise ValueError(
+            f"KL({type(q).__name__} ‖ {type(p).__name__}) is +inf for every parameter value"
+            " (the support of q is not inside the support of p); it has no gradient"
+        )
+    if rule.gradient is None:
+        raise NotImplementedError(
+            f"no gradient is registered for KL({type(q).__name__} ‖ {type(p).__name__})"
+        )
+    return rule.gradient(q.params, p.params)
+
+
+def kl_monte_carlo(q, p, n, rng=None):
+    """Monte Carlo estimate of KL(q ‖ p) = E_q[log q(z) − log p(z)] from n draws of q
+    (derivation 02, §1).
+
+    Returns:
+        (estimate, standard_error), each of the broadcast batch shape; the standard
+        error is the sample standard deviation of the log-ratios over √n. A draw at
+        which p has density 0 makes the estimate +∞ with standard error 0: a set of
+        positive q-probability lies outside the support of p.
+
+    Raises:
+        TypeError: if n is not an integer. ValueError: if n < 2 or the shapes of q
+            and p do not fit.
+    """
+    n = check_count(n, "n", minimum=2)
+    batch_ndim = len(_batch_shape(q, p))
+    z = q.sample(n, as_generator(rng))
+    # pad q's batch axes to the pair's, so that z broadcasts against p's batch
+    z = z.reshape((n,) + (1,) * (batch_ndim - len(q.batch_shape)) + z.shape[1:])
+    log_ratio = q.log_prob(z) - p.log_prob(z)
+    infinite = np.any(np.isinf(log_ratio), axis=0)
+    finite_ratio = np.where(np.isinf(log_ratio), 0.0, log_ratio)
+    estimate = np.where(infinite, np.inf, np.mean(finite_ratio, axis=0))
+    standard_error = np.where(infinite, 0.0, np.std(finite_ratio, axis=0, ddof=1) / np.sqrt(n))
+    return estimate[()], standard_error[()]
+
+
+def _reduce(grads, params):
+    """Elementwise gradients summed to each parameter's shape (the gradient of the
+    KL summed over the broadcast batch)."""
+    return {name: sum_to_shape(_as_array(grads[name]), np.shape(params[name])) for name in params}
+
+
+def _as_array(value):
+    return np.asarray(value, dtype=float)
+
+
+# ---------------------------------------------------------------------------
+# Normal ‖ Normal (and LogNormal ‖ LogNormal, which is the same divergence)
+# ---------------------------------------------------------------------------
+
+
+def _normal_normal(loc_q, scale_q, loc_p, scale_p):
+    return ad.log(scale_p / scale_q) + (ad.square(scale_q) + ad.square(loc_q - loc_p)) / (2 * ad.square(scale_p)) - 0.5
+
+
+def _normal_normal_grad(loc_q, scale_q, loc_p, scale_p):
+    """Elementwise partial derivatives of ``_normal_normal``, with Δ = μq − μp."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in (loc_q, scale_q, loc_p, scale_p)))
+    delta = np.broadcast_to(loc_q - loc_p, shape)
+    precision_p = 1 / scale_p**2
+    return (
+        {"loc": delta * precision_p, "scale": np.broadcast_to(scale_q * precision_p - 1 / scale_q, shape)},
+        {"loc": -delta * precision_p, "scale": np.broadcast_to(1 / scale_p - (scale_q**2 + delta**2) / scale_p**3, shape)},
+    )
+
+
+@register_kl(Normal, Normal)
+def kl_normal_normal(q_params, p_params):
+    """KL(N(μq, σq²) ‖ N(μp, σp²)) = log(σp/σq) + (σq² + (μq − μp)²)/(2σp²) − ½
+    (derivation 02, §5.1)."""
+    return _normal_normal(q_params["loc"], q_params["scale"], p_params["loc"], p_params["scale"])
+
+
+@register_kl_gradient(Normal, Normal)
+def kl_normal_normal_grad(q_params, p_params):
+    """With Δ = μq − μp:
+
+        ∂/∂μq = Δ/σp²,   ∂/∂σq = σq/σp² − 1/σq,
+        ∂/∂μp = −Δ/σp²,  ∂/∂σp = 1/σp − (σq² + Δ²)/σp³.
+    """
+    grads_q, grads_p = _normal_normal_grad(q_params["loc"], q_params["scale"], p_params["loc"], p_params["scale"])
+    return _reduce(grads_q, q_params), _reduce(grads_p, p_params)
+
+
+@register_kl(LogNormal, LogNormal)
+def kl_lognormal_lognormal(q_params, p_params):
+    """KL(LogNormal(μq, σq) ‖ LogNormal(μp, σp)) = KL(N(μq, σq²) ‖ N(μp, σp²)): the KL
+    divergence is unchanged by the bijection z = exp(u), whose Jacobian cancels in
+    the ratio q/p (derivation 02, §5.5)."""
+    return _normal_normal(q_params["loc"], q_params["scale"], p_params["loc"], p_params["scale"])
+
+
+@register_kl_gradient(LogNormal, LogNormal)
+def kl_lognormal_lognormal_grad(q_params, p_params):
+    """The Normal ‖ Normal gradient (see ``kl_normal_normal_grad``)."""
+    grads_q, grads_p = _normal_normal_grad(q_params["loc"], q_params["scale"], p_params["loc"], p_params["scale"])
+    return _reduce(grads_q, q_params), _reduce(grads_p, p_params)
+
+
+# ---------------------------------------------------------------------------
+# MultivariateNormal ‖ MultivariateNormal
+# ---------------------------------------------------------------------------
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def kl_mvn_mvn(q_params, p_params):
+    """KL(N(μq, Rq Rqᵀ) ‖ N(μp, Rp Rpᵀ))
+    = ½ [tr(Σp⁻¹ Σq) + (μp − μq)ᵀ Σp⁻¹ (μp − μq) − D + log det Σp − log det Σq]
+    = ½ [‖M‖²_F + ‖y‖² − D] + Σᵢ log Rp,ᵢᵢ − Σᵢ log Rq,ᵢᵢ,
+
+    with M = Rp⁻¹ Rq and y = Rp⁻¹ (μp − μq) found by forward substitution
+    (derivation 02, §5.2).
+    """
+    lower_q = _lower_triangle(q_params["scale_tril"])
+    lower_p = _lower_triangle(p_params["scale_tril"])
+    whitened_scale = ad.solve_triangular(lower_p, lower_q, lower=True)
+    whitened_shift = _solve_lower(lower_p, p_params["loc"] - q_params["loc"])
+    size = whitened_shift.shape[-1]
+    squares = ad.sum(ad.square(whitened_scale), axis=(-2, -1)) + ad.sum(ad.square(whitened_shift), axis=-1)
+    return 0.5 * (squares - size) + _log_diagonal_sum(lower_p) - _log_diagonal_sum(lower_q)
+
+
+@register_kl_gradient(MultivariateNormal, MultivariateNormal)
+def kl_mvn_mvn_grad(q_params, p_params):
+    """With M = Rp⁻¹ Rq, y = Rp⁻¹ (μp − μq), and tril keeping the lower triangle:
+
+        ∂/∂μq = −Rp⁻ᵀ y = Σp⁻¹ (μq − μp),     ∂/∂μp = Rp⁻ᵀ y,
+        ∂/∂Rq = tril(Rp⁻ᵀ M) − diag(1/Rq,ᵢᵢ),
+        ∂/∂Rp = −tril(Rp⁻ᵀ (M Mᵀ + y yᵀ)) + diag(1/Rp,ᵢᵢ),
+
+    from d(Rp⁻¹) = −Rp⁻¹ dRp Rp⁻¹ in ½‖Rp⁻¹ Rq‖²_F and ½‖Rp⁻¹ (μp − μq)‖².
+    """
+    scale_q, scale_p = q_params["scale_tril"], p_params["scale_tril"]
+    whitened_scale = solve_triangular(scale_p, scale_q, lower=True)
+    whitened_shift = _solve_lower(scale_p, p_params["loc"] - q_params["loc"])
+    shift_back = _solve_lower(scale_p, whitened_shift, transpose=True)
+    second_moment = whitened_scale @ np.swapaxes(whitened_scale, -1, -2) + (
+        whitened_shift[..., :, None] * whitened_shift[..., None, :]
+    )
+    grads_q = {
+        "loc": -shift_back,
+        "scale_tril": np.tril(solve_triangular(scale_p, whitened_scale, lower=True, transpose=True))
+        - _diagonal_matrix(1 / np.diagonal(scale_q, axis1=-2, axis2=-1)),
+    }
+    grads_p = {
+        "loc": shift_back,
+        "scale_tril": -np.tril(solve_triangular(scale_p, second_moment, lower=True, transpose=True))
+        + _diagonal_matrix(1 / np.diagonal(scale_p, axis1=-2, axis2=-1)),
+    }
+    return _reduce_mvn(grads_q, q_params, p_params), _reduce_mvn(grads_p, p_params, q_params)
+
+
+def _reduce_mvn(grads, params, other):
+    """Broadcast each elementwise gradient to the pair's batch shape, then sum it to
+    its parameter's shape (the terms above miss the batch axes of the other side)."""
+    batch = np.broadcast_shapes(
+        params["loc"].shape[:-1], params["scale_tril"].shape[:-2], other["loc"].shape[:-1], other["scale_tril"].shape[:-2]
+    )
+    size = params["loc"].shape[-1]
+    full = {
+        "loc": np.broadcast_to(grads["loc"], batch + (size,)),
+        "scale_tril": np.broadcast_to(grads["scale_tril"], batch + (size, size)),
+    }
+    return _reduce(full, params)
+
+
+# ---------------------------------------------------------------------------
+# Gamma ‖ Gamma, and the Exponential pairs as its α = 1 cases
+# ---------------------------------------------------------------------------
+
+
+def _gamma_gamma(alpha_q, beta_q, alpha_p, beta_p):
+    return (
+        (alpha_q - alpha_p) * ad.digamma(alpha_q)
+        - ad.gammaln(alpha_q)
+        + ad.gammaln(alpha_p)
+        + alpha_p * (ad.log(beta_q) - ad.log(beta_p))
+        + alpha_q * (beta_p - beta_q) / beta_q
+    )
+
+
+def _gamma_gamma_grad(alpha_q, beta_q, alpha_p, beta_p):
+    """Elementwise partial derivatives of ``_gamma_gamma`` (the ψ(αq) terms cancel
+    in ∂/∂αq, leaving the trigamma ψ′)."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in (alpha_q, beta_q, alpha_p, beta_p)))
+    full = lambda value: np.broadcast_to(value, shape)  # noqa: E731
+    return (
+        {
+            "concentration": full((alpha_q - alpha_p) * scipy.special.polygamma(1, alpha_q) + beta_p / beta_q - 1),
+            "rate": full(alpha_p / beta_q - alpha_q * beta_p / beta_q**2),
+        },
+        {
+            "concentration": full(scipy.special.digamma(alpha_p) - scipy.special.digamma(alpha_q) + np.log(beta_q / beta_p)),
+            "rate": full(alpha_q / beta_q - alpha_p / beta_p),
+        },
+    )
+
+
+@register_kl(Gamma, Gamma)
+def kl_gamma_gamma(q_params, p_params):
+    """KL(Gamma(αq, βq) ‖ Gamma(αp, βp))
+    = (αq − αp) ψ(αq) − lnΓ(αq) + lnΓ(αp) + αp (log βq − log βp) + αq (βp − βq)/βq,
+
+    from E_q[log z] = ψ(αq) − log βq and E_q[z] = αq/βq (derivation 02, §5.3).
+    """
+    return _gamma_gamma(q_params["concentration"], q_params["rate"], p_params["concentration"], p_params["rate"])
+
+
+@register_kl_gradient(Gamma, Gamma)
+def kl_gamma_gamma_grad(q_params, p_params):
+    """∂/∂αq = (αq − αp) ψ′(αq) + βp/βq − 1,   ∂/∂βq = αp/βq − αq βp/βq²,
+    ∂/∂αp = ψ(αp) − ψ(αq) + log(βq/βp),   ∂/∂βp = αq/βq − αp/βp."""
+    grads_q, grads_p = _gamma_gamma_grad(
+        q_params["concentration"], q_params["rate"], p_params["concentration"], p_params["rate"]
+    )
+    return _reduce(grads_q, q_params), _reduce(grads_p, p_params)
+
+
+@register_kl(Exponential, Exponential)
+def kl_exponential_exponential(q_params, p_params):
+    """KL(Exp(λq) ‖ Exp(λp)) = log(λq/λp) + λp/λq − 1: Gamma ‖ Gamma with αq = αp = 1
+    (derivation 02, §5.4)."""
+    return _gamma_gamma(1.0, q_params["rate"], 1.0, p_params["rate"])
+
+
+@register_kl_gradient(Exponential, Exponential)
+def kl_exponential_exponential_grad(q_params, p_params):
+    """∂/∂λq = 1/λq − λp/λq²,   ∂/∂λp = 1/λq − 1/λp."""
+    grads_q, grads_p = _gamma_gamma_grad(1.0, q_params["rate"], 1.0, p_params["rate"])
+    return _reduce({"rate": grads_q["rate"]}, q_params), _reduce({"rate": grads_p["rate"]}, p_params)
+
+
+@register_kl(Exponential, Gamma)
+def kl_exponential_gamma(q_params, p_params):
+    """KL(Exp(λ) ‖ Gamma(α, β)) = (1 − α) ψ(1) + lnΓ(α) + α log(λ/β) + β/λ − 1, with
+    ψ(1) = −γ: Gamma ‖ Gamma with αq = 1, since Exp(λ) = Gamma(1, λ) (derivation 02, §5.4)."""
+    return _gamma_gamma(1.0, q_params["rate"], p_params["concentration"], p_params["rate"])
+
+
+@register_kl_gradient(Exponential, Gamma)
+def kl_exponential_gamma_grad(q_params, p_params):
+    """∂/∂λ = α/λ − β/λ²,  ∂/∂α = ψ(α) − ψ(1) + log(λ/β),  ∂/∂β = 1/λ − α/β."""
+    grads_q, grads_p = _gamma_gamma_grad(1.0, q_params["rate"], p_params["concentration"], p_params["rate"])
+    return _reduce({"rate": grads_q["rate"]}, q_params), _reduce(grads_p, p_params)
+
+
+@register_kl(Gamma, Exponential)
+def kl_gamma_exponential(q_params, p_params):
+    """KL(Gamma(α, β) ‖ Exp(λ)) = (α − 1) ψ(α) − lnΓ(α) + log(β/λ) + α (λ − β)/β:
+    Gamma ‖ Gamma with αp = 1 (derivation 02, §5.4)."""
+    return _gamma_gamma(q_params["concentration"], q_params["rate"], 1.0, p_params["rate"])
+
+
+@register_kl_gradient(Gamma, Exponential)
+def kl_gamma_exponential_grad(q_params, p_params):
+    """∂/∂α = (α − 1) ψ′(α) + λ/β − 1,  ∂/∂β = 1/β − αλ/β²,  ∂/∂λ = α/β − 1/λ."""
+    grads_q, grads_p = _gamma_gamma_grad(q_params["concentration"], q_params["rate"], 1.0, p_params["rate"])
+    return _reduce(grads_q, q_params), _reduce({"rate": grads_p["rate"]}, p_params)
+
+
+# ---------------------------------------------------------------------------
+# Categorical ‖ Categorical, from probs or logits on either side
+# ---------------------------------------------------------------------------
+
+
+def _logits(params):
+    """The parameter as logits: log p for a probs-parameterised Categorical."""
+    return params["logits"] if "logits" in params else ad.log(params["probs"])
+
+
+def _check_categories(q_params, p_params):
+    counts = [np.shape(params.get("logits", params.get("probs")))[-1] for params in (q_params, p_params)]
+    if counts[0] != counts[1]:
+        raise ValueError(f"q and p must have the same number of categories; got {counts[0]} and {counts[1]}")
+
+
+@register_kl(Categorical, Categorical)
+def kl_categorical_categorical(q_params, p_params):
+    """KL(q ‖ p) = Σₖ qₖ (log qₖ − log pₖ), with 0 · log 0 = 0 and log q, log p the
+    normalised log-probabilities (log softmax of the logits, or of log probs)
+    (derivation 02, §5.6)."""
+    _check_categories(q_params, p_params)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_q = ad.log_softmax(_logits(q_params))
+        log_p = ad.log_softmax(_logits(p_params))
+        q = ad.exp(log_q)
+        return ad.sum(ad.where(q > 0, q * (log_q - log_p), 0.0), axis=-1)
+
+
+@register_kl_gradient(Categorical, Categorical)
+def kl_categorical_categorical_grad(q_params, p_params):
+    """With d = log q − log p and KL = Σₖ qₖ dₖ:
+
+        ∂/∂logits_q = q ⊙ (d − KL),   ∂/∂probs_q = d − KL,
+        ∂/∂logits_p = p − q,          ∂/∂probs_p = 1 − q/p;
+
+    a probs gradient is the logits gradient divided by the probabilities, because
+    logits = log probs up to a constant that the KL does not see.
+    """
+    _check_categories(q_params, p_params)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_q = ad.log_softmax(_logits(q_params))
+        log_p = ad.log_softmax(_logits(p_params))
+        q, p = np.exp(log_q), np.exp(log_p)
+        # d = log q − log p; where qₖ = 0 the term qₖ dₖ is 0 but ∂/∂qₖ is −∞
+        difference = np.where(q > 0, log_q - log_p, -np.inf)
+        divergence = np.sum(np.where(q > 0, q * difference, 0.0), axis=-1, keepdims=True)
+        if "logits" in q_params:
+            grads_q = {"logits": np.where(q > 0, q * (difference - divergence), 0.0)}
+        else:
+            grads_q = {"probs": difference - divergence}
+        if "logits" in p_params:
+            grads_p = {"logits": p - q}
+        else:
+            grads_p = {"probs": 1 - np.divide(q, p, out=np.zeros(np.broadcast_shapes(q.shape, p.shape)), where=q > 0)}
+    batch = np.broadcast_shapes(q.shape, p.shape)
+    full = lambda grads: {name: np.broadcast_to(value, batch) for name, value in grads.items()}  # noqa: E731
+    return _reduce(full(grads_q), q_params), _reduce(full(grads_p), p_params)
+
+
+# ---------------------------------------------------------------------------
+# Support mismatch: q lives on ℝ, p on (0, ∞) or [0, ∞)
+# ---------------------------------------------------------------------------
+
+for _positive_family in (Exponential, Gamma, LogNormal):
+    register_infinite_kl(Normal, _positive_family)

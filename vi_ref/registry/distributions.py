@@ -1,0 +1,169 @@
+"""Registry entries for the hand-written derivatives of ``vi_ref.distributions``:
+every family's score ``log_prob_grad``, ``entropy_grad``, and the pathwise
+``transform_vjp`` of the reparameterisable families.
+
+Each value function is the family's module-level formula (``normal_log_prob``, ...),
+contracted with random weights to a scalar; it is written with ``vi_ref.autodiff``
+operations, so ``tests/test_distributions.py`` also differentiates it automatically
+(the three-way check). Parameters are drawn with broadcast batch shapes and kept
+away from the boundaries of their domains.
+"""
+
+import numpy as np
+
+from .. import autodiff as ad
+from .. import distributions as dist
+from ..gradcheck import GradientCase, GradientProblem
+from ..numerics import sum_to_shape
+from . import gradient_name
+
+
+def _lower_factor(rng, size, batch=()):
+    """A Cholesky factor with diagonal in [1, 2] and small off-diagonal entries."""
+    factor = np.tril(0.4 * rng.standard_normal(batch + (size, size)), k=-1)
+    return factor + np.eye(size) * rng.uniform(1.0, 2.0, batch + (size,))[..., None, :]
+
+
+# Each family: how to draw parameters with broadcast shapes, its class, and its
+# formulas. (Categorical probs are drawn normalised: the formula reads them as
+# p/Σp, so finite differences may leave the simplex.)
+FAMILIES = {
+    "Normal": dict(
+        family=dist.Normal,
+        draw=lambda rng: {"loc": rng.standard_normal((2, 1)), "scale": rng.uniform(0.5, 2.0, 3)},
+        log_prob=dist.normal_log_prob,
+        entropy=lambda loc, scale: dist.normal_entropy(scale),
+        transform=dist.normal_transform,
+    ),
+    "MultivariateNormal": dict(
+        family=lambda loc, scale_tril: dist.MultivariateNormal(loc, scale_tril=scale_tril),
+        draw=lambda rng: {"loc": rng.standard_normal((2, 3)), "scale_tril": _lower_factor(rng, 3)},
+        log_prob=dist.mvn_log_prob,
+        entropy=lambda loc, scale_tril: dist.mvn_entropy(scale_tril),
+        transform=dist.mvn_transform,
+    ),
+    "MultivariateNormal-batched-factor": dict(
+        family=lambda loc, scale_tril: dist.MultivariateNormal(loc, scale_tril=scale_tril),
+        draw=lambda rng: {"loc": rng.standard_normal(2), "scale_tril": _lower_factor(rng, 2, (3,))},
+        log_prob=dist.mvn_log_prob,
+        entropy=lambda loc, scale_tril: dist.mvn_entropy(scale_tril),
+        transform=dist.mvn_transform,
+    ),
+    "Exponential": dict(
+        family=dist.Exponential,
+        draw=lambda rng: {"rate": rng.uniform(0.5, 2.0, 3)},
+        log_prob=dist.exponential_log_prob,
+        entropy=dist.exponential_entropy,
+        transform=dist.exponential_transform,
+    ),
+    "Gamma": dict(
+        family=dist.Gamma,
+        draw=lambda rng: {"concentration": rng.uniform(0.8, 3.0, (2, 1)), "rate": rng.uniform(0.5, 2.0, 3)},
+        log_prob=dist.gamma_log_prob,
+        entropy=dist.gamma_entropy,
+    ),
+    "LogNormal": dict(
+        family=dist.LogNormal,
+        draw=lambda rng: {"loc": 0.5 * rng.standard_normal(3), "scale": rng.uniform(0.5, 1.0, (2, 1))},
+        log_prob=dist.lognormal_log_prob,
+        entropy=dist.lognormal_entropy,
+        transform=dist.lognormal_transform,
+    ),
+    "Categorical-logits": dict(
+        family=lambda logits: dist.Categorical(logits=logits),
+        draw=lambda rng: {"logits": rng.standard_normal((2, 4))},
+        log_prob=dist.categorical_log_prob,
+        entropy=dist.categorical_entropy,
+    ),
+    "Categorical-probs": dict(
+        family=lambda probs: dist.Categorical(probs=probs),
+        draw=lambda rng: {"probs": _normalised(rng.uniform(0.2, 1.0, (2, 4)))},
+        log_prob=lambda x, probs: dist.categorical_log_prob(x, ad.log(probs)),
+        entropy=lambda probs: dist.categorical_entropy(ad.log(probs)),
+    ),
+}
+
+
+def autodiff_gradient(problem):
+    """The gradient of ``problem.value`` by ``vi_ref.autodiff``, as a dict like
+    ``problem.gradient`` returns. The value functions of this registry (and of
+    ``registry.kl``) are the formulas themselves, so this is the third, independent
+    derivative beside the hand-written one and finite differences."""
+    names = list(problem.inputs)
+    contracted = lambda *arrays: problem.value(**dict(zip(names, arrays)))  # noqa: E731
+    gradients = ad.grad(contracted, argnums=tuple(range(len(names))))(*problem.inputs.values())
+    return dict(zip(names, gradients))
+
+
+def _normalised(weights):
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def _weighted(gradient, weights, shape):
+    """Σ over values of w · gradient, summed to ``shape`` (the VJP of the per-value
+    gradient with weights w)."""
+    weights = weights.reshape(weights.shape + (1,) * (gradient.ndim - weights.ndim))
+    return sum_to_shape(weights * gradient, shape)
+
+
+def _score_case(label, spec):
+    def build(rng):
+        params = spec["draw"](rng)
+        x = spec["family"](**params).sample(4, rng)
+        weights = rng.standard_normal(np.shape(spec["family"](**params).log_prob(x)))
+
+        def value(**arrays):
+            return ad.sum(weights * spec["log_prob"](x, **arrays))
+
+        def gradient(**arrays):
+            score = spec["family"](**arrays).log_prob_grad(x)
+            return {name: _weighted(score[name], weights, np.shape(arrays[name])) for name in arrays}
+
+        return GradientProblem(value, gradient, params)
+
+    family = spec["family"](**spec["draw"](np.random.default_rng(0)))
+    return GradientCase(f"distributions.{label}.log_prob_grad", (gradient_name(type(family).log_prob_grad),), build)
+
+
+def _entropy_case(label, spec):
+    def build(rng):
+        params = spec["draw"](rng)
+        batch_zeros = np.zeros(spec["family"](**params).batch_shape)
+
+        def value(**arrays):
+            # entropy_grad differentiates the entropy summed over the batch
+            return ad.sum(spec["entropy"](**arrays) + batch_zeros)
+
+        def gradient(**arrays):
+            return spec["family"](**arrays).entropy_grad()
+
+        return GradientProblem(value, gradient, params)
+
+    family = spec["family"](**spec["draw"](np.random.default_rng(0)))
+    return GradientCase(f"distributions.{label}.entropy_grad", (gradient_name(type(family).entropy_grad),), build)
+
+
+def _transform_case(label, spec):
+    def build(rng):
+        params = spec["draw"](rng)
+        _, eps = spec["family"](**params).rsample(5, rng)
+        cotangent = rng.standard_normal(eps.shape)
+
+        def value(**arrays):
+            return ad.sum(cotangent * spec["transform"](eps, **arrays))
+
+        def gradient(**arrays):
+            per_sample = spec["family"](**arrays).transform_vjp(eps, cotangent)
+            return {name: per_sample[name].sum(axis=0) for name in arrays}
+
+        return GradientProblem(value, gradient, params)
+
+    family = spec["family"](**spec["draw"](np.random.default_rng(0)))
+    return GradientCase(f"distributions.{label}.transform_vjp", (gradient_name(type(family).transform_vjp),), build)
+
+
+CASES = (
+    [_score_case(label, spec) for label, spec in FAMILIES.items()]
+    + [_entropy_case(label, spec) for label, spec in FAMILIES.items()]
+    + [_transform_case(label, spec) for label, spec in FAMILIES.items() if "transform" in spec]
+)

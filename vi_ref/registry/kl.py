@@ -1,0 +1,110 @@
+"""Registry entries for the hand-written gradients of the closed-form KL divergences.
+
+Each entry differentiates the KL (summed over a broadcast batch) with respect to the
+parameters of both q and p, named ``q_<name>`` and ``p_<name>``. The value function
+is the registered formula itself, written with ``vi_ref.autodiff`` operations, and
+the gradient goes through the dispatcher ``kl_divergence_grad``, so every entry
+covers it as well as the pair's own ``*_grad`` function.
+"""
+
+from .. import autodiff as ad
+from .. import kl
+from ..distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
+from ..gradcheck import GradientCase, GradientProblem
+from . import gradient_name
+from .distributions import _lower_factor, _normalised
+
+
+def _mvn(loc, scale_tril):
+    return MultivariateNormal(loc, scale_tril=scale_tril)
+
+
+def _positive(low, high, *shape):
+    return lambda rng: rng.uniform(low, high, shape)
+
+
+def _normal(*shape, scale=1.0):
+    return lambda rng: scale * rng.standard_normal(shape)
+
+
+# label: (formula, its gradient, q's class, p's class, q's parameter makers, p's)
+PAIRS = {
+    "Normal||Normal": (
+        kl.kl_normal_normal, kl.kl_normal_normal_grad, Normal, Normal,
+        {"loc": _normal(3), "scale": _positive(0.5, 2.0, 2, 3)}, {"loc": _normal(), "scale": _positive(0.5, 2.0, 3)},
+    ),
+    "MultivariateNormal||MultivariateNormal": (
+        kl.kl_mvn_mvn, kl.kl_mvn_mvn_grad, _mvn, _mvn,
+        {"loc": _normal(2, 3), "scale_tril": lambda rng: _lower_factor(rng, 3)},
+        {"loc": _normal(3), "scale_tril": lambda rng: _lower_factor(rng, 3, (2,))},
+    ),
+    "MultivariateNormal||MultivariateNormal-batched-q-factor": (
+        kl.kl_mvn_mvn, kl.kl_mvn_mvn_grad, _mvn, _mvn,
+        {"loc": _normal(2), "scale_tril": lambda rng: _lower_factor(rng, 2, (3,))},
+        {"loc": _normal(3, 2), "scale_tril": lambda rng: _lower_factor(rng, 2)},
+    ),
+    "Exponential||Exponential": (
+        kl.kl_exponential_exponential, kl.kl_exponential_exponential_grad, Exponential, Exponential,
+        {"rate": _positive(0.5, 2.0, 3)}, {"rate": _positive(0.5, 2.0)},
+    ),
+    "Gamma||Gamma": (
+        kl.kl_gamma_gamma, kl.kl_gamma_gamma_grad, Gamma, Gamma,
+        {"concentration": _positive(0.8, 3.0, 2, 1), "rate": _positive(0.5, 2.0, 3)},
+        {"concentration": _positive(0.8, 3.0, 3), "rate": _positive(0.5, 2.0)},
+    ),
+    "Exponential||Gamma": (
+        kl.kl_exponential_gamma, kl.kl_exponential_gamma_grad, Exponential, Gamma,
+        {"rate": _positive(0.5, 2.0, 3)}, {"concentration": _positive(0.8, 3.0, 2, 1), "rate": _positive(0.5, 2.0)},
+    ),
+    "Gamma||Exponential": (
+        kl.kl_gamma_exponential, kl.kl_gamma_exponential_grad, Gamma, Exponential,
+        {"concentration": _positive(0.8, 3.0, 3), "rate": _positive(0.5, 2.0, 2, 1)}, {"rate": _positive(0.5, 2.0, 3)},
+    ),
+    "LogNormal||LogNormal": (
+        kl.kl_lognormal_lognormal, kl.kl_lognormal_lognormal_grad, LogNormal, LogNormal,
+        {"loc": _normal(2, 1), "scale": _positive(0.5, 2.0, 3)}, {"loc": _normal(3), "scale": _positive(0.5, 2.0)},
+    ),
+    "Categorical(logits)||Categorical(logits)": (
+        kl.kl_categorical_categorical, kl.kl_categorical_categorical_grad,
+        lambda logits: Categorical(logits=logits), lambda logits: Categorical(logits=logits),
+        {"logits": _normal(2, 4)}, {"logits": _normal(4)},
+    ),
+    "Categorical(probs)||Categorical(logits)": (
+        kl.kl_categorical_categorical, kl.kl_categorical_categorical_grad,
+        lambda probs: Categorical(probs=probs), lambda logits: Categorical(logits=logits),
+        {"probs": lambda rng: _normalised(rng.uniform(0.2, 1.0, 4))}, {"logits": _normal(3, 4)},
+    ),
+    "Categorical(logits)||Categorical(probs)": (
+        kl.kl_categorical_categorical, kl.kl_categorical_categorical_grad,
+        lambda logits: Categorical(logits=logits), lambda probs: Categorical(probs=probs),
+        {"logits": _normal(3, 4)}, {"probs": lambda rng: _normalised(rng.uniform(0.2, 1.0, (3, 4)))},
+    ),
+}
+
+
+def _split(arrays):
+    """{'q_loc': a, 'p_loc': b} -> ({'loc': a}, {'loc': b})."""
+    return tuple({name[2:]: value for name, value in arrays.items() if name[:2] == side} for side in ("q_", "p_"))
+
+
+def _case(label, formula, pair_gradient, make_q, make_p, q_makers, p_makers):
+    def build(rng):
+        inputs = {f"q_{name}": make(rng) for name, make in q_makers.items()}
+        inputs.update({f"p_{name}": make(rng) for name, make in p_makers.items()})
+
+        def value(**arrays):
+            return ad.sum(formula(*_split(arrays)))
+
+        def gradient(**arrays):
+            q_params, p_params = _split(arrays)
+            grads_q, grads_p = kl.kl_divergence_grad(make_q(**q_params), make_p(**p_params))
+            return {**{f"q_{k}": v for k, v in grads_q.items()}, **{f"p_{k}": v for k, v in grads_p.items()}}
+
+        return GradientProblem(value, gradient, inputs)
+
+    return GradientCase(
+        f"kl.{label}", (gradient_name(kl.kl_divergence_grad), gradient_name(pair_gradient)), build
+    )
+
+
+CASES = [_case(label, *spec) for label, spec in PAIRS.items()]
