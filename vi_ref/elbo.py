@@ -1,0 +1,165 @@
+"""The evidence lower bound (ELBO), estimated, summed over a data set, and decomposed.
+
+For any distribution q(z) (lecture, "Evidence Lower BOund"):
+
+    log p(x) = E_q[log p(x, z) − log q(z)] + KL(q(z) ‖ p(z | x)) = ELBO(q) + KL(q ‖ p(z | x))
+
+so ELBO(q) ≤ log p(x), with equality exactly when q is the posterior.
+
+- ``elbo_monte_carlo``: the definition, averaged over draws of q, with its standard
+  error; it works for every model and every q that can be sampled and evaluated.
+- Closed forms, where the expectation can be taken analytically, are methods of the
+  models (``model.elbo(x, q)``, with the hand-written ``model.elbo_grad(x, q)``):
+  ``LinearGaussian`` with a Gaussian q, ``GaussianMixture`` with a Categorical q,
+  ``GammaPoisson`` with a Gamma or LogNormal q.
+- ``dataset_elbo``: the mean-field ELBO of a data set, (1/N) Σᵢ ELBO(xᵢ, qᵢ), and
+  its gradient ``dataset_elbo_grad``.
+- ``elbo_decomposition``: log p(x), ELBO(q) and KL(q ‖ p(z | x)) side by side, the
+  KL from ``vi_ref.kl`` (a code path independent of the ELBO's closed form).
+
+Derivation: ``derivations/03-latent-variable-models-and-the-elbo.md``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import kl
+from .distributions import MultivariateNormal, Normal
+from .models._checks import as_multivariate_normal
+from .validation import as_generator, check_count
+
+__all__ = ["elbo_monte_carlo", "dataset_elbo", "dataset_elbo_grad", "elbo_decomposition", "ELBODecomposition"]
+
+
+def _latent_axes(model, q):
+    """How many trailing batch axes of q are coordinates of one latent z.
+
+    A diagonal Gaussian over a latent vector is a ``Normal`` with vector parameters:
+    its ``log_prob`` is per coordinate, and the log-density of z is the sum over the
+    latent axes the model has beyond q's own event axes."""
+    latent_shape = tuple(getattr(model, "latent_shape", ()))
+    extra = len(latent_shape) - len(q.event_shape)
+    trailing_batch = q.batch_shape[len(q.batch_shape) - extra :] if extra > 0 else ()
+    if extra < 0 or trailing_batch + q.event_shape != latent_shape:
+        raise ValueError(
+            f"q must be a distribution over the model's latent z of shape {latent_shape};"
+            f" got batch shape {q.batch_shape} and event shape {q.event_shape}"
+        )
+    return extra
+
+
+def elbo_monte_carlo(model, q, x, n, rng=None):
+    """Monte Carlo estimate of ELBO(x, q) = E_q[log p(x, z) − log q(z)].
+
+        ELBO ≈ (1/S) Σₛ [log p(x, zₛ) − log q(zₛ)],  zₛ ~ q,
+
+    with standard error std / √S over the same S draws.
+
+    Args:
+        model: any model with ``log_joint(x, z)``.
+        q: a distribution over z (``vi_ref.distributions``): a batch of one q per
+            data point of x, or one q for all; a diagonal ``Normal`` over a latent
+            vector has the latent axis last.
+        x: data point(s).
+        n: number of draws S ≥ 2.
+        rng: Generator, int seed or None.
+
+    Returns:
+        (estimate, standard_error), one per data point (floats for one point). If a
+        draw has log p(x, zₛ) = −∞ (q puts mass outside the model's support), the
+        estimate is −∞ with standard error 0: the ELBO itself is −∞ there.
+    """
+    n = check_count(n, "n", minimum=2)
+    latent_axes = _latent_axes(model, q)
+    z = q.sample(n, as_generator(rng))
+    q_batch_ndim = len(q.batch_shape) - latent_axes
+    # pad the draws (S, *q batch, *z) with unit axes so that they broadcast with x's batch
+    padding = max(0, np.ndim(x) - 1 - q_batch_ndim)
+    z = z.reshape((n,) + (1,) * padding + z.shape[1:])
+    log_q = q.log_prob(z)
+    if latent_axes:
+        log_q = np.sum(log_q, axis=tuple(range(-latent_axes, 0)))
+    log_ratio = np.asarray(model.log_joint(x, z) - log_q, dtype=float)
+    impossible = np.any(log_ratio == -np.inf, axis=0)
+    finite_ratio = np.where(np.isfinite(log_ratio), log_ratio, 0.0)
+    estimate = np.where(impossible, -np.inf, np.mean(finite_ratio, axis=0))
+    standard_error = np.where(impossible, 0.0, np.std(finite_ratio, axis=0, ddof=1) / np.sqrt(n))
+    return estimate[()], standard_error[()]
+
+
+def dataset_elbo(model, q, X):
+    """The mean-field ELBO of a data set (lecture, "Mean Field Assumption"):
+
+        (1/N) log p(X) ≥ (1/N) Σᵢ ELBO(xᵢ, qᵢ) = (1/N) Σᵢ E_{qᵢ}[log p(xᵢ, zᵢ) − log qᵢ(zᵢ)]
+
+    with q(Z) = Πᵢ qᵢ(zᵢ), evaluated with the model's closed form ``model.elbo``.
+
+    Args:
+        model: a model with a closed-form ``elbo``.
+        X: (N, ...) data set, one data point per row.
+        q: the qᵢ as one batched distribution (batch (N,)), or one q shared by all.
+
+    Returns:
+        float.
+    """
+    return float(np.mean(_per_point_elbo(model, q, X)))
+
+
+def _per_point_elbo(model, q, X):
+    per_point = np.asarray(model.elbo(X, q))
+    if per_point.ndim != 1:
+        raise ValueError(f"X must be a data set of shape (N, ...) with one ELBO per row; got {per_point.ndim} batch axes")
+    return per_point
+
+
+def dataset_elbo_grad(model, q, X):
+    """Gradient of ``dataset_elbo``: (1/N) times the model's hand-written gradient of
+    Σᵢ ELBO(xᵢ, qᵢ). With one qᵢ per data point, ∂/∂φᵢ involves ELBOᵢ alone (the
+    mean-field ELBO is a sum of per-point terms); ∂/∂θ sums over all of them.
+
+    Returns:
+        (grads_theta, grads_phi) as ``model.elbo_grad``, divided by N.
+    """
+    count = _per_point_elbo(model, q, X).shape[0]
+    grads_theta, grads_phi = model.elbo_grad(X, q)
+    return (
+        {name: value / count for name, value in grads_theta.items()},
+        {name: value / count for name, value in grads_phi.items()},
+    )
+
+
+@dataclass(frozen=True)
+class ELBODecomposition:
+    """log p(x) = ELBO + KL(q ‖ p(z | x)), each of x's batch shape.
+
+    ``residual`` is log p(x) − ELBO − KL, zero up to round-off."""
+
+    log_marginal: np.ndarray
+    elbo: np.ndarray
+    kl_to_posterior: np.ndarray
+
+    @property
+    def residual(self):
+        return self.log_marginal - self.elbo - self.kl_to_posterior
+
+
+def elbo_decomposition(model, q, x):
+    """The three terms of log p(x) = ELBO(q) + KL(q ‖ p(z | x)) for a model with exact
+    ``log_marginal``, ``posterior`` and closed-form ``elbo``.
+
+    The KL term comes from ``kl.kl_divergence(q, model.posterior(x))``, whose
+    formulas are derived separately from the ELBO's, so a zero ``residual`` checks the
+    closed forms against each other. A diagonal ``Normal`` q is compared with a
+    Gaussian posterior as the equivalent ``MultivariateNormal``.
+
+    Raises:
+        NotImplementedError: if ``vi_ref.kl`` has no closed form for the pair.
+    """
+    posterior = model.posterior(x)
+    q_for_kl = as_multivariate_normal(q) if isinstance(q, Normal) and isinstance(posterior, MultivariateNormal) else q
+    return ELBODecomposition(
+        log_marginal=np.asarray(model.log_marginal(x)),
+        elbo=np.asarray(model.elbo(x, q)),
+        kl_to_posterior=np.asarray(kl.kl_divergence(q_for_kl, posterior)),
+    )

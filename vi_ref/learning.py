@@ -1,0 +1,294 @@
+"""Learning by maximising the ELBO: the lecture's "Putting everything together".
+
+The model is the ``LinearGaussian`` p_θ(x, z) with θ = (W, b, Ψ); each data point
+gets its own Gaussian q_φᵢ(zᵢ) = N(mᵢ, Rᵢ Rᵢᵀ) (mean field, lecture "Mean Field
+Assumption for Parametric Distributions"), and
+
+    max_{θ, φ} L(θ, φ) = (1/N) Σᵢ ELBO(xᵢ; θ, φᵢ)
+
+is solved with the closed-form ELBO and its hand-written gradient
+(``LinearGaussian.elbo`` and ``elbo_grad``): plain gradient ascent, as in the lecture,
+or L-BFGS (``scipy.optimize.minimize``) with the same analytic gradient.
+
+Both optimisers work on one unconstrained vector, so that every step is valid:
+ψ = exp(log ψ) (one log σ² for isotropic noise, PPCA; D of them for factor
+analysis) and Rᵢ = strict-lower(Aᵢ) + diag(exp(log dᵢ)), a Cholesky factor for every
+real Aᵢ, dᵢ. The chain rule through these maps is written out by hand in
+``LinearGaussianELBO.objective_grad``.
+
+At a maximum each qᵢ is the exact posterior (the bound is tight) and θ maximises the
+evidence itself; with isotropic noise that is the closed-form PPCA maximum-likelihood
+estimate of Tipping & Bishop (1999), ``ppca_maximum_likelihood``.
+Derivation: ``derivations/03-latent-variable-models-and-the-elbo.md``, "Learning".
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+
+from .distributions import MultivariateNormal
+from .elbo import dataset_elbo, dataset_elbo_grad
+from .models.linear_gaussian import LinearGaussian
+from .validation import as_float_array, as_generator, check_count, check_positive
+
+__all__ = [
+    "LinearGaussianELBO",
+    "LearningResult",
+    "fit_linear_gaussian",
+    "ppca_maximum_likelihood",
+]
+
+OPTIMIZERS = ("lbfgs", "gradient_ascent")
+
+
+def _check_data(X, n_latent):
+    X = as_float_array(X, "X", ndim=2)
+    n_samples, n_features = X.shape
+    n_latent = check_count(n_latent, "n_latent", minimum=1)
+    if n_samples < 2:
+        raise ValueError(f"X must have at least 2 rows (data points); got shape {X.shape}")
+    if n_latent >= n_features:
+        raise ValueError(f"n_latent must be smaller than the {n_features} columns of X; got {n_latent}")
+    return X, n_latent
+
+
+class LinearGaussianELBO:
+    """The dataset ELBO (1/N) Σᵢ ELBO(xᵢ; θ, φᵢ) of a ``LinearGaussian`` with one
+    Gaussian qᵢ per data point, as a function of one unconstrained vector.
+
+    The vector is the concatenation of W (D·L), b (D), log ψ (1 if isotropic, else D),
+    the means mᵢ (N·L), the strictly-lower entries of the Aᵢ (N·L(L−1)/2) and the
+    log-diagonals log dᵢ (N·L), with Rᵢ = strict-lower(Aᵢ) + diag(dᵢ).
+
+    Args:
+        X: (N, D) data set.
+        n_latent: L < D.
+        isotropic: one noise variance σ² (PPCA) or one per feature (factor analysis).
+    """
+
+    def __init__(self, X, n_latent, *, isotropic=True):
+        self.X, self.n_latent = _check_data(X, n_latent)
+        self.isotropic = bool(isotropic)
+        n_samples, n_features = self.X.shape
+        L = self.n_latent
+        self._lower = np.tril_indices(L, k=-1)
+        sizes = {
+            "W": n_features * L,
+            "b": n_features,
+            "log_noise_var": 1 if self.isotropic else n_features,
+            "loc": n_samples * L,
+            "lower": n_samples * len(self._lower[0]),
+            "log_diagonal": n_samples * L,
+        }
+        self._slices, start = {}, 0
+        for name, size in sizes.items():
+            self._slices[name] = slice(start, start + size)
+            start += size
+        self.size = start
+        self._shapes = {
+            "W": (n_features, L),
+            "b": (n_features,),
+            "log_noise_var": () if self.isotropic else (n_features,),
+            "loc": (n_samples, L),
+            "lower": (n_samples, len(self._lower[0])),
+            "log_diagonal": (n_samples, L),
+        }
+
+    @property
+    def local_coordinates(self):
+        """The slice of the vector holding the per-data-point φᵢ (everything after θ)."""
+        return slice(self._slices["loc"].start, self.size)
+
+    def check_vector(self, vector):
+        """``vector`` as a float array of this problem's size, or a ValueError."""
+        vector = as_float_array(vector, "vector", ndim=1)
+        if vector.shape != (self.size,):
+            raise ValueError(f"vector must have {self.size} entries; got shape {vector.shape}")
+        return vector
+
+    def _split(self, vector):
+        vector = self.check_vector(vector)
+        return {name: vector[part].reshape(self._shapes[name]) for name, part in self._slices.items()}
+
+    def unpack(self, vector):
+        """(model, q): the LinearGaussian and the batched MultivariateNormal q (batch (N,))
+        that ``vector`` represents."""
+        parts = self._split(vector)
+        n_samples, L = parts["loc"].shape
+        scale_tril = np.zeros((n_samples, L, L))
+        scale_tril[:, self._lower[0], self._lower[1]] = parts["lower"]
+        scale_tril[:, np.arange(L), np.arange(L)] = np.exp(parts["log_diagonal"])
+        model = LinearGaussian(parts["W"], parts["b"], np.exp(parts["log_noise_var"]))
+        return model, MultivariateNormal(parts["loc"], scale_tril=scale_tril)
+
+    def pack(self, model, q):
+        """The vector of ``model`` and ``q`` (inverse of ``unpack``)."""
+        n_samples = self.X.shape[0]
+        if model.noise_var.shape != self._shapes["log_noise_var"]:
+            raise ValueError(
+                f"model.noise_var must have shape {self._shapes['log_noise_var']} for isotropic={self.isotropic};"
+                f" got {model.noise_var.shape}"
+            )
+        scale_tril = np.broadcast_to(q.scale_tril, (n_samples, self.n_latent, self.n_latent))
+        parts = [
+            model.W,
+            model.b,
+            np.log(model.noise_var),
+            np.broadcast_to(q.loc, (n_samples, self.n_latent)),
+            scale_tril[:, self._lower[0], self._lower[1]],
+            np.log(np.diagonal(scale_tril, axis1=-2, axis2=-1)),
+        ]
+        return np.concatenate([np.ravel(part) for part in parts])
+
+    def initial(self, rng=None):
+        """A starting point: W with N(0, 0.1²) entries, b = 0, unit noise, qᵢ = N(0, I)."""
+        generator = as_generator(rng)
+        vector = np.zeros(self.size)
+        vector[self._slices["W"]] = 0.1 * generator.standard_normal(self._shapes["W"]).ravel()
+        return vector
+
+    def objective(self, vector):
+        """L(θ, φ) = (1/N) Σᵢ ELBO(xᵢ; θ, φᵢ) at the unconstrained ``vector``."""
+        model, q = self.unpack(vector)
+        return dataset_elbo(model, q, self.X)
+
+    def objective_grad(self, vector):
+        """∇L in the unconstrained coordinates, from ``LinearGaussian.elbo_grad`` by
+        the chain rule:
+
+            ∂L/∂log ψ = ψ ⊙ ∂L/∂ψ
+            ∂L/∂Aᵢ,jk = ∂L/∂Rᵢ,jk  (j > k)
+            ∂L/∂log dᵢ,j = dᵢ,j ∂L/∂Rᵢ,jj
+
+        from ``dataset_elbo_grad`` (which carries the 1/N of the mean over data points).
+        """
+        model, q = self.unpack(vector)
+        grads_theta, grads_phi = dataset_elbo_grad(model, q, self.X)
+        L = q.loc.shape[-1]
+        grad_factor = grads_phi["scale_tril"]
+        diagonal = np.arange(L)
+        parts = [
+            grads_theta["W"],
+            grads_theta["b"],
+            model.noise_var * grads_theta["noise_var"],
+            grads_phi["loc"],
+            grad_factor[:, self._lower[0], self._lower[1]],
+            grad_factor[:, diagonal, diagonal] * q.scale_tril[:, diagonal, diagonal],
+        ]
+        return np.concatenate([np.ravel(part) for part in parts])
+
+
+@dataclass
+class LearningResult:
+    """Outcome of ``fit_linear_gaussian``.
+
+    Attributes:
+        model: the fitted ``LinearGaussian``. q: the fitted qᵢ (batch (N,)).
+        elbo: the final dataset ELBO (1/N) Σᵢ ELBO(xᵢ, qᵢ).
+        trace: the dataset ELBO after every step (gradient ascent) or iteration (L-BFGS).
+        n_iter: steps or iterations taken. converged: whether the optimiser's
+        stopping test was met (L-BFGS); gradient ascent runs its given number of steps.
+        vector: the unconstrained parameters (see ``LinearGaussianELBO``).
+    """
+
+    model: LinearGaussian
+    q: MultivariateNormal
+    elbo: float
+    trace: list = field(repr=False)
+    n_iter: int
+    converged: bool
+    vector: np.ndarray = field(repr=False)
+
+
+def fit_linear_gaussian(
+    X,
+    n_latent,
+    *,
+    optimizer="lbfgs",
+    isotropic=True,
+    steps=1000,
+    learning_rate=0.05,
+    tol=1e-10,
+    init=None,
+    rng=None,
+):
+    """Maximise the mean-field dataset ELBO of a ``LinearGaussian`` over θ and all φᵢ.
+
+    ``optimizer="gradient_ascent"`` is the lecture's recipe, v ← v + η ∇ᵥ L, with one
+    refinement: each φᵢ enters L only through ELBOᵢ/N, so its gradient is N times
+    smaller than θ's; the local coordinates take steps of N·η (equivalently, each φᵢ
+    ascends its own ELBOᵢ while θ ascends the average). ``"lbfgs"`` minimises −L
+    with ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)`` and the same
+    analytic gradient, stopping when the largest gradient entry is below ``tol``.
+
+    Args:
+        X: (N, D) data. n_latent: L < D.
+        optimizer: ``"lbfgs"`` or ``"gradient_ascent"``.
+        isotropic: PPCA noise σ² I (default) or factor-analysis noise diag(ψ).
+        steps: gradient-ascent steps, or the L-BFGS iteration limit.
+        learning_rate: η of gradient ascent.
+        tol: L-BFGS stopping tolerance on the projected gradient.
+        init: a starting vector (default ``LinearGaussianELBO.initial(rng)``).
+        rng: Generator, int seed or None, for the default start.
+
+    Returns:
+        LearningResult.
+    """
+    problem = LinearGaussianELBO(X, n_latent, isotropic=isotropic)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {optimizer!r}")
+    steps = check_count(steps, "steps", minimum=1)
+    vector = problem.initial(rng) if init is None else problem.check_vector(init).copy()
+    if optimizer == "gradient_ascent":
+        learning_rate = float(check_positive(as_float_array(learning_rate, "learning_rate", ndim=0), "learning_rate"))
+        step_sizes = np.full(problem.size, learning_rate)
+        step_sizes[problem.local_coordinates] *= problem.X.shape[0]
+        trace = []
+        for _ in range(steps):
+            vector = vector + step_sizes * problem.objective_grad(vector)
+            trace.append(problem.objective(vector))
+        n_iter, converged = steps, False
+    else:
+        trace = []
+        result = scipy.optimize.minimize(
+            lambda v: (-problem.objective(v), -problem.objective_grad(v)),
+            vector,
+            jac=True,
+            method="L-BFGS-B",
+            callback=lambda v: trace.append(problem.objective(v)),
+            options={"maxiter": steps, "gtol": tol, "ftol": 0.0, "maxcor": 20},
+        )
+        vector, n_iter, converged = result.x, int(result.nit), bool(result.success)
+    model, q = problem.unpack(vector)
+    return LearningResult(model, q, problem.objective(vector), trace, n_iter, converged, vector)
+
+
+def ppca_maximum_likelihood(X, n_latent):
+    """The closed-form maximum-likelihood PPCA model (Tipping & Bishop 1999, eqs. 7–8).
+
+    With the sample mean x̄ and the eigen-decomposition of the sample covariance
+    S = (1/N) Σₙ (xₙ − x̄)(xₙ − x̄)ᵀ, eigenvalues λ₁ ≥ … ≥ λ_D and eigenvectors U:
+
+        b = x̄,    σ² = (1/(D − L)) Σ_{j>L} λⱼ,    W = U_L (Λ_L − σ² I)^(1/2)
+
+    (W is identified only up to a rotation W R; this is the R = I representative).
+    The eigen-decomposition comes from the SVD of the centred data, X − x̄ = U' Σ Vᵀ,
+    λ = Σ²/N and U = V, which avoids forming S.
+
+    Args:
+        X: (N, D) data. n_latent: L < D.
+
+    Returns:
+        LinearGaussian with isotropic noise.
+    """
+    X, n_latent = _check_data(X, n_latent)
+    mean = X.mean(axis=0)
+    _, singular_values, components = np.linalg.svd(X - mean, full_matrices=True)
+    eigenvalues = np.zeros(X.shape[1])
+    eigenvalues[: singular_values.size] = singular_values**2 / X.shape[0]
+    noise_var = np.mean(eigenvalues[n_latent:])
+    if noise_var <= 0:
+        raise ValueError("X lies in an affine subspace of dimension <= n_latent: the noise variance would be 0")
+    loadings = components[:n_latent].T * np.sqrt(np.maximum(eigenvalues[:n_latent] - noise_var, 0.0))
+    return LinearGaussian(loadings, mean, noise_var)
