@@ -104,6 +104,57 @@ def test_diagonal_normal_is_the_multivariate_normal_with_diagonal_covariance():
     assert q.entropy(diagonal=True) == pytest.approx(law.entropy(), rel=1e-12)
 
 
+@pytest.mark.parametrize("label, q, law, x", SCALAR_CASES, ids=[case[0] for case in SCALAR_CASES])
+def test_mean_and_variance_match_scipy_stats_for_batched_parameters(label, q, law, x):
+    for name, moment in (("mean", "mean"), ("variance", "var")):
+        expected = np.array([getattr(law(index), moment)() for index in np.ndindex(*q.batch_shape)])
+        assert _max_relative_error(getattr(q, name), expected.reshape(q.batch_shape)) <= 1e-12, name
+
+
+def test_multivariate_normal_and_categorical_moments_match_scipy_stats():
+    rng = np.random.default_rng(11)
+    covariance = _spd(rng, 3)
+    q = MultivariateNormal(rng.standard_normal(3), covariance_matrix=covariance)
+    assert _max_relative_error(q.variance, np.diag(covariance)) <= 1e-12
+    probs = rng.dirichlet(np.ones(5), size=2)
+    laws = [scipy.stats.rv_discrete(values=(np.arange(5), row)) for row in probs]
+    categorical = Categorical(probs=probs)
+    assert _max_relative_error(categorical.mean, [law.mean() for law in laws]) <= 1e-12
+    assert _max_relative_error(categorical.variance, [law.var() for law in laws]) <= 1e-12
+
+
+def test_lognormal_variance_far_in_the_tails_obeys_var_of_cz_equals_c_squared_var_z():
+    # LogNormal(μ + c, σ) is the law of e^c z for z ~ LogNormal(μ, σ). At μ = −1000,
+    # σ = 30 the product form (e^σ² − 1) e^(2μ + σ²) is ∞ · 0; the variance is e^−200.
+    far, nearer = LogNormal(-1000.0, 30.0), LogNormal(-650.0, 30.0)
+    assert far.variance == pytest.approx(np.exp(2 * -350.0) * nearer.variance, rel=1e-11)
+    assert far.variance == pytest.approx(np.exp(-200.0), rel=1e-11)
+
+
+def test_gamma_draws_with_small_concentration_stay_inside_the_support():
+    # P(z < 5e-324) = e^(0.005 log 5e-324) / Γ(1.005) ≈ 1 in 40 for Gamma(0.005, 1): such
+    # draws round to 0, outside the support, unless rounded up
+    q = Gamma(0.005, 1.0)
+    z = q.sample(3000, rng=SEED)
+    assert np.all(q.support.check(z))
+    assert np.all(np.isfinite(q.log_prob(z)))
+
+
+def test_categorical_logits_minus_infinity_is_a_category_of_probability_zero():
+    logits = np.array([[0.5, -np.inf, 1.5], [-np.inf, 0.0, 0.0]])
+    probs = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    q = Categorical(logits=logits)
+    x = np.array([[0, 1], [2, 0], [1, 2]])
+    expected = scipy.stats.multinomial(1, probs).logpmf(np.eye(3)[x])
+    assert np.array_equal(q.log_prob(x) == -np.inf, expected == -np.inf)
+    finite = np.isfinite(expected)
+    assert _max_relative_error(q.log_prob(x)[finite], expected[finite]) <= 1e-12
+    assert _max_relative_error(q.entropy(), scipy.stats.entropy(probs, axis=-1)) <= 1e-12
+    assert not np.any(q.sample(1000, rng=SEED) == [1, 0])
+    from_probs = Categorical(probs=[0.25, 0.0, 0.75])
+    np.testing.assert_allclose(Categorical(logits=from_probs.logits).probs, from_probs.probs, rtol=1e-15, atol=0)
+
+
 # ---------------------------------------------------------------------------
 # Sampling: moments, laws, reparameterisation
 # ---------------------------------------------------------------------------
@@ -316,16 +367,24 @@ BAD_PARAMETERS = [
     ("rate", lambda: Exponential(-2.0)),
     ("rate", lambda: Exponential(np.nan)),
     ("concentration", lambda: Gamma(-1.0, 1.0)),
+    ("concentration", lambda: Gamma(0.0, 1.0)),
+    ("rate", lambda: Gamma(1.0, -1.0)),
     ("concentration", lambda: Gamma(np.nan, 1.0)),
     ("rate", lambda: Gamma(1.0, 0.0)),
     ("concentration .* rate .* do not broadcast", lambda: Gamma(np.ones(2), np.ones(3))),
     ("scale", lambda: LogNormal(0.0, -0.5)),
+    ("scale", lambda: LogNormal(0.0, 0.0)),
+    ("scale", lambda: LogNormal(0.0, np.nan)),
+    ("loc .* scale .* do not broadcast", lambda: LogNormal(np.zeros(2), np.ones(3))),
+    ("rate", lambda: Exponential(np.inf)),
     ("loc", lambda: LogNormal(np.inf, 1.0)),
     ("covariance_matrix must be symmetric", lambda: MultivariateNormal(np.zeros(2), covariance_matrix=[[1.0, 0.5], [0.0, 1.0]])),
     ("covariance_matrix must be positive definite", lambda: MultivariateNormal(np.zeros(2), covariance_matrix=[[1.0, 2.0], [2.0, 1.0]])),
     ("covariance_matrix", lambda: MultivariateNormal(np.zeros(2), covariance_matrix=[[1.0, np.nan], [np.nan, 1.0]])),
     ("scale_tril must be lower triangular", lambda: MultivariateNormal(np.zeros(2), scale_tril=[[1.0, 0.5], [0.0, 1.0]])),
     ("scale_tril must be positive", lambda: MultivariateNormal(np.zeros(2), scale_tril=[[1.0, 0.0], [0.5, -1.0]])),
+    ("diagonal of scale_tril must be positive", lambda: MultivariateNormal(np.zeros(2), scale_tril=[[1.0, 0.0], [0.5, 0.0]])),
+    ("covariance_matrix must be square", lambda: MultivariateNormal(np.zeros(2), covariance_matrix=np.ones((2, 3)))),
     ("scale_tril must be 3 x 3 to match loc", lambda: MultivariateNormal(np.zeros(3), scale_tril=np.eye(2))),
     ("loc .* scale_tril .* do not broadcast", lambda: MultivariateNormal(np.zeros((3, 2)), scale_tril=np.stack([np.eye(2)] * 4))),
     ("loc", lambda: MultivariateNormal(np.array([0.0, np.nan]), scale_tril=np.eye(2))),
@@ -334,7 +393,10 @@ BAD_PARAMETERS = [
     ("probs must be non-negative", lambda: Categorical(probs=[0.5, -0.1, 0.6])),
     ("probs must sum to 1", lambda: Categorical(probs=[0.5, 0.6])),
     ("probs must be finite", lambda: Categorical(probs=[np.nan, 1.0])),
+    ("probs must sum to 1 along axis -1; got .*0.9.* at index 1", lambda: Categorical(probs=[[0.5, 0.5], [0.5, 0.4]])),
     ("logits must be finite", lambda: Categorical(logits=[0.0, np.inf])),
+    ("logits must be finite or -inf; got nan", lambda: Categorical(logits=[0.0, np.nan])),
+    ("logits must have a finite entry in every row", lambda: Categorical(logits=[[0.0, 1.0], [-np.inf, -np.inf]])),
     ("logits must have at least 1", lambda: Categorical(logits=1.0)),
     ("exactly one of probs and logits", lambda: Categorical()),
     ("exactly one of probs and logits", lambda: Categorical(probs=[1.0], logits=[0.0])),

@@ -100,6 +100,37 @@ def test_categorical_kl_with_zero_probabilities():
     assert kl_divergence(Categorical(probs=[0.25, 0.25, 0.5]), q) == np.inf
 
 
+def test_categorical_kl_with_minus_infinite_logits_matches_enumeration():
+    q_logits = np.array([[0.3, -np.inf, 1.0, -0.5], [-np.inf, 0.0, 2.0, -np.inf]])
+    q_probs = np.exp(q_logits) / np.exp(q_logits).sum(axis=-1, keepdims=True)
+    p_probs = np.array([0.1, 0.2, 0.3, 0.4])
+    expected = scipy.stats.entropy(q_probs, p_probs, axis=-1)
+    np.testing.assert_allclose(kl_divergence(Categorical(logits=q_logits), Categorical(probs=p_probs)), expected, rtol=1e-12)
+    assert np.all(kl_divergence(Categorical(probs=p_probs), Categorical(logits=q_logits)) == np.inf)
+
+
+@pytest.mark.parametrize("c", [1e-200, 1e200])
+def test_normal_kl_is_invariant_under_z_to_cz_at_extreme_scales(c):
+    # KL(law of cz ‖ law of cy) = KL(law of z ‖ law of y): the bijection's Jacobian
+    # cancels (derivation 02, §5.5). Each gradient scales by 1/c.
+    q, p = Normal(0.3, 0.7), Normal(-1.1, 1.9)
+    q_scaled, p_scaled = Normal(c * 0.3, c * 0.7), Normal(c * -1.1, c * 1.9)
+    assert kl_divergence(q_scaled, p_scaled) == pytest.approx(kl_divergence(q, p), rel=1e-14)
+    assert kl_divergence(q_scaled, q_scaled) == 0.0
+    for scaled, unscaled in zip(kl_divergence_grad(q_scaled, p_scaled), kl_divergence_grad(q, p)):
+        for name in unscaled:
+            assert c * scaled[name] == pytest.approx(unscaled[name], rel=1e-14)
+
+
+def test_normal_kl_near_equal_scales_matches_its_taylor_series():
+    # KL(N(0, (1 + t)²) ‖ N(0, 1)) = ½((1 + t)² − 1) − log(1 + t) = t² − t³/3 + t⁴/4 − …;
+    # for t = 1e−6 the series to t³ is exact to 1e−13 relative, while the two terms
+    # of the closed form cancel to one part in 10⁶.
+    for t in (1e-6, 1e-4):
+        series = t**2 - t**3 / 3 + t**4 / 4 - t**5 / 5
+        assert kl_divergence(Normal(0.0, 1.0 + t), Normal(0.0, 1.0)) == pytest.approx(series, rel=1e-8, abs=0)
+
+
 def _spd(rng, size):
     factor = rng.standard_normal((size, size))
     return factor @ factor.T + 0.5 * np.eye(size)
@@ -221,6 +252,14 @@ def test_kl_refuses_what_does_not_fit():
         kl_monte_carlo(Normal(0.0, 1.0), Normal(0.0, 2.0), -5)
     with pytest.raises(TypeError, match="n must be an integer"):
         kl_monte_carlo(Normal(0.0, 1.0), Normal(0.0, 2.0), 10.0)
+
+
+def test_kl_monte_carlo_with_small_gamma_concentration_stays_finite_and_agrees():
+    # about 6 draws in 10⁴ of Gamma(0.01, 1) lie below the least positive float, where
+    # log q = log p = −∞ made the log-ratio NaN before they were rounded up to it
+    q, p = Gamma(0.01, 1.0), Gamma(0.03, 1.5)
+    estimate, standard_error = kl_monte_carlo(q, p, 20000, rng=SEED)
+    assert np.isfinite(estimate) and abs(estimate - kl_divergence(q, p)) <= 4 * standard_error
 
 
 def test_kl_monte_carlo_is_reproducible_from_a_seed():

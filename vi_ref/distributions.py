@@ -715,7 +715,12 @@ class Gamma(Distribution):
 
     def _sample(self, n, rng):
         shape = (n,) + self.batch_shape
-        return rng.gamma(self._broadcast_batch(self.concentration), 1 / self._broadcast_batch(self.rate), shape)
+        draws = rng.gamma(self._broadcast_batch(self.concentration), 1 / self._broadcast_batch(self.rate), shape)
+        # a draw below the least positive float f = 5e-324 (probability ≈ f^α/Γ(1 + α):
+        # 6e-4 at α = 0.01, 0.02 at α = 0.005) rounds to 0, outside the support,
+        # where log q = −∞ and Monte Carlo log-ratios become NaN. Round it up to f
+        # instead; what float64 cannot represent is then the tail of log z below log f.
+        return np.maximum(draws, np.nextafter(0.0, 1.0))
 
 
 # ---------------------------------------------------------------------------
@@ -763,8 +768,14 @@ class LogNormal(ReparameterizedDistribution):
 
     @property
     def variance(self):
-        """Var[z] = (exp(σ²) − 1) exp(2μ + σ²)."""
-        return self._broadcast_batch(np.expm1(self.scale**2) * np.exp(2 * self.loc + self.scale**2))
+        """Var[z] = (exp(σ²) − 1) exp(2μ + σ²) = exp(2μ + 2σ² + log(1 − e^(−σ²))).
+
+        Evaluated as one exponential: the product form overflows exp(σ²) while
+        exp(2μ + σ²) underflows (μ = −1000, σ = 30) and returns ∞ · 0 = NaN.
+        """
+        with np.errstate(divide="ignore"):  # σ² underflowing to 0 gives log 0 = −∞, Var 0
+            log_variance = 2 * self.loc + 2 * self.scale**2 + np.log(-np.expm1(-self.scale**2))
+        return self._broadcast_batch(np.exp(log_variance))
 
     def _log_prob(self, x):
         return lognormal_log_prob(x, self.loc, self.scale)
@@ -825,19 +836,32 @@ def categorical_entropy(logits):
     return -ad.sum(ad.where(probs > 0, probs * log_probs, 0.0), axis=-1)
 
 
+def _check_logits(logits):
+    """Refuse NaN and +∞, and rows without a finite entry; −∞ is a category of
+    probability 0 (the logits of probs with zeros), as ``probs`` allows."""
+    bad = np.isnan(logits) | (logits == np.inf)
+    if bad.any():
+        raise ValueError(f"logits must be finite or -inf; got {logits[bad].flat[0]}{first_bad_index(bad)}")
+    empty = np.all(logits == -np.inf, axis=-1)
+    if empty.any():
+        raise ValueError(f"logits must have a finite entry in every row; all are -inf{first_bad_index(empty)}")
+    return logits
+
+
 class Categorical(Distribution):
     """Categorical over {0, …, K−1}; the last axis of ``probs``/``logits`` indexes the
     K categories, the leading axes are the batch.
 
-    Exactly one of ``probs`` (non-negative, summing to 1) and ``logits`` (finite,
-    any real) is given. Both are readable: ``logits`` are normalised,
-    logits = log probs. Gradients are with respect to the parameter the distribution
-    was built from (``params`` has that one key): logits, or probs read as the
-    normalised p/Σp, so that every score has mean zero.
+    Exactly one of ``probs`` (non-negative, summing to 1) and ``logits`` (real, or
+    −∞ for a category of probability 0) is given. Both are readable: ``logits`` are
+    normalised, logits = log probs. Gradients are with respect to the parameter the
+    distribution was built from (``params`` has that one key): logits, or probs read
+    as the normalised p/Σp, so that every score has mean zero.
 
     Raises:
         ValueError: unless exactly one of ``probs``/``logits`` is given; for probs
-            that are negative or do not sum to 1, non-finite entries, or 0-d input.
+            that are negative, not finite or do not sum to 1; for logits that are
+            NaN or +∞ or all −∞ in a row; for 0-d input.
     """
 
     parameter_event_ndims = {"probs": 1, "logits": 1}
@@ -851,7 +875,7 @@ class Categorical(Distribution):
                 self._logits = np.log(self._probs)
             self.parameter_names = ("probs",)
         else:
-            logits = as_float_array(logits, "logits", min_ndim=1)
+            logits = _check_logits(as_float_array(logits, "logits", finite=False, min_ndim=1))
             self._logits = ad.log_softmax(logits)
             self._probs = np.exp(self._logits)
             self.parameter_names = ("logits",)
@@ -872,8 +896,9 @@ class Categorical(Distribution):
 
     @property
     def variance(self):
-        """Var[z] = Σₖ k² pₖ − (Σₖ k pₖ)²."""
-        return (np.sum(self._categories**2 * self._probs, axis=-1) - self.mean**2)[()]
+        """Var[z] = Σₖ (k − E[z])² pₖ (centred, so never negative by cancellation)."""
+        deviations = self._categories - np.asarray(self.mean)[..., None]
+        return np.sum(deviations**2 * self._probs, axis=-1)[()]
 
     def _log_prob(self, x):
         with np.errstate(divide="ignore"):
@@ -893,7 +918,8 @@ class Categorical(Distribution):
             grads = {"logits": one_hot - self._probs}
         else:
             shape = np.broadcast_shapes(one_hot.shape, self._probs.shape)
-            ratio = np.divide(one_hot, self._probs, out=np.zeros(shape), where=one_hot > 0)
+            with np.errstate(divide="ignore"):  # x in a category of probability 0: +∞
+                ratio = np.divide(one_hot, self._probs, out=np.zeros(shape), where=one_hot > 0)
             grads = {"probs": ratio - 1}
         return self._score(grads, inside)
 

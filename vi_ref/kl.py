@@ -224,33 +224,49 @@ def _as_array(value):
 
 
 def _normal_normal(loc_q, scale_q, loc_p, scale_p):
-    return ad.log(scale_p / scale_q) + (ad.square(scale_q) + ad.square(loc_q - loc_p)) / (2 * ad.square(scale_p)) - 0.5
+    """½ (r² − 1) − log r + ½ δ², with r = σq/σp and δ = (μq − μp)/σp.
+
+    Written in the scale-free r and δ (the KL is invariant under z ↦ c z), so no σ²
+    is formed to over- or underflow: σq = σp = 1e-200 gives 0, not 0/0. The forms
+    (r − 1)(r + 1) and log1p(r − 1) keep their relative accuracy as r → 1, where
+    the two terms nearly cancel.
+    """
+    ratio = scale_q / scale_p
+    shift = (loc_q - loc_p) / scale_p
+    return 0.5 * (ratio - 1) * (ratio + 1) - ad.log1p(ratio - 1) + 0.5 * ad.square(shift)
 
 
 def _normal_normal_grad(loc_q, scale_q, loc_p, scale_p):
-    """Elementwise partial derivatives of ``_normal_normal``, with Δ = μq − μp."""
+    """Elementwise partial derivatives of ``_normal_normal``, in its r and δ."""
     shape = np.broadcast_shapes(*(np.shape(a) for a in (loc_q, scale_q, loc_p, scale_p)))
-    delta = np.broadcast_to(loc_q - loc_p, shape)
-    precision_p = 1 / scale_p**2
+    ratio = scale_q / scale_p
+    shift = (loc_q - loc_p) / scale_p
     return (
-        {"loc": delta * precision_p, "scale": np.broadcast_to(scale_q * precision_p - 1 / scale_q, shape)},
-        {"loc": -delta * precision_p, "scale": np.broadcast_to(1 / scale_p - (scale_q**2 + delta**2) / scale_p**3, shape)},
+        {
+            "loc": np.broadcast_to(shift / scale_p, shape),
+            "scale": np.broadcast_to((ratio - 1 / ratio) / scale_p, shape),
+        },
+        {
+            "loc": np.broadcast_to(-shift / scale_p, shape),
+            "scale": np.broadcast_to((1 - ratio**2 - shift**2) / scale_p, shape),
+        },
     )
 
 
 @register_kl(Normal, Normal)
 def kl_normal_normal(q_params, p_params):
     """KL(N(μq, σq²) ‖ N(μp, σp²)) = log(σp/σq) + (σq² + (μq − μp)²)/(2σp²) − ½
+    = ½ (r² − 1) − log r + ½ δ²,  with r = σq/σp and δ = (μq − μp)/σp
     (derivation 02, §5.1)."""
     return _normal_normal(q_params["loc"], q_params["scale"], p_params["loc"], p_params["scale"])
 
 
 @register_kl_gradient(Normal, Normal)
 def kl_normal_normal_grad(q_params, p_params):
-    """With Δ = μq − μp:
+    """With Δ = μq − μp, r = σq/σp and δ = Δ/σp:
 
-        ∂/∂μq = Δ/σp²,   ∂/∂σq = σq/σp² − 1/σq,
-        ∂/∂μp = −Δ/σp²,  ∂/∂σp = 1/σp − (σq² + Δ²)/σp³.
+        ∂/∂μq = Δ/σp² = δ/σp,     ∂/∂σq = σq/σp² − 1/σq = (r − 1/r)/σp,
+        ∂/∂μp = −δ/σp,            ∂/∂σp = 1/σp − (σq² + Δ²)/σp³ = (1 − r² − δ²)/σp.
     """
     grads_q, grads_p = _normal_normal_grad(q_params["loc"], q_params["scale"], p_params["loc"], p_params["scale"])
     return _reduce(grads_q, q_params), _reduce(grads_p, p_params)

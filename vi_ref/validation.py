@@ -90,7 +90,7 @@ def check_probability_vector(probs, name, *, axis=-1, rtol=1e-10):
     off = np.abs(totals - 1.0) > rtol * probs.shape[axis]
     if np.any(off):
         raise ValueError(
-            f"{name} must sum to 1 along axis {axis}; got {np.asarray(totals)[off].flat[0]!r}"
+            f"{name} must sum to 1 along axis {axis}; got {float(np.asarray(totals)[off].flat[0]):.17g}"
             f"{first_bad_index(off)}"
         )
     return probs
