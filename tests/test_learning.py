@@ -50,7 +50,8 @@ def test_ppca_closed_form_is_a_local_maximum_of_the_likelihood(data):
     model = ppca_maximum_likelihood(data, 2)
     best = scipy_log_likelihood(model, data)
     for _ in range(5):
-        nearby = LinearGaussian(model.W + 1e-3 * rng.standard_normal(model.W.shape), model.b, model.noise_var * np.exp(1e-3 * rng.standard_normal()))
+        loadings = model.W + 1e-3 * rng.standard_normal(model.W.shape)
+        nearby = LinearGaussian(loadings, model.b, model.noise_var * np.exp(1e-3 * rng.standard_normal()))
         assert scipy_log_likelihood(nearby, data) < best
 
 
@@ -63,7 +64,7 @@ def test_ppca_closed_form_matches_scikit_learn(data):
     model = ppca_maximum_likelihood(data, 2)
     unbiased_to_mle = (data.shape[0] - 1) / data.shape[0]
     assert np.isclose(model.noise_var, pca.noise_variance_ * unbiased_to_mle, rtol=1e-10)
-    np.testing.assert_allclose(model.W @ model.W.T + model.noise_var * np.eye(5), pca.get_covariance() * unbiased_to_mle, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(model.marginal_covariance, pca.get_covariance() * unbiased_to_mle, rtol=1e-10, atol=1e-12)
     assert np.sum(model.log_marginal(data)) > pca.score(data) * data.shape[0]
 
 
@@ -135,6 +136,9 @@ def test_learning_refuses_bad_input(data):
         fit_linear_gaussian(data, 2, optimizer="adam")
     with pytest.raises(ValueError, match="X must be finite"):
         ppca_maximum_likelihood(np.full((3, 4), np.nan), 1)
+    # 3 points span a plane: σ² = 0 exactly, though round-off leaves ~1e-32 in the SVD
+    with pytest.raises(ValueError, match="affine subspace of dimension <= n_latent = 2"):
+        ppca_maximum_likelihood(data[:3], 2)
     with pytest.raises(ValueError, match="vector must have"):
         LinearGaussianELBO(data, 2).objective(np.zeros(3))
     with pytest.raises(ValueError, match="learning_rate must be positive"):

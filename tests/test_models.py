@@ -170,6 +170,8 @@ def test_gamma_poisson_log_joint_matches_scipy_and_is_minus_inf_outside_the_supp
     rates = np.array([0.3, 1.0, 7.5])
     np.testing.assert_allclose(model.log_joint(x, rates), [scipy_log_joint(model, x, r) for r in rates], rtol=1e-13)
     np.testing.assert_array_equal(model.log_joint(x, np.array([-1.0, 0.0])), -np.inf)
+    # λ → ∞: e^(−nλ) wins, the likelihood tends to 0 (not ∞ − ∞ = NaN)
+    np.testing.assert_array_equal(model.log_likelihood(np.array([0.0, 2.0]), np.inf), -np.inf)
 
 
 def test_linear_gaussian_samples_have_the_marginal_moments():
@@ -210,22 +212,25 @@ def test_naive_monte_carlo_evidence_is_within_4_standard_errors(index):
 
 
 def test_naive_monte_carlo_evidence_fails_as_the_latent_dimension_grows():
-    """Same D = 10, same S = 2000 prior draws: the posterior is ever narrower than
-    the prior, so the draws miss it. The error grows by orders of magnitude, the
-    estimate is below the truth (Jensen: E[log p̂] ≤ log p), and for L = 20 the
-    delta-method standard error no longer covers the error."""
+    """Same D = 10, same S = 2000 prior draws, 20 data points per L: the posterior is
+    ever narrower than the prior, so the draws miss it. The mean error grows by orders
+    of magnitude, the estimate is below the truth (Jensen: E[log p̂] ≤ log p), and for
+    L = 20 the delta-method standard error no longer covers the error. (Averaging over
+    20 points makes the ordering a property of the method rather than of one draw:
+    with a single point the L = 5 error is sometimes within noise of the L = 1 one.)"""
     rng = np.random.default_rng(SEED)
     errors, standard_errors = [], []
     for n_latent in (1, 5, 20):
         model = LinearGaussian(rng.standard_normal((10, n_latent)), np.zeros(10), 0.5)
-        x = model.sample(1, rng)[0][0]
+        x = model.sample(20, rng)[0]
         estimate, standard_error = log_marginal_monte_carlo(model, x, 2000, rng)
         errors.append(estimate - model.log_marginal(x))
         standard_errors.append(standard_error)
-    assert abs(errors[0]) <= 4 * standard_errors[0]
-    assert abs(errors[0]) < abs(errors[1]) < abs(errors[2])
-    assert errors[2] < -10 * abs(errors[0]) and errors[2] < -1.0
-    assert abs(errors[2]) > 4 * standard_errors[2]
+    mean_absolute_errors = [np.mean(np.abs(error)) for error in errors]
+    assert np.all(np.abs(errors[0]) <= 4 * standard_errors[0])
+    assert mean_absolute_errors[0] < mean_absolute_errors[1] < mean_absolute_errors[2]
+    assert np.mean(errors[2]) < -10
+    assert np.mean(np.abs(errors[2]) > 4 * standard_errors[2]) > 0.5
 
 
 def test_naive_monte_carlo_evidence_is_reproducible_and_validates_n():

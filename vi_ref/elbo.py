@@ -26,7 +26,6 @@ import numpy as np
 
 from . import kl
 from .distributions import MultivariateNormal, Normal
-from .models._checks import as_multivariate_normal
 from .validation import as_generator, check_count
 
 __all__ = ["elbo_monte_carlo", "dataset_elbo", "dataset_elbo_grad", "elbo_decomposition", "ELBODecomposition"]
@@ -82,9 +81,11 @@ def elbo_monte_carlo(model, q, x, n, rng=None):
         log_q = np.sum(log_q, axis=tuple(range(-latent_axes, 0)))
     log_ratio = np.asarray(model.log_joint(x, z) - log_q, dtype=float)
     impossible = np.any(log_ratio == -np.inf, axis=0)
-    finite_ratio = np.where(np.isfinite(log_ratio), log_ratio, 0.0)
-    estimate = np.where(impossible, -np.inf, np.mean(finite_ratio, axis=0))
-    standard_error = np.where(impossible, 0.0, np.std(finite_ratio, axis=0, ddof=1) / np.sqrt(n))
+    # only the data points whose value is −∞ anyway are masked (to keep −∞ − −∞ = NaN
+    # out of the mean); a NaN anywhere else is a defect and must show, not become 0
+    log_ratio = np.where(impossible, 0.0, log_ratio)
+    estimate = np.where(impossible, -np.inf, np.mean(log_ratio, axis=0))
+    standard_error = np.where(impossible, 0.0, np.std(log_ratio, axis=0, ddof=1) / np.sqrt(n))
     return estimate[()], standard_error[()]
 
 
@@ -109,7 +110,9 @@ def dataset_elbo(model, q, X):
 def _per_point_elbo(model, q, X):
     per_point = np.asarray(model.elbo(X, q))
     if per_point.ndim != 1:
-        raise ValueError(f"X must be a data set of shape (N, ...) with one ELBO per row; got {per_point.ndim} batch axes")
+        raise ValueError(
+            f"X must be a data set of shape (N, ...) with one ELBO per row; got {per_point.ndim} batch axes"
+        )
     return per_point
 
 
@@ -157,9 +160,21 @@ def elbo_decomposition(model, q, x):
         NotImplementedError: if ``vi_ref.kl`` has no closed form for the pair.
     """
     posterior = model.posterior(x)
-    q_for_kl = as_multivariate_normal(q) if isinstance(q, Normal) and isinstance(posterior, MultivariateNormal) else q
+    elbo = np.asarray(model.elbo(x, q))  # validates q against the model
+    if isinstance(q, Normal) and isinstance(posterior, MultivariateNormal):
+        q = _diagonal_as_multivariate_normal(q)
     return ELBODecomposition(
         log_marginal=np.asarray(model.log_marginal(x)),
-        elbo=np.asarray(model.elbo(x, q)),
-        kl_to_posterior=np.asarray(kl.kl_divergence(q_for_kl, posterior)),
+        elbo=elbo,
+        kl_to_posterior=np.asarray(kl.kl_divergence(q, posterior)),
     )
+
+
+def _diagonal_as_multivariate_normal(q):
+    """A diagonal ``Normal`` over a latent vector (vector parameters, last batch axis
+    = the coordinates) as the equal N(loc, diag(scale²)) ``MultivariateNormal``,
+    scale_tril = diag(scale): the KL registry has the Gaussian-vector closed form for
+    the multivariate family only."""
+    loc = np.broadcast_to(q.loc, q.batch_shape)
+    scale = np.broadcast_to(q.scale, q.batch_shape)
+    return MultivariateNormal(loc, scale_tril=np.eye(q.batch_shape[-1]) * scale[..., None, :])

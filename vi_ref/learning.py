@@ -273,22 +273,31 @@ def ppca_maximum_likelihood(X, n_latent):
         b = x̄,    σ² = (1/(D − L)) Σ_{j>L} λⱼ,    W = U_L (Λ_L − σ² I)^(1/2)
 
     (W is identified only up to a rotation W R; this is the R = I representative).
-    The eigen-decomposition comes from the SVD of the centred data, X − x̄ = U' Σ Vᵀ,
-    λ = Σ²/N and U = V, which avoids forming S.
+    The eigen-decomposition comes from the thin SVD of the centred data,
+    X − x̄ = U' Σ Vᵀ, λ = Σ²/N and U = V, which avoids forming S (and U', N × N).
 
     Args:
         X: (N, D) data. n_latent: L < D.
 
     Returns:
         LinearGaussian with isotropic noise.
+
+    Raises:
+        ValueError: if X spans an affine subspace of dimension ≤ L (e.g. N ≤ L + 1):
+            then σ² = 0 and the likelihood is unbounded.
     """
     X, n_latent = _check_data(X, n_latent)
     mean = X.mean(axis=0)
-    _, singular_values, components = np.linalg.svd(X - mean, full_matrices=True)
+    _, singular_values, components = np.linalg.svd(X - mean, full_matrices=False)
     eigenvalues = np.zeros(X.shape[1])
     eigenvalues[: singular_values.size] = singular_values**2 / X.shape[0]
     noise_var = np.mean(eigenvalues[n_latent:])
-    if noise_var <= 0:
-        raise ValueError("X lies in an affine subspace of dimension <= n_latent: the noise variance would be 0")
+    # a rank-deficient X leaves round-off (~ε² λ₁), not 0, in the discarded eigenvalues
+    if noise_var <= np.finfo(float).eps * eigenvalues[0]:
+        raise ValueError(
+            f"X lies in an affine subspace of dimension <= n_latent = {n_latent}: the maximum-likelihood"
+            " noise variance is 0"
+        )
+    # here rank(X − x̄) > L, so the thin SVD has at least L + 1 components
     loadings = components[:n_latent].T * np.sqrt(np.maximum(eigenvalues[:n_latent] - noise_var, 0.0))
     return LinearGaussian(loadings, mean, noise_var)

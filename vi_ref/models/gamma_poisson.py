@@ -84,18 +84,19 @@ class GammaPoisson:
         return self.prior.log_prob(self._check_rates(z))
 
     def log_likelihood(self, x, z):
-        """log p(x | λ) = Σᵢ [xᵢ log λ − λ − lnΓ(xᵢ + 1)] for λ > 0.
+        """log p(x | λ) = Σᵢ [xᵢ log λ − λ − lnΓ(xᵢ + 1)] for 0 < λ < ∞.
 
-        For λ ≤ 0 (outside the prior's support, where p(x, λ) = 0) the value is −∞.
+        For λ ≤ 0 (outside the prior's support, where p(x, λ) = 0) the value is −∞,
+        and so it is for λ = +∞, the limit (e^(−nλ) wins over λ^S), not ∞ − ∞ = NaN.
 
         Args:
             x: (..., n) counts. z: rates λ whose shape broadcasts with x's leading axes (...).
         """
         x, z = self._check_counts(x), self._check_rates(z)
-        positive = z > 0
-        rate = np.where(positive, z, 1.0)[..., None]
+        inside = (z > 0) & (z < np.inf)
+        rate = np.where(inside, z, 1.0)[..., None]
         log_pmf = x * np.log(rate) - rate - scipy.special.gammaln(x + 1)
-        return np.where(positive, np.sum(log_pmf, axis=-1), -np.inf)[()]
+        return np.where(inside, np.sum(log_pmf, axis=-1), -np.inf)[()]
 
     def log_joint(self, x, z):
         """log p(x, λ) = log p(λ) + log p(x | λ)."""
@@ -123,13 +124,17 @@ class GammaPoisson:
         x = self._check_counts(x)
         alpha, beta = self.concentration, self.rate
         total, count = np.sum(x, axis=-1), x.shape[-1]
+        # log ∫₀^∞ λ^(α+S−1) e^(−(β+n)λ) dλ: the normaliser of the Gamma(α + S, β + n) posterior
+        log_integral = scipy.special.gammaln(alpha + total) - (alpha + total) * np.log(beta + count)
+        return (self._log_constant(x) + log_integral)[()]
+
+    def _log_constant(self, x):
+        """The part of log p(x, λ) free of λ: α log β − lnΓ(α) − Σᵢ lnΓ(xᵢ + 1)."""
         return (
-            alpha * np.log(beta)
-            - scipy.special.gammaln(alpha)
-            + scipy.special.gammaln(alpha + total)
-            - (alpha + total) * np.log(beta + count)
+            self.concentration * np.log(self.rate)
+            - scipy.special.gammaln(self.concentration)
             - np.sum(scipy.special.gammaln(x + 1), axis=-1)
-        )[()]
+        )
 
     def posterior(self, x):
         """p(λ | x) = Gamma(α + Σᵢ xᵢ, β + n), batch shape (...) for x of shape (..., n)."""
@@ -174,13 +179,10 @@ class GammaPoisson:
         else:
             expected_log_rate = q.loc
             expected_rate = np.exp(q.loc + q.scale**2 / 2)
-        alpha, beta = self.concentration, self.rate
         total, count = np.sum(x, axis=-1), x.shape[-1]
         expected_log_joint = (
-            alpha * np.log(beta)
-            - scipy.special.gammaln(alpha)
-            - np.sum(scipy.special.gammaln(x + 1), axis=-1)
-            + (alpha + total - 1) * expected_log_rate
-            - (beta + count) * expected_rate
+            self._log_constant(x)
+            + (self.concentration + total - 1) * expected_log_rate
+            - (self.rate + count) * expected_rate
         )
         return np.broadcast_to(expected_log_joint + q.entropy(), batch)[()]

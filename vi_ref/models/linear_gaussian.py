@@ -313,20 +313,21 @@ class LinearGaussian:
         mean = np.broadcast_to(loc, batch + (self.n_latent,))
         residual = x - self.b - mean @ W.T
         weighted_residual = residual / noise
+        grads_phi = {"loc": sum_to_shape(weighted_residual @ W - mean, np.shape(q.loc))}
         if scale_tril is not None:
             factor = np.broadcast_to(scale_tril, batch + (self.n_latent, self.n_latent))
             projected_factor = W @ factor
             W_times_S = projected_factor @ np.swapaxes(factor, -1, -2)
             inverse_diagonal = 1 / np.diagonal(factor, axis1=-2, axis2=-1)
-            grad_factor = np.tril(-(self._capacitance @ factor)) + np.eye(self.n_latent) * inverse_diagonal[..., None, :]
-            grads_phi = {"loc": None, "scale_tril": sum_to_shape(grad_factor, np.shape(q.scale_tril))}
+            grad_factor = np.tril(-(self._capacitance @ factor))
+            grad_factor += np.eye(self.n_latent) * inverse_diagonal[..., None, :]
+            grads_phi["scale_tril"] = sum_to_shape(grad_factor, np.shape(q.scale_tril))
         else:
             deviation = np.broadcast_to(scale, batch + (self.n_latent,))
             projected_factor = W * deviation[..., None, :]
             W_times_S = W * (deviation**2)[..., None, :]
             grad_scale = -np.diagonal(self._capacitance) * deviation + 1 / deviation
-            grads_phi = {"loc": None, "scale": sum_to_shape(grad_scale, np.shape(q.scale))}
-        grads_phi["loc"] = sum_to_shape(weighted_residual @ W - mean, np.shape(q.loc))
+            grads_phi["scale"] = sum_to_shape(grad_scale, np.shape(q.scale))
         expected_square = residual**2 + np.sum(projected_factor**2, axis=-1)
         grad_W = weighted_residual[..., :, None] * mean[..., None, :] - W_times_S / noise[:, None]
         grads_theta = {

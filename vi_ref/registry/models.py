@@ -131,11 +131,13 @@ def _mixture_problem(covariance_type, q_parameter, shared_q=False):
         q_batch = () if shared_q else (n,)
         # probabilities drawn well inside the simplex: the finite-difference steps stay in it
         probs = rng.uniform(1.0, 2.0, q_batch + (k,))
+        weights = rng.uniform(1.0, 2.0, k)
         inputs = {
-            "weights": (lambda w: w / w.sum())(rng.uniform(1.0, 2.0, k)),
+            "weights": weights / weights.sum(),
             "means": rng.standard_normal((k, d)),
             "covariances": _covariances(rng, covariance_type, k, d),
-            q_parameter: probs / probs.sum(axis=-1, keepdims=True) if q_parameter == "probs" else rng.standard_normal(q_batch + (k,)),
+            q_parameter: (probs / probs.sum(axis=-1, keepdims=True) if q_parameter == "probs"
+                          else rng.standard_normal(q_batch + (k,))),
         }
         return _elbo_problem(1.5 * rng.standard_normal((n, d)), make_model, make_q, inputs, MIXTURE)
 
