@@ -3,8 +3,9 @@
     p(z = k) = πₖ,    p(x | z = k) = N(x | μₖ, Σₖ),    p(x) = Σₖ πₖ N(x | μₖ, Σₖ)
 
 z is discrete, so the evidence is a finite sum (evaluated with log-sum-exp) and the
-posterior p(z | x) — the responsibilities — is exact. That makes the mixture the
-model on which EM (``vi_ref.em``) runs: derivation
+posterior p(z | x) — the responsibilities — is exact (the model in
+``derivations/03-latent-variable-models-and-the-elbo.md``). That makes the mixture
+the model on which EM (``vi_ref.em``) runs: derivation
 ``derivations/04-em-for-gaussian-mixtures.md``.
 
 Covariances are shaped as in scikit-learn, by ``covariance_type``:
@@ -37,16 +38,18 @@ __all__ = [
     "COVARIANCE_TYPES",
     "squared_mahalanobis",
     "posterior_from_log_joint",
+    "lower_triangular_inverse",
     "row_chunks",
 ]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 LOG_2PI = np.log(2 * np.pi)
 LOG_SMALLEST_NORMAL = np.log(np.finfo(float).tiny)
-# Rows per chunk are chosen so that one (D, rows) temporary holds about 2¹⁵ doubles
-# (256 KiB): it stays in cache while the K components reuse it, and the working
-# memory does not grow with N beyond the (K, N) result.
-CHUNK_ELEMENTS = 1 << 15
+# Rows per chunk are chosen so that one (D, rows) temporary holds about 2¹⁷ doubles
+# (1 MiB, the fastest of 2¹⁴…2¹⁸ in benchmarks/em.py): it stays in cache while the K
+# components reuse it, and the working memory does not grow with N beyond the
+# (K, N) result.
+CHUNK_ELEMENTS = 1 << 17
 
 
 def check_covariance_type(covariance_type):
@@ -76,6 +79,26 @@ def _per_component(array, covariance_type, n_components, n_features):
     if covariance_type == "spherical":
         return np.broadcast_to(array[:, None], (n_components, n_features))
     return array
+
+
+def lower_triangular_inverse(factor):
+    """L⁻¹ for a (batch of) lower-triangular factors L (..., D, D) with non-zero
+    diagonal, by forward substitution on L Y = I, one row of Y per step and
+    vectorised over the batch:
+
+        Yᵢ = (eᵢ − Σⱼ₍ⱼ₌₀..ᵢ₋₁₎ Lᵢⱼ Yⱼ) / Lᵢᵢ
+
+    It gives Pₖ = Lₖ⁻ᵀ without a LAPACK call per component: SciPy's triangular
+    solver runs on a second OpenBLAS, whose worker threads cost milliseconds per
+    small call when the cores are busy (measured on 2 cores).
+    """
+    size = factor.shape[-1]
+    inverse = np.zeros(factor.shape)
+    for i in range(size):
+        row = -np.einsum("...j,...jk->...k", factor[..., i, :i], inverse[..., :i, :])
+        row[..., i] += 1.0
+        inverse[..., i, :] = row / factor[..., i, i, None]
+    return inverse
 
 
 def row_chunks(n_rows, n_features):
@@ -214,9 +237,8 @@ class GaussianMixture:
             )
         if covariance_type in ("full", "tied"):
             scale = numerics.cholesky(covariances, "covariances")
-            identity = np.eye(means.shape[1])
             # Pₖ = Lₖ⁻ᵀ by triangular substitution Lₖ Y = I, as scikit-learn computes it
-            precisions_cholesky = np.swapaxes(numerics.solve_triangular(scale, identity), -1, -2)
+            precisions_cholesky = np.swapaxes(lower_triangular_inverse(scale), -1, -2)
         else:
             check_positive(covariances, "covariances")
             scale = np.sqrt(covariances)
@@ -250,9 +272,8 @@ class GaussianMixture:
         if covariance_type in ("full", "tied"):
             flipped = numerics.cholesky(precisions[..., ::-1, ::-1], "precisions")
             precisions_cholesky = np.ascontiguousarray(flipped[..., ::-1, ::-1])
-            identity = np.eye(means.shape[1])
-            inverse_factor = numerics.solve_triangular(precisions_cholesky, identity, lower=False)
-            scale = np.swapaxes(inverse_factor, -1, -2)
+            # L = U⁻ᵀ = (J C⁻¹ J)ᵀ: the inverse of the lower factor C, flipped back
+            scale = np.swapaxes(lower_triangular_inverse(flipped)[..., ::-1, ::-1], -1, -2)
             covariances = scale @ np.swapaxes(scale, -1, -2)
             covariances = (covariances + np.swapaxes(covariances, -1, -2)) / 2
         else:
@@ -330,7 +351,7 @@ class GaussianMixture:
     # ----- the model ----------------------------------------------------------
 
     def log_prior(self, z):
-        """log p(z) = log π_z for integer labels z (any shape)."""
+        """log p(z) = log π_z for integer labels z (any shape); derivation 03."""
         return self._log_weights[self._check_labels(z)][()]
 
     def _component_log_density(self, rows, component):
@@ -343,7 +364,8 @@ class GaussianMixture:
         return constant - 0.5 * squared
 
     def log_likelihood(self, x, z):
-        """log p(x | z) = log N(x | μ_z, Σ_z) = −(D/2) log 2π + log det P_z − ½ ‖P_zᵀ(x − μ_z)‖².
+        """log p(x | z) = log N(x | μ_z, Σ_z) = −(D/2) log 2π + log det P_z − ½ ‖P_zᵀ(x − μ_z)‖²
+        (the precision-Cholesky form of derivation 04, section 3).
 
         Args:
             x: (..., D) points. z: integer labels; the batch shapes broadcast.
@@ -365,14 +387,15 @@ class GaussianMixture:
         return out.reshape(shape)[()]
 
     def log_joint(self, x, z):
-        """log p(x, z) = log π_z + log N(x | μ_z, Σ_z)."""
+        """log p(x, z) = log π_z + log N(x | μ_z, Σ_z) (derivation 03)."""
         return self.log_prior(z) + self.log_likelihood(x, z)
 
     def log_joint_components(self, x):
         """log p(x, z = k) = log πₖ + log N(x | μₖ, Σₖ) for every component k.
 
         Vectorised over components and computed in chunks of rows: working memory
-        O(N·K + K·D²). The E-step of EM normalises these over k (derivation 04).
+        O(N·K + K·D²). The E-step of EM normalises these over k (derivation 04,
+        section 2).
 
         Args:
             x: (D,) or (..., D).
@@ -391,13 +414,15 @@ class GaussianMixture:
         return log_joint.T.reshape(batch + (self.n_components,))
 
     def squared_mahalanobis(self, x):
-        """(x − μₖ)ᵀ Σₖ⁻¹ (x − μₖ) = ‖Pₖᵀ(x − μₖ)‖² for every component: (..., K)."""
+        """(x − μₖ)ᵀ Σₖ⁻¹ (x − μₖ) = ‖Pₖᵀ(x − μₖ)‖² for every component: (..., K),
+        from the centred x − μₖ (derivation 04, section 5)."""
         rows, batch = self._check_points(x)
         squared = _squared_mahalanobis_by_component(rows, self.means, self._precision_factors)
         return squared.T.reshape(batch + (self.n_components,))
 
     def log_marginal(self, x):
-        """The evidence log p(x) = log Σₖ πₖ N(x | μₖ, Σₖ), by log-sum-exp over k.
+        """The evidence log p(x) = log Σₖ πₖ N(x | μₖ, Σₖ), by log-sum-exp over k: the
+        finite case of p(x) = ∫ p(x, z) dz (derivation 03).
 
         Args:
             x: (D,) gives a float, (N, D) gives (N,), (..., D) gives (...).
@@ -406,7 +431,8 @@ class GaussianMixture:
 
     def posterior(self, x):
         """p(z | x) as a ``distributions.Categorical`` with probabilities the
-        responsibilities r_k(x) = πₖ N(x | μₖ, Σₖ) / Σⱼ πⱼ N(x | μⱼ, Σⱼ), batch shape (...)."""
+        responsibilities r_k(x) = πₖ N(x | μₖ, Σₖ) / Σⱼ πⱼ N(x | μⱼ, Σⱼ), batch shape (...)
+        (Bayes' rule; the E-step of derivation 04, section 2)."""
         from ..distributions import Categorical
 
         responsibilities, _ = posterior_from_log_joint(self.log_joint_components(x))
@@ -414,7 +440,7 @@ class GaussianMixture:
 
     def sample(self, n, rng=None):
         """n draws of (x, z): z ~ Categorical(π), then x = μ_z + L_z ε with ε ~ N(0, I)
-        and L_z L_zᵀ = Σ_z.
+        and L_z L_zᵀ = Σ_z (ancestral sampling of the LVM, derivation 03).
 
         Returns:
             x (n, D) and z (n,) integer labels.

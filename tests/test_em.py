@@ -1,0 +1,530 @@
+"""EM for Gaussian mixtures: the ELBO identities, the M-step as an argmax, exactness,
+degenerate data, and equality with scikit-learn."""
+
+import itertools
+import statistics
+import warnings
+
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+
+from vi_ref import autodiff as ad
+from vi_ref.em import ConvergenceWarning, GaussianMixtureEM, e_step, m_step
+from vi_ref.models import GaussianMixture
+from vi_ref.models.gaussian_mixture import COVARIANCE_TYPES
+
+LOG_2PI = np.log(2 * np.pi)
+CENTRES = np.array([[0.0, 0.0, 0.0], [4.0, 0.0, 1.0], [0.0, 5.0, -2.0]])
+
+
+def three_clusters(n=300, seed=0, offset=0.0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(3, size=n)
+    return offset + CENTRES[labels] + rng.standard_normal((n, 3)) @ np.diag([1.0, 0.5, 1.5]), labels
+
+
+def identity_precisions(covariance_type, n_components, n_features):
+    return {
+        "full": np.tile(np.eye(n_features), (n_components, 1, 1)),
+        "tied": np.eye(n_features),
+        "diag": np.ones((n_components, n_features)),
+        "spherical": np.ones(n_components),
+    }[covariance_type]
+
+
+def fit(X, n_components, strict=True, **options):
+    """Fit and check what must hold on every run: the ELBO never decreases (E- and
+    M-steps alike, beyond 1e-12 relative), it ends tight at the fitted model, and
+    nothing is NaN. ``strict=False`` is for runs where reg_covar dominates some
+    variance: there the M-step may lower the ELBO by up to the change of the
+    regularisation penalty, which ``assert_penalised_ascent`` checks instead."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator = GaussianMixtureEM(n_components, **options).fit(X)
+    history = estimator.elbo_history_
+    assert np.all(np.isfinite(history))
+    if strict:
+        assert np.all(np.diff(history) >= -1e-12 * np.abs(history[1:])), np.diff(history).min()
+    else:
+        assert_penalised_ascent(X, n_components, estimator.n_iter_, **options)
+    assert len(history) == 2 * estimator.n_iter_ + 1
+    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+        assert np.all(np.isfinite(getattr(estimator, name))), name
+    np.testing.assert_allclose(estimator.lower_bound_, estimator.score(X), rtol=1e-12)
+    np.testing.assert_allclose(history[-1], estimator.lower_bound_, rtol=1e-12)
+    return estimator
+
+
+def trace_of_precisions(model):
+    """tr(Σₖ⁻¹) = ‖Pₖ‖²_F for each component, from the precision Cholesky factors."""
+    factor = model.precisions_cholesky
+    if model.covariance_type == "full":
+        return np.sum(factor**2, axis=(1, 2))
+    if model.covariance_type == "tied":
+        return np.full(model.n_components, np.sum(factor**2))
+    if model.covariance_type == "diag":
+        return np.sum(factor**2, axis=1)
+    return model.n_features * factor**2
+
+
+def assert_penalised_ascent(X, n_components, n_iter, **options):
+    """Replays a fit with the public steps. With reg_covar = λ the M-step maximises
+    E_q[log p(X, Z | θ)] − (λ/2) Σₖ Nₖ tr(Σₖ⁻¹) over θ (test_regularised_m_step_...),
+    so from θ to θ' with q fixed the ELBO changes by at least
+    (λ/2N) Σₖ Nₖ [tr(Σ'ₖ⁻¹) − tr(Σₖ⁻¹)], and every E-step raises it."""
+    reg_covar = options.get("reg_covar", 1e-6)
+    covariance_type = options.get("covariance_type", "full")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = GaussianMixtureEM(n_components, **{**options, "max_iter": 0}).fit(X).model_
+    _, previous_bound = e_step(model, X)
+    for _ in range(n_iter):
+        responsibilities, elbo = e_step(model, X)
+        # round-off is relative to the terms summed, log p(x, k) and log q, not to the ELBO
+        tolerance = 1e-12 * max(1.0, abs(elbo))
+        assert elbo >= previous_bound - tolerance
+        new = m_step(X, responsibilities, covariance_type, reg_covar, previous=model)
+        counts = responsibilities.sum(axis=0)
+        log_joint = new.log_joint_components(X)
+        positive = responsibilities > 0
+        bound = np.sum(responsibilities[positive] * (log_joint[positive] - np.log(responsibilities[positive]))) / len(X)
+        penalty_change = 0.5 * reg_covar * counts @ (trace_of_precisions(new) - trace_of_precisions(model)) / len(X)
+        assert bound - elbo >= penalty_change - tolerance, (bound - elbo, penalty_change)
+        model, previous_bound = new, bound
+
+
+def full_covariances(model):
+    K, D = model.n_components, model.n_features
+    covariances = model.covariances
+    if model.covariance_type == "full":
+        return covariances
+    if model.covariance_type == "tied":
+        return np.repeat(covariances[None], K, axis=0)
+    variances = covariances if model.covariance_type == "diag" else np.outer(covariances, np.ones(D))
+    return np.stack([np.diag(v) for v in variances])
+
+
+def scipy_log_joint(model, X):
+    covariances = full_covariances(model)
+    with np.errstate(divide="ignore"):
+        return np.stack(
+            [np.log(model.weights[k]) + scipy.stats.multivariate_normal(model.means[k], covariances[k]).logpdf(X)
+             for k in range(model.n_components)],
+            axis=1,
+        )
+
+
+# ----- the two steps and the ELBO --------------------------------------------------
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_e_step_gives_posterior_and_a_tight_bound(covariance_type):
+    X, _ = three_clusters()
+    start = fit(X, 3, covariance_type=covariance_type, max_iter=2, rng=0).model_
+    responsibilities, elbo = e_step(start, X)
+    log_joint = scipy_log_joint(start, X)
+    log_evidence = scipy.special.logsumexp(log_joint, axis=1)
+    np.testing.assert_allclose(responsibilities, np.exp(log_joint - log_evidence[:, None]), rtol=1e-10, atol=1e-300)
+    assert abs(elbo - log_evidence.mean()) <= 1e-12 * abs(log_evidence.mean())
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_elbo_history_is_tight_then_raised(covariance_type):
+    """Replays the fit with the public steps: E-step values are log-likelihoods
+    (by scipy), M-step values are ELBO(θ_new, q_old) (by scipy), and they alternate."""
+    X, _ = three_clusters(seed=1)
+    options = dict(
+        covariance_type=covariance_type, tol=0.0, max_iter=5, reg_covar=0.0,
+        weights_init=np.full(3, 1 / 3), means_init=X[:3],
+        precisions_init=identity_precisions(covariance_type, 3, 3),
+    )
+    estimator = fit(X, 3, **options)
+    model = GaussianMixture.from_precisions(
+        options["weights_init"], options["means_init"], options["precisions_init"],
+        covariance_type=covariance_type,
+    )
+    for step in range(5):
+        log_evidence = scipy.special.logsumexp(scipy_log_joint(model, X), axis=1)
+        responsibilities, elbo = e_step(model, X)
+        assert abs(estimator.elbo_history_[2 * step] - log_evidence.mean()) <= 1e-12 * abs(elbo)
+        model = m_step(X, responsibilities, covariance_type, 0.0, previous=model)
+        positive = responsibilities > 0
+        bound = np.sum(
+            responsibilities[positive]
+            * (scipy_log_joint(model, X)[positive] - np.log(responsibilities[positive]))
+        ) / len(X)
+        assert abs(estimator.elbo_history_[2 * step + 1] - bound) <= 1e-12 * abs(bound)
+        assert bound >= elbo - 1e-12 * abs(elbo)  # the M-step raised the bound
+    np.testing.assert_allclose(estimator.means_, model.means, rtol=1e-13)
+
+
+def expected_complete_log_likelihood(covariance_type, reg_covar=0.0):
+    """E_q[log p(X, Z | θ)] = Σₙ Σₖ rₙₖ [log πₖ + log N(xₙ | μₖ, Σₖ)] written with
+    vi_ref.autodiff, with unconstrained weights (π = softmax(logits)) and the precision
+    Cholesky factor P (Σ⁻¹ = P Pᵀ) as the covariance parameter: an independent
+    formula for the M-step's objective."""
+
+    def objective(logits, means, factor, X, responsibilities):
+        centred = X[None, :, :] - means[:, None, :]  # (K, N, D)
+        if covariance_type in ("full", "tied"):
+            projected = centred @ factor
+            log_det = ad.sum(ad.log(ad.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)
+        elif covariance_type == "diag":
+            projected = centred * factor[:, None, :]
+            log_det = ad.sum(ad.log(factor), axis=-1)
+        else:
+            projected = centred * factor[:, None, None]
+            log_det = X.shape[1] * ad.log(factor)
+        # log det P = −½ log det Σ; (K, 1) per component, (1, 1) when tied
+        log_density = (
+            ad.reshape(log_det, (-1, 1))
+            - 0.5 * X.shape[1] * LOG_2PI
+            - 0.5 * ad.sum(projected * projected, axis=-1)
+        )
+        log_weights = ad.reshape(ad.log_softmax(logits), (-1, 1))
+        expected = ad.sum(responsibilities.T * (log_weights + log_density))
+        # the penalty (λ/2) Σₖ Nₖ tr(Σₖ⁻¹) with tr(Σₖ⁻¹) = ‖Pₖ‖²_F (tied: one P for all)
+        counts = responsibilities.sum(axis=0)
+        squares = factor * factor
+        if covariance_type == "spherical":
+            traces = X.shape[1] * squares
+        elif covariance_type == "tied":
+            traces = ad.sum(squares) * np.ones(len(counts))
+        else:
+            traces = ad.sum(ad.reshape(squares, (len(counts), -1)), axis=1)
+        return expected - 0.5 * reg_covar * ad.sum(counts * traces)
+
+    return objective
+
+
+def stationarity(covariance_type, model, X, responsibilities, reg_covar=0.0):
+    """Largest |∂ (E_q[log p] − penalty) / ∂ parameter| over the free parameters."""
+    objective = expected_complete_log_likelihood(covariance_type, reg_covar)
+    gradient = ad.grad(objective, argnums=(0, 1, 2))
+    logits = np.log(model.weights)
+    factor = model.precisions_cholesky
+    g_logits, g_means, g_factor = gradient(logits, model.means, factor, X, responsibilities)
+    if covariance_type in ("full", "tied"):
+        g_factor = np.triu(g_factor)  # P is upper triangular: only those entries are free
+    return max(np.abs(g_logits).max(), np.abs(g_means).max(), np.abs(g_factor).max())
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_m_step_is_a_stationary_point_of_the_expected_complete_log_likelihood(covariance_type):
+    X, _ = three_clusters(n=120, seed=2)
+    rng = np.random.default_rng(3)
+    responsibilities = rng.dirichlet(np.ones(3), size=len(X))
+    model = m_step(X, responsibilities, covariance_type, reg_covar=0.0)
+    assert stationarity(covariance_type, model, X, responsibilities) <= 1e-11 * len(X)
+    # the check can fail: a regularised M-step is not the argmax
+    perturbed = m_step(X, responsibilities, covariance_type, reg_covar=1e-2)
+    assert stationarity(covariance_type, perturbed, X, responsibilities) >= 1e-3
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_regularised_m_step_maximises_the_penalised_objective(covariance_type):
+    """reg_covar = λ: the M-step is the stationary point of
+    E_q[log p(X, Z | θ)] − (λ/2) Σₖ Nₖ tr(Σₖ⁻¹) (derivation 04)."""
+    X, _ = three_clusters(n=120, seed=2)
+    responsibilities = np.random.default_rng(3).dirichlet(np.ones(3), size=len(X))
+    model = m_step(X, responsibilities, covariance_type, reg_covar=0.3)
+    assert stationarity(covariance_type, model, X, responsibilities, reg_covar=0.3) <= 1e-11 * len(X)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_regularised_em_raises_the_elbo_up_to_the_penalty_change(covariance_type):
+    X, _ = three_clusters(n=150, seed=20)
+    options = dict(covariance_type=covariance_type, reg_covar=0.5, tol=0.0, max_iter=15, rng=1)
+    fit(X, 3, strict=False, **options)
+
+
+# ----- exactness ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_one_component_variances_exact_far_from_the_origin(covariance_type):
+    X, _ = three_clusters(n=200, seed=4, offset=1e7)
+    # exact population variances of the stored numbers, in rational arithmetic
+    variances = np.array([statistics.pvariance(column.tolist()) for column in X.T])
+    expected = {
+        "full": variances, "tied": variances, "diag": variances, "spherical": variances.mean(),
+    }[covariance_type]
+    estimator = fit(X, 1, covariance_type=covariance_type, reg_covar=0.0, max_iter=3, rng=0)
+    covariances = estimator.covariances_
+    if covariance_type in ("full", "tied"):
+        found = np.diagonal(covariances.reshape(3, 3))
+    else:
+        found = covariances[0]
+    np.testing.assert_allclose(found, expected, rtol=1e-9)
+    if covariance_type in ("full", "tied"):  # and the covariances off the diagonal
+        np.testing.assert_allclose(
+            covariances.reshape(3, 3), np.cov(X - X.mean(axis=0), rowvar=False, bias=True),
+            rtol=1e-9, atol=1e-9 * variances.max(),
+        )
+
+
+# ----- scikit-learn ------------------------------------------------------------------
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_equals_sklearn_after_40_iterations_from_the_same_start(covariance_type):
+    mixture = pytest.importorskip("sklearn.mixture")
+    X, _ = three_clusters(n=400, seed=5)
+    start = dict(
+        weights_init=np.array([0.2, 0.3, 0.5]), means_init=X[[0, 1, 2]],
+        precisions_init=identity_precisions(covariance_type, 3, 3),
+    )
+    ours = fit(X, 3, covariance_type=covariance_type, tol=0.0, max_iter=40, **start)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = mixture.GaussianMixture(
+            3, covariance_type=covariance_type, tol=0.0, max_iter=40, **start
+        ).fit(X)
+    assert ours.n_iter_ == theirs.n_iter_ == 40
+    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+        ours_value, theirs_value = getattr(ours, name), getattr(theirs, name)
+        difference = np.abs(ours_value - theirs_value).max() / np.abs(theirs_value).max()
+        assert difference <= 1e-8, (name, difference)
+    X_test, _ = three_clusters(n=50, seed=6)
+    assert abs(ours.score(X_test) - theirs.score(X_test)) <= 1e-8 * abs(theirs.score(X_test))
+    np.testing.assert_allclose(ours.score_samples(X_test), theirs.score_samples(X_test), rtol=1e-8)
+    np.testing.assert_allclose(ours.predict_proba(X_test), theirs.predict_proba(X_test), atol=1e-8)
+    np.testing.assert_array_equal(ours.predict(X_test), theirs.predict(X_test))
+    np.testing.assert_allclose(ours.bic(X_test), theirs.bic(X_test), rtol=1e-8)
+    np.testing.assert_allclose(ours.aic(X_test), theirs.aic(X_test), rtol=1e-8)
+
+
+@pytest.mark.peer
+def test_sklearn_convergence_rule_gives_the_same_iteration_count():
+    mixture = pytest.importorskip("sklearn.mixture")
+    X, _ = three_clusters(n=300, seed=7)
+    start = dict(weights_init=np.full(3, 1 / 3), means_init=X[[3, 4, 5]],
+                 precisions_init=identity_precisions("full", 3, 3))
+    ours = fit(X, 3, tol=1e-4, **start)
+    theirs = mixture.GaussianMixture(3, tol=1e-4, **start).fit(X)
+    assert ours.converged_ and theirs.converged_
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.means_, theirs.means_, rtol=1e-8)
+
+
+# ----- the estimator --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_kmeans_plus_plus_start_finds_well_separated_clusters(covariance_type):
+    X, labels = three_clusters(n=300, seed=8)
+    predicted = fit(X, 3, covariance_type=covariance_type, rng=1).predict(X)
+    # the same partition up to renaming the components
+    agreement = max(np.mean(predicted == np.array(order)[labels]) for order in itertools.permutations(range(3)))
+    assert agreement >= 0.95
+
+
+@pytest.mark.parametrize("init_params", ["random", "random_from_data"])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_random_starts(init_params, covariance_type):
+    X, _ = three_clusters(n=200, seed=8)
+    estimator = fit(X, 3, covariance_type=covariance_type, init_params=init_params, n_init=2, rng=1)
+    assert estimator.n_iter_ >= 1
+
+
+def test_fitted_estimator_is_consistent_with_its_model():
+    X, _ = three_clusters(seed=9)
+    estimator = fit(X, 3, rng=2)
+    model = estimator.model_
+    assert isinstance(model, GaussianMixture)
+    np.testing.assert_array_equal(estimator.weights_, model.weights)
+    np.testing.assert_array_equal(estimator.precisions_cholesky_, model.precisions_cholesky)
+    proba = estimator.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-14)
+    np.testing.assert_array_equal(estimator.predict(X), np.argmax(proba, axis=1))
+    np.testing.assert_allclose(estimator.score_samples(X), model.log_marginal(X), rtol=1e-15)
+    assert estimator.converged_ and estimator.n_iter_ < 100
+    x, z = estimator.sample(7, rng=0)
+    assert x.shape == (7, 3) and z.shape == (7,)
+    n_parameters = 2 + 3 * 3 + 3 * 6  # weights, means, full covariances
+    np.testing.assert_allclose(estimator.bic(X), -2 * estimator.score(X) * len(X) + n_parameters * np.log(len(X)))
+    np.testing.assert_allclose(estimator.aic(X), -2 * estimator.score(X) * len(X) + 2 * n_parameters)
+
+
+def test_same_seed_gives_bit_identical_fits():
+    X, _ = three_clusters(seed=10)
+    first = fit(X, 3, n_init=2, init_params="random", rng=5)
+    second = fit(X, 3, n_init=2, init_params="random", rng=np.random.default_rng(5))
+    np.testing.assert_array_equal(first.means_, second.means_)
+    np.testing.assert_array_equal(first.elbo_history_, second.elbo_history_)
+
+
+def test_more_starts_never_give_a_lower_bound():
+    X, _ = three_clusters(n=200, seed=11)
+    one = fit(X, 4, n_init=1, init_params="random", rng=3)
+    several = fit(X, 4, n_init=4, init_params="random", rng=3)  # its first start is the same
+    assert several.lower_bound_ >= one.lower_bound_
+
+
+def test_user_start_is_used_exactly():
+    X, _ = three_clusters(seed=12)
+    weights, means = np.array([0.1, 0.3, 0.6]), X[[7, 8, 9]]
+    precisions = np.stack([np.eye(3), 2 * np.eye(3), [[2.0, 0.5, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 3.0]]])
+    estimator = fit(X, 3, max_iter=0, weights_init=weights, means_init=means, precisions_init=precisions)
+    assert estimator.n_iter_ == 0 and not estimator.converged_
+    np.testing.assert_array_equal(estimator.weights_, weights)
+    np.testing.assert_array_equal(estimator.means_, means)
+    factor = estimator.precisions_cholesky_
+    np.testing.assert_allclose(factor @ np.swapaxes(factor, 1, 2), precisions, rtol=1e-14)
+    # one of the three given: it overrides what init_params made
+    only_means = fit(X, 3, max_iter=0, means_init=means, rng=0)
+    np.testing.assert_array_equal(only_means.means_, means)
+
+
+def test_convergence_warning_when_max_iter_ends_the_run():
+    X, _ = three_clusters(seed=13)
+    with pytest.warns(ConvergenceWarning, match="max_iter = 2"):
+        estimator = GaussianMixtureEM(3, max_iter=2, tol=0.0, rng=0).fit(X)
+    assert not estimator.converged_ and estimator.n_iter_ == 2
+
+
+def test_lower_bound_is_the_final_log_likelihood():
+    X, _ = three_clusters(seed=14)
+    estimator = fit(X, 3, rng=0)
+    log_evidence = scipy.special.logsumexp(scipy_log_joint(estimator.model_, X), axis=1)
+    assert abs(estimator.lower_bound_ - log_evidence.mean()) <= 1e-12 * abs(log_evidence.mean())
+
+
+# ----- degenerate data: no NaN ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_duplicate_points(covariance_type):
+    rng = np.random.default_rng(15)
+    X = np.repeat(rng.standard_normal((5, 2)), 40, axis=0)
+    # every within-cluster variance is reg_covar itself: the penalty bound applies
+    fit(X, 3, strict=False, covariance_type=covariance_type, rng=0)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_zero_variance_column(covariance_type):
+    X, _ = three_clusters(seed=16)
+    X[:, 1] = 2.5
+    estimator = fit(X, 3, covariance_type=covariance_type, rng=0)
+    np.testing.assert_allclose(estimator.means_[:, 1], 2.5, rtol=1e-15)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_far_outliers(covariance_type):
+    X, _ = three_clusters(seed=17)
+    X[:3] = [[1e10, 0.0, 0.0], [0.0, -1e10, 0.0], [0.0, 0.0, 1e10]]
+    estimator = fit(X, 3, covariance_type=covariance_type, rng=0)
+    assert np.all(np.isfinite(estimator.score_samples(X)))
+
+
+@pytest.mark.parametrize("scale, reg_covar", [(1e-8, 1e-6), (1e-100, 0.0)])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_tiny_scales(covariance_type, scale, reg_covar):
+    X, labels = three_clusters(seed=18)
+    estimator = fit(scale * X, 3, covariance_type=covariance_type, reg_covar=reg_covar, rng=0)
+    if reg_covar == 0.0:  # scale-free: the clusters are found as at scale 1
+        assert len(np.unique(estimator.predict(scale * X))) == 3
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_component_losing_all_its_points_keeps_its_parameters(covariance_type):
+    X, _ = three_clusters(seed=19)
+    means = np.vstack([X[:2], [[1e4, 1e4, 1e4]]])  # the third is too far to get any point
+    precisions = identity_precisions(covariance_type, 3, 3)
+    estimator = fit(X, 3, covariance_type=covariance_type, max_iter=20, weights_init=np.full(3, 1 / 3),
+                    means_init=means, precisions_init=precisions)
+    assert estimator.weights_[2] == 0.0
+    np.testing.assert_array_equal(estimator.means_[2], means[2])
+    if covariance_type != "tied":
+        start = GaussianMixture.from_precisions(np.full(3, 1 / 3), means, precisions, covariance_type=covariance_type)
+        np.testing.assert_array_equal(estimator.covariances_[2], start.covariances[2])
+    assert np.all(estimator.predict_proba(X)[:, 2] == 0.0)
+
+
+def test_m_step_refuses_an_empty_component_without_previous():
+    X, _ = three_clusters(n=10)
+    responsibilities = np.zeros((10, 2))
+    responsibilities[:, 0] = 1.0
+    with pytest.raises(ValueError, match="component 1 .* pass previous="):
+        m_step(X, responsibilities)
+
+
+def test_collapsed_component_without_regularisation_is_a_clear_error():
+    X, _ = three_clusters(n=10)
+    responsibilities = np.zeros((10, 2))
+    responsibilities[0, 1] = responsibilities[1:, 0] = 1.0  # one point alone: zero covariance
+    with pytest.raises(ValueError, match="increase reg_covar"):
+        m_step(X, responsibilities, "full", reg_covar=0.0)
+
+
+# ----- refusals ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        ([[0.0, np.nan], [1.0, 2.0], [3.0, 4.0]], "X must be finite"),
+        ([[0.0, np.inf], [1.0, 2.0], [3.0, 4.0]], "X must be finite"),
+        ([0.0, 1.0, 2.0, 3.0], "X must be 2-dimensional"),
+        (np.zeros((0, 2)), "X must contain at least one sample"),
+        (np.zeros((5, 0)), "X must have at least one feature"),
+        ([[1.0, 1.0]] * 10 + [[2.0, 2.0]] * 10, "fewer distinct samples than n_components = 3"),
+    ],
+)
+def test_fit_refuses_bad_data(X, match):
+    with pytest.raises(ValueError, match=match):
+        GaussianMixtureEM(3).fit(X)
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"n_components": 0}, "n_components must be >= 1"),
+        ({"covariance_type": "blocked"}, "covariance_type must be one of"),
+        ({"init_params": "kmeans"}, "init_params must be one of"),
+        ({"tol": -1.0}, "tol must be >= 0"),
+        ({"reg_covar": -1e-6}, "reg_covar must be >= 0"),
+        ({"max_iter": -1}, "max_iter must be >= 0"),
+        ({"n_init": 0}, "n_init must be >= 1"),
+        ({"weights_init": [0.5, 0.5]}, r"weights_init must have shape \(3,\)"),
+        ({"weights_init": [0.5, 0.5, 0.5]}, "weights_init must sum to 1"),
+        ({"means_init": np.zeros((3, 3))}, r"means_init must have shape \(3, 2\)"),
+        ({"precisions_init": np.ones((3, 2))}, "precisions_init must have shape"),
+        ({"precisions_init": np.stack([np.eye(2), np.eye(2), -np.eye(2)])}, "precisions_init must be positive definite"),
+        ({"covariance_type": "diag", "precisions_init": -np.ones((3, 2))}, "precisions_init must be positive"),
+    ],
+)
+def test_fit_refuses_bad_settings(options, match):
+    X = np.random.default_rng(0).standard_normal((30, 2))
+    options = {"n_components": 3, **options}
+    with pytest.raises(ValueError, match=match):
+        GaussianMixtureEM(**options).fit(X)
+
+
+def test_using_an_unfitted_or_mismatched_estimator_is_refused():
+    X, _ = three_clusters(n=50)
+    with pytest.raises(ValueError, match="not fitted"):
+        GaussianMixtureEM(2).predict(X)
+    estimator = fit(X, 2, rng=0)
+    with pytest.raises(ValueError, match="X must have 3 features"):
+        estimator.score(X[:, :2])
+    with pytest.raises(ValueError, match="n_samples must be >= 1"):
+        estimator.sample(0)
+
+
+def test_steps_refuse_bad_arguments():
+    X, _ = three_clusters(n=20)
+    model = fit(X, 2, rng=0).model_
+    with pytest.raises(TypeError, match="model must be a models.GaussianMixture"):
+        e_step("not a model", X)
+    with pytest.raises(ValueError, match="X must have 3 features"):
+        e_step(model, X[:, :2])
+    with pytest.raises(ValueError, match="responsibilities must have one row per sample"):
+        m_step(X, np.full((19, 2), 0.5))
+    with pytest.raises(ValueError, match="responsibilities must sum to 1"):
+        m_step(X, np.full((20, 2), 0.6))
+    with pytest.raises(ValueError, match="previous must have"):
+        m_step(X, np.full((20, 2), 0.5), "diag", previous=model)

@@ -1,0 +1,293 @@
+"""models.GaussianMixture against scipy.stats, Bayes' rule and its own samples."""
+
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+
+from vi_ref.models import GaussianMixture
+from vi_ref.models import gaussian_mixture
+from vi_ref.models.gaussian_mixture import COVARIANCE_TYPES, squared_mahalanobis
+
+K, D = 3, 4
+
+
+def random_covariances(rng, covariance_type, n_components=K, n_features=D):
+    if covariance_type in ("full", "tied"):
+        batch = (n_components,) if covariance_type == "full" else ()
+        factor = rng.standard_normal(batch + (n_features, n_features))
+        return factor @ np.swapaxes(factor, -1, -2) + 0.5 * np.eye(n_features)
+    shape = (n_components, n_features) if covariance_type == "diag" else (n_components,)
+    return rng.uniform(0.3, 2.0, shape)
+
+
+def full_covariances(covariances, covariance_type, n_components=K, n_features=D):
+    """Each component's D × D covariance matrix, for the scipy oracle."""
+    if covariance_type == "full":
+        return covariances
+    if covariance_type == "tied":
+        return np.repeat(covariances[None], n_components, axis=0)
+    variances = covariances if covariance_type == "diag" else np.outer(covariances, np.ones(n_features))
+    return np.stack([np.diag(v) for v in variances])
+
+
+def random_mixture(rng, covariance_type, n_components=K, n_features=D, offset=0.0):
+    weights = rng.dirichlet(np.full(n_components, 2.0))
+    means = offset + 2.0 * rng.standard_normal((n_components, n_features))
+    covariances = random_covariances(rng, covariance_type, n_components, n_features)
+    model = GaussianMixture(weights, means, covariances, covariance_type=covariance_type)
+    return model, weights, means, full_covariances(covariances, covariance_type, n_components, n_features)
+
+
+def scipy_log_joint(x, weights, means, covariances):
+    """log πₖ + log N(x | μₖ, Σₖ) by scipy.stats, shape (N, K)."""
+    return np.stack(
+        [np.log(w) + scipy.stats.multivariate_normal(m, c).logpdf(x)
+         for w, m, c in zip(weights, means, covariances)],
+        axis=-1,
+    )
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch):
+    """Chunks of a few rows, so that every test crosses chunk boundaries."""
+    monkeypatch.setattr(gaussian_mixture, "CHUNK_ELEMENTS", 7 * D)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_log_marginal_matches_scipy(covariance_type):
+    rng = np.random.default_rng(1)
+    model, weights, means, covariances = random_mixture(rng, covariance_type)
+    x = 3.0 * rng.standard_normal((50, D))
+    expected = scipy.special.logsumexp(scipy_log_joint(x, weights, means, covariances), axis=1)
+    np.testing.assert_allclose(model.log_marginal(x), expected, rtol=1e-11, atol=0)
+    assert np.isscalar(model.log_marginal(x[0]))
+    np.testing.assert_allclose(model.log_marginal(x[0]), expected[0], rtol=1e-11)
+    assert model.log_marginal(x.reshape(5, 10, D)).shape == (5, 10)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_log_joint_components_match_scipy(covariance_type):
+    rng = np.random.default_rng(2)
+    model, weights, means, covariances = random_mixture(rng, covariance_type)
+    x = 3.0 * rng.standard_normal((40, D))
+    expected = scipy_log_joint(x, weights, means, covariances)
+    np.testing.assert_allclose(model.log_joint_components(x), expected, rtol=1e-11, atol=0)
+    assert model.log_joint_components(x[0]).shape == (K,)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_log_prior_likelihood_and_joint_match_scipy(covariance_type):
+    rng = np.random.default_rng(3)
+    model, weights, means, covariances = random_mixture(rng, covariance_type)
+    x = 3.0 * rng.standard_normal((30, D))
+    z = rng.integers(K, size=30)
+    expected_likelihood = np.array(
+        [scipy.stats.multivariate_normal(means[k], covariances[k]).logpdf(row) for row, k in zip(x, z)]
+    )
+    np.testing.assert_allclose(model.log_prior(z), np.log(weights[z]), rtol=1e-15)
+    np.testing.assert_allclose(model.log_likelihood(x, z), expected_likelihood, rtol=1e-11)
+    np.testing.assert_allclose(
+        model.log_joint(x, z), np.log(weights[z]) + expected_likelihood, rtol=1e-11
+    )
+    # one point against every label broadcasts to (K,)
+    np.testing.assert_allclose(
+        model.log_likelihood(x[0], np.arange(K)),
+        [scipy.stats.multivariate_normal(means[k], covariances[k]).logpdf(x[0]) for k in range(K)],
+        rtol=1e-11,
+    )
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_posterior_is_bayes_rule(covariance_type):
+    rng = np.random.default_rng(4)
+    model, weights, means, covariances = random_mixture(rng, covariance_type)
+    x = 3.0 * rng.standard_normal((20, D))
+    joint = np.exp(scipy_log_joint(x, weights, means, covariances))
+    posterior = model.posterior(x)
+    np.testing.assert_allclose(posterior.probs, joint / joint.sum(axis=1, keepdims=True), rtol=1e-10)
+    assert posterior.batch_shape == (20,)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_log_marginal_exact_far_from_the_origin(covariance_type):
+    rng = np.random.default_rng(5)
+    model, weights, means, covariances = random_mixture(rng, covariance_type, offset=1e7)
+    x = means[rng.integers(K, size=30)] + rng.standard_normal((30, D))
+    expected = scipy.special.logsumexp(scipy_log_joint(x, weights, means, covariances), axis=1)
+    np.testing.assert_allclose(model.log_marginal(x), expected, rtol=1e-11)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_squared_mahalanobis_matches_linear_solve(covariance_type):
+    rng = np.random.default_rng(6)
+    model, _, means, covariances = random_mixture(rng, covariance_type)
+    x = rng.standard_normal((25, D))
+    expected = np.stack(
+        [np.einsum("nd,nd->n", x - m, np.linalg.solve(c, (x - m).T).T) for m, c in zip(means, covariances)],
+        axis=1,
+    )
+    np.testing.assert_allclose(model.squared_mahalanobis(x), expected, rtol=1e-11)
+    np.testing.assert_allclose(
+        squared_mahalanobis(x, means, model.precisions_cholesky, covariance_type), expected, rtol=1e-11
+    )
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_precisions_cholesky_is_sklearns_factor(covariance_type):
+    rng = np.random.default_rng(7)
+    model, _, _, covariances = random_mixture(rng, covariance_type)
+    factor = model.precisions_cholesky
+    if covariance_type in ("full", "tied"):
+        # upper triangular P with P Pᵀ Σ = I
+        np.testing.assert_array_equal(factor, np.triu(factor))
+        product = factor @ np.swapaxes(factor, -1, -2) @ model.covariances
+        np.testing.assert_allclose(product, np.broadcast_to(np.eye(D), product.shape), atol=1e-12)
+    else:
+        np.testing.assert_allclose(factor, 1 / np.sqrt(model.covariances), rtol=1e-15)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_from_precisions_is_the_same_mixture(covariance_type):
+    rng = np.random.default_rng(8)
+    model, weights, means, _ = random_mixture(rng, covariance_type)
+    if covariance_type in ("full", "tied"):
+        precisions = np.linalg.inv(model.covariances)  # the oracle may invert
+    else:
+        precisions = 1 / model.covariances
+    same = GaussianMixture.from_precisions(weights, means, precisions, covariance_type=covariance_type)
+    np.testing.assert_allclose(same.covariances, model.covariances, rtol=1e-12, atol=1e-14)
+    factor = same.precisions_cholesky
+    if covariance_type in ("full", "tied"):
+        np.testing.assert_array_equal(factor, np.triu(factor))
+        np.testing.assert_allclose(factor @ np.swapaxes(factor, -1, -2), precisions, rtol=1e-13)
+    x = rng.standard_normal((10, D))
+    np.testing.assert_allclose(same.log_marginal(x), model.log_marginal(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_sample_moments_within_four_standard_errors(covariance_type):
+    rng = np.random.default_rng(9)
+    model, weights, means, covariances = random_mixture(rng, covariance_type)
+    n = 20_000
+    x, z = model.sample(n, rng=10)
+    assert x.shape == (n, D) and z.shape == (n,)
+    # label frequencies
+    frequencies = np.bincount(z, minlength=K) / n
+    assert np.all(np.abs(frequencies - weights) <= 4 * np.sqrt(weights * (1 - weights) / n))
+    # E[x] = Σ πₖ μₖ and E[x xᵀ] = Σ πₖ (Σₖ + μₖ μₖᵀ), standard errors from the samples
+    mean = weights @ means
+    second = np.einsum("k,kij->ij", weights, covariances + np.einsum("ki,kj->kij", means, means))
+    assert np.all(np.abs(x.mean(axis=0) - mean) <= 4 * x.std(axis=0, ddof=1) / np.sqrt(n))
+    products = np.einsum("ni,nj->nij", x, x)
+    standard_error = products.std(axis=0, ddof=1) / np.sqrt(n)
+    assert np.all(np.abs(products.mean(axis=0) - second) <= 4 * standard_error)
+    # within each component, x is drawn from that component
+    for k in range(K):
+        within = x[z == k]
+        assert np.all(np.abs(within.mean(axis=0) - means[k])
+                      <= 4 * within.std(axis=0, ddof=1) / np.sqrt(len(within)))
+
+
+def test_sample_same_seed_same_draws():
+    model, *_ = random_mixture(np.random.default_rng(11), "full")
+    first, second = model.sample(100, rng=3), model.sample(100, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+    assert model.sample(0, rng=1)[0].shape == (0, D)
+
+
+def test_zero_weight_component_is_never_used():
+    rng = np.random.default_rng(12)
+    weights = np.array([0.4, 0.0, 0.6])
+    model = GaussianMixture(weights, rng.standard_normal((3, 2)), np.ones(3), covariance_type="spherical")
+    x = rng.standard_normal((50, 2))
+    assert model.log_prior(1) == -np.inf
+    assert np.all(np.isfinite(model.log_marginal(x)))
+    assert np.all(model.posterior(x).probs[:, 1] == 0)
+    assert not np.any(model.sample(1000, rng=0)[1] == 1)
+
+
+# ----- refusals ------------------------------------------------------------------
+
+
+GOOD = {
+    "weights": np.array([0.5, 0.5]),
+    "means": np.zeros((2, 2)),
+    "covariances": np.stack([np.eye(2), np.eye(2)]),
+}
+
+
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        ({"weights": [0.7, 0.7]}, "weights must sum to 1"),
+        ({"weights": [1.5, -0.5]}, "weights must be non-negative"),
+        ({"weights": [[0.5, 0.5]]}, "weights must be 1-dimensional"),
+        ({"weights": []}, "weights must have at least one component"),
+        ({"weights": [np.nan, 1.0]}, "weights must be finite"),
+        ({"means": np.zeros((3, 2))}, "means must have one row per component"),
+        ({"means": np.zeros(2)}, "means must be 2-dimensional"),
+        ({"means": [[0.0, np.inf], [0.0, 0.0]]}, "means must be finite"),
+        ({"covariances": np.eye(2)}, "covariances must have shape"),
+        ({"covariances": np.stack([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]])}, "covariances must be symmetric"),
+        ({"covariances": np.stack([np.eye(2), [[1.0, 2.0], [2.0, 1.0]]])}, "covariances must be positive definite"),
+    ],
+)
+def test_constructor_refuses_bad_parameters(changes, match):
+    with pytest.raises(ValueError, match=match):
+        GaussianMixture(**{**GOOD, **changes})
+
+
+@pytest.mark.parametrize(
+    "covariance_type, covariances, match",
+    [
+        ("diag", [[1.0, 0.0], [1.0, 1.0]], "covariances must be positive"),
+        ("spherical", [1.0, -2.0], "covariances must be positive"),
+        ("tied", np.ones((2, 2, 2)), "covariances must have shape"),
+        ("blocked", np.ones(2), "covariance_type must be one of"),
+    ],
+)
+def test_constructor_refuses_bad_covariances_of_each_type(covariance_type, covariances, match):
+    with pytest.raises(ValueError, match=match):
+        GaussianMixture(GOOD["weights"], GOOD["means"], covariances, covariance_type=covariance_type)
+
+
+def test_from_precisions_refuses_non_positive_definite_precisions():
+    with pytest.raises(ValueError, match="precisions must be positive definite"):
+        GaussianMixture.from_precisions(
+            GOOD["weights"], GOOD["means"], np.stack([np.eye(2), -np.eye(2)])
+        )
+
+
+def test_methods_refuse_bad_points_and_labels():
+    model = GaussianMixture(**GOOD)
+    with pytest.raises(ValueError, match="x must have D = 2"):
+        model.log_marginal(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="x must be finite"):
+        model.log_joint_components([[0.0, np.nan]])
+    with pytest.raises(ValueError, match=r"z must be component labels in 0\.\.1"):
+        model.log_prior([0, 2])
+    with pytest.raises(ValueError, match="z must be integer"):
+        model.log_likelihood(np.zeros(2), 0.5)
+    with pytest.raises(TypeError, match="z must be integer"):
+        model.log_joint(np.zeros(2), True)
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        model.sample(-1)
+
+
+def test_lower_triangular_inverse_solves_the_triangular_system():
+    rng = np.random.default_rng(13)
+    factor = np.tril(rng.standard_normal((3, 5, 5))) + 3 * np.eye(5)
+    inverse = gaussian_mixture.lower_triangular_inverse(factor)
+    np.testing.assert_array_equal(inverse, np.tril(inverse))
+    np.testing.assert_allclose(factor @ inverse, np.broadcast_to(np.eye(5), (3, 5, 5)), atol=1e-14)
+
+
+def test_posterior_from_log_joint_is_stable_at_the_extremes():
+    log_joint = np.array([[1000.0, -1e300, -np.inf], [-800.0, -800.0 - np.log(3.0), -1600.0]])
+    responsibilities, log_evidence = gaussian_mixture.posterior_from_log_joint(log_joint)
+    np.testing.assert_array_equal(responsibilities[0], [1.0, 0.0, 0.0])
+    # −800 − log 3 is stored to within ε·800 ≈ 1e-13, hence the tolerance
+    np.testing.assert_allclose(responsibilities[1], [0.75, 0.25, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(log_evidence, [1000.0, -800.0 + np.log(4 / 3)], rtol=1e-15)

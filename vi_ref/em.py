@@ -1,0 +1,709 @@
+"""EM for Gaussian mixtures: coordinate ascent on the ELBO.
+
+The lecture ("EM Algorithm and Variational Inference") writes EM as alternating
+maximisation of
+
+    ELBO(θ, q) = (1/N) Σₙ E_q(zₙ)[log p(xₙ, zₙ | θ) − log q(zₙ)]
+               = (1/N) Σₙ [log p(xₙ | θ) − KL(q(zₙ) ‖ p(zₙ | xₙ, θ))]
+
+    E-step:  q(zₙ) = p(zₙ | xₙ, θ): the KL term vanishes, the bound is tight;
+    M-step:  θ ← argmax_θ E_q[log p(X, Z | θ)] with q held fixed.
+
+``e_step`` and ``m_step`` are those two steps for ``models.GaussianMixture``, and
+``GaussianMixtureEM`` alternates them with scikit-learn's interface and meanings
+(``elbo_history_`` records the ELBO after every E-step and every M-step, so the
+pattern "tight, then raised" can be inspected). Everything is derived in
+``derivations/04-em-for-gaussian-mixtures.md``.
+
+Arrays inside the loop are component-major, (K, N): the sums over components of the
+E-step and the per-component sums over samples of the M-step then both run over
+contiguous memory. Covariances are always computed from data centred at each
+component's mean, Σₙ rₙₖ (xₙ − μₖ)(xₙ − μₖ)ᵀ, never as E[x xᵀ] − μ μᵀ, which loses
+every digit when the data sit far from the origin.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models.gaussian_mixture import (
+    GaussianMixture,
+    check_covariance_type,
+    parameter_shape,
+    posterior_from_log_joint,
+    row_chunks,
+    squared_mahalanobis,
+)
+from .numerics import cholesky
+from .validation import (
+    as_float_array,
+    as_generator,
+    check_count,
+    check_positive,
+    check_probability_vector,
+)
+
+__all__ = ["e_step", "m_step", "GaussianMixtureEM", "ConvergenceWarning", "INIT_PARAMS"]
+
+INIT_PARAMS = ("kmeans++", "random", "random_from_data")
+# A component whose responsibilities sum to less than the smallest normal float has
+# lost its points: its mean Σ rₙ xₙ / Nₖ is 0/0 or made of subnormal numbers.
+EMPTY_COMPONENT_COUNT = np.finfo(float).tiny
+LLOYD_STEPS = 10
+
+
+class ConvergenceWarning(UserWarning):
+    """EM stopped at ``max_iter`` before the log-likelihood changed by less than ``tol``."""
+
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+
+
+def _check_data(X, name="X"):
+    X = as_float_array(X, name, ndim=2)
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} must contain at least one sample; got shape {X.shape}")
+    if X.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one feature; got shape {X.shape}")
+    return X
+
+
+def _check_columns(X, n_features, name="X"):
+    X = _check_data(X, name)
+    if X.shape[1] != n_features:
+        raise ValueError(f"{name} must have {n_features} features (columns); got shape {X.shape}")
+    return X
+
+
+def _check_nonnegative(value, name):
+    value = as_float_array(value, name, ndim=0)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0; got {float(value)}")
+    return float(value)
+
+
+def _check_model(model):
+    if not isinstance(model, GaussianMixture):
+        raise TypeError(f"model must be a models.GaussianMixture; got {type(model).__name__}")
+    return model
+
+
+def _distinct_rows_at_least(X, count):
+    """Whether X has at least ``count`` distinct rows (−0.0 and 0.0 count as one)."""
+    head = X[: 4 * count] + 0.0
+    if len(np.unique(head, axis=0)) >= count:
+        return True
+    return len(np.unique(X + 0.0, axis=0)) >= count
+
+
+# ---------------------------------------------------------------------------
+# The ELBO, the E-step and the M-step (component-major arrays)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Expectation:
+    """What the E-step leaves for the M-step and the ELBO, all from (K, N) arrays."""
+
+    responsibilities: np.ndarray  # (K, N), q(zₙ = k) = p(zₙ = k | xₙ, θ)
+    mean_log_likelihood: float  # (1/N) Σₙ log p(xₙ | θ)
+    elbo: float  # ELBO(θ, q) from its definition; equals mean_log_likelihood
+    negative_entropy: float  # Σₙ Σₖ qₙₖ log qₙₖ, reused by the ELBO after the M-step
+
+
+def _expected_log_joint(log_joint, responsibilities, components):
+    """Σₙ Σₖ qₙₖ log p(xₙ, k) over the listed components (the others have q ≡ 0 and
+    may have log p = −∞, a weight of 0, where 0 · log p would be NaN)."""
+    if len(components) < len(log_joint):
+        log_joint, responsibilities = log_joint[components], responsibilities[components]
+    # einsum rather than np.vdot: BLAS's dot wakes worker threads whose spinning then
+    # slows the elementwise work that follows (measured on 2 cores)
+    return float(np.einsum("kn,kn->", responsibilities, log_joint))
+
+
+def _expectation(log_joint, components):
+    """E-step from log p(xₙ, k) as (K, N), for a model whose components of positive
+    weight are ``components``: q = posterior, and the ELBO at q from its definition
+
+        ELBO(θ, q) = (1/N) Σₙ Σₖ qₙₖ [log p(xₙ, k | θ) − log qₙₖ],
+
+    which equals (1/N) Σₙ log p(xₙ) since KL(q ‖ p(z | x)) = 0. Computed on blocks
+    of columns that stay in cache.
+    """
+    n_components, n_samples = log_joint.shape
+    responsibilities = np.empty_like(log_joint)
+    log_evidence = np.empty(n_samples)
+    expected = negative_entropy = 0.0
+    for start, stop in row_chunks(n_samples, n_components):
+        block = log_joint[:, start:stop]
+        posterior, log_evidence[start:stop] = posterior_from_log_joint(block, axis=0)
+        responsibilities[:, start:stop] = posterior
+        expected += _expected_log_joint(block, posterior, components)
+        # log qₙₖ = log p(xₙ, k) − log p(xₙ)
+        negative_entropy += _expected_log_joint(block - log_evidence[start:stop], posterior, components)
+    return _Expectation(
+        responsibilities=responsibilities,
+        mean_log_likelihood=float(np.mean(log_evidence)),
+        elbo=(expected - negative_entropy) / n_samples,
+        negative_entropy=negative_entropy,
+    )
+
+
+def _elbo_after_m_step(log_joint, expectation, components):
+    """ELBO(θ_new, q) = (1/N) [Σₙ Σₖ qₙₖ log p(xₙ, k | θ_new) − Σₙ Σₖ qₙₖ log qₙₖ]."""
+    expected = _expected_log_joint(log_joint, expectation.responsibilities, components)
+    return (expected - expectation.negative_entropy) / log_joint.shape[1]
+
+
+def _live(model):
+    """Indices of the components of positive weight."""
+    return np.flatnonzero(model.weights > 0)
+
+
+def _log_joint(model, X):
+    """log p(xₙ, k) as a contiguous (K, N) array (the transpose is a view, no copy)."""
+    return np.ascontiguousarray(model.log_joint_components(X).T)
+
+
+def _weighted_sums(X, responsibilities):
+    """Σₙ rₖₙ xₙ for (K, N) responsibilities: (K, D), the numerators of the means.
+
+    Summed over chunks of rows: cache-sized products stay below OpenBLAS's threshold
+    for waking worker threads, whose spinning would slow the elementwise work after.
+    """
+    sums = np.zeros((responsibilities.shape[0], X.shape[1]))
+    for start, stop in row_chunks(*X.shape):
+        sums += responsibilities[:, start:stop] @ X[start:stop]
+    return sums
+
+
+def _centred_scatter(X, responsibilities, means, components, covariance_type):
+    """Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ (full, tied: (K, D, D)) or its diagonal
+    Σₙ rₖₙ (xₙ − μₖ)² (diag, spherical: (K, D)) for the listed components.
+
+    Each chunk of rows is centred at μₖ; the matrix is then the Gram matrix of
+    √rₖₙ (xₙ − μₖ), which NumPy computes with one symmetric rank-k update (exactly
+    symmetric, half the work of a general product).
+    """
+    n_samples, n_features = X.shape
+    matrix = covariance_type in ("full", "tied")
+    shape = (len(means), n_features, n_features) if matrix else (len(means), n_features)
+    scatter = np.zeros(shape)
+    for start, stop in row_chunks(n_samples, n_features):
+        columns = np.ascontiguousarray(X[start:stop].T)
+        weights = responsibilities[:, start:stop]
+        if matrix:
+            weights = np.sqrt(weights)
+        centred = np.empty_like(columns)
+        for k in components:
+            np.subtract(columns, means[k][:, None], out=centred)
+            if matrix:
+                centred *= weights[k]
+                scatter[k] += centred @ centred.T
+            else:
+                np.square(centred, out=centred)
+                scatter[k] += centred @ weights[k]
+    return scatter
+
+
+def _maximization(X, responsibilities, covariance_type, reg_covar, previous):
+    """M-step from (K, N) responsibilities: the argmax of E_q[log p(X, Z | θ)]
+    (derivation 04), with ``reg_covar`` added to the diagonal of each covariance.
+
+    Empty-component policy: a component whose responsibilities sum to less than
+    ``EMPTY_COMPONENT_COUNT`` gets weight Nₖ/N (0 or nearly) and keeps the mean and
+    covariance of ``previous``. The expected complete-data log-likelihood does not
+    depend on them then, so this is still an argmax (the ELBO still rises); the
+    component is never re-seeded.
+    """
+    n_samples, n_features = X.shape
+    counts = responsibilities.sum(axis=1)
+    live = counts >= EMPTY_COMPONENT_COUNT
+    components = np.flatnonzero(live)
+    if previous is None and not live.all():
+        raise ValueError(
+            f"responsibilities give component {int(np.argmin(live))} a total of"
+            f" {counts[~live][0]:.3g}: its mean and covariance are undetermined; pass"
+            " previous= (a GaussianMixture whose parameters it keeps)"
+        )
+    weights = counts / counts.sum()
+    means = np.array(previous.means) if previous is not None else np.empty((len(counts), n_features))
+    means[live] = _weighted_sums(X, responsibilities)[live] / counts[live, None]
+    scatter = _centred_scatter(X, responsibilities, means, components, covariance_type)
+    if covariance_type == "tied":
+        # Σ = (1/N) Σₖ Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ: empty components add nothing
+        covariances = scatter.sum(axis=0) / counts.sum() + reg_covar * np.eye(n_features)
+    else:
+        covariances = np.array(previous.covariances) if previous is not None else np.empty(
+            parameter_shape(covariance_type, len(counts), n_features)
+        )
+        if covariance_type == "full":
+            covariances[live] = scatter[live] / counts[live, None, None] + reg_covar * np.eye(n_features)
+        elif covariance_type == "diag":
+            covariances[live] = scatter[live] / counts[live, None] + reg_covar
+        else:
+            covariances[live] = scatter[live].mean(axis=1) / counts[live] + reg_covar
+    try:
+        return GaussianMixture(weights, means, covariances, covariance_type=covariance_type)
+    except ValueError as error:
+        raise ValueError(
+            f"M-step failed: {error}. A component has collapsed onto fewer than D + 1"
+            " distinct points, or a feature has no spread within it; increase reg_covar"
+            f" (now {reg_covar})"
+        ) from error
+
+
+# ---------------------------------------------------------------------------
+# The public steps
+# ---------------------------------------------------------------------------
+
+
+def e_step(model, X):
+    """E-step: q(zₙ) = p(zₙ | xₙ, θ), the responsibilities
+
+        rₙₖ = πₖ N(xₙ | μₖ, Σₖ) / Σⱼ πⱼ N(xₙ | μⱼ, Σⱼ),
+
+    and the ELBO at that q, (1/N) Σₙ Σₖ rₙₖ [log p(xₙ, k) − log rₙₖ], which equals
+    the mean log-likelihood (1/N) Σₙ log p(xₙ) because KL(q ‖ p(z | x)) = 0
+    (derivation 04).
+
+    Args:
+        model: a ``models.GaussianMixture`` (the current θ).
+        X: (N, D) data.
+
+    Returns:
+        (responsibilities (N, K) — probabilities, each row summing to 1 —, elbo float).
+    """
+    model = _check_model(model)
+    X = _check_columns(X, model.n_features)
+    expectation = _expectation(_log_joint(model, X), _live(model))
+    return expectation.responsibilities.T, expectation.elbo
+
+
+def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6, *, previous=None):
+    """M-step: θ = argmax_θ Σₙ Σₖ rₙₖ [log πₖ + log N(xₙ | μₖ, Σₖ)] (derivation 04):
+
+        Nₖ = Σₙ rₙₖ,   πₖ = Nₖ / N,   μₖ = Σₙ rₙₖ xₙ / Nₖ,
+        full:      Σₖ = Σₙ rₙₖ (xₙ − μₖ)(xₙ − μₖ)ᵀ / Nₖ + reg_covar · I
+        tied:      Σ  = Σₖ Σₙ rₙₖ (xₙ − μₖ)(xₙ − μₖ)ᵀ / N + reg_covar · I
+        diag:      σ²ₖ = Σₙ rₙₖ (xₙ − μₖ)² / Nₖ + reg_covar        (elementwise)
+        spherical: σ²ₖ = mean over d of the diag variances + reg_covar
+
+    With reg_covar = 0 this is the exact argmax. reg_covar = λ > 0 keeps the
+    covariances positive definite, as in scikit-learn; it makes the M-step the argmax
+    of E_q[log p(X, Z | θ)] − (λ/2) Σₖ Nₖ tr(Σₖ⁻¹) instead, so the ELBO, and with it
+    the log-likelihood, can fall by at most the change of that penalty (negligible
+    unless λ is comparable to a variance, as within a cluster of duplicate points).
+
+    Args:
+        X: (N, D) data.
+        responsibilities: (N, K), non-negative, rows summing to 1.
+        covariance_type: ``"full"``, ``"tied"``, ``"diag"`` or ``"spherical"``.
+        reg_covar: non-negative number added to the diagonal of the covariances.
+        previous: optional ``GaussianMixture`` (same K, D and type); a component whose
+            responsibilities sum to (almost) 0 keeps its mean and covariance (the
+            empty-component policy, see ``GaussianMixtureEM``). Without it such a
+            component is an error.
+
+    Returns:
+        a new ``models.GaussianMixture``.
+    """
+    X = _check_data(X)
+    responsibilities = as_float_array(responsibilities, "responsibilities", ndim=2)
+    if responsibilities.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"responsibilities must have one row per sample of X ({X.shape[0]});"
+            f" got shape {responsibilities.shape}"
+        )
+    check_probability_vector(responsibilities, "responsibilities", axis=1)
+    check_covariance_type(covariance_type)
+    reg_covar = _check_nonnegative(reg_covar, "reg_covar")
+    if previous is not None:
+        _check_model(previous)
+        expected = (responsibilities.shape[1], X.shape[1], covariance_type)
+        found = (previous.n_components, previous.n_features, previous.covariance_type)
+        if found != expected:
+            raise ValueError(
+                "previous must have (n_components, n_features, covariance_type) ="
+                f" {expected}; got {found}"
+            )
+    return _maximization(
+        X, np.ascontiguousarray(responsibilities.T), covariance_type, reg_covar, previous
+    )
+
+
+# ---------------------------------------------------------------------------
+# Initialisation
+# ---------------------------------------------------------------------------
+
+
+def _squared_distances(X, centres):
+    """‖xₙ − cⱼ‖², (N, J): the squared Mahalanobis distance of unit-variance components."""
+    return squared_mahalanobis(X, centres, np.ones(len(centres)), "spherical")
+
+
+def _kmeans_plusplus(X, n_clusters, generator):
+    """k-means++ seeding (Arthur & Vassilvitskii 2007), greedy variant: each new centre
+    is the best, by the resulting Σₙ minⱼ ‖xₙ − cⱼ‖², of 2 + ⌊log K⌋ candidates drawn
+    with probability ∝ the squared distance to the nearest centre so far. Points at
+    distance 0 are never drawn, so the centres are distinct points."""
+    n_samples = X.shape[0]
+    trials = 2 + int(np.log(n_clusters))
+    first = generator.integers(n_samples)
+    centres = [X[first]]
+    closest = _squared_distances(X, X[first][None])[:, 0]
+    for _ in range(1, n_clusters):
+        cumulative = np.cumsum(closest)
+        draws = generator.uniform(size=trials) * cumulative[-1]
+        candidates = np.minimum(np.searchsorted(cumulative, draws, side="right"), n_samples - 1)
+        distances = np.minimum(closest[:, None], _squared_distances(X, X[candidates]))
+        best = int(np.argmin(distances.sum(axis=0)))
+        centres.append(X[candidates[best]])
+        closest = distances[:, best]
+    return np.array(centres)
+
+
+def _one_hot(labels, n_components):
+    """(K, N) responsibilities putting all of each sample on its label."""
+    responsibilities = np.zeros((n_components, len(labels)))
+    responsibilities[labels, np.arange(len(labels))] = 1.0
+    return responsibilities
+
+
+def _kmeans_labels(X, n_clusters, generator):
+    """Labels from k-means++ seeding and up to ``LLOYD_STEPS`` Lloyd steps. A step
+    that would leave a cluster without points is not taken, so every component of the
+    initial mixture has data."""
+    centres = _kmeans_plusplus(X, n_clusters, generator)
+    labels = np.argmin(_squared_distances(X, centres), axis=1)
+    for _ in range(LLOYD_STEPS):
+        responsibilities = _one_hot(labels, n_clusters)
+        # each centre is the mean of its cluster, μₖ = Σₙ rₖₙ xₙ / Nₖ with hard r
+        centres = _weighted_sums(X, responsibilities) / responsibilities.sum(axis=1)[:, None]
+        new_labels = np.argmin(_squared_distances(X, centres), axis=1)
+        if np.array_equal(new_labels, labels) or np.bincount(new_labels, minlength=n_clusters).min() == 0:
+            break
+        labels = new_labels
+    return labels
+
+
+def _distinct_sample_indices(X, count, generator):
+    """Indices of ``count`` pairwise different rows, in random order."""
+    chosen = []
+    for index in generator.permutation(X.shape[0]):
+        if not any(np.array_equal(X[index], X[other]) for other in chosen):
+            chosen.append(index)
+            if len(chosen) == count:
+                break
+    return np.array(chosen)
+
+
+def _pooled_covariances(X, covariance_type, n_components, reg_covar):
+    """Every component gets the covariance of the whole data set (one-component M-step)."""
+    pooled = _maximization(X, np.ones((1, X.shape[0])), covariance_type, reg_covar, None)
+    if covariance_type == "tied":
+        return pooled.covariances
+    return np.repeat(pooled.covariances, n_components, axis=0)
+
+
+# ---------------------------------------------------------------------------
+# The estimator
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Settings:
+    n_components: int
+    covariance_type: str
+    tol: float
+    reg_covar: float
+    max_iter: int
+    n_init: int
+    init_params: str
+    weights_init: np.ndarray
+    means_init: np.ndarray
+    precisions_init: np.ndarray
+
+
+@dataclass
+class _Run:
+    model: GaussianMixture
+    lower_bound: float
+    n_iter: int
+    converged: bool
+    elbo_history: np.ndarray
+
+
+class GaussianMixtureEM:
+    """Maximum-likelihood Gaussian mixture by EM, with scikit-learn's interface.
+
+    Where a name is shared with ``sklearn.mixture.GaussianMixture`` the meaning is
+    the same: covariance types ``full``/``tied``/``diag``/``spherical``; ``reg_covar``
+    added to the diagonal in the M-step; EM stops when the mean log-likelihood changes
+    by less than ``tol`` between iterations, or after ``max_iter`` iterations (with a
+    ``ConvergenceWarning``); ``n_init`` starts, the one with the highest bound wins;
+    given ``weights_init``, ``means_init`` and ``precisions_init`` EM starts from
+    exactly those parameters (each one given overrides the one ``init_params`` makes).
+
+    Args:
+        n_components: K ≥ 1.
+        covariance_type: ``"full"``, ``"tied"``, ``"diag"`` or ``"spherical"``.
+        tol: convergence threshold (≥ 0) on the change of the mean log-likelihood.
+        reg_covar: non-negative number added to the diagonal of every covariance.
+        max_iter: number of EM iterations at most (0 keeps the initial parameters).
+        n_init: number of starts; their generators are spawned from ``rng``.
+        init_params: ``"kmeans++"`` (k-means++ seeding and a few Lloyd steps, then an
+            M-step from the hard labels), ``"random"`` (M-step from random
+            responsibilities) or ``"random_from_data"`` (K distinct data points as
+            means, equal weights, the data's covariance for every component).
+        weights_init, means_init, precisions_init: optional starting parameters;
+            precisions (inverse covariances) are shaped as the covariances.
+        rng: ``np.random.Generator``, int seed or None (SPEC 7).
+
+    Attributes after ``fit``:
+        model_: the fitted ``models.GaussianMixture``; weights_, means_,
+        covariances_, precisions_cholesky_: its parameters; converged_; n_iter_
+        (M-steps taken); lower_bound_: the mean log-likelihood of the fitted model on
+        the training data — the ELBO after a final E-step, where it is tight (at least
+        scikit-learn's value, which is the bound before the last M-step);
+        elbo_history_: the ELBO after each E-step and each M-step of the best start,
+        [E₁, M₁, E₂, M₂, …, Eₙ, Mₙ, E_final]; n_features_in_.
+
+    Monotonicity: with reg_covar = 0 every E-step and every M-step raises the ELBO,
+    so the log-likelihood never decreases. With reg_covar = λ > 0 (scikit-learn's
+    regularisation) the M-step maximises E_q[log p] − (λ/2) Σₖ Nₖ tr(Σₖ⁻¹), and the
+    log-likelihood can fall by at most the change of that penalty (derivation 04).
+
+    Empty components: a component whose responsibilities sum to (almost) zero keeps
+    its mean and covariance and gets the weight Nₖ/N, possibly exactly 0 (it is then
+    never used again). That is still an exact M-step, so the guarantee above is
+    unchanged; the component is not re-seeded.
+
+    Raises at ``fit``:
+        ValueError: for X with NaN/inf, not 2-D, empty, or with fewer distinct samples
+            than components; invalid settings or starting parameters.
+    """
+
+    def __init__(self, n_components, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
+                 max_iter=100, n_init=1, init_params="kmeans++", weights_init=None,
+                 means_init=None, precisions_init=None, rng=None):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.rng = rng
+
+    def __repr__(self):
+        return (
+            f"GaussianMixtureEM(n_components={self.n_components!r},"
+            f" covariance_type={self.covariance_type!r})"
+        )
+
+    # ----- fitting --------------------------------------------------------------
+
+    def _check_settings(self, n_features):
+        n_components = check_count(self.n_components, "n_components", minimum=1)
+        covariance_type = check_covariance_type(self.covariance_type)
+        if self.init_params not in INIT_PARAMS:
+            raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {self.init_params!r}")
+        weights_init = means_init = precisions_init = None
+        if self.weights_init is not None:
+            weights_init = as_float_array(self.weights_init, "weights_init", ndim=1)
+            if weights_init.shape != (n_components,):
+                raise ValueError(
+                    f"weights_init must have shape ({n_components},); got {weights_init.shape}"
+                )
+            check_probability_vector(weights_init, "weights_init")
+        if self.means_init is not None:
+            means_init = as_float_array(self.means_init, "means_init", ndim=2)
+            if means_init.shape != (n_components, n_features):
+                raise ValueError(
+                    f"means_init must have shape {(n_components, n_features)}; got {means_init.shape}"
+                )
+        if self.precisions_init is not None:
+            precisions_init = as_float_array(self.precisions_init, "precisions_init")
+            shape = parameter_shape(covariance_type, n_components, n_features)
+            if precisions_init.shape != shape:
+                raise ValueError(
+                    f"precisions_init must have shape {shape} for covariance_type="
+                    f"{covariance_type!r}; got {precisions_init.shape}"
+                )
+            if covariance_type in ("full", "tied"):
+                cholesky(precisions_init, "precisions_init")
+            else:
+                check_positive(precisions_init, "precisions_init")
+        return _Settings(
+            n_components=n_components,
+            covariance_type=covariance_type,
+            tol=_check_nonnegative(self.tol, "tol"),
+            reg_covar=_check_nonnegative(self.reg_covar, "reg_covar"),
+            max_iter=check_count(self.max_iter, "max_iter", minimum=0),
+            n_init=check_count(self.n_init, "n_init", minimum=1),
+            init_params=self.init_params,
+            weights_init=weights_init,
+            means_init=means_init,
+            precisions_init=precisions_init,
+        )
+
+    def _initial_model(self, X, settings, generator):
+        """The starting mixture: from ``init_params``, then overridden by every
+        ``*_init`` given (all three given: exactly those, nothing drawn)."""
+        K, kind = settings.n_components, settings.covariance_type
+        given = (settings.weights_init, settings.means_init, settings.precisions_init)
+        if all(value is not None for value in given):
+            return GaussianMixture.from_precisions(*given, covariance_type=kind)
+        if settings.init_params == "random_from_data":
+            means = X[_distinct_sample_indices(X, K, generator)]
+            start = GaussianMixture(
+                np.full(K, 1.0 / K), means,
+                _pooled_covariances(X, kind, K, settings.reg_covar), covariance_type=kind,
+            )
+        else:
+            if settings.init_params == "kmeans++":
+                responsibilities = _one_hot(_kmeans_labels(X, K, generator), K)
+            else:
+                responsibilities = generator.uniform(size=(K, X.shape[0]))
+                responsibilities /= responsibilities.sum(axis=0)
+            start = _maximization(X, responsibilities, kind, settings.reg_covar, None)
+        weights = start.weights if settings.weights_init is None else settings.weights_init
+        means = start.means if settings.means_init is None else settings.means_init
+        if settings.precisions_init is not None:
+            return GaussianMixture.from_precisions(
+                weights, means, settings.precisions_init, covariance_type=kind
+            )
+        return GaussianMixture(weights, means, start.covariances, covariance_type=kind)
+
+    def _run(self, X, settings, generator):
+        """One start: alternate E- and M-steps until the mean log-likelihood changes
+        by less than tol (the criterion of scikit-learn: the change between the
+        E-steps of successive iterations)."""
+        model = self._initial_model(X, settings, generator)
+        log_joint = _log_joint(model, X)
+        history = []
+        previous_log_likelihood = -np.inf
+        converged = False
+        n_iter = 0
+        for n_iter in range(1, settings.max_iter + 1):
+            expectation = _expectation(log_joint, _live(model))
+            history.append(expectation.elbo)
+            model = _maximization(
+                X, expectation.responsibilities, settings.covariance_type, settings.reg_covar, model
+            )
+            log_joint = _log_joint(model, X)
+            history.append(_elbo_after_m_step(log_joint, expectation, _live(model)))
+            if abs(expectation.mean_log_likelihood - previous_log_likelihood) < settings.tol:
+                converged = True
+                break
+            previous_log_likelihood = expectation.mean_log_likelihood
+        # a last E-step makes the bound tight at the returned parameters
+        expectation = _expectation(log_joint, _live(model))
+        history.append(expectation.elbo)
+        log_likelihood = expectation.mean_log_likelihood
+        return _Run(model, log_likelihood, n_iter, converged, np.array(history))
+
+    def fit(self, X):
+        """Fit by EM from ``n_init`` starts; keep the start with the highest bound.
+
+        Args:
+            X: (N, D) data, finite, with at least ``n_components`` distinct rows.
+
+        Returns:
+            self.
+        """
+        X = _check_data(X)
+        settings = self._check_settings(X.shape[1])
+        if not _distinct_rows_at_least(X, settings.n_components):
+            raise ValueError(
+                f"X has fewer distinct samples than n_components = {settings.n_components}"
+            )
+        best = None
+        for generator in as_generator(self.rng).spawn(settings.n_init):
+            run = self._run(X, settings, generator)
+            if best is None or run.lower_bound > best.lower_bound:
+                best = run
+        self.model_ = best.model
+        self.weights_ = best.model.weights
+        self.means_ = best.model.means
+        self.covariances_ = best.model.covariances
+        self.precisions_cholesky_ = best.model.precisions_cholesky
+        self.converged_ = best.converged
+        self.n_iter_ = best.n_iter
+        self.lower_bound_ = best.lower_bound
+        self.elbo_history_ = best.elbo_history
+        self.n_features_in_ = X.shape[1]
+        if not best.converged and settings.max_iter > 0:
+            warnings.warn(
+                f"EM did not converge: max_iter = {settings.max_iter} iterations ended the"
+                f" best start before the mean log-likelihood changed by less than tol ="
+                f" {settings.tol}; increase max_iter or tol, or check for degenerate data",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    # ----- using the fitted model ----------------------------------------------------
+
+    def _fitted_model(self):
+        if not hasattr(self, "model_"):
+            raise ValueError("this GaussianMixtureEM is not fitted yet; call fit(X) first")
+        return self.model_
+
+    def _check_X(self, X):
+        model = self._fitted_model()
+        return model, _check_columns(X, model.n_features)
+
+    def predict_proba(self, X):
+        """Responsibilities p(z = k | xₙ) of the fitted model, (N, K)."""
+        model, X = self._check_X(X)
+        responsibilities, _ = posterior_from_log_joint(_log_joint(model, X), axis=0)
+        return responsibilities.T
+
+    def predict(self, X):
+        """Most responsible component argmaxₖ log p(xₙ, k), (N,) integer labels."""
+        model, X = self._check_X(X)
+        return np.argmax(_log_joint(model, X), axis=0)
+
+    def score_samples(self, X):
+        """log p(xₙ) under the fitted model, (N,)."""
+        model, X = self._check_X(X)
+        return model.log_marginal(X)
+
+    def score(self, X):
+        """Mean log-likelihood (1/N) Σₙ log p(xₙ)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, rng=None):
+        """``n_samples`` draws (X (n, D), component labels (n,)) from the fitted model."""
+        n_samples = check_count(n_samples, "n_samples", minimum=1)
+        return self._fitted_model().sample(n_samples, rng=rng)
+
+    def _n_parameters(self):
+        """Free parameters: K − 1 weights, K·D means and the covariances' entries."""
+        model = self._fitted_model()
+        K, D = model.n_components, model.n_features
+        covariance_parameters = {
+            "full": K * D * (D + 1) // 2,
+            "tied": D * (D + 1) // 2,
+            "diag": K * D,
+            "spherical": K,
+        }[model.covariance_type]
+        return covariance_parameters + K * D + K - 1
+
+    def bic(self, X):
+        """Bayesian information criterion −2 log p(X) + (free parameters) · log N."""
+        _, X = self._check_X(X)
+        return -2 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
+
+    def aic(self, X):
+        """Akaike information criterion −2 log p(X) + 2 · (free parameters)."""
+        _, X = self._check_X(X)
+        return -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
