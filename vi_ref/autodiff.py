@@ -426,6 +426,11 @@ def _cholesky_vjp(g, L, a):
     return (s + np.swapaxes(s, -1, -2)) / 2
 
 
+def _sigmoid_from_softplus(x, softplus_x):
+    """σ(x) = eˣ / (1 + eˣ) = e^(x − softplus(x)): one exponential, reusing the forward value."""
+    return np.exp(x - softplus_x)
+
+
 def _maximum_share(x, y):
     """∂max(x, y)/∂x: 1 where x wins, 0 where y wins, 1/2 at ties."""
     return (x > y) + 0.5 * (x == y)
@@ -464,7 +469,7 @@ square = Primitive("square", np.square, (lambda g, ans, x: 2 * g * x,), **_E)
 abs = Primitive("abs", np.abs, (lambda g, ans, x: g * np.sign(x),), **_E)  # noqa: A001
 tanh = Primitive("tanh", np.tanh, (lambda g, ans, x: g * (1 - ans**2),), **_E)
 sigmoid = Primitive("sigmoid", numerics.sigmoid, (lambda g, ans, x: g * ans * (1 - ans),), **_E)
-softplus = Primitive("softplus", numerics.softplus, (lambda g, ans, x: g * np.exp(x - ans),), **_E)  # σ(x) = eˣ / (1 + eˣ) = e^(x − softplus(x))
+softplus = Primitive("softplus", numerics.softplus, (lambda g, ans, x: g * _sigmoid_from_softplus(x, ans),), **_E)
 gammaln = Primitive("gammaln", scipy.special.gammaln, (lambda g, ans, x: g * scipy.special.digamma(x),), **_E)
 digamma = Primitive("digamma", scipy.special.digamma, (lambda g, ans, x: g * scipy.special.polygamma(1, x),), **_E)
 maximum = Primitive("maximum", np.maximum, (lambda g, ans, x, y: g * _maximum_share(x, y), lambda g, ans, x, y: g * _maximum_share(y, x)), **_E)

@@ -46,7 +46,7 @@ def logistic_regression_log_likelihood(weights, X, y):
     """
     X, y = _check_logistic_data(X, y)
     logits = X @ weights
-    return ad.sum(y * logits - ad.softplus(logits))
+    return y @ logits - ad.sum(ad.softplus(logits))
 
 
 def logistic_regression_log_likelihood_grad(weights, X, y):

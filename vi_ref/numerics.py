@@ -63,8 +63,14 @@ def softplus(x):
     eˣ (to full relative precision until eˣ underflows), for x → +∞ it is x.
     """
     x = as_float_array(x, "x", finite=False)
-    with np.errstate(invalid="ignore"):
-        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+    # one work array updated in place: fewer large temporaries
+    out = np.empty_like(x)
+    np.abs(x, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(x, 0.0)
+    return out[()]
 
 
 def inv_softplus(y):
