@@ -134,7 +134,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="skip the N = 1e6 cases")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per library (best kept)")
     parser.add_argument("--iterations", type=int, default=10, help="EM iterations per fit")
-    parser.add_argument("--case", metavar="N,D,K,TYPE", help="run this one case instead of the grid")
+    parser.add_argument("--case", metavar="N,D,K,TYPE",
+                        help="run this one case instead of the grid")
     arguments = parser.parse_args(argv)
     if arguments.case:
         n_samples, n_features, n_components, covariance_type = arguments.case.split(",")

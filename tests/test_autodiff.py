@@ -136,6 +136,81 @@ def test_tensor_attributes():
     assert "Tensor" in repr(t)
 
 
+def _check_against_richardson(f, x, rtol=1e-9):
+    numerical = numerical_gradient(lambda v: float(f(v)), x, method="richardson")
+    np.testing.assert_allclose(ad.grad(f)(x), numerical, rtol=rtol, atol=1e-12)
+
+
+def test_transpose_with_negative_axes():
+    x = np.random.default_rng(3).normal(size=(2, 3, 4))
+    w = np.random.default_rng(4).normal(size=(4, 2, 3))
+    _check_against_richardson(lambda t: ad.sum(w * ad.transpose(t, (-1, 0, 1))), x)
+
+
+def test_shape_arguments_may_be_passed_positionally_as_in_numpy():
+    x = np.random.default_rng(5).normal(size=(2, 3, 4))
+    assert ad.getitem(x, (0, 1)).shape == (4,)  # an index tuple, not an array of indices
+    np.testing.assert_array_equal(ad.getitem(ad.Tensor(x), (slice(None), 0)).value, x[:, 0])
+    w = np.random.default_rng(6).normal(size=(3, 4))
+    _check_against_richardson(lambda t: ad.sum(w * ad.sum(t, 0)), x)
+    _check_against_richardson(lambda t: ad.sum(w[0] * ad.sum(t, (0, 1))), x)
+    _check_against_richardson(lambda t: ad.sum(w * ad.logsumexp(t, 0)), x)
+    _check_against_richardson(lambda t: ad.sum(w.T * ad.transpose(t, None)[:, :, 0]), x)
+    _check_against_richardson(lambda t: ad.sum(w[:2, :3] * ad.diagonal(t, 1, 1, 2)), x)
+
+
+@pytest.mark.parametrize(
+    "trans, transposed", [(0, False), ("N", False), (1, True), ("T", True), (2, True), ("C", True)]
+)
+def test_solve_triangular_takes_scipy_trans_codes(trans, transposed):
+    rng = np.random.default_rng(7)
+    a = np.tril(rng.normal(size=(3, 3))) + 3 * np.eye(3)
+    b = rng.normal(size=3)
+    solution = ad.solve_triangular(a, b, trans=trans, lower=True)
+    np.testing.assert_allclose((a.T if transposed else a) @ solution, b, rtol=1e-13)
+
+
+def test_solve_triangular_refuses_unknown_trans():
+    with pytest.raises(ValueError, match="trans must be"):
+        ad.solve_triangular(np.eye(2), np.ones(2), trans="X")
+
+
+def test_solve_triangular_batch_of_matrices_with_one_vector_rhs():
+    rng = np.random.default_rng(8)
+    a = np.tril(rng.normal(size=(3, 3, 3))) * 0.3 + 2 * np.eye(3)
+    b = rng.normal(size=3)
+    w = rng.normal(size=(3, 3))
+    f = lambda a_, b_: ad.sum(w * ad.solve_triangular(a_, b_, lower=True))  # noqa: E731
+    _check_against_richardson(lambda t: f(t, b), a)
+    _check_against_richardson(lambda t: f(a, t), b)
+
+
+def test_power_with_zero_exponent_has_zero_derivative_at_zero():
+    # x⁰ = 1 for every x (NumPy: 0⁰ = 1), so d/dx is 0, not 0 · 0⁻¹ = NaN
+    np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(t**0.0))(np.array([0.0, 2.0])), [0.0, 0.0])
+    gradient = ad.grad(lambda t, y: ad.sum(t**y), argnums=0)(np.array([0.0]), np.array([0.0]))
+    np.testing.assert_array_equal(gradient, [0.0])
+
+
+def test_logsumexp_row_of_minus_infinity_not_taken_contributes_nothing():
+    x = np.array([[0.5, -1.0], [-np.inf, -np.inf]])
+    keep = np.array([True, False])
+    with np.errstate(invalid="ignore"):
+        gradient = ad.grad(lambda t: ad.sum(ad.where(keep, ad.logsumexp(t, axis=1), 0.0)))(x)
+    softmax = np.exp(x[0] - np.logaddexp(*x[0]))
+    np.testing.assert_allclose(gradient, [softmax, [0.0, 0.0]], rtol=1e-15)
+
+
+def test_sigmoid_and_tanh_derivatives_keep_relative_accuracy_in_the_tails():
+    x = np.array([-40.0, -20.0, 20.0, 40.0])
+    # σ'(x) = e^(−|x|) / (1 + e^(−|x|))², tanh'(x) = 4 e^(−2|x|) / (1 + e^(−2|x|))²
+    small = np.exp(-np.abs(x))
+    sigmoid_derivative = ad.grad(lambda t: ad.sum(ad.sigmoid(t)))(x)
+    tanh_derivative = ad.grad(lambda t: ad.sum(ad.tanh(t)))(x)
+    np.testing.assert_allclose(sigmoid_derivative, small / (1 + small) ** 2, rtol=1e-14)
+    np.testing.assert_allclose(tanh_derivative, 4 * small**2 / (1 + small**2) ** 2, rtol=1e-14)
+
+
 # ----- refusals ---------------------------------------------------------------------------
 
 
@@ -155,6 +230,11 @@ def test_unsupported_operands_are_refused(operand):
         ad.exp(operand)
 
 
+def test_tensors_passed_by_keyword_are_refused():
+    with pytest.raises(TypeError, match=r"cholesky: pass Tensors positionally; got keyword\(s\) \['a'\]"):
+        ad.cholesky(a=ad.Tensor(np.eye(2)))
+
+
 def test_numpy_functions_on_tensors_are_refused_rather_than_silently_wrong():
     with pytest.raises(TypeError):
         np.exp(ad.Tensor(np.ones(2)))
@@ -168,3 +248,5 @@ def test_bad_argnums_and_arguments_are_refused():
         ad.grad(f, argnums=3)(np.ones(2))
     with pytest.raises(TypeError, match="argument 0 must be"):
         ad.grad(f)("abc")
+    with pytest.raises(ValueError, match="argnums.*repeat"):
+        ad.grad(lambda x, y: ad.sum(x * y), argnums=(0, -2))(np.ones(2), np.ones(2))

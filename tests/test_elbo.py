@@ -387,7 +387,7 @@ def test_elbo_refuses_q_of_the_wrong_family_naming_the_expected_ones():
     model, x = linear_gaussian_setting(rng)
     with pytest.raises(TypeError, match="q must be a MultivariateNormal or Normal .*got Gamma"):
         model.elbo(x, Gamma(1.0, 1.0))
-    with pytest.raises(TypeError, match="q must be a Categorical over the K = 3 components; got Normal"):
+    with pytest.raises(TypeError, match=r"q must be a Categorical \(over the K = 3 components\); got Normal"):
         mixture(rng).elbo(np.zeros(2), Normal(0.0, 1.0))
     with pytest.raises(TypeError, match="q must be a Gamma or LogNormal or Normal .*got Exponential"):
         GammaPoisson(1.0, 1.0).elbo(np.ones(2), Exponential(1.0))

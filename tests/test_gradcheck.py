@@ -101,6 +101,21 @@ def test_directional_derivative_matches_gradient_projection():
     assert directional_derivative(f, x, v) == pytest.approx(gradient(x) @ v, rel=1e-8)
 
 
+@pytest.mark.parametrize("length", [1e-6, 1.0, 1e3, 1e6])
+def test_directional_derivative_step_scales_with_the_direction(length):
+    # the default step moves the largest coordinate of x by the same relative amount
+    # as numerical_gradient would, however long the direction is
+    name, f, gradient, x = FUNCTIONS[1]
+    v = length * np.linspace(-1.0, 2.0, x.size)
+    for method in ("central", "richardson"):
+        assert directional_derivative(f, x, v, method=method) == pytest.approx(gradient(x) @ v, rel=1e-8)
+
+
+def test_zero_direction_is_refused():
+    with pytest.raises(ValueError, match="direction must not be zero"):
+        directional_derivative(np.sum, np.ones(2), np.zeros(2))
+
+
 def test_check_case_checks_every_input():
     def build(rng):
         return GradientProblem(

@@ -90,3 +90,16 @@ def test_refusals():
         likelihoods.isotropic_gmm_log_likelihood(X, np.zeros(2), np.zeros((2, 3)), np.zeros(2))
     with pytest.raises(ValueError, match="logits must have shape"):
         likelihoods.isotropic_gmm_log_likelihood_grad(X, np.zeros((2, 2)), np.zeros((2, 2)), np.zeros(2))
+
+
+def test_parameter_refusals_name_the_parameter():
+    X, y = np.ones((3, 2)), np.array([0.0, 1.0, 1.0])
+    logistic = (likelihoods.logistic_regression_log_likelihood, likelihoods.logistic_regression_log_likelihood_grad)
+    for function in logistic:
+        with pytest.raises(ValueError, match=r"weights must have shape \(2,\)"):
+            function(np.ones(3), X, y)
+        with pytest.raises(ValueError, match="weights must be finite"):
+            function(np.array([1.0, np.nan]), X, y)
+    for function in (likelihoods.isotropic_gmm_log_likelihood, likelihoods.isotropic_gmm_log_likelihood_grad):
+        with pytest.raises(ValueError, match="log_scales must be finite"):
+            function(X, np.zeros(2), np.zeros((2, 2)), np.array([0.0, np.inf]))

@@ -1,10 +1,14 @@
 """models.GaussianMixture against scipy.stats, Bayes' rule and its own samples."""
 
+import tracemalloc
+from functools import partial
+
 import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
 
+from vi_ref.distributions import Categorical
 from vi_ref.models import GaussianMixture
 from vi_ref.models import gaussian_mixture
 from vi_ref.models.gaussian_mixture import COVARIANCE_TYPES, squared_mahalanobis
@@ -124,7 +128,8 @@ def test_squared_mahalanobis_matches_linear_solve(covariance_type):
     model, _, means, covariances = random_mixture(rng, covariance_type)
     x = rng.standard_normal((25, D))
     expected = np.stack(
-        [np.einsum("nd,nd->n", x - m, np.linalg.solve(c, (x - m).T).T) for m, c in zip(means, covariances)],
+        [np.einsum("nd,nd->n", x - m, np.linalg.solve(c, (x - m).T).T)
+         for m, c in zip(means, covariances)],
         axis=1,
     )
     np.testing.assert_allclose(model.squared_mahalanobis(x), expected, rtol=1e-11)
@@ -208,6 +213,104 @@ def test_zero_weight_component_is_never_used():
     assert not np.any(model.sample(1000, rng=0)[1] == 1)
 
 
+# ----- the closed-form ELBO's gradient: chunks, boundary, memory --------------------------
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_elbo_grad_is_the_same_in_chunks_of_rows(covariance_type, monkeypatch):
+    """The sums over data points are taken chunk by chunk (7 rows here, by the
+    fixture): the result equals the one-chunk sum."""
+    rng = np.random.default_rng(14)
+    model, *_ = random_mixture(rng, covariance_type)
+    x = 2.0 * rng.standard_normal((5, 6, D))
+    q = Categorical(logits=rng.standard_normal((6, K)))  # x broadcasts against q's batch
+    chunked = model.elbo_grad(x, q)
+    monkeypatch.setattr(gaussian_mixture, "CHUNK_ELEMENTS", 10**6)
+    whole = model.elbo_grad(x, q)
+    for part, reference in zip(chunked, whole):
+        for name in reference:
+            np.testing.assert_allclose(part[name], reference[name], rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def one_sided_quotient(function, point, direction, step):
+    return (function(point + step * direction) - function(point)) / step
+
+
+def test_elbo_grad_takes_one_sided_derivatives_where_q_is_zero():
+    """At q(k) = 0 the ELBO can only be perturbed towards q(k) > 0: the derivative in
+    probs is +∞ for a component of positive weight (−t log t has slope +∞ at 0⁺) and
+    −∞ for one of weight 0 (any mass on it makes the ELBO −∞); a logit of −∞ has
+    derivative 0; the weight of a component with no mass has derivative −N."""
+    means, covariances = np.array([[0.0, 0.0], [1.0, 1.0]]), np.stack([np.eye(2), 2 * np.eye(2)])
+    x = np.array([[0.3, 0.1], [1.0, 2.0], [-1.0, 0.5]])
+    one_used = GaussianMixture([1.0, 0.0], means, covariances)
+    posterior = one_used.posterior(x)  # puts 0 on component 1
+    grads_theta, grads_phi = one_used.elbo_grad(x, posterior)
+    assert not any(np.isnan(g).any() for g in (*grads_theta.values(), *grads_phi.values()))
+    np.testing.assert_array_equal(grads_phi["probs"][:, 1], -np.inf)
+    assert np.all(np.isfinite(grads_phi["probs"][:, 0]))
+
+    def elbo_of_probs(model, probs):  # q's probs read as normalised, as the gradient does
+        q = Categorical(probs=probs / probs.sum(axis=-1, keepdims=True))
+        return float(np.sum(model.elbo(x, q)))
+
+    towards_1 = np.zeros((3, 2))
+    towards_1[0, 1] = 1.0
+    quotient = one_sided_quotient(partial(elbo_of_probs, one_used), posterior.probs, towards_1, 1e-9)
+    assert quotient == -np.inf
+    # ∂/∂weights₁ = N₁/π₁ − N with N₁ = 0: −N, also at π₁ = 0 (weights read as w/Σw)
+    assert grads_theta["weights"][1] == -3.0
+
+    def elbo_of_weights(weights):
+        model = GaussianMixture(weights / weights.sum(), means, covariances)
+        return float(np.sum(model.elbo(x, posterior)))
+
+    step = 1e-4
+    quotient = one_sided_quotient(elbo_of_weights, one_used.weights, np.array([0.0, 1.0]), step)
+    # the quotient is −N log(1 + t)/t = −N (1 − t/2 + …), t the step
+    assert abs(quotient - (-3.0)) <= 3.0 * step / 2 + 1e-9
+
+    both_used = GaussianMixture([0.5, 0.5], means, covariances)
+    q = Categorical(probs=np.tile([1.0, 0.0], (3, 1)))
+    _, grads_phi = both_used.elbo_grad(x, q)
+    np.testing.assert_array_equal(grads_phi["probs"][:, 1], np.inf)
+    # the quotients grow like log(1/t) (t log t / t), without bound: +∞
+    quotients = [one_sided_quotient(partial(elbo_of_probs, both_used), q.probs, towards_1, step)
+                 for step in (1e-4, 1e-7, 1e-10)]
+    # (const − log t + O(t log t), round-off ε|ELBO|/t: both below 1e-3 of log 10³)
+    np.testing.assert_allclose(np.diff(quotients), np.log(1e3), rtol=1e-3)
+
+    _, grads_phi = one_used.elbo_grad(x, Categorical(logits=np.tile([0.0, -np.inf], (3, 1))))
+    np.testing.assert_array_equal(grads_phi["logits"], 0.0)
+
+
+def test_elbo_is_minus_infinity_and_has_no_gradient_with_mass_on_a_zero_weight_component():
+    model = GaussianMixture([1.0, 0.0], np.zeros((2, 2)), np.stack([np.eye(2), np.eye(2)]))
+    x = np.zeros((2, 2))
+    # a logit of −800 gives a probability that rounds to 0 but is positive
+    for q in (Categorical(probs=[0.9, 0.1]), Categorical(logits=[0.0, -800.0])):
+        np.testing.assert_array_equal(model.elbo(x, q), -np.inf)
+        with pytest.raises(ValueError, match="positive probability to component 1, whose weight is 0"):
+            model.elbo_grad(x, q)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_elbo_grad_forms_no_array_of_size_n_k_d(covariance_type, monkeypatch):
+    """Working memory O(N·K + K·D²): the peak is below a quarter of one (N, K, D) array."""
+    monkeypatch.setattr(gaussian_mixture, "CHUNK_ELEMENTS", 1 << 17)  # the default
+    rng = np.random.default_rng(15)
+    model, *_ = random_mixture(rng, covariance_type, n_components=4, n_features=64)
+    x = rng.standard_normal((20_000, 64))
+    q = model.posterior(x)
+    tracemalloc.start()
+    try:
+        model.elbo_grad(x, q)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < x.size * 4 * 8 / 4, peak
+
+
 # ----- refusals ------------------------------------------------------------------
 
 
@@ -230,8 +333,10 @@ GOOD = {
         ({"means": np.zeros(2)}, "means must be 2-dimensional"),
         ({"means": [[0.0, np.inf], [0.0, 0.0]]}, "means must be finite"),
         ({"covariances": np.eye(2)}, "covariances must have shape"),
-        ({"covariances": np.stack([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]])}, "covariances must be symmetric"),
-        ({"covariances": np.stack([np.eye(2), [[1.0, 2.0], [2.0, 1.0]]])}, "covariances must be positive definite"),
+        ({"covariances": np.stack([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]])},
+         "covariances must be symmetric"),
+        ({"covariances": np.stack([np.eye(2), [[1.0, 2.0], [2.0, 1.0]]])},
+         "covariances must be positive definite"),
     ],
 )
 def test_constructor_refuses_bad_parameters(changes, match):

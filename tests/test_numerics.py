@@ -40,6 +40,14 @@ def test_logsumexp_limits():
     np.testing.assert_array_equal(rows, [-inf, 0.0])
 
 
+def test_logsumexp_keeps_relative_accuracy_when_the_result_is_near_zero():
+    # log(1 + δ) for a tiny δ: the largest term is kept out of the sum and log1p sees δ
+    assert numerics.logsumexp([0.0, -40.0]) == pytest.approx(np.log1p(np.exp(-40.0)), rel=1e-15)
+    assert numerics.logsumexp([-50.0, 1e-20]) == pytest.approx(1e-20 + np.log1p(np.exp(-50.0 - 1e-20)), rel=1e-15)
+    rows = numerics.logsumexp(np.array([[0.0, -40.0, -40.0], [0.0, 0.0, -40.0]]), axis=-1)
+    np.testing.assert_allclose(rows, [np.log1p(2 * np.exp(-40.0)), np.log(2 + np.exp(-40.0))], rtol=1e-15)
+
+
 def test_logsumexp_returns_numpy_scalar_for_full_reduction():
     assert np.ndim(numerics.logsumexp(np.ones((2, 2)))) == 0
 
@@ -104,7 +112,16 @@ def test_log_sigmoid_and_sigmoid():
 
 
 @pytest.mark.parametrize(
-    "function", [numerics.softplus, numerics.log1mexp, numerics.log_sigmoid, numerics.sigmoid]
+    "function",
+    [
+        numerics.softplus,
+        numerics.log1mexp,
+        numerics.log_sigmoid,
+        numerics.sigmoid,
+        lambda x: numerics.inv_softplus(np.abs(x) + 1e-300),
+        lambda x: numerics.logsumexp(np.stack([x, -x, np.zeros_like(x)]), axis=0),
+    ],
+    ids=["softplus", "log1mexp", "log_sigmoid", "sigmoid", "inv_softplus", "logsumexp"],
 )
 def test_no_warnings_or_nans_over_the_whole_range(function):
     x = np.concatenate([-np.geomspace(1e-300, 1e300, 301), [0.0], np.geomspace(1e-300, 1e300, 301)])
@@ -151,6 +168,13 @@ def test_cholesky_refuses_invalid_matrices(matrix, message):
         numerics.cholesky(matrix, "covariance")
 
 
+def test_cholesky_of_an_empty_matrix_is_empty():
+    # D = 0 is a valid (if degenerate) dimension: log det of the empty matrix is 0
+    factor = numerics.cholesky(np.zeros((2, 0, 0)), "covariance")
+    assert factor.shape == (2, 0, 0)
+    np.testing.assert_array_equal(numerics.log_det_from_cholesky(factor), [0.0, 0.0])
+
+
 def test_check_scale_tril():
     good = np.array([[2.0, 0.0], [0.3, 1.0]])
     np.testing.assert_array_equal(numerics.check_scale_tril(good), good)
@@ -188,6 +212,12 @@ def test_solve_triangular_batched_factors_broadcast():
 def test_solve_triangular_refuses_mismatched_rhs():
     with pytest.raises(ValueError, match="rhs must have 3 rows"):
         numerics.solve_triangular(np.eye(3), np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"factor must be square.*\(2, 3\)"):
+        numerics.solve_triangular(np.ones((2, 3)), np.ones(2))
+    with pytest.raises(ValueError, match="factor must have at least 2 dimension"):
+        numerics.solve_triangular(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="rhs must have at least 1 dimension"):
+        numerics.solve_triangular(np.eye(3), 1.0)
 
 
 # ----- broadcasting --------------------------------------------------------------------

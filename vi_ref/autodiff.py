@@ -12,10 +12,14 @@ its VJP side by side, written in broadcast shape. One helper,
 ``numerics.sum_to_shape``, undoes NumPy broadcasting for every rule, because a value
 broadcast to many entries receives the sum of their cotangents.
 
-Convention: a zero cotangent is a *strong* zero. For elementwise rules a VJP entry
-whose incoming cotangent is exactly 0 is 0, even where the local derivative is
-infinite or NaN, so ``where(x > 0, sqrt(x), 0.0)`` has gradient 0 (not NaN) at
-x ≤ 0: the branch not taken contributes nothing.
+Convention: a zero cotangent is a *strong* zero. For elementwise rules (and
+``logsumexp``) a VJP entry whose incoming cotangent is exactly 0 is 0, even where
+the local derivative is infinite or NaN, so ``where(x > 0, sqrt(x), 0.0)`` has
+gradient 0 (not NaN) at x ≤ 0: the branch not taken contributes nothing.
+
+Non-differentiable arguments (a ``where`` condition, an index, an axis, a shape,
+``solve_triangular``'s ``trans`` and ``lower``) may be given positionally or by
+keyword, as in NumPy and SciPy; Tensors must be given positionally.
 """
 
 import numbers
@@ -192,10 +196,16 @@ class Primitive:
         return self.vjps[argnum](g, ans, *args, **kwargs)
 
     def __call__(self, *args, **kwargs):
+        # non-differentiable arguments (a condition, an index, an axis, a shape) reach
+        # the NumPy function as given: np.asarray would turn an index tuple (0, 1)
+        # into the array [0, 1], which indexes something else
+        by_keyword = [key for key, value in kwargs.items() if isinstance(value, Tensor)]
+        if by_keyword:  # keywords are options (axis, lower, ...), never differentiated
+            raise TypeError(f"{self.name}: pass Tensors positionally; got keyword(s) {by_keyword}")
         values = tuple(
             _as_differentiable(a, f"{self.name} argument {i}")
             if self.differentiable(i)
-            else np.asarray(_plain(a))
+            else _plain(a)
             for i, a in enumerate(args)
         )
         ans = self.forward(*values, **kwargs)
@@ -271,7 +281,12 @@ def _normalise_argnums(argnums, count):
             raise TypeError(f"argnums must be an int or a tuple of ints; got {argnums!r}")
         if not -count <= argnum < count:
             raise ValueError(f"argnums {argnum} is out of range for {count} argument(s)")
-    return tuple(int(a) % count for a in numbers_), single
+    selected = tuple(int(a) % count for a in numbers_)
+    if len(set(selected)) < len(selected):
+        # a second leaf for the same argument would replace the first, whose
+        # gradient would then silently be zero
+        raise ValueError(f"argnums must not repeat an argument; got {argnums!r}")
+    return selected, single
 
 
 def value_and_grad(f, argnums=0):
@@ -329,9 +344,22 @@ def grad(f, argnums=0):
 def _expand_reduced(g, shape, axis, keepdims):
     """Broadcast the cotangent of a reduction back to the reduced array's shape."""
     if axis is not None and not keepdims:
-        axes = (axis,) if np.isscalar(axis) else tuple(axis)
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
     return np.broadcast_to(g, shape)
+
+
+def _sum_vjp(g, ans, x, axis=None, keepdims=False):
+    return _expand_reduced(g, x.shape, axis, keepdims)
+
+
+def _logsumexp_vjp(g, ans, x, axis=None, keepdims=False):
+    # ∂/∂xᵢ log Σⱼ exp xⱼ = exp(xᵢ − logsumexp x), the softmax. A row of −∞ has
+    # no softmax (−∞ − (−∞) is NaN); with a zero cotangent it contributes nothing,
+    # the strong-zero convention of the elementwise rules.
+    g = _expand_reduced(g, x.shape, axis, keepdims)
+    softmax = np.exp(x - _expand_reduced(ans, x.shape, axis, keepdims))
+    return _strong_zero(g * softmax, g)
 
 
 def _matmul_vjp_left(g, ans, a, b):
@@ -354,6 +382,11 @@ def _matmul_vjp_right(g, ans, a, b):
     return np.swapaxes(a, -1, -2) @ g
 
 
+def _transpose_vjp(g, ans, x, axes=None):
+    # the inverse permutation; negative axes are counted from the end first
+    return np.transpose(g, None if axes is None else np.argsort(np.asarray(axes) % x.ndim))
+
+
 def _is_basic_index(index):
     parts = index if isinstance(index, tuple) else (index,)
     return all(
@@ -372,6 +405,21 @@ def _getitem_vjp(g, ans, x, index):
     return result
 
 
+def _concatenate_vjp(i, g, ans, *xs, axis=0):
+    # argument i's block of the cotangent: the slice where x_i was copied to
+    if axis is None:  # np.concatenate flattens every argument first
+        start = np.sum([x.size for x in xs[:i]], dtype=int)
+        return g[start:start + xs[i].size].reshape(xs[i].shape)
+    start = np.sum([x.shape[axis] for x in xs[:i]], dtype=int)
+    block = [slice(None)] * g.ndim
+    block[axis] = slice(start, start + xs[i].shape[axis])
+    return g[tuple(block)]
+
+
+def _stack_vjp(i, g, ans, *xs, axis=0):
+    return np.take(g, i, axis=axis)
+
+
 def _diagonal_forward(x, offset=0, axis1=-2, axis2=-1):
     return np.diagonal(x, offset=offset, axis1=axis1, axis2=axis2)
 
@@ -385,13 +433,26 @@ def _diagonal_vjp(g, ans, x, offset=0, axis1=-2, axis2=-1):
     return np.moveaxis(moved, (-2, -1), (axis1, axis2))
 
 
+def _is_transposed(trans):
+    """SciPy's ``trans`` code: 0 or 'N' solves a x = b; 1, 'T' (and, for real a, 2, 'C')
+    solve aᵀ x = b."""
+    codes = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}
+    if not isinstance(trans, (str, numbers.Integral)) or trans not in codes:
+        raise ValueError(f"trans must be 0, 1, 2, 'N', 'T' or 'C' (as in SciPy); got {trans!r}")
+    return codes[trans]
+
+
 def _triangular_solve(a, b, trans=0, lower=False):
-    return numerics.solve_triangular(a, b, lower=lower, transpose=bool(trans))
+    return numerics.solve_triangular(a, b, lower=lower, transpose=_is_transposed(trans))
 
 
 def _solve_triangular_vjp_rhs(g, ans, a, b, trans=0, lower=False):
-    # x = A⁻¹ b with A = a or aᵀ, so b̄ = A⁻ᵀ x̄: the solve with the other orientation
-    return numerics.solve_triangular(a, g, lower=lower, transpose=not trans)
+    # x = A⁻¹ b with A = a or aᵀ, so b̄ = A⁻ᵀ x̄: the solve with the other orientation.
+    # A vector b gives one column per batch entry of a: solve g as (..., D, 1).
+    transpose = not _is_transposed(trans)
+    if b.ndim == 1:
+        return numerics.solve_triangular(a, g[..., None], lower=lower, transpose=transpose)[..., 0]
+    return numerics.solve_triangular(a, g, lower=lower, transpose=transpose)
 
 
 def _solve_triangular_vjp_matrix(g, ans, a, b, trans=0, lower=False):
@@ -400,7 +461,7 @@ def _solve_triangular_vjp_matrix(g, ans, a, b, trans=0, lower=False):
     b_bar = _solve_triangular_vjp_rhs(g, ans, a, b, trans, lower)
     x, b_bar = (ans[..., :, None], b_bar[..., :, None]) if b.ndim == 1 else (ans, b_bar)
     outer = -(b_bar @ np.swapaxes(x, -1, -2))
-    if trans:
+    if _is_transposed(trans):
         outer = np.swapaxes(outer, -1, -2)
     return np.tril(outer) if lower else np.triu(outer)
 
@@ -436,6 +497,11 @@ def _maximum_share(x, y):
     return (x > y) + 0.5 * (x == y)
 
 
+def _power_vjp_base(g, ans, x, y):
+    # ∂xʸ/∂x = y xʸ⁻¹; for y = 0 it is 0 everywhere (x⁰ = 1, also 0⁰ in NumPy), not 0 · 0⁻¹
+    return g * y * x ** np.where(y == 0, 1.0, y - 1)
+
+
 def _power_vjp_exponent(g, ans, x, y):
     # ∂xʸ/∂y = xʸ log x; at x = 0 the limit is 0 (for y > 0); negative x gives NaN
     # as it does in the forward function for non-integer y.
@@ -455,11 +521,11 @@ add = Primitive("add", np.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
 subtract = Primitive("subtract", np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), **_E)
 multiply = Primitive("multiply", np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), **_E)
 divide = Primitive("divide", np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), **_E)
-power = Primitive("power", np.power, (lambda g, ans, x, y: g * y * x ** (y - 1), _power_vjp_exponent), **_E)
+power = Primitive("power", np.power, (_power_vjp_base, _power_vjp_exponent), **_E)
 negative = Primitive("negative", np.negative, (lambda g, ans, x: -g,), **_E)
 matmul = Primitive("matmul", np.matmul, (_matmul_vjp_left, _matmul_vjp_right))
 
-# ----- elementwise functions ------------------------------------------------
+# ----- elementwise functions: d/dx written from x and from ans = f(x) ------
 exp = Primitive("exp", np.exp, (lambda g, ans, x: g * ans,), **_E)
 log = Primitive("log", np.log, (lambda g, ans, x: g / x,), **_E)
 log1p = Primitive("log1p", np.log1p, (lambda g, ans, x: g / (1 + x),), **_E)
@@ -467,28 +533,38 @@ expm1 = Primitive("expm1", np.expm1, (lambda g, ans, x: g * (ans + 1),), **_E)
 sqrt = Primitive("sqrt", np.sqrt, (lambda g, ans, x: g / (2 * ans),), **_E)
 square = Primitive("square", np.square, (lambda g, ans, x: 2 * g * x,), **_E)
 abs = Primitive("abs", np.abs, (lambda g, ans, x: g * np.sign(x),), **_E)  # noqa: A001
-tanh = Primitive("tanh", np.tanh, (lambda g, ans, x: g * (1 - ans**2),), **_E)
-sigmoid = Primitive("sigmoid", numerics.sigmoid, (lambda g, ans, x: g * ans * (1 - ans),), **_E)
+# tanh' = 1 − tanh² = 1/cosh², σ' = σ(x) σ(−x): the second forms keep their relative
+# accuracy in the tails, where 1 − tanh² and 1 − σ round to 0
+tanh = Primitive("tanh", np.tanh, (lambda g, ans, x: g / np.cosh(x) ** 2,), **_E)
+sigmoid = Primitive("sigmoid", numerics.sigmoid, (lambda g, ans, x: g * ans * numerics.sigmoid(-x),), **_E)
 softplus = Primitive("softplus", numerics.softplus, (lambda g, ans, x: g * _sigmoid_from_softplus(x, ans),), **_E)
 gammaln = Primitive("gammaln", scipy.special.gammaln, (lambda g, ans, x: g * scipy.special.digamma(x),), **_E)
 digamma = Primitive("digamma", scipy.special.digamma, (lambda g, ans, x: g * scipy.special.polygamma(1, x),), **_E)
-maximum = Primitive("maximum", np.maximum, (lambda g, ans, x, y: g * _maximum_share(x, y), lambda g, ans, x, y: g * _maximum_share(y, x)), **_E)
-where = Primitive("where", np.where, (None, lambda g, ans, c, x, y: np.where(c, g, 0.0), lambda g, ans, c, x, y: np.where(c, 0.0, g)), **_E)
+maximum = Primitive(
+    "maximum", np.maximum,
+    (lambda g, ans, x, y: g * _maximum_share(x, y), lambda g, ans, x, y: g * _maximum_share(y, x)), **_E
+)
+where = Primitive(
+    "where", np.where,
+    (None, lambda g, ans, c, x, y: np.where(c, g, 0.0), lambda g, ans, c, x, y: np.where(c, 0.0, g)), **_E
+)
 
 # ----- reductions -----------------------------------------------------------
-sum = Primitive("sum", np.sum, (lambda g, ans, x, axis=None, keepdims=False: _expand_reduced(g, x.shape, axis, keepdims),))  # noqa: A001
-logsumexp = Primitive("logsumexp", numerics.logsumexp, (lambda g, ans, x, axis=None, keepdims=False: _expand_reduced(g, x.shape, axis, keepdims) * np.exp(x - _expand_reduced(ans, x.shape, axis, keepdims)),))
+sum = Primitive("sum", np.sum, (_sum_vjp,))  # noqa: A001
+logsumexp = Primitive("logsumexp", numerics.logsumexp, (_logsumexp_vjp,))
 
 # ----- shapes ----------------------------------------------------------------
 reshape = Primitive("reshape", np.reshape, (lambda g, ans, x, shape: np.reshape(g, x.shape),))
-transpose = Primitive("transpose", np.transpose, (lambda g, ans, x, axes=None: np.transpose(g, None if axes is None else np.argsort(axes)),))
-getitem = Primitive("getitem", lambda x, index: x[index], (lambda g, ans, x, index: _getitem_vjp(g, ans, x, index),))
-_concatenate = Primitive("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis), lambda i, g, ans, *xs, axis=0: np.split(g, np.cumsum([x.shape[axis] for x in xs[:-1]]), axis=axis)[i])
-_stack = Primitive("stack", lambda *xs, axis=0: np.stack(xs, axis=axis), lambda i, g, ans, *xs, axis=0: np.take(g, i, axis=axis))
+transpose = Primitive("transpose", np.transpose, (_transpose_vjp,))
+getitem = Primitive("getitem", lambda x, index: x[index], (_getitem_vjp,))
+_concatenate = Primitive("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis), _concatenate_vjp)
+_stack = Primitive("stack", lambda *xs, axis=0: np.stack(xs, axis=axis), _stack_vjp)
 diagonal = Primitive("diagonal", _diagonal_forward, (_diagonal_vjp,))
 
 # ----- linear algebra -----------------------------------------------------
-solve_triangular = Primitive("solve_triangular", _triangular_solve, (_solve_triangular_vjp_matrix, _solve_triangular_vjp_rhs))
+solve_triangular = Primitive(
+    "solve_triangular", _triangular_solve, (_solve_triangular_vjp_matrix, _solve_triangular_vjp_rhs)
+)
 cholesky = Primitive("cholesky", _cholesky_forward, (_cholesky_vjp,))
 
 PRIMITIVES = {

@@ -29,6 +29,7 @@ import numpy as np
 
 from .models.gaussian_mixture import (
     GaussianMixture,
+    centred_moments,
     check_covariance_type,
     parameter_shape,
     posterior_from_log_joint,
@@ -62,19 +63,19 @@ class ConvergenceWarning(UserWarning):
 # ---------------------------------------------------------------------------
 
 
-def _check_data(X, name="X"):
-    X = as_float_array(X, name, ndim=2)
+def _check_data(X):
+    X = as_float_array(X, "X", ndim=2)
     if X.shape[0] == 0:
-        raise ValueError(f"{name} must contain at least one sample; got shape {X.shape}")
+        raise ValueError(f"X must contain at least one sample; got shape {X.shape}")
     if X.shape[1] == 0:
-        raise ValueError(f"{name} must have at least one feature; got shape {X.shape}")
+        raise ValueError(f"X must have at least one feature; got shape {X.shape}")
     return X
 
 
-def _check_columns(X, n_features, name="X"):
-    X = _check_data(X, name)
+def _check_columns(X, n_features):
+    X = _check_data(X)
     if X.shape[1] != n_features:
-        raise ValueError(f"{name} must have {n_features} features (columns); got shape {X.shape}")
+        raise ValueError(f"X must have {n_features} features (columns); got shape {X.shape}")
     return X
 
 
@@ -91,12 +92,16 @@ def _check_model(model):
     return model
 
 
-def _distinct_rows_at_least(X, count):
-    """Whether X has at least ``count`` distinct rows (−0.0 and 0.0 count as one)."""
-    head = X[: 4 * count] + 0.0
-    if len(np.unique(head, axis=0)) >= count:
-        return True
-    return len(np.unique(X + 0.0, axis=0)) >= count
+def _first_distinct_rows(X, count, order):
+    """The first ``count`` indices in ``order`` (fewer if there are fewer) whose rows
+    of X are pairwise different, −0.0 and 0.0 counting as equal. The first 4·count
+    indices are tried before all of them, so that the usual case sorts no more."""
+    for candidates in (order[: 4 * count], order):
+        # + 0.0 turns −0.0 into 0.0, which np.unique would otherwise tell apart
+        _, first = np.unique(X[candidates] + 0.0, axis=0, return_index=True)
+        if len(first) >= count:
+            break
+    return candidates[np.sort(first)[:count]]
 
 
 # ---------------------------------------------------------------------------
@@ -143,7 +148,8 @@ def _expectation(log_joint, components):
         responsibilities[:, start:stop] = posterior
         expected += _expected_log_joint(block, posterior, components)
         # log qₙₖ = log p(xₙ, k) − log p(xₙ)
-        negative_entropy += _expected_log_joint(block - log_evidence[start:stop], posterior, components)
+        log_q = block - log_evidence[start:stop]
+        negative_entropy += _expected_log_joint(log_q, posterior, components)
     return _Expectation(
         responsibilities=responsibilities,
         mean_log_likelihood=float(np.mean(log_evidence)),
@@ -180,35 +186,6 @@ def _weighted_sums(X, responsibilities):
     return sums
 
 
-def _centred_scatter(X, responsibilities, means, components, covariance_type):
-    """Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ (full, tied: (K, D, D)) or its diagonal
-    Σₙ rₖₙ (xₙ − μₖ)² (diag, spherical: (K, D)) for the listed components.
-
-    Each chunk of rows is centred at μₖ; the matrix is then the Gram matrix of
-    √rₖₙ (xₙ − μₖ), which NumPy computes with one symmetric rank-k update (exactly
-    symmetric, half the work of a general product).
-    """
-    n_samples, n_features = X.shape
-    matrix = covariance_type in ("full", "tied")
-    shape = (len(means), n_features, n_features) if matrix else (len(means), n_features)
-    scatter = np.zeros(shape)
-    for start, stop in row_chunks(n_samples, n_features):
-        columns = np.ascontiguousarray(X[start:stop].T)
-        weights = responsibilities[:, start:stop]
-        if matrix:
-            weights = np.sqrt(weights)
-        centred = np.empty_like(columns)
-        for k in components:
-            np.subtract(columns, means[k][:, None], out=centred)
-            if matrix:
-                centred *= weights[k]
-                scatter[k] += centred @ centred.T
-            else:
-                np.square(centred, out=centred)
-                scatter[k] += centred @ weights[k]
-    return scatter
-
-
 def _maximization(X, responsibilities, covariance_type, reg_covar, previous):
     """M-step from (K, N) responsibilities: the argmax of E_q[log p(X, Z | θ)]
     (derivation 04), with ``reg_covar`` added to the diagonal of each covariance.
@@ -230,9 +207,12 @@ def _maximization(X, responsibilities, covariance_type, reg_covar, previous):
             " previous= (a GaussianMixture whose parameters it keeps)"
         )
     weights = counts / counts.sum()
-    means = np.array(previous.means) if previous is not None else np.empty((len(counts), n_features))
+    means = np.empty((len(counts), n_features)) if previous is None else np.array(previous.means)
     means[live] = _weighted_sums(X, responsibilities)[live] / counts[live, None]
-    scatter = _centred_scatter(X, responsibilities, means, components, covariance_type)
+    # Sₖ about the new means (their first moments are 0 up to round-off, unused)
+    _, scatter = centred_moments(
+        X, responsibilities, means, components, covariance_type in ("full", "tied")
+    )
     if covariance_type == "tied":
         # Σ = (1/N) Σₖ Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ: empty components add nothing
         covariances = scatter.sum(axis=0) / counts.sum() + reg_covar * np.eye(n_features)
@@ -241,7 +221,8 @@ def _maximization(X, responsibilities, covariance_type, reg_covar, previous):
             parameter_shape(covariance_type, len(counts), n_features)
         )
         if covariance_type == "full":
-            covariances[live] = scatter[live] / counts[live, None, None] + reg_covar * np.eye(n_features)
+            covariances[live] = (scatter[live] / counts[live, None, None]
+                                 + reg_covar * np.eye(n_features))
         elif covariance_type == "diag":
             covariances[live] = scatter[live] / counts[live, None] + reg_covar
         else:
@@ -295,8 +276,9 @@ def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6, *, previ
     With reg_covar = 0 this is the exact argmax. reg_covar = λ > 0 keeps the
     covariances positive definite, as in scikit-learn; it makes the M-step the argmax
     of E_q[log p(X, Z | θ)] − (λ/2) Σₖ Nₖ tr(Σₖ⁻¹) instead, so the ELBO, and with it
-    the log-likelihood, can fall by at most the change of that penalty (negligible
-    unless λ is comparable to a variance, as within a cluster of duplicate points).
+    the log-likelihood, can fall, by at most the decrease of that penalty (a fall that
+    is rarely visible unless λ is comparable to a variance, as within a cluster of
+    duplicate points).
 
     Args:
         X: (N, D) data.
@@ -384,21 +366,17 @@ def _kmeans_labels(X, n_clusters, generator):
         # each centre is the mean of its cluster, μₖ = Σₙ rₖₙ xₙ / Nₖ with hard r
         centres = _weighted_sums(X, responsibilities) / responsibilities.sum(axis=1)[:, None]
         new_labels = np.argmin(_squared_distances(X, centres), axis=1)
-        if np.array_equal(new_labels, labels) or np.bincount(new_labels, minlength=n_clusters).min() == 0:
+        emptied = np.bincount(new_labels, minlength=n_clusters).min() == 0
+        if emptied or np.array_equal(new_labels, labels):
             break
         labels = new_labels
     return labels
 
 
 def _distinct_sample_indices(X, count, generator):
-    """Indices of ``count`` pairwise different rows, in random order."""
-    chosen = []
-    for index in generator.permutation(X.shape[0]):
-        if not any(np.array_equal(X[index], X[other]) for other in chosen):
-            chosen.append(index)
-            if len(chosen) == count:
-                break
-    return np.array(chosen)
+    """Indices of ``count`` pairwise different rows, drawn uniformly without replacement
+    among the rows and keeping only the first of equal ones, in random order."""
+    return _first_distinct_rows(X, count, generator.permutation(X.shape[0]))
 
 
 def _pooled_covariances(X, covariance_type, n_components, reg_covar):
@@ -472,10 +450,12 @@ class GaussianMixtureEM:
         elbo_history_: the ELBO after each E-step and each M-step of the best start,
         [E₁, M₁, E₂, M₂, …, Eₙ, Mₙ, E_final]; n_features_in_.
 
-    Monotonicity: with reg_covar = 0 every E-step and every M-step raises the ELBO,
-    so the log-likelihood never decreases. With reg_covar = λ > 0 (scikit-learn's
-    regularisation) the M-step maximises E_q[log p] − (λ/2) Σₖ Nₖ tr(Σₖ⁻¹), and the
-    log-likelihood can fall by at most the change of that penalty (derivation 04).
+    Monotonicity (derivation 04, section 4): every E-step raises the ELBO to the
+    log-likelihood. With reg_covar = 0 every M-step raises it too, so the
+    log-likelihood never decreases. With reg_covar = λ > 0 (scikit-learn's
+    regularisation) the M-step maximises E_q[log p] − (λ/2) Σₖ Nₖ tr(Σₖ⁻¹) instead, and
+    only ELBO(θ', q) − ELBO(θ, q) ≥ (λ/2N) Σₖ Nₖ [tr(Σ'ₖ⁻¹) − tr(Σₖ⁻¹)] is guaranteed:
+    the log-likelihood can fall, by at most the decrease of that penalty.
 
     Empty components: a component whose responsibilities sum to (almost) zero keeps
     its mean and covariance and gets the weight Nₖ/N, possibly exactly 0 (it is then
@@ -527,7 +507,8 @@ class GaussianMixtureEM:
             means_init = as_float_array(self.means_init, "means_init", ndim=2)
             if means_init.shape != (n_components, n_features):
                 raise ValueError(
-                    f"means_init must have shape {(n_components, n_features)}; got {means_init.shape}"
+                    f"means_init must have shape {(n_components, n_features)};"
+                    f" got {means_init.shape}"
                 )
         if self.precisions_init is not None:
             precisions_init = as_float_array(self.precisions_init, "precisions_init")
@@ -621,7 +602,8 @@ class GaussianMixtureEM:
         """
         X = _check_data(X)
         settings = self._check_settings(X.shape[1])
-        if not _distinct_rows_at_least(X, settings.n_components):
+        distinct = _first_distinct_rows(X, settings.n_components, np.arange(X.shape[0]))
+        if len(distinct) < settings.n_components:
             raise ValueError(
                 f"X has fewer distinct samples than n_components = {settings.n_components}"
             )

@@ -55,6 +55,11 @@ def _scalar_value(value, where):
     return scalar
 
 
+def _check_method(method):
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+
+
 def _default_steps(x, method):
     return DEFAULT_RELATIVE_STEP[method] * np.maximum(1.0, np.abs(x))
 
@@ -124,8 +129,7 @@ def numerical_gradient(f, x, *, method="central", step=None):
             step, an ``f`` that is not scalar or not finite at the points it is
             evaluated at, or (complex step) an ``f`` that drops the imaginary part.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    _check_method(method)
     x = as_float_array(x, "x")
     steps = _default_steps(x, method) if step is None else as_float_array(step, "step")
     if np.any(steps <= 0):
@@ -143,13 +147,25 @@ def directional_derivative(f, x, direction, *, method="central", step=None):
 
     Checking ∇f · v for a few random v costs a few evaluations of f however large x
     is, which is how gradients of many-variable functions are verified.
+
+    The default step in t is c / maxᵢ(|vᵢ| / max(1, |xᵢ|)), with c as in
+    ``numerical_gradient``: the coordinate that moves most relative to its own scale
+    moves by the same relative step as in a coordinate-wise difference, whatever
+    the length of v.
+
+    Raises:
+        ValueError: for a ``direction`` of another shape than ``x``, or zero.
     """
+    _check_method(method)
     x = as_float_array(x, "x")
     direction = as_float_array(direction, "direction")
     if direction.shape != x.shape:
         raise ValueError(f"direction must have the shape of x {x.shape}; got {direction.shape}")
+    if not np.any(direction):
+        raise ValueError("direction must not be zero")
     if step is None:
-        step = DEFAULT_RELATIVE_STEP[method] * max(1.0, float(np.max(np.abs(x), initial=0.0)))
+        relative_move = np.max(np.abs(direction) / np.maximum(1.0, np.abs(x)))
+        step = DEFAULT_RELATIVE_STEP[method] / relative_move
     along = lambda t: f(x + t[()] * direction)  # noqa: E731 - a one-line restriction to a line
     return numerical_gradient(along, np.zeros(()), method=method, step=step)[()]
 

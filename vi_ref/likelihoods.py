@@ -23,13 +23,25 @@ __all__ = [
 LOG_2PI = np.log(2 * np.pi)
 
 
-def _check_logistic_data(X, y):
+def _shape(value):
+    return np.shape(value.value if isinstance(value, ad.Tensor) else value)
+
+
+def _check_finite_parameter(value, name):
+    """Refuse a non-finite parameter, whether an ndarray or an ``autodiff.Tensor``."""
+    as_float_array(value.value if isinstance(value, ad.Tensor) else value, name)
+
+
+def _check_logistic_arguments(weights, X, y):
     X = as_float_array(X, "X", ndim=2)
     y = as_float_array(y, "y", ndim=1)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y must have one label per row of X ({X.shape[0]}); got {y.shape[0]}")
     if np.any((y != 0) & (y != 1)):
         raise ValueError("y must contain only the labels 0 and 1")
+    if _shape(weights) != (X.shape[1],):
+        raise ValueError(f"weights must have shape ({X.shape[1]},) (D of X); got {_shape(weights)}")
+    _check_finite_parameter(weights, "weights")
     return X, y
 
 
@@ -44,7 +56,7 @@ def logistic_regression_log_likelihood(weights, X, y):
         X: (N, D) design matrix.
         y: (N,) labels in {0, 1}.
     """
-    X, y = _check_logistic_data(X, y)
+    X, y = _check_logistic_arguments(weights, X, y)
     logits = X @ weights
     return y @ logits - ad.sum(ad.softplus(logits))
 
@@ -55,13 +67,9 @@ def logistic_regression_log_likelihood_grad(weights, X, y):
     Returns:
         dict ``{"weights": (D,) array}``.
     """
-    X, y = _check_logistic_data(X, y)
-    weights = as_float_array(weights, "weights", ndim=1)
+    X, y = _check_logistic_arguments(weights, X, y)
+    weights = as_float_array(weights, "weights")
     return {"weights": X.T @ (y - numerics.sigmoid(X @ weights))}
-
-
-def _shape(value):
-    return np.shape(value.value if isinstance(value, ad.Tensor) else value)
 
 
 def _check_gmm_arguments(X, logits, means, log_scales):
@@ -74,6 +82,7 @@ def _check_gmm_arguments(X, logits, means, log_scales):
                 f"{name} must have shape {expected[name]} (K components, D = {X.shape[1]});"
                 f" got {_shape(value)}"
             )
+        _check_finite_parameter(value, name)
     return X
 
 

@@ -32,12 +32,15 @@ __all__ = [
 
 
 def logsumexp(a, axis=None, keepdims=False):
-    """log Σ exp(a) along ``axis``, computed as m + log Σ exp(a − m) with m = max a.
+    """log Σ exp(a) along ``axis``, computed as m + log1p(Σ' exp(a − m)) with m = max a.
 
     Shifting by the maximum makes the largest term exp(0) = 1, so nothing overflows
-    and at least one term does not underflow. The shift is skipped where m is not
-    finite, which gives the mathematically right limits: all terms −∞ gives −∞
-    (not NaN), any term +∞ gives +∞, and NaN propagates.
+    and at least one term does not underflow. That term (one of them, at ties) is
+    left out of the sum Σ' and added back by log1p, so that a result near 0, as for
+    log(1 + δ) with a tiny δ, keeps its relative accuracy (Blanchard, Higham and
+    Higham 2021). The shift is skipped where m is not finite, which gives the
+    mathematically right limits: all terms −∞ gives −∞ (not NaN), any term +∞
+    gives +∞, and NaN propagates.
 
     Args:
         a: array_like of reals.
@@ -48,9 +51,20 @@ def logsumexp(a, axis=None, keepdims=False):
     if a.size == 0:  # an empty sum is 0, whose log is -inf
         return np.full(np.zeros_like(a).sum(axis=axis, keepdims=keepdims).shape, -np.inf)[()]
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        shift = np.max(a, axis=axis, keepdims=True)
-        shift = np.where(np.isfinite(shift), shift, 0.0)
-        out = np.log(np.sum(np.exp(a - shift), axis=axis, keepdims=True)) + shift
+        largest = np.max(a, axis=axis, keepdims=True)
+        finite = np.isfinite(largest)
+        shift = np.where(finite, largest, 0.0)
+        terms = np.exp(a - shift)
+        # the largest terms are exactly 1: take them out of the sum, and add back
+        # (their count − 1) exactly. Where m is not finite nothing is taken out and
+        # log1p(Σ − 1) = log Σ, which is −∞ for a row of −∞.
+        is_largest = (a == largest) & finite
+        terms -= is_largest
+        ties = np.count_nonzero(is_largest) > np.count_nonzero(finite)
+        # without ties (the usual case) the count is 1 where m is finite: skip the
+        # slow per-row count
+        count = np.sum(is_largest, axis=axis, keepdims=True) if ties else finite
+        out = np.log1p(np.sum(terms, axis=axis, keepdims=True) + (count - 1.0)) + shift
     if not keepdims:
         out = out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
     return out[()]
@@ -137,8 +151,8 @@ def cholesky(matrix, name="matrix", *, symmetry_rtol=1e-10):
     matrix = as_float_array(matrix, name, min_ndim=2)
     if matrix.shape[-1] != matrix.shape[-2]:
         raise ValueError(f"{name} must be square; got shape {matrix.shape}")
-    asymmetry = np.abs(matrix - np.swapaxes(matrix, -1, -2)).max(axis=(-1, -2))
-    scale = np.abs(matrix).max(axis=(-1, -2))
+    asymmetry = np.abs(matrix - np.swapaxes(matrix, -1, -2)).max(axis=(-1, -2), initial=0.0)
+    scale = np.abs(matrix).max(axis=(-1, -2), initial=0.0)
     bad = asymmetry > symmetry_rtol * scale
     if np.any(bad):
         raise ValueError(
@@ -182,9 +196,11 @@ def solve_triangular(factor, rhs, *, lower=True, transpose=False):
     batch dimensions broadcast. One unbatched factor solves all right-hand sides in
     a single LAPACK call; a batch of factors is solved one factor at a time.
     """
-    factor = np.asarray(factor, dtype=float)
-    rhs = np.asarray(rhs, dtype=float)
+    factor = as_float_array(factor, "factor", finite=False, min_ndim=2)
+    rhs = as_float_array(rhs, "rhs", finite=False, min_ndim=1)
     size = factor.shape[-1]
+    if factor.shape[-2] != size:
+        raise ValueError(f"factor must be square; got shape {factor.shape}")
     if rhs.ndim == 1:
         return solve_triangular(factor, rhs[:, None], lower=lower, transpose=transpose)[..., 0]
     if rhs.shape[-2] != size:

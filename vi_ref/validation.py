@@ -25,7 +25,7 @@ def first_bad_index(bad):
     bad = np.asarray(bad)
     if bad.ndim == 0:
         return ""
-    index = np.unravel_index(int(np.argmax(bad)), bad.shape)
+    index = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape))
     return f" at index {index[0] if len(index) == 1 else index}"
 
 
@@ -81,17 +81,19 @@ def check_positive(array, name):
 
 def check_probability_vector(probs, name, *, axis=-1, rtol=1e-10):
     """Raise ``ValueError`` unless ``probs`` is non-negative and sums to 1 along ``axis``."""
-    if np.any(probs < 0):
+    # comparisons written so that NaN, for which every comparison is false, fails them
+    negative = ~(probs >= 0)
+    if np.any(negative):
         raise ValueError(
-            f"{name} must be non-negative; got {probs[probs < 0].flat[0]}"
-            f"{first_bad_index(probs < 0)}"
+            f"{name} must be non-negative; got {probs[negative].flat[0]}"
+            f"{first_bad_index(negative)}"
         )
     totals = probs.sum(axis=axis)
-    off = np.abs(totals - 1.0) > rtol * probs.shape[axis]
+    off = ~(np.abs(totals - 1.0) <= rtol * probs.shape[axis])
     if np.any(off):
         raise ValueError(
-            f"{name} must sum to 1 along axis {axis}; got {float(np.asarray(totals)[off].flat[0]):.17g}"
-            f"{first_bad_index(off)}"
+            f"{name} must sum to 1 along axis {axis};"
+            f" got {float(np.asarray(totals)[off].flat[0]):.17g}{first_bad_index(off)}"
         )
     return probs
 

@@ -6,12 +6,15 @@ broadcast shapes) and the scalar function whose gradient is checked. ``CASES`` b
 collects them all; ``tests/test_registry.py`` checks every entry by finite
 differences and fails when a public gradient is not covered by any entry.
 
-A *public gradient* is every autodiff primitive and every public function or method
-of vi_ref whose name ends in ``_grad``, ``_vjp`` or ``_jvp`` (found by
-``public_gradients``), except the autodiff drivers in ``DRIVERS``, which
-differentiate other functions rather than state a derivative of their own.
+A *public gradient* is every autodiff primitive (in ``autodiff.PRIMITIVES`` or
+defined in any module) and every public function or method of vi_ref whose name
+ends in ``_grad``, ``_vjp`` or ``_jvp`` — static and class methods, property
+getters and methods of nested classes included — found by ``public_gradients``;
+except the autodiff drivers in ``DRIVERS``, which differentiate other functions
+rather than state a derivative of their own.
 """
 
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -42,13 +45,24 @@ def gradient_name(obj):
     ``"distributions.Normal.log_prob_grad"``."""
     if isinstance(obj, autodiff.Primitive):
         return f"autodiff.{obj.name}"
-    obj = inspect.unwrap(getattr(obj, "__func__", obj))
+    obj = inspect.unwrap(_underlying_function(obj))
     return f"{obj.__module__.removeprefix('vi_ref.')}.{obj.__qualname__}"
 
 
+def _underlying_function(member):
+    """The function behind a class member: a staticmethod's or classmethod's
+    ``__func__``, a property's getter, a cached_property's ``func``."""
+    if isinstance(member, property):
+        return member.fget
+    if isinstance(member, functools.cached_property):
+        return member.func
+    return getattr(member, "__func__", member)
+
+
 def _scanned_modules():
+    yield vi_ref
     for info in pkgutil.walk_packages(vi_ref.__path__, "vi_ref."):
-        if not info.name.startswith(_NOT_SCANNED):
+        if not any(info.name == top or info.name.startswith(top + ".") for top in _NOT_SCANNED):
             yield importlib.import_module(info.name)
 
 
@@ -56,19 +70,29 @@ def _is_gradient(name):
     return not name.startswith("_") and name.endswith(GRADIENT_SUFFIXES)
 
 
+def _class_gradients(cls):
+    """Gradient functions defined in the body of ``cls`` or of a class nested in it
+    (inherited ones are found in the class that defines them)."""
+    for member_name, member in vars(cls).items():
+        if inspect.isclass(member) and member.__qualname__ == f"{cls.__qualname__}.{member_name}":
+            yield from _class_gradients(member)
+        elif _is_gradient(member_name) and callable(_underlying_function(member)):
+            yield _underlying_function(member)
+
+
 def public_gradients():
     """The set of registry keys of every public gradient in the package."""
     names = {gradient_name(p) for p in autodiff.PRIMITIVES.values()}
     for module in _scanned_modules():
         for attribute, obj in vars(module).items():
-            if getattr(obj, "__module__", None) != module.__name__:
-                continue
-            if inspect.isfunction(obj) and _is_gradient(attribute):
+            if isinstance(obj, autodiff.Primitive):  # a rule, wherever it is defined
+                names.add(gradient_name(obj))
+            elif getattr(obj, "__module__", None) != module.__name__:
+                continue  # imported: counted in the module that defines it
+            elif inspect.isfunction(obj) and _is_gradient(attribute):
                 names.add(gradient_name(obj))
             elif inspect.isclass(obj):
-                for member_name, member in vars(obj).items():
-                    if _is_gradient(member_name):
-                        names.add(gradient_name(member))
+                names.update(gradient_name(member) for member in _class_gradients(obj))
     return names - DRIVERS
 
 

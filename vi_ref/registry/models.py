@@ -113,7 +113,10 @@ def _covariances(rng, covariance_type, k, d):
     return rng.uniform(1.0, 2.0, (k, d) if covariance_type == "diag" else (k,))
 
 
-def _mixture_problem(covariance_type, q_parameter, shared_q=False):
+def _mixture_problem(covariance_type, q_parameter, q_batch=(4,)):
+    """The summed ELBO of 4 data points x and a q of batch ``q_batch``: one q per
+    point (4,), one shared q (), or (2, 4), against which x broadcasts (8 ELBOs)."""
+
     def build(rng):
         n, k, d = 4, 3, 2
         symmetric = covariance_type in ("full", "tied")
@@ -121,14 +124,15 @@ def _mixture_problem(covariance_type, q_parameter, shared_q=False):
         def make_model(weights, means, covariances):
             if symmetric:
                 covariances = (covariances + np.swapaxes(covariances, -1, -2)) / 2
-            return GaussianMixture(weights / np.sum(weights), means, covariances, covariance_type=covariance_type)
+            return GaussianMixture(weights / np.sum(weights), means, covariances,
+                                   covariance_type=covariance_type)
 
         def make_q(**params):
             if q_parameter == "probs":
-                return Categorical(probs=params["probs"] / np.sum(params["probs"], axis=-1, keepdims=True))
+                probs = params["probs"]
+                return Categorical(probs=probs / np.sum(probs, axis=-1, keepdims=True))
             return Categorical(logits=params["logits"])
 
-        q_batch = () if shared_q else (n,)
         # probabilities drawn well inside the simplex: the finite-difference steps stay in it
         probs = rng.uniform(1.0, 2.0, q_batch + (k,))
         weights = rng.uniform(1.0, 2.0, k)
@@ -154,8 +158,14 @@ CASES = [
                  (_LINEAR_GAUSSIAN_GRAD,), _linear_gaussian_shared_mvn),
     GradientCase(f"{_LINEAR_GAUSSIAN_GRAD}[diagonal Normal q, broadcast scale]",
                  (_LINEAR_GAUSSIAN_GRAD,), _linear_gaussian_diagonal),
-    GradientCase(f"{_MIXTURE_GRAD}[full, probs]", (_MIXTURE_GRAD,), _mixture_problem("full", "probs")),
-    GradientCase(f"{_MIXTURE_GRAD}[tied, logits]", (_MIXTURE_GRAD,), _mixture_problem("tied", "logits")),
-    GradientCase(f"{_MIXTURE_GRAD}[diag, shared probs]", (_MIXTURE_GRAD,), _mixture_problem("diag", "probs", shared_q=True)),
-    GradientCase(f"{_MIXTURE_GRAD}[spherical, logits]", (_MIXTURE_GRAD,), _mixture_problem("spherical", "logits")),
+    GradientCase(f"{_MIXTURE_GRAD}[full, probs]", (_MIXTURE_GRAD,),
+                 _mixture_problem("full", "probs")),
+    GradientCase(f"{_MIXTURE_GRAD}[tied, logits]", (_MIXTURE_GRAD,),
+                 _mixture_problem("tied", "logits")),
+    GradientCase(f"{_MIXTURE_GRAD}[diag, shared probs]", (_MIXTURE_GRAD,),
+                 _mixture_problem("diag", "probs", q_batch=())),
+    GradientCase(f"{_MIXTURE_GRAD}[full, logits of batch (2, 4) against 4 points]",
+                 (_MIXTURE_GRAD,), _mixture_problem("full", "logits", q_batch=(2, 4))),
+    GradientCase(f"{_MIXTURE_GRAD}[spherical, logits]", (_MIXTURE_GRAD,),
+                 _mixture_problem("spherical", "logits")),
 ]

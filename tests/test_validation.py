@@ -1,0 +1,84 @@
+"""validation: each helper refuses bad input with an error naming the argument."""
+
+import numpy as np
+import pytest
+
+from vi_ref.validation import (
+    as_float_array,
+    as_generator,
+    check_count,
+    check_positive,
+    check_probability_vector,
+    first_bad_index,
+)
+
+
+def test_as_float_array_converts_reals_to_float64():
+    for value in (3, [1, 2], np.array([True, False]), np.arange(3, dtype=np.int32)):
+        assert as_float_array(value, "x").dtype == np.float64
+    assert as_float_array(np.inf, "x", finite=False) == np.inf
+
+
+@pytest.mark.parametrize("value", ["abc", None, {"a": 1}, 1 + 2j, np.array([1j])])
+def test_as_float_array_refuses_non_reals_by_name(value):
+    with pytest.raises(TypeError, match="weights must be real numbers"):
+        as_float_array(value, "weights")
+
+
+def test_as_float_array_refuses_non_finite_and_wrong_dimensions_by_name():
+    with pytest.raises(ValueError, match=r"loc must be finite; got nan at index \(1, 0\)"):
+        as_float_array([[1.0, 2.0], [np.nan, 3.0]], "loc")
+    with pytest.raises(ValueError, match=r"X must be 2-dimensional; got shape \(3,\)"):
+        as_float_array(np.ones(3), "X", ndim=2)
+    with pytest.raises(ValueError, match="L must have at least 2 dimension"):
+        as_float_array(np.ones(3), "L", min_ndim=2)
+
+
+def test_check_positive_names_the_first_offending_entry():
+    check_positive(np.array([1.0, 2.0]), "scale")
+    with pytest.raises(ValueError, match="scale must be positive; got -1.0 at index 2"):
+        check_positive(np.array([1.0, 2.0, -1.0, 0.0]), "scale")
+    with pytest.raises(ValueError, match="scale must be positive; got nan"):
+        check_positive(np.array([np.nan]), "scale")
+
+
+def test_check_probability_vector():
+    probs = np.array([[0.2, 0.8], [0.5, 0.5]])
+    assert check_probability_vector(probs, "probs") is probs
+    check_probability_vector(probs.T, "probs", axis=0)
+    with pytest.raises(ValueError, match="probs must be non-negative; got -0.1"):
+        check_probability_vector(np.array([1.1, -0.1]), "probs")
+    with pytest.raises(ValueError, match="probs must sum to 1 along axis -1; got 0.9"):
+        check_probability_vector(np.array([0.4, 0.5]), "probs")
+
+
+def test_check_probability_vector_refuses_nan():
+    # NaN is neither negative nor off 1 by any amount, so both comparisons must
+    # be written to fail for it
+    with pytest.raises(ValueError, match="probs must be non-negative; got nan"):
+        check_probability_vector(np.array([np.nan, 0.5]), "probs")
+
+
+def test_check_count():
+    assert check_count(np.int64(3), "n") == 3
+    with pytest.raises(TypeError, match="n must be an integer; got bool"):
+        check_count(True, "n")
+    with pytest.raises(TypeError, match="n must be an integer; got float"):
+        check_count(2.0, "n")
+    with pytest.raises(ValueError, match="n must be >= 1; got 0"):
+        check_count(0, "n", minimum=1)
+
+
+def test_as_generator_follows_spec_7():
+    generator = np.random.default_rng(0)
+    assert as_generator(generator) is generator
+    np.testing.assert_array_equal(as_generator(5).random(3), np.random.default_rng(5).random(3))
+    assert isinstance(as_generator(None), np.random.Generator)
+    with pytest.raises(TypeError, match="rng must be"):
+        as_generator("seed")
+
+
+def test_first_bad_index():
+    assert first_bad_index(np.array([False, True])) == " at index 1"
+    assert first_bad_index(np.array([[False], [True]])) == " at index (1, 0)"
+    assert first_bad_index(np.bool_(True)) == ""
