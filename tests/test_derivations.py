@@ -1,7 +1,9 @@
-"""Run every Python code block of every derivation, in order, in one namespace per file.
+"""Run every Python code block of every derivation (and of the README), in order, in
+one namespace per file.
 
 A derivation is a walk through the mathematics in which each step is confirmed by
-code; if the package drifts from what a derivation says, its blocks fail here.
+code; if the package drifts from what a derivation or the README says, its blocks
+fail here.
 """
 
 import re
@@ -9,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-DERIVATIONS = sorted((Path(__file__).parent.parent / "derivations").glob("*.md"))
+ROOT = Path(__file__).parent.parent
+DERIVATIONS = sorted((ROOT / "derivations").glob("*.md"))
+DOCUMENTS = DERIVATIONS + [ROOT / "README.md"]
 BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 
 
@@ -23,11 +27,11 @@ def test_there_are_derivations():
     assert DERIVATIONS, "derivations/ holds no Markdown files"
 
 
-@pytest.mark.parametrize("path", DERIVATIONS, ids=[path.name for path in DERIVATIONS])
-def test_derivation_code_blocks_run(path):
+@pytest.mark.parametrize("path", DOCUMENTS, ids=[path.name for path in DOCUMENTS])
+def test_code_blocks_run(path):
     blocks = python_blocks(path)
     assert blocks, f"{path.name} has no python code blocks"
-    namespace = {"__name__": f"derivation_{path.stem}"}
+    namespace = {"__name__": f"document_{path.stem}"}
     for line, source in blocks:
         # pad with blank lines so that a traceback names the line in the Markdown file
         code = compile("\n" * (line - 1) + source, str(path), "exec")

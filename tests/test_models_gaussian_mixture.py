@@ -381,14 +381,6 @@ def test_methods_refuse_bad_points_and_labels():
         model.sample(-1)
 
 
-def test_lower_triangular_inverse_solves_the_triangular_system():
-    rng = np.random.default_rng(13)
-    factor = np.tril(rng.standard_normal((3, 5, 5))) + 3 * np.eye(5)
-    inverse = gaussian_mixture.lower_triangular_inverse(factor)
-    np.testing.assert_array_equal(inverse, np.tril(inverse))
-    np.testing.assert_allclose(factor @ inverse, np.broadcast_to(np.eye(5), (3, 5, 5)), atol=1e-14)
-
-
 def test_posterior_from_log_joint_is_stable_at_the_extremes():
     log_joint = np.array([[1000.0, -1e300, -np.inf], [-800.0, -800.0 - np.log(3.0), -1600.0]])
     responsibilities, log_evidence = gaussian_mixture.posterior_from_log_joint(log_joint)

@@ -220,6 +220,15 @@ def test_solve_triangular_refuses_mismatched_rhs():
         numerics.solve_triangular(np.eye(3), 1.0)
 
 
+def test_lower_triangular_inverse_solves_the_triangular_system():
+    rng = np.random.default_rng(13)
+    factor = np.tril(rng.standard_normal((3, 5, 5))) + 3 * np.eye(5)
+    inverse = numerics.lower_triangular_inverse(factor)
+    np.testing.assert_array_equal(inverse, np.tril(inverse))
+    np.testing.assert_allclose(factor @ inverse, np.broadcast_to(np.eye(5), (3, 5, 5)), atol=1e-14)
+    np.testing.assert_allclose(inverse, np.linalg.inv(factor), rtol=1e-13, atol=1e-15)
+
+
 # ----- broadcasting --------------------------------------------------------------------
 
 

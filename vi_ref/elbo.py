@@ -37,7 +37,7 @@ def _latent_axes(model, q):
     A diagonal Gaussian over a latent vector is a ``Normal`` with vector parameters:
     its ``log_prob`` is per coordinate, and the log-density of z is the sum over the
     latent axes the model has beyond q's own event axes."""
-    latent_shape = tuple(getattr(model, "latent_shape", ()))
+    latent_shape = tuple(model.latent_shape)
     extra = len(latent_shape) - len(q.event_shape)
     trailing_batch = q.batch_shape[len(q.batch_shape) - extra :] if extra > 0 else ()
     if extra < 0 or trailing_batch + q.event_shape != latent_shape:

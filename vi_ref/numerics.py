@@ -22,6 +22,7 @@ __all__ = [
     "cholesky",
     "check_scale_tril",
     "log_det_from_cholesky",
+    "lower_triangular_inverse",
     "solve_triangular",
     "sum_to_shape",
 ]
@@ -180,6 +181,31 @@ def check_scale_tril(scale_tril, name="scale_tril"):
     diagonal = np.diagonal(scale_tril, axis1=-2, axis2=-1)
     check_positive(diagonal, f"the diagonal of {name}")
     return scale_tril
+
+
+def lower_triangular_inverse(factor):
+    """L⁻¹ for a (batch of) lower-triangular factors L (..., D, D) with non-zero
+    diagonal, by forward substitution on L Y = I, one row of Y per step and
+    vectorised over the batch:
+
+        Yᵢ = (eᵢ − Σⱼ₍ⱼ₌₀..ᵢ₋₁₎ Lᵢⱼ Yⱼ) / Lᵢᵢ
+
+    For a batch of small factors (the K precision factors of a Gaussian mixture) it
+    takes D vectorised steps instead of K LAPACK calls: ``solve_triangular`` solves a
+    batch one factor at a time through SciPy, whose OpenBLAS is a second one beside
+    NumPy's, and right after NumPy's BLAS has worked (as in every EM iteration) each
+    such call waits for threads. Measured on 2 cores, K = D = 8: 0.18 ms against 12.7 ms per batch
+    after a NumPy matrix product (0.13 against 0.29 ms in isolation); in isolation
+    the LAPACK loop wins for D ≳ 30 (K = 4, D = 32: 0.41 against 0.19 ms).
+    """
+    factor = np.asarray(factor, dtype=float)
+    size = factor.shape[-1]
+    inverse = np.zeros(factor.shape)
+    for i in range(size):
+        row = -np.einsum("...j,...jk->...k", factor[..., i, :i], inverse[..., :i, :])
+        row[..., i] += 1.0
+        inverse[..., i, :] = row / factor[..., i, i, None]
+    return inverse
 
 
 def log_det_from_cholesky(factor):

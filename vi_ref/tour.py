@@ -119,7 +119,7 @@ def distributions_and_kl(rng):
             log_q = q_law.logpdf(z)
             return np.exp(log_q) * (log_q - p_law.logpdf(z))
 
-        return scipy.integrate.quad(integrand, lower, np.inf, epsabs=0.0, epsrel=1e-11,
+        return scipy.integrate.quad(integrand, lower, np.inf, epsabs=0.0, epsrel=1e-10,
                                     limit=500)[0]
 
     def standard_errors_off(values, expected):
