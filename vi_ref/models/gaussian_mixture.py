@@ -221,6 +221,18 @@ def posterior_from_log_joint(log_joint, axis=-1):
     return responsibilities, np.squeeze(log_evidence, axis=axis)
 
 
+def _check_parameter_shape(value, name, covariance_type, means):
+    """``value`` as a float array of the shape ``covariance_type`` gives K × D means."""
+    shape = parameter_shape(covariance_type, *means.shape)
+    value = as_float_array(value, name)
+    if value.shape != shape:
+        raise ValueError(
+            f"{name} must have shape {shape} for covariance_type={covariance_type!r}"
+            f" with K = {means.shape[0]}, D = {means.shape[1]}; got {value.shape}"
+        )
+    return value
+
+
 class GaussianMixture:
     """p(z = k) = πₖ, p(x | z = k) = N(x | μₖ, Σₖ) with K components in D dimensions.
 
@@ -251,13 +263,7 @@ class GaussianMixture:
     def __init__(self, weights, means, covariances, *, covariance_type="full"):
         weights, means = _check_weights_and_means(weights, means)
         check_covariance_type(covariance_type)
-        shape = parameter_shape(covariance_type, *means.shape)
-        covariances = as_float_array(covariances, "covariances")
-        if covariances.shape != shape:
-            raise ValueError(
-                f"covariances must have shape {shape} for covariance_type={covariance_type!r}"
-                f" with K = {means.shape[0]}, D = {means.shape[1]}; got {covariances.shape}"
-            )
+        covariances = _check_parameter_shape(covariances, "covariances", covariance_type, means)
         if covariance_type in ("full", "tied"):
             scale = numerics.cholesky(covariances, "covariances")
             # Pₖ = Lₖ⁻ᵀ by triangular substitution Lₖ Y = I, as scikit-learn computes it
@@ -285,13 +291,7 @@ class GaussianMixture:
         """
         weights, means = _check_weights_and_means(weights, means)
         check_covariance_type(covariance_type)
-        shape = parameter_shape(covariance_type, *means.shape)
-        precisions = as_float_array(precisions, "precisions")
-        if precisions.shape != shape:
-            raise ValueError(
-                f"precisions must have shape {shape} for covariance_type={covariance_type!r}"
-                f" with K = {means.shape[0]}, D = {means.shape[1]}; got {precisions.shape}"
-            )
+        precisions = _check_parameter_shape(precisions, "precisions", covariance_type, means)
         if covariance_type in ("full", "tied"):
             flipped = numerics.cholesky(precisions[..., ::-1, ::-1], "precisions")
             precisions_cholesky = np.ascontiguousarray(flipped[..., ::-1, ::-1])
