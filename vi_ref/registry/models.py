@@ -9,6 +9,8 @@ gradient documents: scale_tril by its lower triangle, weights and q's probs as w
 full and tied covariances by their symmetric part (Σ + Σᵀ)/2.
 """
 
+from functools import partial
+
 import numpy as np
 
 from ..distributions import Categorical, MultivariateNormal, Normal
@@ -49,34 +51,17 @@ def _elbo_problem(x, make_model, make_q, inputs, model_names):
 LINEAR_GAUSSIAN = ("W", "b", "noise_var")
 
 
-def _linear_gaussian_mvn(rng):
-    """One MultivariateNormal qₙ per data point, diagonal (factor-analysis) noise."""
-    n, d, l = 3, 4, 2
+def _linear_gaussian_mvn(rng, *, shared):
+    """MultivariateNormal q: one qₙ per data point with diagonal (factor-analysis)
+    noise, or (``shared``) one q for all data points with isotropic (PPCA) noise."""
+    n, d, l = (4, 3, 2) if shared else (3, 4, 2)
+    per_point = () if shared else (n,)
     inputs = {
         "W": rng.standard_normal((d, l)),
         "b": rng.standard_normal(d),
-        "noise_var": rng.uniform(0.5, 2.0, d),
-        "loc": rng.standard_normal((n, l)),
-        "scale_tril": lower_factor(rng, l, (n,)),
-    }
-    return _elbo_problem(
-        rng.standard_normal((n, d)),
-        LinearGaussian,
-        lambda loc, scale_tril: MultivariateNormal(loc, scale_tril=np.tril(scale_tril)),
-        inputs,
-        LINEAR_GAUSSIAN,
-    )
-
-
-def _linear_gaussian_shared_mvn(rng):
-    """One MultivariateNormal q shared by all data points, isotropic (PPCA) noise."""
-    n, d, l = 4, 3, 2
-    inputs = {
-        "W": rng.standard_normal((d, l)),
-        "b": rng.standard_normal(d),
-        "noise_var": rng.uniform(0.5, 2.0),
-        "loc": rng.standard_normal(l),
-        "scale_tril": lower_factor(rng, l),
+        "noise_var": rng.uniform(0.5, 2.0) if shared else rng.uniform(0.5, 2.0, d),
+        "loc": rng.standard_normal(per_point + (l,)),
+        "scale_tril": lower_factor(rng, l, per_point),
     }
     return _elbo_problem(
         rng.standard_normal((n, d)),
@@ -153,9 +138,9 @@ _MIXTURE_GRAD = gradient_name(GaussianMixture.elbo_grad)
 
 CASES = [
     GradientCase(f"{_LINEAR_GAUSSIAN_GRAD}[MultivariateNormal q per point, diagonal noise]",
-                 (_LINEAR_GAUSSIAN_GRAD,), _linear_gaussian_mvn),
+                 (_LINEAR_GAUSSIAN_GRAD,), partial(_linear_gaussian_mvn, shared=False)),
     GradientCase(f"{_LINEAR_GAUSSIAN_GRAD}[shared MultivariateNormal q, isotropic noise]",
-                 (_LINEAR_GAUSSIAN_GRAD,), _linear_gaussian_shared_mvn),
+                 (_LINEAR_GAUSSIAN_GRAD,), partial(_linear_gaussian_mvn, shared=True)),
     GradientCase(f"{_LINEAR_GAUSSIAN_GRAD}[diagonal Normal q, broadcast scale]",
                  (_LINEAR_GAUSSIAN_GRAD,), _linear_gaussian_diagonal),
     GradientCase(f"{_MIXTURE_GRAD}[full, probs]", (_MIXTURE_GRAD,),
