@@ -1,36 +1,95 @@
-"""The command line and the tour's framework: exit statuses say whether every check passed."""
+"""The command line: exit statuses say whether every check passed; the tour's flags
+(--list, --only, --verbose, --json, --seed) and their refusals; a broken pipe ends
+quietly; ``figures`` without matplotlib says so."""
 
+import json
+import os
 import subprocess
 import sys
 
 import pytest
 
 from vi_ref import __version__, cli, tour
+from vi_ref.tour import framework
 
 
-def _sections(*rows_per_section):
-    return [(f"section {i}", lambda rng, rows=rows: rows) for i, rows in enumerate(rows_per_section)]
+def fake_sections(*rows_per_section):
+    return [framework.Section(f"s{i}", f"Section {i}", "03 §1", lambda rng, rows=rows: iter(rows), order=i)
+            for i, rows in enumerate(rows_per_section)]
 
 
-def test_tour_passes_only_when_every_row_passes(monkeypatch):
-    good = tour.Row("exact", "0", "== 0", True)
-    bad = tour.Row("wrong", "1", "== 0", False)
-    monkeypatch.setattr(tour, "SECTIONS", _sections([good], [good, bad]))
-    lines = []
-    assert not tour.run(out=lines.append)
-    assert "FAIL" in "\n".join(lines) and "Some checks FAILED." in lines[-1]
+def test_exit_status_is_0_only_when_every_row_passes(monkeypatch, capsys):
+    good, bad = tour.Row("exact", "0", "0", "== 0", True), tour.Row("wrong", "1", "0", "== 0", False)
+    monkeypatch.setattr(framework, "SECTIONS", fake_sections([good], [good, bad]))
     assert cli.main(["tour"]) == 1
-    monkeypatch.setattr(tour, "SECTIONS", _sections([good], []))
+    assert "FAIL  wrong" in capsys.readouterr().out
+    monkeypatch.setattr(framework, "SECTIONS", fake_sections([good], []))
     assert cli.main(["tour"]) == 1  # a section that checks nothing cannot pass
-    monkeypatch.setattr(tour, "SECTIONS", _sections([good]))
+    monkeypatch.setattr(framework, "SECTIONS", fake_sections([good]))
     assert cli.main(["tour"]) == 0
 
 
-def test_tour_with_no_section_matching_only_fails(monkeypatch):
-    monkeypatch.setattr(tour, "SECTIONS", _sections([tour.Row("exact", "0", "== 0", True)]))
-    lines = []
-    assert not tour.run(only="no such section", out=lines.append)
-    assert "no section" in lines[-1]
+def test_list_names_every_section_in_order(capsys):
+    assert cli.main(["tour", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == [candidate.key for candidate in tour.SECTIONS]
+    assert any(line.startswith("VI3.3") for line in lines)
+
+
+def test_help_lists_the_sections_and_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["tour", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the epilog
+    assert "VI2.3" in text and "gradient-engine" in text
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = capsys.readouterr().out
+    assert "tour" in text and "figures" in text
+
+
+def test_only_a_question_label_and_json(capsys):
+    assert cli.main(["tour", "--only", "VI2.3", "--json", "--seed", "4"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["passed"] and document["seed"] == 4
+    assert [s["key"] for s in document["sections"]] == ["VI2.3"]
+    assert all(row["label"] == "VI2.3" for row in document["sections"][0]["rows"])
+
+
+def test_only_with_no_matching_section_fails(capsys):
+    assert cli.main(["tour", "--only", "no such section"]) == 1
+    assert "no section" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", ["-1", "x", "1.5", str(2**63)])
+def test_a_bad_seed_is_refused_by_name(seed, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["tour", "--seed", seed])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "--seed" in error and "Traceback" not in error
+
+
+def test_a_broken_pipe_ends_quietly():
+    """`vi-ref tour | head -1`: no traceback, the conventional status 141."""
+    process = subprocess.Popen([sys.executable, "-m", "vi_ref", "tour", "--only", "lvm,VI1.1,VI1.2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": os.getcwd()})
+    process.stdout.readline()
+    process.stdout.close()  # the reader goes away
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert "Traceback" not in error and "BrokenPipe" not in error, error
+
+
+def test_figures_without_matplotlib_says_so(monkeypatch, tmp_path, capsys):
+    from vi_ref import figures
+
+    def missing(*args, **kwargs):
+        raise ImportError("vi-ref figures needs matplotlib: pip install 'vi-ref[plots]'")
+
+    monkeypatch.setattr(figures, "write_figures", missing)
+    assert cli.main(["figures", "--out", str(tmp_path)]) == 2
+    assert "matplotlib" in capsys.readouterr().err
 
 
 def test_command_line_without_a_command_prints_help(capsys):

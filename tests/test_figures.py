@@ -1,0 +1,45 @@
+"""``vi-ref figures`` renders every figure headless, each with a caption that names
+its claim and its derivation section; skipped without matplotlib (the plots extra)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vi_ref import cli, figures
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_every_caption_names_an_existing_derivation_section_and_figures_import_no_matplotlib():
+    code = "import sys, vi_ref.figures, vi_ref.cli; print('matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    assert len(figures.FIGURES) >= 7
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    pytest.importorskip("matplotlib")
+    out = tmp_path_factory.mktemp("figures")
+    return out, figures.write_figures(out, seed=0)
+
+
+def test_every_figure_is_written_as_a_png(written):
+    out, files = written
+    assert [path.name for path, _ in files] == [f"{name}.png" for name in figures.FIGURES]
+    for path, caption in files:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000, path
+        for number, part in re.findall(r"derivation (\d\d) §(\d+)", caption):
+            derivation, = (ROOT / "derivations").glob(f"{number}-*.md")
+            assert re.search(rf"^## {part}\.", derivation.read_text(encoding="utf-8"), re.MULTILINE), caption
+        assert "derivation" in caption
+
+
+def test_the_command_writes_the_chosen_figures_and_refuses_unknown_names(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert cli.main(["figures", "--out", str(tmp_path), "--only", "mean-field"]) == 0
+    assert (tmp_path / "mean-field.png").exists() and "mean-field.png" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="unknown figures"):
+        figures.write_figures(tmp_path, only="no-such-figure")

@@ -1,0 +1,227 @@
+"""``vi-ref figures``: the lecture's pictures, regenerated from vi_ref.
+
+Each figure is a function ``draw(figure, rng) -> caption`` that plots on a
+``matplotlib.figure.Figure`` and returns its caption: the claim it shows and the
+derivation section that derives it. matplotlib (the ``plots`` extra) is imported
+here only, inside ``write_figures``, and no pyplot state is touched: figures are
+rendered by the Agg canvas, so no display is needed.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["FIGURES", "write_figures"]
+
+FIGURES = {}
+
+
+def figure(name):
+    """Register ``draw(figure, rng) -> caption`` under ``name``."""
+
+    def register(draw):
+        FIGURES[name] = draw
+        return draw
+
+    return register
+
+
+def _grid(lower, upper, count=200):
+    x, y = np.meshgrid(np.linspace(lower[0], upper[0], count), np.linspace(lower[1], upper[1], count))
+    return x, y, np.stack([x, y], axis=-1)
+
+
+@figure("gmm")
+def gaussian_mixture_density_and_samples(fig, rng):
+    from .models import GaussianMixture
+
+    mixture = GaussianMixture(np.array([0.5, 0.3, 0.2]), np.array([[0.0, 0.0], [3.0, 2.0], [-2.0, 3.0]]),
+                              np.array([[[1.0, 0.6], [0.6, 1.0]], [[0.6, -0.3], [-0.3, 0.8]], [[0.4, 0.0], [0.0, 1.5]]]))
+    x, y, points = _grid((-5, -3), (6, 7))
+    density = np.exp(mixture.log_marginal(points.reshape(-1, 2))).reshape(x.shape)
+    left, right = fig.subplots(1, 2, sharex=True, sharey=True)
+    left.contourf(x, y, density, levels=20, cmap="viridis")
+    left.set_title("(a) p(x) = Σₖ πₖ N(x | μₖ, Σₖ)")
+    data, labels = mixture.sample(500, rng)
+    right.scatter(data[:, 0], data[:, 1], c=labels, s=6, cmap="tab10")
+    right.set_title("(b) samples: z ~ p(z), then x ~ p(x | z)")
+    return ("A Gaussian mixture: each p(x|z = k) is simple, the marginal p(x) is not "
+            "(GaussianMixture.log_marginal, .sample; derivation 03 §1).")
+
+
+@figure("elbo-plus-kl")
+def evidence_is_elbo_plus_kl(fig, rng):
+    from .distributions import MultivariateNormal
+    from .kl import kl_divergence
+    from .models import LinearGaussian
+
+    model = LinearGaussian(rng.standard_normal((4, 2)), np.zeros(4), 0.5)
+    x = model.sample(1, rng)[0][0]
+    posterior = model.posterior(x)
+    shifts = np.linspace(-2.0, 2.0, 81)
+    qs = [MultivariateNormal(posterior.loc + shift, scale_tril=posterior.scale_tril * np.exp(0.3 * shift))
+          for shift in shifts]
+    bounds = np.array([model.elbo(x, q) for q in qs])
+    gaps = np.array([kl_divergence(q, posterior) for q in qs])
+    axes = fig.subplots()
+    axes.fill_between(shifts, bounds.min() - 0.5, bounds, alpha=0.4, label="ELBO(q)")
+    axes.fill_between(shifts, bounds, bounds + gaps, alpha=0.4, label="KL(q ‖ p(z|x))")
+    axes.axhline(model.log_marginal(x), color="k", linestyle="--", label="log p(x)")
+    axes.set_xlabel("t: q = N(m + t, e^{0.6t} S) around the posterior N(m, S)")
+    axes.set_ylim(bounds.min() - 0.5, model.log_marginal(x) + 0.5)
+    axes.legend()
+    return ("log p(x) = ELBO(q) + KL(q ‖ p(z|x)) for every q: the two parts trade off, the sum is fixed, "
+            "and the bound is tight at t = 0, q = p(z|x) (LinearGaussian.elbo, kl_divergence; derivation 03 §4).")
+
+
+@figure("lower-bounds")
+def family_of_lower_bounds(fig, rng):
+    from .tour.lower_bounds import GRID, evidence_and_bounds
+
+    evidence, bounds, _, _ = evidence_and_bounds(rng)
+    axes = fig.subplots()
+    axes.plot(GRID, evidence, color="k", linewidth=2.5, label="f(θ) = log p_θ(x)")
+    for index in (3, 12, 25, 45):
+        axes.plot(GRID, bounds[index], label=f"g(θ) = ELBO(θ, p_θ₀(z|x)), θ₀ = {GRID[index]:.2f}")
+        axes.plot(GRID[index], evidence[index], "o", color="k")
+    axes.set_ylim(evidence.min() - 1.5, evidence.max() + 0.3)
+    axes.set_xlabel("θ = σ² (PPCA noise variance)")
+    axes.legend(fontsize=8)
+    return ("Maximisation using lower bounds: every ELBO curve lies below log p_θ(x) and touches it at its θ₀, "
+            "so max over G and θ is at most max f (derivation 03 §3, 08 §3).")
+
+
+@figure("good-and-bad-q")
+def good_and_bad_q(fig, rng):
+    import scipy.stats
+
+    from .distributions import LogNormal
+    from .models import GammaPoisson
+
+    model, counts = GammaPoisson(2.5, 1.5), np.array([1.0, 3.0, 2.0, 2.0, 0.0, 4.0])
+    posterior = model.posterior(counts)
+    rate = np.linspace(1e-3, 5.0, 400)
+    axes = fig.subplots()
+    axes.plot(rate, scipy.stats.gamma.pdf(rate, posterior.concentration, scale=1 / posterior.rate),
+              color="k", linewidth=2.5, label="p(λ | x)")
+    evidence = model.log_marginal(counts)
+    for name, loc, scale in (("q₁ (good)", 0.64, 0.26), ("q₂ (bad)", 1.2, 0.15)):
+        bound = model.elbo(counts, LogNormal(loc, scale))
+        axes.plot(rate, scipy.stats.lognorm.pdf(rate, s=scale, scale=np.exp(loc)),
+                  label=f"{name}: ELBO {bound:.2f}, KL {evidence - bound:.2f}")
+    axes.set_xlabel("λ")
+    axes.legend()
+    return (f"A good q (low KL, high ELBO) and a bad q against the posterior of a Gamma–Poisson model; "
+            f"log p(x) = {evidence:.2f} = ELBO + KL for both (GammaPoisson.elbo; derivation 03 §4).")
+
+
+@figure("mean-field")
+def mean_field_against_a_correlated_posterior(fig, rng):
+    import scipy.stats
+
+    from .models import LinearGaussian
+
+    model = LinearGaussian(np.array([[1.5, 1.2]]), np.zeros(1), 0.2)
+    x = np.array([1.0])
+    posterior = model.posterior(x)
+    precision = np.linalg.inv(posterior.covariance_matrix)
+    mean_field = np.diag(1 / np.diagonal(precision))
+    xs, ys, points = _grid(posterior.loc - 2.5, posterior.loc + 2.5)
+    axes = fig.subplots()
+    for covariance, colour, name in ((posterior.covariance_matrix, "tab:blue", "p(z₁, z₂ | x)"),
+                                     (mean_field, "tab:orange", "q₁(z₁) q₂(z₂), the mean-field optimum")):
+        density = scipy.stats.multivariate_normal(posterior.loc, covariance).pdf(points)
+        axes.contour(xs, ys, density, levels=4, colors=colour)
+        axes.plot([], [], color=colour, label=name)
+    correlation = posterior.covariance_matrix[0, 1] / np.sqrt(np.prod(np.diagonal(posterior.covariance_matrix)))
+    axes.set_aspect("equal")
+    axes.legend(loc="upper right", fontsize=8)
+    return (f"Mean field against a correlated posterior (ρ = {correlation:.2f}): the optimum has variances 1/Λᵢᵢ, "
+            f"too narrow, and leaves KL = −½ log(1 − ρ²) = {-0.5 * np.log1p(-correlation**2):.3f} (derivation 08 §8).")
+
+
+@figure("estimator-variance")
+def estimator_variance(fig, rng):
+    from .distributions import Normal
+
+    def per_sample_gradients(dimension, count):
+        # ∇_μ E_q[f(z)] for f(z) = Σ zᵢ², q = N(μ, I): score function f(z) ∇_μ log q(z)
+        # against pathwise ∇_z f(z) ∂z/∂μ (the transform's VJP)
+        q = Normal(np.full(dimension, 0.5), np.ones(dimension))
+        z, eps = q.rsample(count, rng)
+        values = np.sum(z**2, axis=-1, keepdims=True)
+        score = values * q.log_prob_grad(z)["loc"]
+        pathwise = q.transform_vjp(eps, 2 * z)["loc"]
+        return score[:, 0], pathwise[:, 0]
+
+    dimensions = np.array([1, 2, 5, 10, 20, 50, 100])
+    variances = np.array([[np.var(g) for g in per_sample_gradients(d, 4000)] for d in dimensions])
+    counts = np.array([1, 2, 5, 10, 20, 50, 100])
+    repeats = 400
+    by_count = []
+    for count in counts:
+        estimates = np.array([[np.mean(g) for g in per_sample_gradients(10, count)] for _ in range(repeats)])
+        by_count.append(np.var(estimates, axis=0))
+    left, right = fig.subplots(1, 2)
+    left.loglog(dimensions, variances[:, 0], "o-", label="score function")
+    left.loglog(dimensions, variances[:, 1], "s-", label="pathwise (reparameterisation)")
+    left.set_xlabel("dimension D")
+    left.set_ylabel("variance of one per-sample ∂/∂μ₁")
+    left.legend()
+    by_count = np.array(by_count)
+    right.loglog(counts, by_count[:, 0], "o-", label="score function")
+    right.loglog(counts, by_count[:, 1], "s-", label="pathwise")
+    right.loglog(counts, by_count[0, 0] / counts, "k:", label="∝ 1/S")
+    right.set_xlabel("samples S per estimate (D = 10)")
+    right.legend()
+    return ("Gradient estimators of ∇_μ E_q[Σ zᵢ²]: the score function's variance grows with the dimension, "
+            "the pathwise one does not; both fall as 1/S (Normal.log_prob_grad, transform_vjp; derivation 02 §7–8).")
+
+
+@figure("em-trace")
+def em_trace(fig, rng):
+    import warnings
+
+    from .em import GaussianMixtureEM
+
+    centres = np.array([[0.0, 0.0], [3.0, 1.0], [0.0, 4.0]])
+    X = centres[rng.integers(3, size=400)] + rng.standard_normal((400, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = GaussianMixtureEM(3, tol=1e-10, max_iter=60, rng=rng).fit(X)
+    history = np.asarray(fit.elbo_history_)
+    axes = fig.subplots()
+    axes.plot(np.arange(len(history)) / 2, history, ".-")
+    axes.set_xlabel("EM iteration (E- and M-steps as half steps)")
+    axes.set_ylabel("ELBO per data point")
+    return ("EM on a Gaussian mixture: the ELBO after every E-step and M-step never decreases "
+            "(GaussianMixtureEM.elbo_history_; derivation 04 §4).")
+
+
+def write_figures(out, *, only=None, seed=0):
+    """Render the figures (all, or the comma-separated names in ``only``) to
+    ``out/<name>.png``; return [(path, caption)].
+
+    Raises:
+        ImportError: if matplotlib is not installed (``pip install 'vi-ref[plots]'``).
+        ValueError: if ``only`` names a figure that does not exist.
+    """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("vi-ref figures needs matplotlib: pip install 'vi-ref[plots]'") from None
+    names = list(FIGURES) if not only else [name.strip() for name in only.split(",") if name.strip()]
+    unknown = [name for name in names if name not in FIGURES]
+    if unknown:
+        raise ValueError(f"only names unknown figures {unknown}; the figures are {list(FIGURES)}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for index, name in enumerate(names):
+        fig = Figure(figsize=(9, 4.5) if name in ("gmm", "estimator-variance") else (6.5, 4.5), layout="constrained")
+        caption = FIGURES[name](fig, np.random.default_rng([seed, index]))
+        fig.suptitle(caption, fontsize=7, wrap=True)
+        path = out / f"{name}.png"
+        fig.savefig(path, dpi=110)
+        written.append((path, caption))
+    return written

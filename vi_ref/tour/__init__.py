@@ -1,0 +1,22 @@
+"""``vi-ref tour``: the lecture, claim by claim, each claim checked against an
+independent value.
+
+The sections follow the lecture (variational-inference-lecture.md) and carry its
+titles; each names the derivation section that derives it, and the lecture's eight
+questions (VI1.1 … VI3.3) are sections of their own, placed where the lecture asks
+them. ``framework`` holds the data (``Row``, ``Section``) and the printers;
+``policy`` the false-alarm policy of every random row; the other modules the checks.
+
+Still to come, from the branches being merged (each a section of its own):
+Monte Carlo gradients and the score function / the reparameterisation trick
+(``vi_ref.estimators``, derivation 05), stochastic VI with minibatches and flows
+(``vi_ref.vi``, ``vi_ref.flows``, derivation 06), CAVI (``vi_ref.cavi``, derivation 07).
+"""
+
+from . import (divergences_and_families, evidence_lower_bound, expectation_maximization,  # noqa: F401
+               gradient_engine, latent_variable_models, lower_bounds, optimizing_the_elbo, questions_vi3)
+from .framework import SECTIONS, Row, Section, run, run_section, section, section_rng, select
+from .policy import FALSE_ALARM, z_limit
+
+__all__ = ["Row", "Section", "SECTIONS", "section", "section_rng", "select", "run_section", "run",
+           "FALSE_ALARM", "z_limit"]
