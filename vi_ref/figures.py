@@ -67,7 +67,7 @@ def evidence_is_elbo_plus_kl(fig, rng):
     axes.fill_between(shifts, bounds.min() - 0.5, bounds, alpha=0.4, label="ELBO(q)")
     axes.fill_between(shifts, bounds, bounds + gaps, alpha=0.4, label="KL(q ‖ p(z|x))")
     axes.axhline(model.log_marginal(x), color="k", linestyle="--", label="log p(x)")
-    axes.set_xlabel("t: q = N(m + t, e^{0.6t} S) around the posterior N(m, S)")
+    axes.set_xlabel("t: q = N(m + t, exp(0.6 t) S) around the posterior N(m, S)")
     axes.set_ylim(bounds.min() - 0.5, model.log_marginal(x) + 0.5)
     axes.legend()
     return ("log p(x) = ELBO(q) + KL(q ‖ p(z|x)) for every q: the two parts trade off, the sum is fixed, "
@@ -188,7 +188,10 @@ def em_trace(fig, rng):
     X = centres[rng.integers(3, size=400)] + rng.standard_normal((400, 2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = GaussianMixtureEM(3, tol=1e-10, max_iter=60, rng=rng).fit(X)
+        # a deliberately poor start (all means in one corner), so that the climb is visible
+        start = dict(weights_init=np.full(3, 1 / 3), means_init=np.array([[-1.0, -1.0], [-0.8, -1.0], [-1.0, -0.8]]),
+                     precisions_init=np.tile(np.eye(2), (3, 1, 1)))
+        fit = GaussianMixtureEM(3, tol=1e-10, max_iter=40, **start).fit(X)
     history = np.asarray(fit.elbo_history_)
     axes = fig.subplots()
     axes.plot(np.arange(len(history)) / 2, history, ".-")
