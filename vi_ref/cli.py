@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+import textwrap
 
 from . import __version__
 
@@ -51,8 +52,8 @@ def _tour_epilog():
     from . import tour
 
     keys = ", ".join(candidate.key for candidate in tour.SECTIONS)
-    return (f"sections, in the lecture's order: {keys}. --only takes keys, question labels (VI2.3) "
-            "or words of a title, comma-separated; --list shows the titles.")
+    return textwrap.fill(f"sections, in the lecture's order: {keys}. --only takes keys, question labels (VI2.3) "
+                         "or words of a title, comma-separated; --list shows the titles.", break_on_hyphens=False)
 
 
 def build_parser():
@@ -66,7 +67,7 @@ def build_parser():
     tour = commands.add_parser(
         "tour", help="the lecture, claim by claim, each checked against an independent value",
         description="Run the lecture's claims as checks, section by section, and print each as it is computed.",
-        epilog=_tour_epilog(),
+        epilog=_tour_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     tour.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs (default 0); "
                       "each section draws from its own generator derived from it")

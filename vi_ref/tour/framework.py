@@ -113,7 +113,7 @@ def _text_printer(out, verbose):
     def emit(event, payload):
         if event == "start":
             number, candidate = payload
-            out(f"\n{number}. {candidate.title}   [derivation {candidate.derivation}; --only {candidate.key}]")
+            out(f"{number}. {candidate.title}   [derivation {candidate.derivation}; --only {candidate.key}]")
         elif event == "row":
             row = payload
             counts["rows"] += 1
@@ -158,7 +158,7 @@ def run(seed=0, *, only=None, verbose=False, as_json=False, out=print, sections=
         out(f"vi-ref tour, seed {seed}: each line is a claim of the lecture; its measured value;"
             " the independent oracle; the criterion.")
         out("Random rows use standard errors that cannot collapse and a limit whose false-alarm"
-            " probability is at most 1e-6 per row (vi_ref.tour.policy).")
+            " probability is at most 1e-6 per row (vi_ref.tour.policy).\n")
     all_ok = True
     for number, candidate in enumerate(chosen, 1):
         if emit:
@@ -189,4 +189,7 @@ def run(seed=0, *, only=None, verbose=False, as_json=False, out=print, sections=
         out(f"\nFAILED: {len(failed)} of {shown}:")
         for row in failed:
             out(f"  {row['claim']}: {row['measured']} ({row['criterion']})")
+        for entry in report:
+            if not entry["rows"]:
+                out(f"  section {entry['key']} checked nothing")
     return all_ok

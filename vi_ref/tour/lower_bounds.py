@@ -9,7 +9,7 @@ import numpy as np
 
 from .framework import Row, section
 
-GRID = np.linspace(0.2, 3.0, 57)
+GRID = np.linspace(0.2, 3.0, 29)
 
 
 def evidence_and_bounds(rng, grid=GRID):
