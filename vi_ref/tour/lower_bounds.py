@@ -59,11 +59,12 @@ def maximisation_using_lower_bounds(rng):
         variance, previous = float(residual @ residual + np.sum((model.W @ q.scale_tril) ** 2)) / x.size, variance
         if abs(variance - previous) <= 1e-13 * previous:
             break
-    rising = bool(np.all(np.diff(path) >= -1e-13 * scale))
+    # round-off of log det(WWᵀ + σ²I) grows like ε‖W‖²/σ², and the maximiser can sit at a small σ²
+    rising = bool(np.all(np.diff(path) >= -1e-10 * scale))
     shortfall = -optimum.fun - path[-1]
     yield Row("alternating: q ← p_θ(z|x), θ ← argmax_θ g_q(θ) never lowers f and climbs to max f",
               f"f from {path[0]:.6g} to {path[-1]:.8g} in {len(path)} steps", f"max f = {-optimum.fun:.8g} (scipy bounded search)",
-              "monotone; shortfall ≤ 1e-6", rising and -1e-9 <= shortfall <= 1e-6)
+              "monotone to 1e-10 (round-off); shortfall ≤ 1e-6", rising and -1e-9 <= shortfall <= 1e-6)
 
 
 @section("VI2.1", "Questions – VI2.1: why every g ∈ 𝒢 must be a lower bound", "08 §3", order=13, labels=("VI2.1",))
