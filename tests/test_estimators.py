@@ -1,0 +1,264 @@
+"""The Monte Carlo gradient estimators against exact gradients (closed forms and the
+models' hand-written ``elbo_grad``), their standard errors against the spread of
+repeated estimates, and their refusals of bad input.
+
+Stochastic checks: fixed seeds, |mean − exact| < 4.5 SE (two-sided false-alarm
+probability 7e-6 per coordinate for a normal estimate); the seed sweeps are the
+slow-marked tests at the end."""
+
+import numpy as np
+import pytest
+
+from vi_ref import autodiff as ad
+from vi_ref.distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
+from vi_ref.estimators import (
+    ELBO_ESTIMATORS,
+    elbo_gradient,
+    mean_and_standard_error,
+    reparameterization_gradient,
+    score_function_gradient,
+)
+from vi_ref.models import GammaPoisson, GaussianMixture, LinearGaussian
+
+SEED = 20261201
+Z_BOUND = 4.5
+
+
+def assert_unbiased(terms, exact, bound=Z_BOUND):
+    """|mean − exact| < bound · SE for every coordinate of every parameter."""
+    means, errors = mean_and_standard_error(terms)
+    assert set(means) == set(exact)
+    for name in exact:
+        exact_value = np.asarray(exact[name], dtype=float)
+        assert means[name].shape == exact_value.shape, name
+        deviation = np.abs(means[name] - exact_value)
+        # coordinates an estimator never moves (above a Cholesky diagonal) are exact
+        constant = errors[name] == 0
+        assert np.all(deviation[constant] < 1e-12), name
+        z = deviation[~constant] / errors[name][~constant]
+        assert np.all(z < bound), f"{name}: {np.max(z):.2f} SE from the exact value"
+
+
+# ----- the quadratic problem: N(μ, σ²), f(x) = (x − k)² --------------------------
+
+MU, SIGMA, K = 0.5, 1.3, 0.7
+QUADRATIC_GRADIENT = {"loc": 2 * (MU - K), "scale": 2 * SIGMA}
+
+
+def quadratic(z):
+    return ad.square(z - K)
+
+
+@pytest.mark.parametrize("baseline", [None, 1.0, {"loc": 0.5}, "leave_one_out", "optimal"])
+def test_score_function_is_unbiased_on_the_quadratic(baseline):
+    terms = score_function_gradient(quadratic, Normal(MU, SIGMA), 100_000, SEED, baseline=baseline)
+    assert_unbiased(terms, QUADRATIC_GRADIENT)
+
+
+def test_reparameterization_is_unbiased_on_the_quadratic_by_autodiff_and_by_hand():
+    q = Normal(MU, SIGMA)
+    by_autodiff = reparameterization_gradient(quadratic, q, 100_000, SEED)
+    by_hand = reparameterization_gradient(quadratic, q, 100_000, SEED, f_grad=lambda z: 2 * (z - K))
+    assert_unbiased(by_autodiff, QUADRATIC_GRADIENT)
+    for name in by_hand:
+        np.testing.assert_allclose(by_autodiff[name], by_hand[name], rtol=1e-14, atol=1e-14)
+
+
+def test_estimators_on_a_batched_and_a_vector_family():
+    """E[Σ_d (z_d − k)²] for a diagonal Normal (a batch read as one vector) and for a
+    MultivariateNormal: ∇μ = 2(μ − k), ∇σ = 2σ, ∇R = 2R (on the lower triangle)."""
+    rng = np.random.default_rng(1)
+    loc, scale = rng.standard_normal(3), rng.uniform(0.5, 1.5, 3)
+    f = lambda z: ad.sum(ad.square(z - K), axis=-1)  # noqa: E731
+    exact = {"loc": 2 * (loc - K), "scale": 2 * scale}
+    assert_unbiased(reparameterization_gradient(f, Normal(loc, scale), 100_000, SEED), exact)
+    assert_unbiased(score_function_gradient(f, Normal(loc, scale), 100_000, SEED, baseline="optimal"), exact)
+    factor = np.tril(0.3 * rng.standard_normal((2, 2)), -1) + np.diag(rng.uniform(0.5, 1.5, 2))
+    q = MultivariateNormal(loc[:2], scale_tril=factor)
+    exact = {"loc": 2 * (loc[:2] - K), "scale_tril": 2 * factor}
+    assert_unbiased(reparameterization_gradient(f, q, 100_000, SEED), exact)
+    assert_unbiased(score_function_gradient(f, q, 100_000, SEED, baseline="leave_one_out"), exact)
+
+
+def test_score_function_on_a_categorical_and_a_gamma():
+    """E_q[f(z)] = Σₖ pₖ f(k): ∂/∂logitsⱼ = pⱼ (f(j) − E f); E_Gamma(α, β)[z] = α/β."""
+    logits = np.array([0.3, -1.0, 0.5, 0.0])
+    q = Categorical(logits=logits)
+    values = np.array([2.0, -1.0, 0.5, 3.0])
+    mean = np.sum(q.probs * values)
+    terms = score_function_gradient(lambda z: values[z], q, 100_000, SEED)
+    assert_unbiased(terms, {"logits": q.probs * (values - mean)})
+    gamma = Gamma(2.5, 1.5)
+    terms = score_function_gradient(lambda z: z, gamma, 100_000, SEED, baseline="leave_one_out")
+    assert_unbiased(terms, {"concentration": 1 / 1.5, "rate": -2.5 / 1.5**2})
+
+
+def test_reparameterization_on_exponential_and_lognormal():
+    """E_Exp(λ)[z²] = 2/λ² and E_LogNormal(μ, σ)[z] = exp(μ + σ²/2)."""
+    rate = 1.7
+    terms = reparameterization_gradient(lambda z: ad.square(z), Exponential(rate), 100_000, SEED)
+    assert_unbiased(terms, {"rate": -4 / rate**3})
+    mu, sigma = 0.2, 0.4
+    mean = np.exp(mu + sigma**2 / 2)
+    terms = reparameterization_gradient(lambda z: z, LogNormal(mu, sigma), 100_000, SEED)
+    assert_unbiased(terms, {"loc": mean, "scale": sigma * mean})
+
+
+def test_the_optimal_baseline_has_the_least_variance_of_the_score_function_baselines():
+    q = Normal(MU, SIGMA)
+    variances = {
+        str(baseline): {name: np.var(t) for name, t in
+                        score_function_gradient(quadratic, q, 50_000, SEED, baseline=baseline).items()}
+        for baseline in (None, "leave_one_out", "optimal")
+    }
+    for name in ("loc", "scale"):
+        assert variances["optimal"][name] < variances["leave_one_out"][name] < variances["None"][name]
+
+
+# ----- standard errors against the spread of repeated estimates ----------------------
+
+
+def _spread_ratio(estimate, repeats=400, seed=SEED):
+    """(mean reported SE² / variance of the repeated estimates, the standard error of
+    that ratio from the estimates' fourth moment)."""
+    generator = np.random.default_rng(seed)
+    means, squared_errors = [], []
+    for _ in range(repeats):
+        mean, error = mean_and_standard_error(estimate(generator))
+        means.append(mean["scale"])
+        squared_errors.append(error["scale"] ** 2)
+    means = np.array(means)
+    centred = means - means.mean()
+    variance = np.mean(centred**2)
+    relative_error = np.sqrt((np.mean(centred**4) - variance**2) / repeats) / variance
+    return np.mean(squared_errors) / variance, relative_error
+
+
+@pytest.mark.parametrize("estimator", ["score_function", "reparameterization"])
+def test_reported_standard_error_matches_the_spread_of_repeated_estimates(estimator):
+    q = Normal(MU, SIGMA)
+    if estimator == "score_function":
+        estimate = lambda g: score_function_gradient(quadratic, q, 50, g)  # noqa: E731
+    else:
+        estimate = lambda g: reparameterization_gradient(quadratic, q, 50, g)  # noqa: E731
+    ratio, relative_error = _spread_ratio(estimate)
+    # a wrong SE (e.g. std/n, or without the √n) is off by a factor 50 in SE²
+    assert abs(ratio - 1) < Z_BOUND * relative_error + 0.05, (ratio, relative_error)
+
+
+def test_mean_and_standard_error_of_an_array_and_refusal():
+    mean, error = mean_and_standard_error(np.array([1.0, 2.0, 4.0]))
+    assert mean == pytest.approx(7 / 3)
+    assert error == pytest.approx(np.std([1.0, 2.0, 4.0], ddof=1) / np.sqrt(3))
+    with pytest.raises(ValueError, match="terms"):
+        mean_and_standard_error(np.array([1.0]))
+
+
+# ----- ELBO gradients equal the models' closed forms ------------------------------------
+
+
+def _linear_gaussian(rng):
+    model = LinearGaussian(rng.standard_normal((4, 2)), rng.standard_normal(4), rng.uniform(0.5, 2.0, 4))
+    return model, rng.standard_normal((3, 4))
+
+
+def _elbo_cases():
+    rng = np.random.default_rng(5)
+    model, x = _linear_gaussian(rng)
+    factor = np.tril(0.3 * rng.standard_normal((3, 2, 2)), -1) + np.eye(2)
+    gamma_poisson = GammaPoisson(2.0, 1.5)
+    counts = np.array([[1.0, 3.0, 2.0], [0.0, 1.0, 4.0]])
+    mixture = GaussianMixture(np.array([0.2, 0.3, 0.5]), rng.standard_normal((3, 2)),
+                              rng.uniform(1.0, 2.0, (3, 2)), covariance_type="diag")
+    return [
+        ("LinearGaussian-MVN-per-point", model, x, MultivariateNormal(rng.standard_normal((3, 2)), scale_tril=factor)),
+        ("LinearGaussian-diagonal-shared-scale", model, x, Normal(rng.standard_normal((3, 2)), rng.uniform(0.5, 1.5, 2))),
+        ("LinearGaussian-one-shared-q", model, x, MultivariateNormal(rng.standard_normal(2), scale_tril=0.8 * np.eye(2))),
+        ("GammaPoisson-LogNormal", gamma_poisson, counts, LogNormal(np.array([0.5, 0.3]), np.array([0.4, 0.5]))),
+        ("GammaPoisson-Gamma", gamma_poisson, counts, Gamma(np.array([6.0, 5.0]), np.array([3.0, 4.5]))),
+        ("GaussianMixture-probs", mixture, rng.standard_normal((4, 2)), Categorical(probs=rng.dirichlet(np.ones(3), 4))),
+        ("GaussianMixture-shared-logits", mixture, rng.standard_normal((4, 2)), Categorical(logits=rng.standard_normal(3))),
+    ]
+
+
+ELBO_CASES = _elbo_cases()
+
+
+@pytest.mark.parametrize("label, model, x, q", ELBO_CASES, ids=[case[0] for case in ELBO_CASES])
+@pytest.mark.parametrize("estimator", ELBO_ESTIMATORS)
+def test_elbo_gradient_mean_equals_the_closed_form_elbo_grad(label, model, x, q, estimator):
+    if estimator != "score_function" and isinstance(q, (Gamma, Categorical)):
+        with pytest.raises(TypeError, match="q must be reparameterisable"):
+            elbo_gradient(model, q, x, 10, SEED, estimator=estimator)
+        return
+    grads_theta, grads_phi = model.elbo_grad(x, q)
+    terms_theta, terms_phi = elbo_gradient(model, q, x, 100_000, SEED, estimator=estimator)
+    assert_unbiased(terms_theta, grads_theta)
+    assert_unbiased(terms_phi, grads_phi)
+
+
+def test_path_derivative_has_zero_variance_at_the_posterior_and_the_total_derivative_does_not():
+    model, x = _linear_gaussian(np.random.default_rng(2))
+    q = model.posterior(x)
+    _, sticking = elbo_gradient(model, q, x, 1000, SEED, estimator="path_derivative")
+    _, total = elbo_gradient(model, q, x, 1000, SEED, estimator="reparameterization")
+    for name in sticking:
+        assert np.max(np.abs(sticking[name])) < 1e-12, name
+    assert np.var(total["loc"], axis=0).min() > 0.1
+
+
+# ----- refusals -----------------------------------------------------------------------
+
+
+def test_bad_input_is_refused_naming_the_argument():
+    q = Normal(MU, SIGMA)
+    for n in (0, -3):
+        with pytest.raises(ValueError, match="n must be >= 1"):
+            score_function_gradient(quadratic, q, n)
+        with pytest.raises(ValueError, match="n must be >= 1"):
+            reparameterization_gradient(quadratic, q, n)
+    with pytest.raises(ValueError, match="n must be >= 2"):
+        score_function_gradient(quadratic, q, 1, baseline="leave_one_out")
+    with pytest.raises(TypeError, match="n must be an integer"):
+        score_function_gradient(quadratic, q, 10.0)
+    with pytest.raises(ValueError, match=r"f must return one value per sample, shape \(10,\)"):
+        score_function_gradient(lambda z: z[:, None], q, 10)
+    with pytest.raises(ValueError, match=r"f must return one value per sample"):
+        reparameterization_gradient(lambda z: ad.sum(z), q, 10)
+    with pytest.raises(ValueError, match="f must return finite values; got nan"):
+        score_function_gradient(lambda z: np.where(z > 0, np.nan, z), q, 10, SEED)
+    with pytest.raises(ValueError, match="f must return finite values"):
+        reparameterization_gradient(lambda z: z + np.inf, q, 10, SEED)
+    with pytest.raises(ValueError, match=r"f_grad must return one gradient per sample"):
+        reparameterization_gradient(quadratic, q, 10, f_grad=lambda z: z[:5])
+    with pytest.raises(TypeError, match="q must be reparameterisable.*Gamma"):
+        reparameterization_gradient(lambda z: z, Gamma(2.0, 1.0), 10)
+    with pytest.raises(TypeError, match="q must be reparameterisable.*Categorical"):
+        reparameterization_gradient(lambda z: z, Categorical(probs=[0.5, 0.5]), 10)
+    with pytest.raises(TypeError, match="q must be a vi_ref.distributions distribution"):
+        score_function_gradient(quadratic, "normal", 10)
+    with pytest.raises(ValueError, match=r"baseline must broadcast to shape \(\)"):
+        score_function_gradient(quadratic, q, 10, baseline=np.zeros(3))
+    with pytest.raises(ValueError, match=r"baseline\['loc'\] must broadcast to shape \(\)"):
+        score_function_gradient(quadratic, q, 10, baseline={"loc": np.zeros(2)})
+    with pytest.raises(ValueError, match="baseline names \\['rate'\\]"):
+        score_function_gradient(quadratic, q, 10, baseline={"rate": 1.0})
+    with pytest.raises(ValueError, match="baseline must be None, a number, a dict"):
+        score_function_gradient(quadratic, q, 10, baseline="mean")
+    with pytest.raises(ValueError, match="baseline must be finite"):
+        score_function_gradient(quadratic, q, 10, baseline=np.inf)
+    with pytest.raises(TypeError, match="baseline must be a real number"):
+        score_function_gradient(quadratic, q, 10, baseline=True)
+
+
+def test_elbo_gradient_refusals():
+    model, x = _linear_gaussian(np.random.default_rng(0))
+    q = MultivariateNormal(np.zeros(2), scale_tril=np.eye(2))
+    with pytest.raises(ValueError, match="estimator must be one of"):
+        elbo_gradient(model, q, x, 10, estimator="reinforce")
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        elbo_gradient(model, q, x, 0)
+    with pytest.raises(ValueError, match="q must be a distribution over the model's latent z of shape"):
+        elbo_gradient(model, Normal(0.0, 1.0), x, 10)
+    with pytest.raises(TypeError, match="q must be reparameterisable"):
+        elbo_gradient(GammaPoisson(1.0, 1.0), Gamma(1.0, 1.0), np.ones(3), 10)
