@@ -384,6 +384,18 @@ def test_the_suite_optimal_baseline_terms_are_those_of_the_estimator():
     np.testing.assert_allclose(terms["loc"], (values - coefficient) * score, rtol=1e-12)
 
 
+def test_leave_one_out_baseline_is_unbiased_even_at_two_samples():
+    """bₛ = the other sample's f is independent of zₛ: unbiased at n = 2, where a
+    baseline that included f(zₛ) itself would be off by ∇/(n − 1) = ∇ (derivation 05, §3)."""
+    problem = suite.quadratic_problem()
+    generator = np.random.default_rng(SEED)
+    estimates = np.array([[np.mean(t) for t in problem.estimate("score_function+leave_one_out", 2, generator).values()]
+                          for _ in range(2000)])
+    exact = np.array([problem.gradient["loc"], problem.gradient["scale"]])
+    error = estimates.std(axis=0, ddof=1) / np.sqrt(len(estimates))
+    assert np.all(np.abs(estimates.mean(axis=0) - exact) < Z_BOUND * error), (estimates.mean(axis=0), exact, error)
+
+
 # ----- the importance-weighted bound -------------------------------------------------------
 
 
