@@ -93,7 +93,7 @@ def test_score_function_on_a_categorical_and_a_gamma():
     assert_unbiased(terms, {"concentration": 1 / 1.5, "rate": -2.5 / 1.5**2})
 
 
-def test_reparameterization_on_exponential_and_lognormal():
+def test_both_estimators_on_exponential_and_lognormal():
     """E_Exp(λ)[z²] = 2/λ² and E_LogNormal(μ, σ)[z] = exp(μ + σ²/2)."""
     rate = 1.7
     terms = reparameterization_gradient(lambda z: ad.square(z), Exponential(rate), 100_000, SEED)
@@ -101,6 +101,11 @@ def test_reparameterization_on_exponential_and_lognormal():
     mu, sigma = 0.2, 0.4
     mean = np.exp(mu + sigma**2 / 2)
     terms = reparameterization_gradient(lambda z: z, LogNormal(mu, sigma), 100_000, SEED)
+    assert_unbiased(terms, {"loc": mean, "scale": sigma * mean})
+    # and the score function on the same two families
+    terms = score_function_gradient(lambda z: z**2, Exponential(rate), 100_000, SEED, baseline="optimal")
+    assert_unbiased(terms, {"rate": -4 / rate**3})
+    terms = score_function_gradient(lambda z: z, LogNormal(mu, sigma), 100_000, SEED, baseline="leave_one_out")
     assert_unbiased(terms, {"loc": mean, "scale": sigma * mean})
 
 
@@ -262,6 +267,10 @@ def test_elbo_gradient_refusals():
         elbo_gradient(model, Normal(0.0, 1.0), x, 10)
     with pytest.raises(TypeError, match="q must be reparameterisable"):
         elbo_gradient(GammaPoisson(1.0, 1.0), Gamma(1.0, 1.0), np.ones(3), 10)
+    with pytest.raises(ValueError, match="q puts mass where log p"):
+        elbo_gradient(GammaPoisson(1.0, 1.0), Normal(0.0, 1.0), np.ones(3), 50, SEED, estimator="score_function")
+    with pytest.raises(ValueError, match="z must be positive"):
+        elbo_gradient(GammaPoisson(1.0, 1.0), Normal(0.0, 1.0), np.ones(3), 50, SEED)
 
 
 # ----- the exact suite: means and per-sample variances ----------------------------------
