@@ -158,7 +158,10 @@ class _JointTerms:
         self.padded = z.reshape((n,) + (1,) * padding + z.shape[1:])
         self.x = x
         self.model = model
-        self.data_shape = np.shape(model.log_joint(x, self.padded))  # (n, *B)
+        # (n, *B): every model's x has one trailing axis per data point (a vector x,
+        # or the counts of GammaPoisson), its leading axes broadcast with z's batch
+        z_batch = self.padded.shape[: self.padded.ndim - len(model.latent_shape)]
+        self.data_shape = np.broadcast_shapes(np.shape(x)[:-1], z_batch)
         q_points = q.batch_shape[: len(q.batch_shape) - latent_axes]
         self.multiplicity = int(np.prod(self.data_shape[1:])) // max(1, int(np.prod(q_points)))
         self._q_points = q_points
