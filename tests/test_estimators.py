@@ -124,31 +124,33 @@ def test_the_optimal_baseline_has_the_least_variance_of_the_score_function_basel
 
 
 def _spread_ratio(estimate, repeats=400, seed=SEED):
-    """(mean reported SE² / variance of the repeated estimates, the standard error of
-    that ratio from the estimates' fourth moment)."""
+    """(mean reported SE² / mean squared deviation of the repeated estimates, and the
+    standard error of that ratio by the delta method from the R per-repeat pairs
+    aᵣ = SEᵣ², bᵣ = (meanᵣ − mean)²:  Var(Ā/B̄)/(Ā/B̄)² ≈ [Var a/Ā² + Var b/B̄² − 2 Cov(a, b)/(Ā B̄)]/R)."""
     generator = np.random.default_rng(seed)
     means, squared_errors = [], []
     for _ in range(repeats):
         mean, error = mean_and_standard_error(estimate(generator))
         means.append(mean["scale"])
         squared_errors.append(error["scale"] ** 2)
-    means = np.array(means)
-    centred = means - means.mean()
-    variance = np.mean(centred**2)
-    relative_error = np.sqrt((np.mean(centred**4) - variance**2) / repeats) / variance
-    return np.mean(squared_errors) / variance, relative_error
+    reported = np.array(squared_errors)
+    spread = (np.array(means) - np.mean(means)) ** 2 * repeats / (repeats - 1)
+    covariance = np.cov(reported, spread)
+    a, b = reported.mean(), spread.mean()
+    relative_variance = (covariance[0, 0] / a**2 + covariance[1, 1] / b**2 - 2 * covariance[0, 1] / (a * b)) / repeats
+    return a / b, np.sqrt(relative_variance)
 
 
 @pytest.mark.parametrize("estimator", ["score_function", "reparameterization"])
-def test_reported_standard_error_matches_the_spread_of_repeated_estimates(estimator):
+def test_reported_standard_error_matches_the_spread_of_repeated_estimates(estimator, seed=SEED):
     q = Normal(MU, SIGMA)
     if estimator == "score_function":
         estimate = lambda g: score_function_gradient(quadratic, q, 50, g)  # noqa: E731
     else:
         estimate = lambda g: reparameterization_gradient(quadratic, q, 50, g)  # noqa: E731
-    ratio, relative_error = _spread_ratio(estimate)
-    # a wrong SE (e.g. std/n, or without the √n) is off by a factor 50 in SE²
-    assert abs(ratio - 1) < Z_BOUND * relative_error + 0.05, (ratio, relative_error)
+    ratio, relative_error = _spread_ratio(estimate, seed=seed)
+    # a wrong SE (std/n instead of std/√n) is off by a factor n = 50 in SE²
+    assert abs(ratio - 1) < Z_BOUND * relative_error, (ratio, relative_error)
 
 
 def test_mean_and_standard_error_of_an_array_and_refusal():
