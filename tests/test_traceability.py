@@ -90,5 +90,5 @@ def test_every_named_tour_row_exists(row):
     for key, start in named:
         section, = [candidate for candidate in tour.SECTIONS if candidate.key == key]
         source = inspect.getsource(inspect.getmodule(section.check))
-        claims = re.findall(r"(?:Row|monte_carlo_row|agreement_row)\(\s*f?\"([^\"]+)\"", source)
+        claims = re.findall(r"(?:Row|_?\w*_row)\(\s*f?\"([^\"]+)\"", source)
         assert any(claim.startswith(start) for claim in claims), f"{key}: no claim starting {start!r}"

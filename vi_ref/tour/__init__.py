@@ -8,13 +8,13 @@ them. ``framework`` holds the data (``Row``, ``Section``) and the printers;
 ``policy`` the false-alarm policy of every random row; the other modules the checks.
 
 Still to come, from the branches being merged (each a section of its own):
-Monte Carlo gradients and the score function / the reparameterisation trick
-(``vi_ref.estimators``, derivation 05), stochastic VI with minibatches and flows
-(``vi_ref.vi``, ``vi_ref.flows``, derivation 06), CAVI (``vi_ref.cavi``, derivation 07).
+stochastic VI with minibatches and flows (``vi_ref.vi``, ``vi_ref.flows``,
+derivation 06), CAVI (``vi_ref.cavi``, derivation 07).
 """
 
 from . import (divergences_and_families, evidence_lower_bound, expectation_maximization,  # noqa: F401
-               gradient_engine, latent_variable_models, lower_bounds, optimizing_the_elbo, questions_vi3)
+               gradient_engine, latent_variable_models, lower_bounds, monte_carlo_gradients, optimizing_the_elbo,
+               questions_vi3)
 from .framework import SECTIONS, Row, Section, run, run_section, section, section_rng, select
 from .policy import FALSE_ALARM, z_limit
 

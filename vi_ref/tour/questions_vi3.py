@@ -61,6 +61,7 @@ def _gauss_hermite_expectation(terms, order=120):
          order=60, labels=("VI3.1",))
 def question_vi3_1(rng):
     from ..distributions import Categorical, MultivariateNormal, Normal
+    from ..estimators import elbo_gradient
     from ..models import GaussianMixture, LinearGaussian
 
     model, x = _one_latent_model(rng)
@@ -87,9 +88,8 @@ def question_vi3_1(rng):
     mixture = GaussianMixture(np.array([0.3, 0.5, 0.2]), 2 * rng.standard_normal((3, 2)), np.tile(np.eye(2), (3, 1, 1)))
     point = mixture.sample(1, rng)[0][0]
     categorical = Categorical(logits=0.5 * rng.standard_normal(3))
-    labels = categorical.sample(20000, rng=rng)
-    weight = mixture.log_joint(point, labels) - categorical.log_prob(labels)
-    estimate, standard_error = sample_mean_and_error(weight[:, None] * categorical.log_prob_grad(labels)["logits"])
+    terms = elbo_gradient(mixture, categorical, point, 20000, rng, estimator="score_function")[1]["logits"]
+    estimate, standard_error = sample_mean_and_error(terms)
     exact = mixture.elbo_grad(point, categorical)[1]["logits"]
     yield monte_carlo_row("(c) reparameterisation: needed by the recipe (step 7), not by VI: score-function "
                           "∇_φ ELBO for a Categorical q", estimate, standard_error, exact,
