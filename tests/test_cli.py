@@ -9,8 +9,12 @@ import sys
 
 import pytest
 
+from pathlib import Path
+
 from vi_ref import __version__, cli, tour
 from vi_ref.tour import framework
+
+ROOT = Path(__file__).parent.parent
 
 
 def fake_sections(*rows_per_section):
@@ -73,7 +77,7 @@ def test_a_broken_pipe_ends_quietly():
     """`vi-ref tour | head -1`: no traceback, the conventional status 141."""
     process = subprocess.Popen([sys.executable, "-m", "vi_ref", "tour", "--only", "lvm,VI1.1,VI1.2"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env={**os.environ, "PYTHONPATH": os.getcwd()})
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
     process.stdout.readline()
     process.stdout.close()  # the reader goes away
     error = process.stderr.read().decode()
