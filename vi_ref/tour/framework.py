@@ -155,10 +155,8 @@ def run(seed=0, *, only=None, verbose=False, as_json=False, out=print, sections=
     report = []
     emit = None if as_json else _text_printer(out, verbose)
     if emit:
-        out(f"vi-ref tour, seed {seed}: each line is a claim of the lecture; its measured value;"
-            " the independent oracle; the criterion.")
-        out("Random rows use standard errors that cannot collapse and a limit whose false-alarm"
-            " probability is at most 1e-6 per row (vi_ref.tour.policy).\n")
+        out(f"vi-ref tour, seed {seed}. Each line: claim: measured; oracle; criterion. Random rows fail on correct"
+            " code with probability ≤ 1e-6 each (vi_ref.tour.policy).")
     all_ok = True
     for number, candidate in enumerate(chosen, 1):
         if emit:
