@@ -118,13 +118,13 @@ def test_power_at_zero_base_follows_the_documented_convention():
     np.testing.assert_array_equal(gy[1:], [0.0, 0.0, 0.0])  # lim x→0 xʸ log x = 0 for y > 0
 
 
-@pytest.mark.parametrize("x", [-30.0, -20.0, -10.0, -3.0, -1.0, 0.0, 1.0, 5.0, 10.0])
+@pytest.mark.parametrize("x", [-1e4, -100.0, -40.0, -30.0, -20.0, -10.0, -3.0, -1.0, 0.0, 1.0, 5.0, 10.0, 30.0])
 def test_log_ndtr_and_its_derivative_against_high_precision(x):
     mpmath.mp.dps = 50
-    value = mpmath.log(mpmath.ncdf(x))
+    value = mpmath.log(mpmath.ncdf(x)) if x <= 0 else mpmath.log1p(-mpmath.ncdf(-x))
     derivative = mpmath.npdf(x) / mpmath.ncdf(x)
     ours, gradient = ad.value_and_grad(lambda t: ad.sum(ad.log_ndtr(t)))(np.array([x]))
-    assert ours == pytest.approx(float(value), rel=1e-14, abs=1e-300)
+    assert ours == pytest.approx(float(value), rel=1e-13)  # SciPy's value: 6e-14 at x = 30
     assert gradient[0] == pytest.approx(float(derivative), rel=1e-13)
 
 
