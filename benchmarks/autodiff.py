@@ -49,6 +49,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from vi_ref import autodiff as ad  # noqa: E402
+from vi_ref import numerics  # noqa: E402
 
 try:
     import autograd
@@ -118,8 +119,8 @@ def decoder_program(ops, X):
 def logistic_hand(X, y):
     def value_and_gradient(w):
         z = X @ w
-        value = np.sum(y * z - np.logaddexp(0.0, z))
-        return value, (X.T @ (y - 0.5 * (1 + np.tanh(0.5 * z))),)
+        value = np.sum(y * z - numerics.softplus(z))
+        return value, (X.T @ (y - numerics.sigmoid(z)),)
 
     return value_and_gradient
 

@@ -92,6 +92,15 @@ def test_value_equals_numpy_and_gradient_equals_finite_differences(ours, theirs,
     np.testing.assert_allclose(ad.grad(lambda t: ad.sum(w * ours(t)))(x), numerical, rtol=1e-7, atol=1e-9)
 
 
+def test_logaddexp_agrees_with_numpy_at_infinities_and_extremes():
+    inf = np.inf
+    x = np.array([0.0, -inf, inf, -inf, inf, 3.0, 1e308, -745.0, 40.0])
+    y = np.array([0.0, -inf, inf, 2.0, -inf, -40.0, 1e308, -745.0, -1e-300])
+    np.testing.assert_allclose(ad.logaddexp(x, y), np.logaddexp(x, y), rtol=4e-16, atol=0)
+    z = np.random.default_rng(2).normal(size=1000) * 30
+    np.testing.assert_allclose(ad.logaddexp(0.0, z), np.logaddexp(0.0, z), rtol=4e-16, atol=0)
+
+
 # ----- conventions at kinks ---------------------------------------------------------------
 
 

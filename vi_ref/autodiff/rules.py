@@ -155,6 +155,27 @@ def _log_ndtr_derivative(x):
     return _SQRT_2_OVER_PI / scipy.special.erfcx(-x / np.sqrt(2.0))
 
 
+def _logaddexp_forward(x, y):
+    """log(eˣ + eʸ) = max(x, y) + log1p(e^(−|x − y|)).
+
+    The same formula as NumPy's ``logaddexp`` (agreeing to an ulp), but computed with
+    whole-array exp and log1p, several times faster than NumPy's elementwise loop.
+    Where x = y = ±∞ the difference is NaN and the answer is that infinity.
+    """
+    larger = np.maximum(x, y)
+    result = np.empty(np.shape(larger))
+    with np.errstate(invalid="ignore"):  # ∞ − ∞, handled below
+        np.subtract(x, y, out=result)
+    np.abs(result, out=result)
+    np.negative(result, out=result)
+    np.exp(result, out=result)
+    np.log1p(result, out=result)
+    result += larger
+    if not np.isfinite(result).all():
+        result = np.where(np.isinf(larger) & (x == y), larger, result)
+    return result[()] if result.ndim == 0 else result
+
+
 def _xlogy_vjp_y(g, ans, x, y):
     # ∂(x log y)/∂y = x / y, and 0 where x = 0: xlogy(0, y) = 0 for every y
     return g * np.where(x == 0, 0.0, x / y)
@@ -518,7 +539,7 @@ where = Primitive(
 )
 # ∂/∂x log(eˣ + eʸ) = e^(x − ans): the weight of x in the sum
 logaddexp = Primitive(
-    "logaddexp", np.logaddexp,
+    "logaddexp", _logaddexp_forward,
     (lambda g, ans, x, y: g * np.exp(x - ans), lambda g, ans, x, y: g * np.exp(y - ans)), **_E
 )
 xlogy = Primitive("xlogy", special.xlogy, (lambda g, ans, x, y: g * np.log(y), _xlogy_vjp_y), **_E)
