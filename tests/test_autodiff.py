@@ -109,8 +109,11 @@ def test_where_does_not_leak_nan_from_the_branch_not_taken():
     with np.errstate(invalid="ignore", divide="ignore"):
         gradient = ad.grad(lambda t: ad.sum(ad.where(t > 0, ad.sqrt(t), 0.0)))(x)
         log_gradient = ad.grad(lambda t: ad.sum(ad.where(t > 0, ad.log(t), t)))(x)
+        # tanh applies the convention inside its rule: tanh(log x) is NaN at x < 0
+        tanh_gradient = ad.grad(lambda t: ad.sum(ad.where(t > 0, ad.tanh(ad.log(t)), 0.0)))(x)
     np.testing.assert_array_equal(gradient, [0.0, 0.0, 0.25])
     np.testing.assert_array_equal(log_gradient, [1.0, 1.0, 0.25])
+    np.testing.assert_allclose(tanh_gradient, [0.0, 0.0, (1 - np.tanh(np.log(4.0)) ** 2) / 4], rtol=1e-15)
 
 
 def test_sqrt_and_log_at_the_boundary_behave_as_numpy():

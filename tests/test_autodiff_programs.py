@@ -15,7 +15,6 @@ max, min, clip, std at zero variance), where the finite difference would straddl
 """
 
 import numpy as np
-import pytest
 
 from vi_ref import autodiff as ad
 from vi_ref.gradcheck import numerical_gradient

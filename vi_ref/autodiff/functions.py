@@ -6,8 +6,6 @@ chain rule makes of the primitives it is written with (so, e.g., ``clip`` and
 ndarray methods and NumPy's function protocol are attached to ``Tensor``.
 """
 
-import builtins
-
 import numpy as np
 
 from .graph import Tensor, _plain, as_operand
@@ -16,7 +14,7 @@ from .rules import (
     _refuse_out_and_dtype,
     abs,
     add,
-    concatenate,
+    cumsum,
     diagonal,
     divide,
     einsum,
@@ -32,6 +30,7 @@ from .rules import (
     negative,
     polygamma,
     power,
+    prod,
     reshape,
     softplus,
     sqrt,
@@ -256,25 +255,21 @@ Tensor.__getitem__ = lambda self, index: getitem(self, index)
 Tensor.T = property(lambda self: transpose(self), doc="The reversed-axes transpose.")
 
 
-def _as_method(function):
+def _as_method(function, name):
     def method(self, *args, **kwargs):
         return function(self, *args, **kwargs)
 
-    method.__name__ = function.__name__ if hasattr(function, "__name__") else function.name
-    method.__doc__ = f"``{method.__name__}(self, ...)``, as the ndarray method."
+    method.__name__ = name
+    method.__doc__ = f"``t.{name}(...)``, as the ndarray method."
     return method
 
 
 for _name, _function in {
-    "sum": sum, "mean": mean, "max": max, "min": min, "prod": None, "cumsum": None, "var": var, "std": std,
+    "sum": sum, "mean": mean, "max": max, "min": min, "prod": prod, "cumsum": cumsum, "var": var, "std": std,
     "clip": clip, "dot": dot, "ravel": ravel, "flatten": ravel, "squeeze": squeeze, "swapaxes": swapaxes,
     "diagonal": diagonal, "trace": trace, "repeat": repeat,
 }.items():
-    if _function is None:
-        from . import rules as _rules
-
-        _function = getattr(_rules, _name)
-    setattr(Tensor, _name, _as_method(_function))
+    setattr(Tensor, _name, _as_method(_function, _name))
 
 
 def _reshape_method(self, *shape, order="C", copy=None):

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.special
 
 from .. import numerics
-from .graph import Primitive
+from .graph import Primitive, strong_zero_where_unused
 
 __all__ = [
     # arithmetic
@@ -124,15 +124,20 @@ def _tanh_vjp(g, ans, x):
     t is within ε/2 of tanh x, so 1 − t² has absolute error about ε, and relative
     error below 1e-12 while 1 − t² ≥ 2.2e-4 (|x| ≲ 4.9). Beyond, where it loses its
     relative accuracy (at |x| = 20 it rounds to 0; the true value is 4e-18), the few
-    entries are recomputed as 4e/(1 + e)² with e = exp(−2|x|).
+    entries are recomputed as 4e/(1 + e)² with e = exp(−2|x|). The one pass that
+    looks for them (the minimum) also finds a NaN x, the only way this derivative
+    can be non-finite, so the rule applies the strong-zero convention itself.
     """
     derivative = np.multiply(ans, ans, out=np.empty_like(ans))  # an array also for 0-d
     np.subtract(1.0, derivative, out=derivative)
-    if derivative.size and derivative.min() < 2.2e-4:
+    smallest = derivative.min() if derivative.size else 1.0
+    if not smallest >= 2.2e-4:  # tails, or a NaN
         tails = np.flatnonzero(derivative < 2.2e-4)
         e = np.exp(-2.0 * np.abs(x.reshape(-1)[tails]))
         derivative.reshape(-1)[tails] = 4.0 * e / (1.0 + e) ** 2
     derivative *= g
+    if smallest != smallest:
+        derivative = strong_zero_where_unused(derivative, g)
     return derivative
 
 
@@ -268,8 +273,6 @@ def _logsumexp_vjp(g, ans, a, axis=None, keepdims=False):
     # ∂/∂xᵢ log Σⱼ exp xⱼ = exp(xᵢ − logsumexp x), the softmax. A row of −∞ has
     # no softmax (−∞ − (−∞) is NaN); with a zero cotangent it contributes nothing,
     # the strong-zero convention of the elementwise rules.
-    from .graph import strong_zero_where_unused
-
     g = _expand_reduced(g, a.shape, axis, keepdims)
     softmax = np.exp(a - _expand_reduced(ans, a.shape, axis, keepdims))
     return strong_zero_where_unused(g * softmax, g)
@@ -553,7 +556,7 @@ expm1 = Primitive("expm1", np.expm1, (lambda g, ans, x: g * np.exp(x),), **_E)
 sqrt = Primitive("sqrt", np.sqrt, (lambda g, ans, x: g / (2 * ans),), **_E)
 square = Primitive("square", np.square, (lambda g, ans, x: 2 * g * x,), **_E)
 abs = Primitive("abs", np.abs, (lambda g, ans, x: g * np.sign(x),), **_E)  # noqa: A001
-tanh = Primitive("tanh", np.tanh, (_tanh_vjp,), **_E)
+tanh = Primitive("tanh", np.tanh, (_tanh_vjp,), elementwise=True, strong_zero=False)  # in the rule
 # σ' = σ(x) σ(−x): unlike σ(1 − σ) it keeps its relative accuracy for x ≫ 0
 sigmoid = Primitive("sigmoid", numerics.sigmoid, (lambda g, ans, x: g * ans * numerics.sigmoid(-x),), **_E)
 softplus = Primitive("softplus", numerics.softplus, (lambda g, ans, x: g * _sigmoid_from_softplus(x, ans),), **_E)
