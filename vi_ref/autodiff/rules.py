@@ -273,9 +273,13 @@ def _logsumexp_vjp(g, ans, a, axis=None, keepdims=False):
     # ∂/∂xᵢ log Σⱼ exp xⱼ = exp(xᵢ − logsumexp x), the softmax. A row of −∞ has
     # no softmax (−∞ − (−∞) is NaN); with a zero cotangent it contributes nothing,
     # the strong-zero convention of the elementwise rules.
+    # one work array, updated in place: at N × K entries the allocations cost as
+    # much as the arithmetic
+    contribution = np.subtract(a, _expand_reduced(ans, a.shape, axis, keepdims))
+    np.exp(contribution, out=contribution)
     g = _expand_reduced(g, a.shape, axis, keepdims)
-    softmax = np.exp(a - _expand_reduced(ans, a.shape, axis, keepdims))
-    return strong_zero_where_unused(g * softmax, g)
+    contribution *= g
+    return strong_zero_where_unused(contribution, g)
 
 
 # ---------------------------------------------------------------------------
