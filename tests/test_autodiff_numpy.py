@@ -208,3 +208,44 @@ def test_augmented_assignment_onto_an_ndarray_is_refused_and_the_spelled_out_sum
     with pytest.raises(TypeError, match="does not support ufuncs"):
         ad.grad(in_place)(np.zeros(3))
     np.testing.assert_allclose(ad.grad(spelled_out)(np.zeros(3)), np.ones(3))
+
+
+def _namesake(name):
+    """The NumPy or SciPy function that an autodiff function is named after, or None."""
+    for namespace in (np, np.linalg, scipy.special):
+        candidate = getattr(namespace, name, None)
+        if callable(candidate) and not isinstance(candidate, np.ufunc):
+            return candidate
+    return None
+
+
+def _signature(function):
+    import inspect
+
+    target = function.forward if isinstance(function, ad.Primitive) else function
+    try:
+        return inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return None
+
+
+def test_every_namesake_default_is_numpys_or_the_keyword_is_refused():
+    """Same defaults as NumPy/SciPy for every keyword both take (diagonal's axes were
+    (-2, -1), NumPy's are (0, 1)); a keyword only NumPy takes is not in the signature,
+    so Python or the primitive refuses it before anything is computed."""
+    import inspect
+
+    compared = 0
+    for name in ad.__all__:
+        theirs = _namesake(name)
+        ours = _signature(getattr(ad, name))
+        if theirs is None or ours is None or _signature(theirs) is None:
+            continue
+        for parameter in _signature(theirs).values():
+            default = parameter.default
+            if default is inspect.Parameter.empty or repr(default) == "<no value>":
+                continue
+            if parameter.name in ours:
+                assert ours[parameter.name].default == default, f"{name}({parameter.name}=...) default"
+                compared += 1
+    assert compared >= 40
