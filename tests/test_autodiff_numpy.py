@@ -101,6 +101,27 @@ def test_logaddexp_agrees_with_numpy_at_infinities_and_extremes():
     np.testing.assert_allclose(ad.logaddexp(0.0, z), np.logaddexp(0.0, z), rtol=4e-16, atol=0)
 
 
+def test_symmetric_positive_definite_shortcuts_through_cholesky():
+    rng = np.random.default_rng(3)
+    factor = rng.normal(size=(2, 4, 4))
+    a = factor @ np.swapaxes(factor, -1, -2) + 4 * np.eye(4)
+    b = rng.normal(size=(2, 4, 3))
+    np.testing.assert_allclose(ad.solve(a, b, assume_a="pos"), np.linalg.solve(a, b), rtol=1e-12)
+    np.testing.assert_allclose(ad.solve(a[0], b[0, :, 0], assume_a="pos"), np.linalg.solve(a[0], b[0, :, 0]), rtol=1e-12)
+    w = rng.normal(size=b.shape)
+
+    def general(m):  # the symmetric part, as the Cholesky route reads it
+        return np.sum(w * np.linalg.solve((m + np.swapaxes(m, -1, -2)) / 2, b))
+
+    numerical = numerical_gradient(general, a, method="richardson")
+    gradient = ad.grad(lambda m: ad.sum(w * ad.solve(m, b, assume_a="pos")))(a)
+    np.testing.assert_allclose(gradient, numerical, rtol=1e-7, atol=1e-9)
+    log_det = 2 * ad.sum(ad.log(ad.diagonal(ad.cholesky(a), axis1=-2, axis2=-1)), axis=-1)
+    np.testing.assert_allclose(log_det, np.linalg.slogdet(a)[1], rtol=1e-13)
+    with pytest.raises(ValueError, match="assume_a must be"):
+        ad.solve(a, b, assume_a="sym")
+
+
 # ----- conventions at kinks ---------------------------------------------------------------
 
 

@@ -634,16 +634,29 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     return _stack(*arrays, axis=axis)
 
 
-def solve(a, b):
+def solve(a, b, *, assume_a="gen"):
     """``np.linalg.solve``: x with a x = b for square, invertible a (batched; b is a
-    vector only when it is 1-D, as in NumPy ≥ 2.0). b̄ = a⁻ᵀ x̄ and ā = −b̄ xᵀ."""
-    return _solve(a, b)
+    vector only when it is 1-D, as in NumPy ≥ 2.0). b̄ = a⁻ᵀ x̄ and ā = −b̄ xᵀ.
+
+    ``assume_a`` as in ``scipy.linalg.solve``: ``"gen"`` (LU, the default) or
+    ``"pos"`` for symmetric positive definite a, solved through its Cholesky factor
+    L (two triangular solves, L y = b and Lᵀ x = y). The factor is of the symmetric
+    part of a (see ``cholesky``), so the gradient with respect to a is symmetric.
+    """
+    if assume_a == "gen":
+        return _solve(a, b)
+    if assume_a != "pos":
+        raise ValueError(f"solve: assume_a must be 'gen' or 'pos'; got {assume_a!r}")
+    factor = cholesky(a)
+    return solve_triangular(factor, solve_triangular(factor, b, lower=True), trans=1, lower=True)
 
 
 def slogdet(a):
     """``np.linalg.slogdet``: ``(sign, logabsdet)`` of square matrices; ``sign`` is a
     plain array (it is piecewise constant), ``logabsdet`` differentiable with
-    ∂ log|det a| / ∂a = a⁻ᵀ."""
+    ∂ log|det a| / ∂a = a⁻ᵀ. For a symmetric positive definite a the Cholesky route
+    is cheaper: log det a = 2 Σᵢ log Lᵢᵢ,
+    ``2 * sum(log(diagonal(cholesky(a), axis1=-2, axis2=-1)), axis=-1)``."""
     from .graph import _plain
 
     return np.linalg.slogdet(_plain(a))[0], _logabsdet(a)
