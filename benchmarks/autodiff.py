@@ -20,8 +20,10 @@ Timing: every gradient is checked against the hand-written one first. Then, in o
 process, the sides run in alternation (their order rotated every round), each round
 timing a batch of calls per side; the table gives the median time per call over the
 rounds, the spread (the interquartile range relative to the median), and the median
-of the per-round ratios with its own interquartile range. On a shared, loaded
-machine the spread is the honest error bar.
+of the per-round ratios with its own interquartile range, and the ratio of the
+fastest rounds (on a loaded machine a batch longer than a scheduler slice is often
+preempted, so the minima are the better estimate of the intrinsic cost; the spread
+is the honest error bar of the medians).
 
 Environment: BLAS runs on one thread (on a loaded 2-core machine a threaded OpenBLAS
 made a 1e5 × 10 matrix-vector product 30× slower and its timings erratic), and glibc's
@@ -253,7 +255,7 @@ def print_case(name, n, times, nodes):
         if side in times:
             ratios = ours / times[side]
             cells.append(f"vi_ref/{side} {np.median(ratios):5.2f} (IQR {np.percentile(ratios, 25):.2f}–"
-                         f"{np.percentile(ratios, 75):.2f})")
+                         f"{np.percentile(ratios, 75):.2f}; of minima {ours.min() / times[side].min():.2f})")
     print(f"{name:>9} {'' if nodes else n:>7}  " + " | ".join(cells))
 
 

@@ -260,7 +260,7 @@ def _topological_order(output, leaf_ids):
     """
     order, expanded = [], set()
     stack = [(output, False)]
-    pop, push, extend, emit, mark = stack.pop, stack.append, stack.extend, order.append, expanded.add
+    pop, push, emit, mark = stack.pop, stack.append, order.append, expanded.add
     while stack:
         tensor, inputs_done = pop()
         if inputs_done:
@@ -273,7 +273,9 @@ def _topological_order(output, leaf_ids):
         push((tensor, True))
         node = tensor._node
         if node is not None:
-            extend((parent, False) for _, parent in node[1] if id(parent) not in expanded)
+            for _, parent in node[1]:
+                if id(parent) not in expanded:
+                    push((parent, False))
         elif key not in leaf_ids:
             raise ValueError(
                 "nested differentiation is not supported: the function depends on a Tensor"
@@ -291,6 +293,7 @@ def backward(output, leaves):
     """
     leaf_ids = {id(leaf) for leaf in leaves}
     cotangents = {id(output): np.ones(output.value.shape)}
+    get, isfinite = cotangents.get, np.isfinite
     # Local derivatives may be infinite or NaN where the forward value is (log at 0,
     # a division by 0); the strong-zero convention decides what survives, so the
     # warnings are noise.
@@ -310,12 +313,13 @@ def backward(output, leaves):
                     contribution = rules(argnum, g, ans, *args, **kwargs)
                 else:
                     contribution = rules[argnum](g, ans, *args, **kwargs)
-                if strong_zero:
+                if strong_zero and not isfinite(contribution).all():
                     contribution = strong_zero_where_unused(contribution, g)
-                if contribution.shape != parent.value.shape:
-                    contribution = sum_to_shape(contribution, parent.value.shape)
+                shape = parent.value.shape
+                if contribution.shape != shape:
+                    contribution = sum_to_shape(contribution, shape)
                 key = id(parent)
-                previous = cotangents.get(key)
+                previous = get(key)
                 cotangents[key] = contribution if previous is None else previous + contribution
     return _fresh_gradients([cotangents.get(id(leaf)) for leaf in leaves], leaves)
 
