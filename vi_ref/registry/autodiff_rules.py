@@ -118,13 +118,37 @@ def rows_with_a_tied_extremum(rows, columns, largest=True):
     return make
 
 
-def with_zeros(*shape, low=-2.0, high=2.0):
-    """Entries in [low, high] with every third one exactly 0."""
+def with_zeros(*shape, low=0.5, high=2.0, signed=True):
+    """Every third entry exactly 0, the others with |x| in [low, high] (of either sign
+    if ``signed``), so that no step of the finite difference crosses 0 except at 0."""
 
     def make(rng):
-        x = rng.uniform(low, high, shape)
+        x = rng.uniform(low, high, shape) * (rng.choice([-1.0, 1.0], shape) if signed else 1.0)
         x.reshape(-1)[::3] = 0.0
         return x
+
+    return make
+
+
+def spaced(*shape):
+    """Distinct entries at least 0.5 apart, in random order: no near-ties for max/min."""
+
+    def make(rng):
+        count = int(np.prod(shape))
+        return ((rng.permutation(count) - count / 2) * 0.5 + rng.uniform(-0.1, 0.1)).reshape(shape)
+
+    return make
+
+
+def separated_broadcast(x_shape, y_shape):
+    """x of ``x_shape`` and y of ``y_shape`` (one broadcasting to the other) whose
+    broadcast entries differ by at least 0.5: the larger is the smaller plus offsets."""
+
+    def make(rng):
+        x_is_smaller = np.prod(x_shape) <= np.prod(y_shape)
+        smaller = rng.standard_normal(x_shape if x_is_smaller else y_shape)
+        larger = smaller + away_from_zero(*np.broadcast_shapes(x_shape, y_shape))(rng) * 0.75
+        return {"x": smaller, "y": larger} if x_is_smaller else {"x": larger, "y": smaller}
 
     return make
 
@@ -174,7 +198,7 @@ CASES = [
     rule_case(ad.softplus, "plain", inputs(x=lambda rng: 5 * rng.standard_normal(6)), lambda x: ad.softplus(x)),
     rule_case(ad.gammaln, "plain", inputs(x=positive(5, low=0.3, high=6.0)), lambda x: ad.gammaln(x)),
     rule_case(ad.digamma, "plain", inputs(x=positive(5, low=0.5, high=6.0)), lambda x: ad.digamma(x)),
-    rule_case(ad.maximum, "broadcast", separated(3, 4), lambda x, y: ad.maximum(x, y[0])),
+    rule_case(ad.maximum, "broadcast", separated_broadcast((3, 4), (4,)), lambda x, y: ad.maximum(x, y)),
     rule_case(ad.maximum, "plain", separated(5), lambda x, y: ad.maximum(x, y)),
     rule_case(
         ad.where, "broadcast", inputs(x=normal(3, 4), y=normal(4)),
@@ -243,7 +267,7 @@ CASES = [
     # ----- hard regions of the elementwise rules ----------------------------------------
     rule_case(ad.maximum, "ties", tied(3, 4), lambda x, y: ad.maximum(x, y)),
     rule_case(ad.minimum, "ties", tied(3, 4), lambda x, y: ad.minimum(x, y)),
-    rule_case(ad.minimum, "broadcast", separated(3, 4), lambda x, y: ad.minimum(x[:, :1], y)),
+    rule_case(ad.minimum, "broadcast", separated_broadcast((3, 1), (3, 4)), lambda x, y: ad.minimum(x, y)),
     rule_case(
         (ad.maximum, ad.minimum), "clip-at-the-bounds",
         lambda rng: {"x": np.array([-1.0, -0.5, 0.3, 1.2, 2.0, 3.1]), "low": np.array(-0.5), "high": np.array(2.0)},
@@ -266,7 +290,7 @@ CASES = [
     rule_case(ad.logaddexp, "ties-and-scales",
               lambda rng: {"x": np.array([0.0, 3.0, -700.0, 40.0]), "y": np.array([0.0, -40.0, -700.0, 38.0])},
               lambda x, y: ad.logaddexp(x, y)),
-    rule_case(ad.xlogy, "zeros", inputs(x=with_zeros(6, low=0.0, high=2.0), y=positive(6)), lambda x, y: ad.xlogy(x, y)),
+    rule_case(ad.xlogy, "zeros", inputs(x=with_zeros(6, signed=False), y=positive(6)), lambda x, y: ad.xlogy(x, y)),
     rule_case(ad.sin, "plain", inputs(x=lambda rng: rng.uniform(-6, 6, 5)), lambda x: ad.sin(x)),
     rule_case(ad.cos, "plain", inputs(x=lambda rng: rng.uniform(-6, 6, 5)), lambda x: ad.cos(x)),
     rule_case(ad.arctan, "scales", lambda rng: {"x": np.array([-1e3, -2.0, 0.0, 0.5, 30.0])}, lambda x: ad.arctan(x)),
@@ -287,10 +311,10 @@ CASES = [
               lambda x: ad.prod(x, axis=(0, 2), keepdims=True, where=BOOL_MASK[:, :, None], initial=1.5)),
     rule_case(ad.prod, "all", inputs(x=positive(2, 3)), lambda x: ad.prod(x)),
     rule_case(ad.max, "ties", inputs(x=rows_with_a_tied_extremum(3, 5)), lambda x: ad.max(x, axis=1)),
-    rule_case(ad.max, "all-keepdims", inputs(x=normal(3, 4)), lambda x: ad.max(x, axis=(0, 1), keepdims=True)),
-    rule_case(ad.max, "where-initial", inputs(x=normal(3, 4)), lambda x: ad.max(x, axis=-1, where=BOOL_MASK, initial=-5.0)),
+    rule_case(ad.max, "all-keepdims", inputs(x=spaced(3, 4)), lambda x: ad.max(x, axis=(0, 1), keepdims=True)),
+    rule_case(ad.max, "where-initial", inputs(x=spaced(3, 4)), lambda x: ad.max(x, axis=-1, where=BOOL_MASK, initial=-5.0)),
     rule_case(ad.min, "ties", inputs(x=rows_with_a_tied_extremum(3, 5, largest=False)), lambda x: ad.min(x, axis=-1)),
-    rule_case(ad.min, "axis-0", inputs(x=normal(4, 3)), lambda x: x.min(axis=0)),
+    rule_case(ad.min, "axis-0", inputs(x=spaced(4, 3)), lambda x: x.min(axis=0)),
     rule_case(ad.cumsum, "axis", inputs(x=normal(3, 4)), lambda x: ad.cumsum(x, axis=-1)),
     rule_case(ad.cumsum, "flattened", inputs(x=normal(2, 3)), lambda x: ad.cumsum(x)),
     # ----- shapes --------------------------------------------------------------------------------
