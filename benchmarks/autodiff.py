@@ -1,153 +1,282 @@
-"""Time vi_ref.autodiff.value_and_grad against the hand-written gradient and HIPS autograd.
+"""Time vi_ref.autodiff against HIPS autograd and a hand-written value-and-gradient.
 
-For the logistic-regression and isotropic-GMM log-likelihoods of ``vi_ref.likelihoods``
-at N = 1e3, 1e4, 1e5, prints the best-of-repeats time of the hand-written gradient
-alone, of the hand-written value and gradient together (what an optimiser needs, and
-what value_and_grad computes), of vi_ref's value_and_grad and of autograd's (only when
-installed: ``pip install -e ".[bench]"``), and their ratios. Every gradient is checked
-against the hand-written one before it is timed.
+Cases (each a value and its gradient with respect to every parameter):
 
-Reverse mode keeps every intermediate of the forward pass alive until the backward
-pass, so at N = 1e5 its working set is a few MB of 800 kB arrays. glibc's malloc
-returns such memory to the system after each call and takes it back, page by page,
-on the next one; on a virtual machine each page fault is expensive, and this, not
-arithmetic, can dominate. The script therefore prints a second table measured with
-glibc's trimming switched off (MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_ set in
-a child process), and the minor page faults per value_and_grad call in both.
+- ``nodes``: a chain of small operations on a 4-entry array, timed per graph node
+  (forward and backward), against autograd on the same program and a plain NumPy
+  forward pass of it (no gradient) — the per-node overhead;
+- ``logistic``: Bayesian-logistic-regression log-likelihood Σ yₙzₙ − log(1 + e^zₙ),
+  z = X w (D = 10);
+- ``gmm``: isotropic Gaussian-mixture log-likelihood Σₙ logsumexp_k(…) (K = 8, D = 10);
+- ``decoder``: two-layer tanh decoder, log N(X | tanh(Z W₁ + b₁) W₂ + b₂, I) +
+  log N(Z | 0, I), gradient with respect to Z, W₁, b₁, W₂, b₂ (L = 2, H = 32, D = 10);
 
-Usage: python benchmarks/autodiff.py [--repeats 7] [--sizes 1000 10000 100000]
+at N = 400 (per-node overhead dominates) and N = 1e5 (array work dominates). The
+vi_ref and autograd sides run the same program, written once against a NumPy-like
+namespace (``vi_ref.autodiff`` or ``autograd.numpy``); the hand side computes value
+and gradient together, sharing the forward pass, as an optimiser would.
+
+Timing: every gradient is checked against the hand-written one first. Then, in one
+process, the sides run in alternation (their order rotated every round), each round
+timing a batch of calls per side; the table gives the median time per call over the
+rounds, the spread (the interquartile range relative to the median), and the median
+of the per-round ratios with its own interquartile range, and the ratio of the
+fastest rounds (on a loaded machine a batch longer than a scheduler slice is often
+preempted, so the minima are the better estimate of the intrinsic cost; the spread
+is the honest error bar of the medians).
+
+Environment: BLAS runs on one thread (on a loaded 2-core machine a threaded OpenBLAS
+made a 1e5 × 10 matrix-vector product 30× slower and its timings erratic), and glibc's
+malloc keeps freed memory instead of returning it to the system after every call
+(reverse mode keeps every intermediate alive until the backward pass; returning and
+re-faulting those pages can cost more than the arithmetic on a virtual machine). The
+script re-executes itself with these settings unless ``--environment as-is``.
+
+Usage: python benchmarks/autodiff.py [--rounds 15] [--sizes 400 100000] [--cases ...]
 """
 
-import argparse
 import os
-import resource
-import subprocess
 import sys
-import timeit
 
-import numpy as np
+SETTINGS = {
+    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    "MALLOC_TRIM_THRESHOLD_": str(2**30), "MALLOC_MMAP_THRESHOLD_": str(2**30),
+}
+if __name__ == "__main__" and "--environment" not in sys.argv and any(os.environ.get(k) != v for k, v in SETTINGS.items()):
+    os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, **SETTINGS})
 
-from vi_ref import autodiff as ad
-from vi_ref import likelihoods
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from vi_ref import autodiff as ad  # noqa: E402
+from vi_ref import numerics  # noqa: E402
 
 try:
     import autograd
     import autograd.numpy as anp
-    from autograd.scipy.special import logsumexp as autograd_logsumexp
+    import autograd.scipy.special as autograd_special
 except ImportError:  # the peer is optional
     autograd = None
 
-DIMENSION, COMPONENTS = 10, 8
+DIMENSION, COMPONENTS, LATENT, HIDDEN = 10, 8, 2, 32
+LOG_2PI = np.log(2 * np.pi)
 
 
-def logistic_problem(rng, n):
-    X = rng.normal(size=(n, DIMENSION))
-    y = (rng.uniform(size=n) < 0.5).astype(float)
-    weights = rng.normal(size=DIMENSION) * 0.3
-    params = (weights,)
-    hand = lambda w: likelihoods.logistic_regression_log_likelihood_grad(w, X, y)["weights"]  # noqa: E731
-    value = lambda w: likelihoods.logistic_regression_log_likelihood(w, X, y)  # noqa: E731
-    ours = ad.value_and_grad(value)
-    peer = None
+def _logsumexp(ops):
+    return ad.logsumexp if ops is ad else autograd_special.logsumexp
+
+
+# ---------------------------------------------------------------------------
+# The programs, written once for both differentiators
+# ---------------------------------------------------------------------------
+
+
+def chain_program(ops, length):
+    """``length`` rounds of four operations (multiply, exp, add, log) on a small array."""
+
+    def program(x):
+        for _ in range(length):
+            x = ops.log(ops.exp(x * 0.5) + 1.0)
+        return ops.sum(x)
+
+    return program
+
+
+def logistic_program(ops, X, y):
+    def program(w):
+        z = X @ w
+        return ops.sum(y * z - ops.logaddexp(0.0, z))
+
+    return program
+
+
+def gmm_program(ops, X):
+    squared_norms = np.sum(X**2, axis=1)[:, None]
+
+    def program(logits, means, log_scales):
+        squared = squared_norms - 2 * (X @ means.T) + ops.sum(means**2, axis=1)
+        log_weights = logits - _logsumexp(ops)(logits)
+        joint = log_weights - DIMENSION * (log_scales + 0.5 * LOG_2PI) - 0.5 * squared * ops.exp(-2 * log_scales)
+        return ops.sum(_logsumexp(ops)(joint, axis=1))
+
+    return program
+
+
+def decoder_program(ops, X):
+    def program(Z, W1, b1, W2, b2):
+        hidden = ops.tanh(Z @ W1 + b1)
+        residual = X - (hidden @ W2 + b2)
+        return -0.5 * ops.sum(residual * residual) - 0.5 * ops.sum(Z * Z)
+
+    return program
+
+
+# ---------------------------------------------------------------------------
+# Hand-written values and gradients (one forward pass shared by both)
+# ---------------------------------------------------------------------------
+
+
+def logistic_hand(X, y):
+    def value_and_gradient(w):
+        z = X @ w
+        value = np.sum(y * z - numerics.softplus(z))
+        return value, (X.T @ (y - numerics.sigmoid(z)),)
+
+    return value_and_gradient
+
+
+def gmm_hand(X):
+    squared_norms = np.sum(X**2, axis=1)[:, None]
+
+    def value_and_gradient(logits, means, log_scales):
+        squared = squared_norms - 2 * (X @ means.T) + np.sum(means**2, axis=1)
+        precisions = np.exp(-2 * log_scales)
+        log_weights = logits - np.logaddexp.reduce(logits)
+        joint = log_weights - DIMENSION * (log_scales + 0.5 * LOG_2PI) - 0.5 * squared * precisions
+        largest = np.max(joint, axis=1, keepdims=True)
+        shifted = np.exp(joint - largest)
+        totals = np.sum(shifted, axis=1, keepdims=True)
+        value = np.sum(np.log(totals) + largest)
+        responsibilities = shifted / totals
+        counts = responsibilities.sum(axis=0)
+        gradient_means = (responsibilities.T @ X - counts[:, None] * means) * precisions[:, None]
+        gradient_log_scales = np.sum(responsibilities * squared, axis=0) * precisions - DIMENSION * counts
+        return value, (counts - X.shape[0] * np.exp(log_weights), gradient_means, gradient_log_scales)
+
+    return value_and_gradient
+
+
+def decoder_hand(X):
+    def value_and_gradient(Z, W1, b1, W2, b2):
+        hidden = np.tanh(Z @ W1 + b1)
+        residual = X - (hidden @ W2 + b2)
+        value = -0.5 * np.sum(residual * residual) - 0.5 * np.sum(Z * Z)
+        pre = (residual @ W2.T) * (1 - hidden * hidden)
+        return value, (pre @ W1.T - Z, Z.T @ pre, pre.sum(axis=0), hidden.T @ residual, residual.sum(axis=0))
+
+    return value_and_gradient
+
+
+# ---------------------------------------------------------------------------
+# Cases: (label, N, params, {side: value_and_gradient}, nodes or None)
+# ---------------------------------------------------------------------------
+
+
+def _differentiators(make_program, params):
+    argnums = tuple(range(len(params)))
+    sides = {"vi_ref": ad.value_and_grad(make_program(ad), argnums)}
     if autograd is not None:
-        def peer_function(w):
-            logits = anp.dot(X, w)
-            return anp.sum(y * logits - anp.logaddexp(0.0, logits))
-        peer = autograd.value_and_grad(peer_function)
-    return params, hand, value, (lambda *p: ours(*p)[1]), peer and (lambda *p: peer(*p)[1])
+        both = autograd.value_and_grad(lambda packed: make_program(anp)(*packed))
+        sides["autograd"] = lambda *p: (lambda v, g: (v, tuple(g)))(*both(list(p)))
+    return sides
 
 
-def gmm_problem(rng, n):
+def make_case(name, n, rng):
+    if name == "nodes":
+        length = 250
+        params = (rng.normal(size=4),)
+        sides = _differentiators(lambda ops: chain_program(ops, length), params)
+        sides["numpy forward"] = lambda x: (chain_program(np, length)(x), None)
+        return params, sides, 4 * length + 1
     X = rng.normal(size=(n, DIMENSION))
-    params = (rng.normal(size=COMPONENTS), rng.normal(size=(COMPONENTS, DIMENSION)), 0.1 * rng.normal(size=COMPONENTS))
-    names = ("logits", "means", "log_scales")
-
-    def hand(*p):  # one call: a generator over the keys would call the gradient once per key
-        gradient = likelihoods.isotropic_gmm_log_likelihood_grad(X, *p)
-        return tuple(gradient[k] for k in names)
-
-    value = lambda *p: likelihoods.isotropic_gmm_log_likelihood(X, *p)  # noqa: E731
-    ours = ad.value_and_grad(value, argnums=(0, 1, 2))
-    peer = None
-    if autograd is not None:
-        def peer_function(logits, means, log_scales):
-            squared = anp.sum(X**2, axis=1)[:, None] - 2 * anp.dot(X, means.T) + anp.sum(means**2, axis=1)
-            joint = (
-                logits - autograd_logsumexp(logits)
-                - DIMENSION * (log_scales + 0.5 * np.log(2 * np.pi))
-                - 0.5 * squared * anp.exp(-2 * log_scales)
-            )
-            return anp.sum(autograd_logsumexp(joint, axis=1))
-        peer = _autograd_all(peer_function)
-    return params, hand, value, (lambda *p: ours(*p)[1]), peer
+    if name == "logistic":
+        y = (rng.uniform(size=n) < 0.5).astype(float)
+        params = (rng.normal(size=DIMENSION) * 0.3,)
+        sides = _differentiators(lambda ops: logistic_program(ops, X, y), params)
+        sides["hand"] = logistic_hand(X, y)
+    elif name == "gmm":
+        params = (rng.normal(size=COMPONENTS), rng.normal(size=(COMPONENTS, DIMENSION)),
+                  0.1 * rng.normal(size=COMPONENTS))
+        sides = _differentiators(lambda ops: gmm_program(ops, X), params)
+        sides["hand"] = gmm_hand(X)
+    elif name == "decoder":
+        params = (rng.normal(size=(n, LATENT)), rng.normal(size=(LATENT, HIDDEN)), rng.normal(size=HIDDEN),
+                  rng.normal(size=(HIDDEN, DIMENSION)) / np.sqrt(HIDDEN), rng.normal(size=DIMENSION))
+        sides = _differentiators(lambda ops: decoder_program(ops, X), params)
+        sides["hand"] = decoder_hand(X)
+    else:
+        raise ValueError(f"unknown case {name!r}")
+    return params, sides, None
 
 
-def _autograd_all(function):
-    """The gradient part of autograd's value_and_grad with respect to every argument."""
-    both = autograd.value_and_grad(lambda params: function(*params))
-    return lambda *params: tuple(both(params)[1])
+def check_agreement(name, n, params, sides):
+    reference_side = "hand" if "hand" in sides else "vi_ref"
+    value, gradient = sides[reference_side](*params)
+    for side, function in sides.items():
+        other_value, other_gradient = function(*params)
+        if not np.isclose(other_value, value, rtol=1e-10):
+            raise SystemExit(f"{name} N={n}: {side} value {other_value} differs from {value}")
+        if other_gradient is None:
+            continue
+        for mine, theirs in zip(other_gradient, gradient):
+            if not np.allclose(mine, theirs, rtol=1e-9, atol=1e-9):
+                raise SystemExit(f"{name} N={n}: {side} gradient differs from {reference_side}'s; not timing")
 
 
-def best_time(function, params, repeats):
-    timer = timeit.Timer(lambda: function(*params))
-    loops, _ = timer.autorange()
-    return min(timer.repeat(repeat=repeats, number=loops)) / loops
-
-
-def page_faults(function, params, calls=20):
-    """Minor page faults per call, after one warm-up call."""
+def calls_per_batch(function, params, target=0.02):
+    """Enough calls that one batch takes about ``target`` seconds."""
+    start = time.perf_counter()
     function(*params)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(calls):
-        function(*params)
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
+    once = max(time.perf_counter() - start, 1e-6)
+    return max(1, int(target / once))
 
 
-def _as_tuple(value):
-    return value if isinstance(value, tuple) else (value,)
+def alternate(sides, params, rounds):
+    """Per-call times of every side, one batch per side per round, the order rotated."""
+    names = list(sides)
+    batches = {name: calls_per_batch(sides[name], params) for name in names}
+    times = {name: [] for name in names}
+    for round_number in range(rounds):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            function, calls = sides[name], batches[name]
+            start = time.perf_counter()
+            for _ in range(calls):
+                function(*params)
+            times[name].append((time.perf_counter() - start) / calls)
+    return {name: np.array(values) for name, values in times.items()}
 
 
-def agree(a, b):
-    return all(np.allclose(x, y, rtol=1e-9, atol=1e-9) for x, y in zip(_as_tuple(a), _as_tuple(b)))
+def spread(values):
+    """The interquartile range relative to the median, in percent."""
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    return 100 * (q3 - q1) / median
 
 
-NO_TRIMMING = {"MALLOC_TRIM_THRESHOLD_": str(2**30), "MALLOC_MMAP_THRESHOLD_": str(2**30)}
-
-
-def print_table(sizes, repeats):
-    rng = np.random.default_rng(0)
-    columns = ("function", "N", "hand grad", "hand value+grad", "vi_ref v&g", "autograd v&g",
-               "vi_ref/hand grad", "vi_ref/hand v+g", "vi_ref/autograd", "vi_ref faults")
-    print("times in ms; v&g = value_and_grad; faults = minor page faults per vi_ref call")
-    print(" ".join(f"{c:>16}" for c in columns))
-    for label, make in (("logistic", logistic_problem), ("gmm", gmm_problem)):
-        for n in sizes:
-            params, hand, value, ours, peer = make(rng, n)
-            if not agree(ours(*params), hand(*params)) or (peer and not agree(peer(*params), hand(*params))):
-                raise SystemExit(f"{label} N={n}: gradients disagree; refusing to time them")
-            both = lambda *p: (value(*p), hand(*p))  # noqa: E731
-            t_hand, t_both, t_ours = (best_time(f, params, repeats) for f in (hand, both, ours))
-            t_peer = best_time(peer, params, repeats) if peer else float("nan")
-            times = (1e3 * t_hand, 1e3 * t_both, 1e3 * t_ours, 1e3 * t_peer)
-            ratios = (t_ours / t_hand, t_ours / t_both, t_ours / t_peer)
-            print(f"{label:>16} {n:>16}" + "".join(f" {v:>16.3f}" for v in times)
-                  + "".join(f" {v:>16.2f}" for v in ratios) + f" {page_faults(ours, params):>16.0f}")
+def print_case(name, n, times, nodes):
+    ours = times["vi_ref"]
+    scale, unit = (1e6 / nodes, "µs/node") if nodes else (1e3, "ms")
+    cells = []
+    for side, values in times.items():
+        cells.append(f"{side} {np.median(values) * scale:9.3f} {unit} ±{spread(values):3.0f}%")
+    for side in ("autograd", "hand", "numpy forward"):
+        if side in times:
+            ratios = ours / times[side]
+            cells.append(f"vi_ref/{side} {np.median(ratios):5.2f} (IQR {np.percentile(ratios, 25):.2f}–"
+                         f"{np.percentile(ratios, 75):.2f}; of minima {ours.min() / times[side].min():.2f})")
+    print(f"{name:>9} {'' if nodes else n:>7}  " + " | ".join(cells))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--one-allocator", action="store_true", help="skip the second table")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[400, 100_000])
+    parser.add_argument("--cases", nargs="+", default=["nodes", "logistic", "gmm", "decoder"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--environment", choices=["as-is"], help="keep BLAS threads and malloc as they are")
     arguments = parser.parse_args(argv)
-    trimming_off = all(os.environ.get(k) == v for k, v in NO_TRIMMING.items())
-    print("\n== allocator: glibc " + ("with trimming off ==" if trimming_off else "defaults =="))
-    print_table(arguments.sizes, arguments.repeats)
     if autograd is None:
-        print("\nautograd is not installed: pip install -e '.[bench]' to compare against it")
-    if not (trimming_off or arguments.one_allocator):
-        child = [sys.executable, __file__, "--one-allocator", "--repeats", str(arguments.repeats), "--sizes"]
-        subprocess.run(child + [str(n) for n in arguments.sizes], env={**os.environ, **NO_TRIMMING}, check=True)
+        print("autograd is not installed (pip install -e '.[bench]'): its columns are left out")
+    print(f"median per call over {arguments.rounds} alternating rounds; ±: interquartile range / median")
+    print("environment: " + ", ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in SETTINGS))
+    rng = np.random.default_rng(arguments.seed)
+    for name in arguments.cases:
+        for n in ([None] if name == "nodes" else arguments.sizes):
+            params, sides, nodes = make_case(name, n, rng)
+            check_agreement(name, n, params, sides)
+            print_case(name, n, alternate(sides, params, arguments.rounds), nodes)
 
 
 if __name__ == "__main__":

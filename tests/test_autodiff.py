@@ -109,8 +109,11 @@ def test_where_does_not_leak_nan_from_the_branch_not_taken():
     with np.errstate(invalid="ignore", divide="ignore"):
         gradient = ad.grad(lambda t: ad.sum(ad.where(t > 0, ad.sqrt(t), 0.0)))(x)
         log_gradient = ad.grad(lambda t: ad.sum(ad.where(t > 0, ad.log(t), t)))(x)
+        # tanh applies the convention inside its rule: tanh(log x) is NaN at x < 0
+        tanh_gradient = ad.grad(lambda t: ad.sum(ad.where(t > 0, ad.tanh(ad.log(t)), 0.0)))(x)
     np.testing.assert_array_equal(gradient, [0.0, 0.0, 0.25])
     np.testing.assert_array_equal(log_gradient, [1.0, 1.0, 0.25])
+    np.testing.assert_allclose(tanh_gradient, [0.0, 0.0, (1 - np.tanh(np.log(4.0)) ** 2) / 4], rtol=1e-15)
 
 
 def test_sqrt_and_log_at_the_boundary_behave_as_numpy():
@@ -250,3 +253,103 @@ def test_bad_argnums_and_arguments_are_refused():
         ad.grad(f)("abc")
     with pytest.raises(ValueError, match="argnums.*repeat"):
         ad.grad(lambda x, y: ad.sum(x * y), argnums=(0, -2))(np.ones(2), np.ones(2))
+
+
+# ----- the six divergences of issue 10, each failing before its fix ----------------------
+
+
+def test_diagonal_defaults_to_numpy_axes_0_and_1():
+    x = np.arange(18.0).reshape(2, 3, 3)
+    np.testing.assert_array_equal(ad.diagonal(x), np.diagonal(x))
+    np.testing.assert_array_equal(ad.diagonal(ad.Tensor(x)).value, np.diagonal(x))
+    _check_against_richardson(lambda t: ad.sum(ad.diagonal(t) ** 2), np.random.default_rng(9).normal(size=(2, 3, 3)))
+
+
+def test_gradients_are_fresh_arrays_never_aliases():
+    c = np.array([1.0, 2.0, 3.0])
+    gx, gy = ad.grad(lambda a, b: ad.sum((a + b) * c), (0, 1))(np.zeros(3), np.ones(3))
+    assert gx is not gy and not np.shares_memory(gx, gy)
+    gx *= 0.5
+    np.testing.assert_array_equal(gy, c)
+    g = ad.grad(lambda x: ad.sum(x))(np.ones(3))  # a broadcast of the seed before
+    g *= 0.5
+    np.testing.assert_array_equal(g, [0.5, 0.5, 0.5])
+    x = np.ones(3)
+    identity = ad.grad(lambda t: ad.sum(t * 1.0), argnums=0)(x)
+    assert identity.flags.writeable and identity.flags.owndata and not np.shares_memory(identity, x)
+    pieces = ad.grad(lambda a, b: ad.sum(ad.concatenate([a, b]) * 2.0), (0, 1))(np.ones(2), np.ones(2))
+    assert all(p.flags.owndata for p in pieces)
+
+
+def test_numpy_keywords_reach_the_backward_pass():
+    rng = np.random.default_rng(10)
+    x = rng.normal(size=(3, 4))
+    mask = rng.uniform(size=(3, 4)) < 0.6
+    _check_against_richardson(lambda t: ad.sum(ad.sum(t**2, axis=1, where=mask, initial=1.5, dtype=float)), x)
+    assert float(ad.sum(x, where=mask, initial=1.5)) == np.sum(x, where=mask, initial=1.5)
+    w = rng.normal(size=(6, 2))
+    _check_against_richardson(lambda t: ad.sum(w * ad.reshape(t, (6, 2), order="F")), x)
+    np.testing.assert_array_equal(ad.reshape(ad.Tensor(x), (6, 2), order="F").value, np.reshape(x, (6, 2), order="F"))
+    _check_against_richardson(lambda t: ad.sum(t.reshape(2, 6, order="F")[0] ** 3), x)
+
+
+def test_mean_of_a_list_of_tensors_stacks_it_as_numpy_does():
+    x = np.array([0.5, -1.0, 2.0])
+    value, gradient = ad.value_and_grad(lambda t: ad.sum(ad.mean([t, t + 2], axis=0) ** 2))(x)
+    assert value == pytest.approx(np.sum(np.mean([x, x + 2], axis=0) ** 2), rel=1e-15)
+    np.testing.assert_allclose(gradient, 2 * (x + 1), rtol=1e-15)
+    assert float(ad.mean([x, x + 2])) == np.mean([x, x + 2])
+
+
+def test_expm1_derivative_keeps_its_relative_accuracy_in_the_lower_tail():
+    x = np.array([-745.0, -40.0, -20.0, -1e-10, 0.0, 3.0])
+    np.testing.assert_allclose(ad.grad(lambda t: ad.sum(ad.expm1(t)))(x), np.exp(x), rtol=1e-15, atol=0)
+
+
+def test_nested_differentiation_is_refused_not_silently_wrong():
+    x = np.array([0.3, -0.2])
+
+    def outer_through_closure(t):
+        inner = ad.grad(lambda s: ad.sum(s * t * t))(np.ones(2))  # d/ds = t²: depends on t
+        return ad.sum(inner)
+
+    def outer_through_argument(t):
+        return ad.sum(ad.grad(lambda s: ad.sum(s**3))(t))
+
+    for outer in (outer_through_closure, outer_through_argument):
+        with pytest.raises(ValueError, match="nested differentiation is not supported"):
+            ad.grad(outer)(x)
+
+
+# ----- NumPy-faithful keywords: refused up front, or honoured by every rule -------------
+
+
+def test_every_rule_takes_the_keywords_its_forward_function_takes():
+    import inspect
+
+    for primitive in ad.PRIMITIVES.values():
+        rules = [primitive.vjps] if primitive.variadic else [r for r in primitive.vjps if r is not None]
+        for rule in rules:
+            parameters = inspect.signature(rule).parameters
+            takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+            missing = set(primitive.keywords) - set(parameters)
+            assert takes_any or not missing, f"{primitive.name}: a rule lacks keyword(s) {missing}"
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda t: ad.sum(t, out=np.zeros(())), "out= is not supported"),
+        (lambda t: ad.sum(t, dtype=np.float32), "dtype must be float64"),
+        (lambda t: ad.exp(t, out=np.zeros(2)), r"exp\(\) does not take the keyword"),
+        (lambda t: ad.maximum(t, 0.0, where=True), r"maximum\(\) does not take the keyword"),
+        (lambda t: ad.logsumexp(t, b=np.ones(2)), r"logsumexp\(\) does not take the keyword"),
+        (lambda t: ad.mean(t, out=np.zeros(())), "out= is not supported"),
+        (lambda t: ad.var(t, mean=0.0), "mean= is not supported"),
+        (lambda t: ad.ravel(t, order="K"), "order must be 'C' or 'F'"),
+        (lambda t: ad.einsum("ii->i", ad.reshape(t, (1, 2)) * np.ones((2, 1))), "repeated within one operand"),
+    ],
+)
+def test_unsupported_keywords_are_refused_before_anything_is_computed(call, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        ad.grad(lambda t: ad.sum(call(t)))(np.ones(2))

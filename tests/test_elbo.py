@@ -307,13 +307,13 @@ def mixture_elbo_formula(x, covariance_type, q_parameter, weights, means, covari
     if q_parameter == "probs":
         probs = q_values / ad.sum(q_values, axis=-1, keepdims=True)
     else:
-        probs = ad.exp(ad.log_softmax(q_values))
+        probs = ad.exp(ad.log_softmax(q_values, axis=-1))
     centred = x[:, None, :] - means  # (N, K, D)
     if covariance_type == "full":
         factor = ad.cholesky(covariances)
         whitened = ad.solve_triangular(factor, ad.transpose(centred, axes=(1, 2, 0)), lower=True)  # (K, D, N)
         squared = ad.transpose(ad.sum(ad.square(whitened), axis=1))
-        half_log_det = ad.sum(ad.log(ad.diagonal(factor)), axis=-1)
+        half_log_det = ad.sum(ad.log(ad.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)
     else:
         squared = ad.sum(ad.square(centred) / covariances, axis=-1)
         half_log_det = 0.5 * ad.sum(ad.log(covariances), axis=-1)

@@ -441,7 +441,7 @@ def _solve_lower(scale_tril, values, *, transpose=False):
 
 def _log_diagonal_sum(scale_tril):
     """Σᵢ log Rᵢᵢ = ½ log det(R Rᵀ)."""
-    return ad.sum(ad.log(ad.diagonal(scale_tril)), axis=-1)
+    return ad.sum(ad.log(ad.diagonal(scale_tril, axis1=-2, axis2=-1)), axis=-1)
 
 
 def mvn_log_prob(x, loc, scale_tril):
@@ -826,12 +826,12 @@ def categorical_log_prob(x, logits):
     log q(x) = log pₓ − log Σₖ pₖ: on the simplex the second term is 0, and it extends
     the family to unnormalised p so that derivatives in p stay tangent to the simplex.
     """
-    return _take_category(ad.log_softmax(logits), x)
+    return _take_category(ad.log_softmax(logits, axis=-1), x)
 
 
 def categorical_entropy(logits):
     """H = −Σₖ pₖ log pₖ with log p = log softmax(logits), and 0 · log 0 = 0."""
-    log_probs = ad.log_softmax(logits)
+    log_probs = ad.log_softmax(logits, axis=-1)
     probs = ad.exp(log_probs)
     return -ad.sum(ad.where(probs > 0, probs * log_probs, 0.0), axis=-1)
 
@@ -876,7 +876,7 @@ class Categorical(Distribution):
             self.parameter_names = ("probs",)
         else:
             logits = _check_logits(as_float_array(logits, "logits", finite=False, min_ndim=1))
-            self._logits = ad.log_softmax(logits)
+            self._logits = ad.log_softmax(logits, axis=-1)
             self._probs = np.exp(self._logits)
             self.parameter_names = ("logits",)
         self.batch_shape = self._logits.shape[:-1]

@@ -471,8 +471,8 @@ def kl_categorical_categorical(q_params, p_params):
     (derivation 02, §5.6)."""
     _check_categories(q_params, p_params)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_q = ad.log_softmax(_logits(q_params))
-        log_p = ad.log_softmax(_logits(p_params))
+        log_q = ad.log_softmax(_logits(q_params), axis=-1)
+        log_p = ad.log_softmax(_logits(p_params), axis=-1)
         q = ad.exp(log_q)
         return ad.sum(ad.where(q > 0, q * (log_q - log_p), 0.0), axis=-1)
 
@@ -489,8 +489,8 @@ def kl_categorical_categorical_grad(q_params, p_params):
     """
     _check_categories(q_params, p_params)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_q = ad.log_softmax(_logits(q_params))
-        log_p = ad.log_softmax(_logits(p_params))
+        log_q = ad.log_softmax(_logits(q_params), axis=-1)
+        log_p = ad.log_softmax(_logits(p_params), axis=-1)
         q, p = np.exp(log_q), np.exp(log_p)
         # d = log q − log p; where qₖ = 0 the term qₖ dₖ is 0 but ∂/∂qₖ is −∞
         difference = np.where(q > 0, log_q - log_p, -np.inf)

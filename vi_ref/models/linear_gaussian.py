@@ -90,7 +90,7 @@ def linear_gaussian_elbo(x, W, b, noise_var, loc, *, scale_tril=None, scale=None
         factor = scale_tril * np.tril(np.ones((n_latent, n_latent)))
         projected_factor = ad.matmul(W, factor)  # (..., D, L): rows (W R)_d
         trace = ad.sum(ad.square(factor), axis=(-2, -1))
-        half_log_det = ad.sum(ad.log(ad.diagonal(factor)), axis=-1)
+        half_log_det = ad.sum(ad.log(ad.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)
     else:
         projected_factor = W * ad.reshape(scale, _shape(scale)[:-1] + (1, n_latent))
         trace = ad.sum(ad.square(scale), axis=-1)

@@ -1,0 +1,272 @@
+"""autodiff speaks NumPy: each operation's value equals its NumPy/SciPy namesake's with the
+same arguments, its gradient equals finite differences, Tensor has ndarray's methods, and
+NumPy's own functions either dispatch here or refuse. (Each rule's VJP, with hard regions,
+is also in the registry: test_registry.py.)"""
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.special
+
+from vi_ref import autodiff as ad
+from vi_ref.gradcheck import numerical_gradient
+
+RNG = np.random.default_rng(20261201)
+X34 = RNG.normal(size=(3, 4))
+X234 = RNG.normal(size=(2, 3, 4))
+SQUARE = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+POSITIVE = RNG.uniform(0.5, 2.0, size=(3, 4))
+
+
+def _weights_like(value):
+    return np.random.default_rng(1).normal(size=np.shape(value))
+
+
+# (label, our function, NumPy/SciPy reference, input): same arguments on both sides
+SAME_AS_NUMPY = [
+    ("dot-matrix-vector", lambda a: ad.dot(a, X34[0]), lambda a: np.dot(a, X34[0]), X34),
+    ("dot-nd", lambda a: ad.dot(a, X234), lambda a: np.dot(a, X234), X34[:, :3]),
+    ("dot-scalar", lambda a: ad.dot(a, 2.5), lambda a: np.dot(a, 2.5), X34),
+    ("einsum-quadratic", lambda a: ad.einsum("ni,ij,nj->n", a, SQUARE[:, :3][:3], a[:, :3]),
+     lambda a: np.einsum("ni,ij,nj->n", a, SQUARE[:, :3][:3], a[:, :3]), X34[:, :3]),
+    ("einsum-implicit", lambda a: ad.einsum("ij,jk", a, X34), lambda a: np.einsum("ij,jk", a, X34), X34[:, :3]),
+    ("einsum-ellipsis", lambda a: ad.einsum("...ij,...j->...i", X234, a), lambda a: np.einsum("...ij,...j->...i", X234, a), X34[:2]),
+    ("max", lambda a: ad.max(a, axis=1), lambda a: np.max(a, axis=1), X34),
+    ("amax-keepdims", lambda a: ad.amax(a, axis=(0, 2), keepdims=True), lambda a: np.amax(a, axis=(0, 2), keepdims=True), X234),
+    ("min-where-initial", lambda a: ad.min(a, axis=0, where=a > -1, initial=3.0),
+     lambda a: np.min(a, axis=0, where=a > -1, initial=3.0), X34),
+    ("amin", lambda a: ad.amin(a), lambda a: np.amin(a), X34),
+    ("minimum", lambda a: ad.minimum(a, X34[0]), lambda a: np.minimum(a, X34[0]), X34),
+    ("clip", lambda a: ad.clip(a, -0.5, 0.7), lambda a: np.clip(a, -0.5, 0.7), X34),
+    ("clip-keywords", lambda a: ad.clip(a, min=-0.2), lambda a: np.clip(a, min=-0.2), X34),
+    ("tril", lambda a: ad.tril(a, -1), lambda a: np.tril(a, -1), X234),
+    ("triu", lambda a: ad.triu(a, k=1), lambda a: np.triu(a, k=1), X34),
+    ("diag-vector", lambda a: ad.diag(a[0], 1), lambda a: np.diag(a[0], 1), X34),
+    ("diag-matrix", lambda a: ad.diag(a, -1), lambda a: np.diag(a, -1), X34),
+    ("cumsum", lambda a: ad.cumsum(a, axis=0), lambda a: np.cumsum(a, axis=0), X34),
+    ("cumsum-flat", lambda a: ad.cumsum(a), lambda a: np.cumsum(a), X34),
+    ("prod", lambda a: ad.prod(a, axis=-1), lambda a: np.prod(a, axis=-1), X34),
+    ("var", lambda a: ad.var(a, axis=1, ddof=1), lambda a: np.var(a, axis=1, ddof=1), X34),
+    ("var-where", lambda a: ad.var(a, axis=1, where=a > -1), lambda a: np.var(a, axis=1, where=a > -1), X34),
+    ("std", lambda a: ad.std(a, axis=(0, 1), correction=1), lambda a: np.std(a, axis=(0, 1), correction=1), X234),
+    ("mean-where", lambda a: ad.mean(a, axis=0, where=X34 > X34.min()),
+     lambda a: np.mean(a, axis=0, where=X34 > X34.min()), X34),
+    ("softmax", lambda a: ad.softmax(a), lambda a: scipy.special.softmax(a), X34),
+    ("softmax-axis", lambda a: ad.softmax(a, axis=1), lambda a: scipy.special.softmax(a, axis=1), X34),
+    ("log_softmax", lambda a: ad.log_softmax(a), lambda a: scipy.special.log_softmax(a), X34),
+    ("logaddexp", lambda a: ad.logaddexp(a, X34[1]), lambda a: np.logaddexp(a, X34[1]), X34),
+    ("sin", ad.sin, np.sin, X34),
+    ("cos", ad.cos, np.cos, X34),
+    ("arctan", ad.arctan, np.arctan, X34),
+    ("erf", ad.erf, scipy.special.erf, X34),
+    ("ndtr", ad.ndtr, scipy.special.ndtr, X34),
+    ("log_ndtr", ad.log_ndtr, scipy.special.log_ndtr, 5 * X34),
+    ("xlogy", lambda a: ad.xlogy(a, POSITIVE), lambda a: scipy.special.xlogy(a, POSITIVE), X34),
+    ("betaln", lambda a: ad.betaln(a, 1.5), lambda a: scipy.special.betaln(a, 1.5), POSITIVE),
+    ("polygamma", lambda a: ad.polygamma(2, a), lambda a: scipy.special.polygamma(2, a), POSITIVE),
+    ("trigamma", ad.trigamma, lambda a: scipy.special.polygamma(1, a), POSITIVE),
+    ("solve", lambda a: ad.solve(a, X34[:, :2]), lambda a: np.linalg.solve(a, X34[:, :2]), SQUARE),
+    ("solve-vector", lambda a: ad.solve(SQUARE, a[0, :3]), lambda a: np.linalg.solve(SQUARE, a[0, :3]), X34),
+    ("inv", ad.inv, np.linalg.inv, SQUARE),
+    ("slogdet", lambda a: ad.slogdet(a)[1], lambda a: np.linalg.slogdet(a)[1], SQUARE),
+    ("relu", ad.relu, lambda a: np.maximum(a, 0.0), X34),
+    ("squeeze", lambda a: ad.squeeze(a[:, None, :1]), lambda a: np.squeeze(a[:, None, :1]), X34),
+    ("squeeze-axis", lambda a: ad.squeeze(a[:, None], axis=1), lambda a: np.squeeze(a[:, None], axis=1), X34),
+    ("swapaxes", lambda a: ad.swapaxes(a, 0, -1), lambda a: np.swapaxes(a, 0, -1), X234),
+    ("ravel-F", lambda a: ad.ravel(a, order="F"), lambda a: np.ravel(a, order="F"), X34),
+    ("outer", lambda a: ad.outer(a[0], a[1:]), lambda a: np.outer(a[0], a[1:]), X34),
+    ("trace", lambda a: ad.trace(a, 1), lambda a: np.trace(a, 1), X234),
+    ("repeat", lambda a: ad.repeat(a, [1, 0, 2, 3], axis=1), lambda a: np.repeat(a, [1, 0, 2, 3], axis=1), X34),
+    ("repeat-flat", lambda a: ad.repeat(a, 2), lambda a: np.repeat(a, 2), X34),
+    ("diagonal", lambda a: ad.diagonal(a, 1), lambda a: np.diagonal(a, 1), X234),
+    ("concatenate-none", lambda a: ad.concatenate([a, a[0]], axis=None), lambda a: np.concatenate([a, a[0]], axis=None), X34),
+]
+
+
+@pytest.mark.parametrize("ours, theirs, x", [case[1:] for case in SAME_AS_NUMPY], ids=[case[0] for case in SAME_AS_NUMPY])
+def test_value_equals_numpy_and_gradient_equals_finite_differences(ours, theirs, x):
+    np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(ours(ad.Tensor(x)).value, theirs(x), rtol=1e-13, atol=1e-15)
+    w = _weights_like(theirs(x))
+    numerical = numerical_gradient(lambda v: np.sum(w * theirs(v)), x, method="richardson")
+    np.testing.assert_allclose(ad.grad(lambda t: ad.sum(w * ours(t)))(x), numerical, rtol=1e-7, atol=1e-9)
+
+
+def test_logaddexp_agrees_with_numpy_at_infinities_and_extremes():
+    inf = np.inf
+    x = np.array([0.0, -inf, inf, -inf, inf, 3.0, 1e308, -745.0, 40.0])
+    y = np.array([0.0, -inf, inf, 2.0, -inf, -40.0, 1e308, -745.0, -1e-300])
+    np.testing.assert_allclose(ad.logaddexp(x, y), np.logaddexp(x, y), rtol=4e-16, atol=0)
+    z = np.random.default_rng(2).normal(size=1000) * 30
+    np.testing.assert_allclose(ad.logaddexp(0.0, z), np.logaddexp(0.0, z), rtol=4e-16, atol=0)
+
+
+def test_symmetric_positive_definite_shortcuts_through_cholesky():
+    rng = np.random.default_rng(3)
+    factor = rng.normal(size=(2, 4, 4))
+    a = factor @ np.swapaxes(factor, -1, -2) + 4 * np.eye(4)
+    b = rng.normal(size=(2, 4, 3))
+    np.testing.assert_allclose(ad.solve(a, b, assume_a="pos"), np.linalg.solve(a, b), rtol=1e-12)
+    np.testing.assert_allclose(ad.solve(a[0], b[0, :, 0], assume_a="pos"), np.linalg.solve(a[0], b[0, :, 0]), rtol=1e-12)
+    w = rng.normal(size=b.shape)
+
+    def general(m):  # the symmetric part, as the Cholesky route reads it
+        return np.sum(w * np.linalg.solve((m + np.swapaxes(m, -1, -2)) / 2, b))
+
+    numerical = numerical_gradient(general, a, method="richardson")
+    gradient = ad.grad(lambda m: ad.sum(w * ad.solve(m, b, assume_a="pos")))(a)
+    np.testing.assert_allclose(gradient, numerical, rtol=1e-7, atol=1e-9)
+    log_det = 2 * ad.sum(ad.log(ad.diagonal(ad.cholesky(a), axis1=-2, axis2=-1)), axis=-1)
+    np.testing.assert_allclose(log_det, np.linalg.slogdet(a)[1], rtol=1e-13)
+    with pytest.raises(ValueError, match="assume_a must be"):
+        ad.solve(a, b, assume_a="sym")
+
+
+# ----- conventions at kinks ---------------------------------------------------------------
+
+
+def test_ties_share_the_cotangent_equally():
+    x = np.array([[1.0, 3.0, 3.0, 3.0], [2.0, 0.5, 2.0, -1.0]])
+    np.testing.assert_allclose(ad.grad(lambda t: ad.sum(ad.max(t, axis=1)))(x),
+                               [[0, 1 / 3, 1 / 3, 1 / 3], [0.5, 0, 0.5, 0]], rtol=1e-15)
+    gx, gy = ad.grad(lambda a, b: ad.sum(ad.maximum(a, b)), (0, 1))(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    np.testing.assert_array_equal(gx, [0.5, 1.0])
+    np.testing.assert_array_equal(gy, [0.5, 0.0])
+    np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(ad.relu(t)))(np.array([-1.0, 0.0, 2.0])), [0, 0.5, 1])
+    np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(ad.abs(t)))(np.array([-1.0, 0.0, 2.0])), [-1, 0, 1])
+
+
+def test_prod_gradient_is_exact_at_zeros():
+    x = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 5.0]])
+    np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(ad.prod(t, axis=1)))(x), [[0, 6, 0], [0, 0, 0]])
+
+
+def test_power_at_zero_base_follows_the_documented_convention():
+    x, y = np.zeros(4), np.array([0.0, 1.0, 2.0, 0.5])
+    gx, gy = ad.grad(lambda a, b: ad.sum(a**b), (0, 1))(x, y)
+    np.testing.assert_array_equal(gx, [0.0, 1.0, 0.0, np.inf])
+    np.testing.assert_array_equal(gy[1:], [0.0, 0.0, 0.0])  # lim x→0 xʸ log x = 0 for y > 0
+
+
+@pytest.mark.parametrize("x", [-1e4, -100.0, -40.0, -30.0, -20.0, -10.0, -3.0, -1.0, 0.0, 1.0, 5.0, 10.0, 30.0])
+def test_log_ndtr_and_its_derivative_against_high_precision(x):
+    mpmath.mp.dps = 50
+    value = mpmath.log(mpmath.ncdf(x)) if x <= 0 else mpmath.log1p(-mpmath.ncdf(-x))
+    derivative = mpmath.npdf(x) / mpmath.ncdf(x)
+    ours, gradient = ad.value_and_grad(lambda t: ad.sum(ad.log_ndtr(t)))(np.array([x]))
+    assert ours == pytest.approx(float(value), rel=1e-13)  # SciPy's value: 6e-14 at x = 30
+    assert gradient[0] == pytest.approx(float(derivative), rel=1e-13)
+
+
+def test_tanh_derivative_keeps_relative_accuracy_on_both_branches():
+    x = np.concatenate([np.linspace(-25, 25, 1001), [4.9, 4.95, 5.0, -4.93]])
+    mpmath.mp.dps = 40
+    exact = np.array([float(1 / mpmath.cosh(mpmath.mpf(v)) ** 2) for v in x])
+    gradient = ad.grad(lambda t: ad.sum(ad.tanh(t)))(x)
+    np.testing.assert_allclose(gradient, exact, rtol=1e-12)
+    tails = np.abs(x) > 5
+    np.testing.assert_allclose(gradient[tails], exact[tails], rtol=4e-15)
+
+
+# ----- Tensor methods and NumPy's protocols ---------------------------------------------------
+
+
+def test_tensor_has_the_ndarray_methods_a_log_joint_reaches_for():
+    t = ad.Tensor(X234)
+    assert t.dtype == np.float64 and t.ndim == 3
+    checks = {
+        "dot": (t[0].dot(X34.T), X234[0].dot(X34.T)),
+        "max": (t.max(axis=1), X234.max(axis=1)),
+        "min": (t.min(), X234.min()),
+        "ravel": (t.ravel(), X234.ravel()),
+        "flatten": (t.flatten(), X234.flatten()),
+        "squeeze": (t[:, :1].squeeze(), X234[:, :1].squeeze()),
+        "transpose()": (t.transpose(), X234.transpose()),
+        "transpose(*axes)": (t.transpose(1, 0, 2), X234.transpose(1, 0, 2)),
+        "transpose(axes)": (t.transpose((2, 0, 1)), X234.transpose((2, 0, 1))),
+        "abs": (abs(t), abs(X234)),
+        "prod": (t.prod(axis=0), X234.prod(axis=0)),
+        "cumsum": (t.cumsum(axis=2), X234.cumsum(axis=2)),
+        "var": (t.var(), X234.var()),
+        "std": (t.std(axis=0), X234.std(axis=0)),
+        "clip": (t.clip(-1, 1), X234.clip(-1, 1)),
+        "swapaxes": (t.swapaxes(0, 2), X234.swapaxes(0, 2)),
+        "reshape-order": (t.reshape(4, 6, order="F"), X234.reshape(4, 6, order="F")),
+    }
+    for name, (ours, theirs) in checks.items():
+        np.testing.assert_array_equal(ours.value, theirs, err_msg=name)
+    assert float(t[0, 1, 2]) == X234[0, 1, 2] and float(t.sum(keepdims=True)) == pytest.approx(X234.sum())
+    with pytest.raises(TypeError, match="one entry"):
+        float(t)
+
+
+def test_numpy_functions_dispatch_to_autodiff_or_refuse():
+    x = np.array([0.5, 1.5, -2.0])
+    gradient = ad.grad(lambda t: np.sum(np.dot(X34[:, :3], t) ** 2) + np.mean(np.concatenate([t, t])))(x)
+    expected = 2 * X34[:, :3].T @ (X34[:, :3] @ x) + 2 / 6
+    np.testing.assert_allclose(gradient, expected, rtol=1e-14)
+    t = ad.Tensor(x)
+    assert np.shape(t) == (3,) and np.ndim(t) == 1 and np.size(t) == 3
+    with pytest.raises(TypeError, match="does not support ufuncs"):
+        np.exp(t)
+    with pytest.raises(TypeError, match="numpy.round is not differentiable"):
+        np.round(t)
+    with pytest.raises(TypeError, match="not converted to an ndarray"):
+        np.asarray(t)
+
+
+def test_augmented_assignment_onto_an_ndarray_is_refused_and_the_spelled_out_sum_works():
+    def in_place(t):
+        total = np.zeros(3)
+        total += ad.exp(t)  # would have to write a Tensor into an ndarray
+        return ad.sum(total)
+
+    def spelled_out(t):
+        total = np.zeros(3)
+        total = total + ad.exp(t)
+        return ad.sum(total)
+
+    with pytest.raises(TypeError, match="does not support ufuncs"):
+        ad.grad(in_place)(np.zeros(3))
+    np.testing.assert_allclose(ad.grad(spelled_out)(np.zeros(3)), np.ones(3))
+
+
+def _namesake(name):
+    """The NumPy or SciPy function that an autodiff function is named after, or None."""
+    for namespace in (np, np.linalg, scipy.special):
+        candidate = getattr(namespace, name, None)
+        if callable(candidate) and not isinstance(candidate, np.ufunc):
+            return candidate
+    return None
+
+
+def _signature(function):
+    import inspect
+
+    target = function.forward if isinstance(function, ad.Primitive) else function
+    try:
+        return inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return None
+
+
+def test_every_namesake_default_is_numpys_or_the_keyword_is_refused():
+    """Same defaults as NumPy/SciPy for every keyword both take (diagonal's axes were
+    (-2, -1), NumPy's are (0, 1)); a keyword only NumPy takes is not in the signature,
+    so Python or the primitive refuses it before anything is computed."""
+    import inspect
+
+    compared = 0
+    for name in ad.__all__:
+        theirs = _namesake(name)
+        ours = _signature(getattr(ad, name))
+        if theirs is None or ours is None or _signature(theirs) is None:
+            continue
+        for parameter in _signature(theirs).values():
+            default = parameter.default
+            if default is inspect.Parameter.empty or repr(default) == "<no value>":
+                continue
+            if parameter.name in ours:
+                assert ours[parameter.name].default == default, f"{name}({parameter.name}=...) default"
+                compared += 1
+    assert compared >= 40

@@ -1,0 +1,431 @@
+"""The graph: ``Tensor``, ``Primitive``, the backward pass, ``grad`` and ``value_and_grad``.
+
+A primitive call on Tensors runs the NumPy function forward and records one node:
+the primitive, its Tensor parents, the argument values and keywords. ``backward``
+visits the recorded nodes once, output first, each before the nodes it was computed
+from, and pulls the cotangent back through each rule (derivation 01: the chain rule
+as vector–Jacobian products).
+
+The per-call bookkeeping is on the path of every operation of a log-joint, so it is
+kept to exact type tests (no abstract ``numbers.Real`` checks), one tuple per node,
+one ``np.errstate`` per backward pass (not per node), and the finiteness test of the
+strong-zero convention only for the rules whose local derivative can be infinite or
+NaN (``Primitive(..., strong_zero=...)``). None of this changes a gradient: the
+traversal order, and so the order in which contributions are summed, is the same.
+"""
+
+import inspect
+
+import numpy as np
+
+from ..numerics import sum_to_shape
+
+__all__ = ["Tensor", "Primitive", "backward", "grad", "value_and_grad"]
+
+_FLOAT64 = np.dtype(float)
+_REAL_KINDS = "biuf"
+
+
+class Tensor:
+    """An ndarray that records the primitive that computed it.
+
+    Arithmetic operators, indexing, ``.T`` and the ndarray methods a log-joint
+    reaches for (``.sum``, ``.mean``, ``.max``, ``.dot``, ``.reshape``, ...; see the
+    package docstring) build the graph; ``ndarray``/float operands work on either
+    side. Comparisons return plain boolean arrays (they are not differentiable).
+    ``==`` is identity, as for any object. ``float(t)`` and ``t.value`` are plain
+    numbers: what is computed from them is a constant to the differentiation.
+    """
+
+    __slots__ = ("value", "_node")
+    # Make ``ndarray <op> Tensor`` call Tensor's reflected operator instead of NumPy
+    # broadcasting over a Tensor treated as an object scalar, and make NumPy's
+    # ufuncs (np.exp(t)) refuse a Tensor with a TypeError instead of computing
+    # something detached from the graph (``total += t`` on an ndarray ``total`` is
+    # refused too: write ``total = total + t``).
+    __array_ufunc__ = None
+
+    def __init__(self, value, _node=None):
+        self.value = _as_differentiable(value, "value")
+        self._node = _node
+
+    shape = property(lambda self: self.value.shape, doc="The shape of the value.")
+    ndim = property(lambda self: self.value.ndim, doc="The number of axes of the value.")
+    size = property(lambda self: self.value.size, doc="The number of entries of the value.")
+    dtype = property(lambda self: self.value.dtype, doc="Always float64.")
+
+    def __len__(self):
+        return len(self.value)
+
+    def __repr__(self):
+        return f"Tensor({self.value!r})"
+
+    def __float__(self):
+        if self.value.size != 1:
+            raise TypeError(f"only a Tensor with one entry converts to float; got shape {self.shape}")
+        return float(self.value.reshape(()))
+
+    def __pos__(self):
+        return self
+
+    def __lt__(self, other):
+        return self.value < _plain(other)
+
+    def __le__(self, other):
+        return self.value <= _plain(other)
+
+    def __gt__(self, other):
+        return self.value > _plain(other)
+
+    def __ge__(self, other):
+        return self.value >= _plain(other)
+
+    __hash__ = object.__hash__
+
+
+_new_tensor = Tensor.__new__
+
+
+def _plain(value):
+    return value.value if type(value) is Tensor else value
+
+
+def _is_real_operand(value):
+    """A Tensor, a real ndarray, or a real Python/NumPy number (not bool-like objects
+    such as strings, not complex)."""
+    if isinstance(value, (Tensor, np.ndarray, np.generic)):
+        return type(value) is Tensor or value.dtype.kind in _REAL_KINDS
+    return type(value) in (float, int, bool)
+
+
+def _contains_tensor(value):
+    if type(value) is Tensor:
+        return True
+    return isinstance(value, (list, tuple)) and any(_contains_tensor(item) for item in value)
+
+
+def as_operand(value, what="argument"):
+    """A Tensor stays a Tensor, a (nested) list holding Tensors is stacked into one
+    (as NumPy stacks a list of arrays), anything else becomes a float64 ndarray."""
+    if type(value) is Tensor:
+        return value
+    if isinstance(value, (list, tuple)) and _contains_tensor(value):
+        from .rules import stack  # the graph module sits below the rule table
+
+        return stack([as_operand(item, what) for item in value])
+    return _as_differentiable(value, what)
+
+
+def _as_differentiable(value, what):
+    """A float64 ndarray for a differentiable argument, or a TypeError."""
+    if type(value) is Tensor:
+        return value.value
+    if isinstance(value, (list, tuple)):
+        if _contains_tensor(value):
+            raise TypeError(f"{what}: a list holding Tensors is not a value; stack it first")
+        value = np.asarray(value)
+    if not _is_real_operand(value):
+        raise TypeError(
+            f"{what} must be a Tensor, an ndarray of reals or a real number;"
+            f" got {type(value).__name__}"
+            + (f" with dtype {value.dtype}" if isinstance(value, (np.ndarray, np.generic)) else "")
+        )
+    return np.asarray(value, dtype=float)
+
+
+class Primitive:
+    """A NumPy function with hand-written vector–Jacobian products.
+
+    Args:
+        name: the public name (also the gradient-registry key ``"autodiff.<name>"``).
+        forward: the NumPy function computing the value. Its keyword parameters are
+            the keywords the primitive accepts; any other keyword is refused before
+            anything is computed.
+        vjps: one rule per positional argument, ``rule(g, ans, *args, **kwargs)``
+            returning the cotangent of that argument, in broadcast shape; ``None``
+            for an argument that is not differentiable (it is then never a Tensor's
+            parent). For a variadic primitive, a single rule taking the argument
+            number first: ``rule(i, g, ans, *args, **kwargs)``. Every rule takes
+            the forward function's keywords.
+        elementwise: the output entry k depends only on entry k of each (broadcast)
+            input, which is what makes the strong-zero convention applicable.
+        strong_zero: apply the strong-zero convention (default: ``elementwise``);
+            ``False`` for elementwise rules whose local derivative is finite
+            wherever the cotangent is finite (add, subtract, negative, where, the
+            maximum/minimum shares), which need no finiteness test.
+    """
+
+    def __init__(self, name, forward, vjps, *, elementwise=False, strong_zero=None):
+        self.name = name
+        self.forward = forward
+        self.variadic = callable(vjps)
+        self.vjps = vjps
+        self.elementwise = elementwise
+        self.strong_zero = elementwise if strong_zero is None else strong_zero
+        # argument numbers that are differentiable; None: all of them (variadic)
+        self._differentiable = (
+            None if self.variadic else frozenset(i for i, rule in enumerate(vjps) if rule is not None)
+        )
+        self.keywords = _keyword_parameters(forward, self.differentiable)
+
+    def __repr__(self):
+        return f"<autodiff primitive {self.name}>"
+
+    def differentiable(self, argnum):
+        return self._differentiable is None or argnum in self._differentiable
+
+    def vjp(self, argnum, g, ans, args, kwargs):
+        """The cotangent of argument ``argnum`` given the output's cotangent ``g``."""
+        if self.variadic:
+            return self.vjps(argnum, g, ans, *args, **kwargs)
+        return self.vjps[argnum](g, ans, *args, **kwargs)
+
+    def _refuse_keywords(self, kwargs):
+        by_keyword = [key for key, value in kwargs.items() if type(value) is Tensor]
+        if by_keyword:  # keywords are options (axis, lower, ...), never differentiated
+            raise TypeError(f"{self.name}: pass Tensors positionally; got keyword(s) {by_keyword}")
+        unknown = [key for key in kwargs if key not in self.keywords]
+        if unknown:
+            supported = ", ".join(sorted(self.keywords)) or "none"
+            raise TypeError(f"{self.name}() does not take the keyword(s) {unknown}; it takes: {supported}")
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            self._refuse_keywords(kwargs)
+        differentiable = self._differentiable
+        values = []
+        parents = []
+        for i, arg in enumerate(args):
+            kind = type(arg)
+            if differentiable is not None and i not in differentiable:
+                # a condition, an index, an axis, a shape reaches NumPy as given:
+                # np.asarray would turn an index tuple (0, 1) into an index array
+                values.append(arg.value if kind is Tensor else arg)
+            elif kind is Tensor:
+                values.append(arg.value)
+                parents.append((i, arg))
+            elif kind is np.ndarray and arg.dtype is _FLOAT64:
+                values.append(arg)
+            elif kind is float and self.elementwise:
+                values.append(arg)
+            else:  # a list, an int, an ndarray of another dtype: converted or refused
+                operand = as_operand(arg, f"{self.name} argument {i}")
+                if type(operand) is Tensor:  # a list holding Tensors, now stacked
+                    values.append(operand.value)
+                    parents.append((i, operand))
+                else:
+                    values.append(operand)
+        ans = self.forward(*values, **kwargs)
+        if not parents:
+            return ans
+        if type(ans) is not np.ndarray:
+            ans = np.asarray(ans, dtype=float)
+        result = _new_tensor(Tensor)
+        result.value = ans
+        result._node = (self, tuple(parents), tuple(values), kwargs)
+        return result
+
+
+def _keyword_parameters(function, differentiable):
+    """Names that ``function`` accepts by keyword, except its differentiable
+    arguments (those must be positional, to be recorded). A NumPy ufunc has no
+    signature: its out=/where=/dtype= keywords are refused, so it accepts none."""
+    if isinstance(function, np.ufunc):
+        return frozenset()
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return frozenset()
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return frozenset(
+        p.name
+        for i, p in enumerate(parameters)
+        if p.kind in kinds and not (p.kind is not inspect.Parameter.KEYWORD_ONLY and differentiable(i))
+    )
+
+
+def _topological_order(output, leaf_ids):
+    """Tensors reachable from ``output``, each before all of the Tensors it was computed from.
+
+    Iterative depth-first search (a chain of 10,000 operations would overflow
+    Python's recursion limit) emitting each node after all of its inputs: the
+    reversed emission order lists every node before its inputs. A node is marked
+    when it is *expanded*, not when it is pushed, so that a node reachable along
+    several paths is expanded once, from the first path that pops it, and is still
+    emitted after everything it depends on.
+
+    A Tensor without a node must be one of ``leaf_ids``: any other is a variable of
+    an enclosing differentiation (or a hand-made ``Tensor``), whose gradient this
+    pass would silently drop; that is refused.
+    """
+    order, expanded = [], set()
+    stack = [(output, False)]
+    pop, push, emit, mark = stack.pop, stack.append, order.append, expanded.add
+    while stack:
+        tensor, inputs_done = pop()
+        if inputs_done:
+            emit(tensor)
+            continue
+        key = id(tensor)
+        if key in expanded:
+            continue
+        mark(key)
+        push((tensor, True))
+        node = tensor._node
+        if node is not None:
+            for _, parent in node[1]:
+                if id(parent) not in expanded:
+                    push((parent, False))
+        elif key not in leaf_ids:
+            raise ValueError(
+                "nested differentiation is not supported: the function depends on a Tensor"
+                " that is not one of the arguments being differentiated (a variable of an"
+                " enclosing grad, or a hand-made Tensor); pass constants as ndarrays"
+            )
+    return order[::-1]
+
+
+def backward(output, leaves):
+    """Gradient of the scalar Tensor ``output`` with respect to each of ``leaves``.
+
+    Returns fresh, writable float64 arrays, one per leaf, none sharing memory with
+    another, with an input, or with a value of the graph.
+    """
+    leaf_ids = {id(leaf) for leaf in leaves}
+    cotangents = {id(output): np.ones(output.value.shape)}
+    get, isfinite = cotangents.get, np.isfinite
+    # Local derivatives may be infinite or NaN where the forward value is (log at 0,
+    # a division by 0); the strong-zero convention decides what survives, so the
+    # warnings are noise.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for tensor in _topological_order(output, leaf_ids):
+            node = tensor._node
+            if node is None:
+                continue  # a leaf keeps its gradient
+            g = cotangents.pop(id(tensor), None)
+            if g is None:
+                continue
+            primitive, parents, args, kwargs = node
+            ans = tensor.value
+            rules, variadic, strong_zero = primitive.vjps, primitive.variadic, primitive.strong_zero
+            for argnum, parent in parents:
+                if variadic:
+                    contribution = rules(argnum, g, ans, *args, **kwargs)
+                else:
+                    contribution = rules[argnum](g, ans, *args, **kwargs)
+                if strong_zero and not isfinite(contribution).all():
+                    contribution = strong_zero_where_unused(contribution, g)
+                shape = parent.value.shape
+                if contribution.shape != shape:
+                    contribution = sum_to_shape(contribution, shape)
+                key = id(parent)
+                previous = get(key)
+                cotangents[key] = contribution if previous is None else previous + contribution
+    return _fresh_gradients([cotangents.get(id(leaf)) for leaf in leaves], leaves)
+
+
+def strong_zero_where_unused(contribution, g):
+    """Zero the entries of an elementwise VJP whose incoming cotangent is zero.
+
+    The strong-zero convention: an entry that does not reach the output (its
+    cotangent is exactly 0) contributes 0, even where the local derivative is
+    infinite or NaN, so ``where(x > 0, sqrt(x), 0.0)`` has gradient 0 (not NaN) at
+    x ≤ 0: the branch not taken contributes nothing.
+    """
+    if np.isfinite(contribution).all():
+        return contribution
+    return np.where(np.broadcast_to(g, np.shape(contribution)) == 0, 0.0, contribution)
+
+
+def _fresh_gradients(gradients, leaves):
+    """Gradients the caller owns: a broadcast view, a view of a graph value, or an
+    array handed to two leaves is copied; a missing one is zeros."""
+    fresh, seen = [], set()
+    for gradient, leaf in zip(gradients, leaves):
+        if gradient is None:
+            gradient = np.zeros(leaf.value.shape)
+        elif (
+            type(gradient) is not np.ndarray
+            or gradient.base is not None
+            or not gradient.flags.writeable
+            or id(gradient) in seen
+        ):
+            gradient = np.array(gradient, dtype=float)
+        seen.add(id(gradient))
+        fresh.append(gradient)
+    return fresh
+
+
+def _normalise_argnums(argnums, count):
+    single = not isinstance(argnums, tuple)
+    numbers_ = (argnums,) if single else argnums
+    for argnum in numbers_:
+        if isinstance(argnum, bool) or not isinstance(argnum, (int, np.integer)):
+            raise TypeError(f"argnums must be an int or a tuple of ints; got {argnums!r}")
+        if not -count <= argnum < count:
+            raise ValueError(f"argnums {argnum} is out of range for {count} argument(s)")
+    selected = tuple(int(a) % count for a in numbers_)
+    if len(set(selected)) < len(selected):
+        # a second leaf for the same argument would replace the first, whose
+        # gradient would then silently be zero
+        raise ValueError(f"argnums must not repeat an argument; got {argnums!r}")
+    return selected, single
+
+
+def value_and_grad(f, argnums=0):
+    """Return a function computing ``(f(*args), ∇f)`` by one forward and one backward pass.
+
+    Args:
+        f: function of arrays returning a scalar; the arguments selected by
+            ``argnums`` arrive wrapped as ``Tensor``, so ``f`` must compute with
+            this module's functions and operators.
+        argnums: an int, or a tuple of ints for several gradients.
+
+    Returns:
+        function ``(*args, **kwargs) -> (value, gradient)``; ``value`` is a float,
+        ``gradient`` a fresh, writable ndarray shaped like the argument (a tuple of
+        them when ``argnums`` is a tuple), sharing memory with nothing else.
+
+    Raises:
+        ValueError: if ``f`` returns a non-scalar (the message names the shape); if
+            the differentiation is nested in another one (a ``grad`` inside a
+            differentiated function: its result would silently miss the outer
+            dependence, so it is refused).
+        TypeError: if a differentiated argument is not an array of reals.
+    """
+
+    def value_and_gradient(*args, **kwargs):
+        selected, single = _normalise_argnums(argnums, len(args))
+        args = list(args)
+        leaves = []
+        for argnum in selected:
+            if type(args[argnum]) is Tensor:
+                raise ValueError(
+                    f"nested differentiation is not supported: argument {argnum} is already a"
+                    " Tensor (a grad inside a differentiated function?); pass an ndarray"
+                )
+            leaf = Tensor(_as_differentiable(args[argnum], f"argument {argnum}"))
+            args[argnum] = leaf
+            leaves.append(leaf)
+        output = f(*args, **kwargs)
+        shape = np.shape(_plain(output))
+        if shape != ():
+            raise ValueError(f"f must return a scalar to be differentiated; got shape {shape}")
+        if type(output) is Tensor:
+            gradients = backward(output, leaves)
+        else:  # f did not use its differentiated arguments
+            gradients = [np.zeros(leaf.shape) for leaf in leaves]
+        value = float(_plain(output))
+        return value, (gradients[0] if single else tuple(gradients))
+
+    return value_and_gradient
+
+
+def grad(f, argnums=0):
+    """Return a function computing only the gradient part of ``value_and_grad(f, argnums)``."""
+    both = value_and_grad(f, argnums)
+
+    def gradient(*args, **kwargs):
+        return both(*args, **kwargs)[1]
+
+    return gradient
