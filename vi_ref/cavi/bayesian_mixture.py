@@ -418,21 +418,33 @@ class _Run:
 
 
 class _ELBOTracker:
-    """The ELBO from its parts, each recomputed only when its coordinate changes."""
+    """The ELBO from its parts, each recomputed only when its coordinate changes:
+    ℓ and the Gaussian–Wishart KL with q(μ, Λ), E[log π] and the weights' KL with
+    q(π), the entropy with q(z)."""
 
     def __init__(self, X, responsibilities, parameters, prior):
         self.X, self.prior = X, prior
         self.responsibilities = responsibilities
-        self.parameters = parameters
-        self.log_likelihood = expected_log_likelihood(X, parameters, prior.covariance_type)
-        self.log_weights = expected_log_weights(parameters.weight_concentration, prior.weight_concentration_prior_type)
         self.negative_entropy = _negative_entropy(responsibilities)
+        self.parameters = parameters
+        self._set_weights(parameters.weight_concentration)
+        self._set_components(parameters)
 
     def value(self):
         # einsum rather than a BLAS dot: see vi_ref.em._expected_log_joint
         expected = float(np.einsum("nk,nk->", self.responsibilities, self.log_likelihood))
         expected += float(self.responsibilities.sum(axis=0) @ self.log_weights)
-        return float(_elbo(expected, self.negative_entropy, self.parameters, self.prior))
+        return expected - self.negative_entropy - self.kl_weights - self.kl_components
+
+    def _set_weights(self, concentration):
+        self.parameters = replace(self.parameters, weight_concentration=concentration)
+        self.log_weights = expected_log_weights(concentration, self.prior.weight_concentration_prior_type)
+        self.kl_weights = float(kl_weights(concentration, self.prior))
+
+    def _set_components(self, parameters):
+        self.parameters = parameters
+        self.log_likelihood = expected_log_likelihood(self.X, parameters, self.prior.covariance_type)
+        self.kl_components = float(kl_gaussian_wishart(parameters, self.prior))
 
     def update_assignments(self):
         self.responsibilities = update_responsibilities(self.log_likelihood, self.log_weights)
@@ -440,19 +452,16 @@ class _ELBOTracker:
 
     def update_weights(self):
         counts = self.responsibilities.sum(axis=0)
-        concentration = update_weight_concentration(counts, self.prior)
-        self.parameters = replace(self.parameters, weight_concentration=concentration)
-        self.log_weights = expected_log_weights(concentration, self.prior.weight_concentration_prior_type)
+        self._set_weights(update_weight_concentration(counts, self.prior))
 
     def update_components(self, reg_covar):
         means, mean_precision, dof, scale, _ = update_gaussian_wishart(
             self.X, self.responsibilities, self.prior, reg_covar
         )
-        self.parameters = replace(
+        self._set_components(replace(
             self.parameters, means=means, mean_precision=mean_precision,
             degrees_of_freedom=dof, scale_cholesky=scale,
-        )
-        self.log_likelihood = expected_log_likelihood(self.X, self.parameters, self.prior.covariance_type)
+        ))
 
 
 class BayesianGaussianMixtureCAVI:
