@@ -398,7 +398,7 @@ def bayesian_monte_carlo_elbo(X, r, parameters, prior, n, rng):
     return terms.mean(), terms.std(ddof=1) / np.sqrt(n)
 
 
-def _check_bayesian_monte_carlo(kind, prior_type, seed, n=200):
+def _check_bayesian_monte_carlo(kind, prior_type, seed, n=120):
     """At a q whose q(π, μ, Λ) is not the optimum for its responsibilities (just after
     an assignments update), the estimate scatters and must fall within 4.5 SE."""
     X, model = fitted(kind, prior_type, max_iter=3)
@@ -431,10 +431,9 @@ def test_after_a_parameter_update_the_log_ratio_is_constant(prior_type):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(30))
-@pytest.mark.parametrize("kind, prior_type", [("full", "dirichlet_process"), ("diag", "dirichlet_distribution"),
-                                               ("tied", "dirichlet_process"), ("spherical", "dirichlet_distribution")])
+@pytest.mark.parametrize("kind, prior_type", [("full", "dirichlet_process"), ("diag", "dirichlet_distribution")])
 def test_monte_carlo_seed_sweep(kind, prior_type, seed):
-    _check_bayesian_monte_carlo(kind, prior_type, seed=100 + seed, n=100)
+    _check_bayesian_monte_carlo(kind, prior_type, seed=100 + seed, n=60)
 
 
 @pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
