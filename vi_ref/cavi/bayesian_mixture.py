@@ -48,7 +48,7 @@ import scipy.special
 
 from .. import autodiff as ad
 from .. import numerics
-from ..em import INIT_PARAMS, ConvergenceWarning, _kmeans_labels
+from ..em import INIT_PARAMS, ConvergenceWarning, GaussianMixtureEM
 from ..models.gaussian_mixture import (
     centred_moments,
     check_covariance_type,
@@ -486,8 +486,11 @@ class BayesianGaussianMixtureCAVI:
             argmax (the ELBO may then fall by up to the size of the λ term).
         max_iter: iterations at most (0 keeps the initial q).
         n_init: starts; the one with the highest ELBO wins.
-        init_params: ``"kmeans++"``, ``"random"`` or ``"random_from_data"``, as in
-            ``vi_ref.em.GaussianMixtureEM``, giving the initial responsibilities.
+        init_params: one of ``vi_ref.em.INIT_PARAMS``, giving the initial
+            responsibilities: ``"random"`` (uniform draws, normalised),
+            ``"random_from_data"`` (component k on one random data point), or a
+            k-means start (``"kmeans++"``): the one-hot labels of the starting
+            mixture of ``GaussianMixtureEM`` with that ``init_params``.
         weight_concentration_prior_type: ``"dirichlet_process"`` (default) or
             ``"dirichlet_distribution"``.
         weight_concentration_prior: α₀ > 0 (default 1/K).
@@ -615,14 +618,16 @@ class BayesianGaussianMixtureCAVI:
                 raise ValueError("responsibilities_init must be non-negative with rows summing to 1")
             return responsibilities
         responsibilities = np.zeros((X.shape[0], n_components))
-        if self.init_params == "kmeans++":
-            responsibilities[np.arange(X.shape[0]), _kmeans_labels(X, n_components, generator)] = 1.0
-        elif self.init_params == "random":
+        if self.init_params == "random":
             responsibilities = generator.uniform(size=(X.shape[0], n_components))
             responsibilities /= responsibilities.sum(axis=1, keepdims=True)
-        else:  # random_from_data: each component starts on one data point
+        elif self.init_params == "random_from_data":  # each component starts on one data point
             chosen = generator.choice(X.shape[0], size=n_components, replace=False)
             responsibilities[chosen, np.arange(n_components)] = 1.0
+        else:  # a k-means start: the labels of vi_ref.em's starting mixture, one-hot
+            start = GaussianMixtureEM(n_components, covariance_type="spherical", init_params=self.init_params,
+                                      max_iter=0, rng=generator).fit(X)
+            responsibilities[np.arange(X.shape[0]), start.predict(X)] = 1.0
         return responsibilities
 
     # ----- fitting --------------------------------------------------------------------
