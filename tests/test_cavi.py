@@ -517,7 +517,7 @@ def test_refusals():
         (dict(covariance_type="diag", covariance_prior=np.array([1.0, -1.0])), "covariance_prior"),
         (dict(tol=-1.0), "tol"),
         (dict(reg_covar=-1.0), "reg_covar"),
-        (dict(init_params="kmeans"), "init_params"),
+        (dict(init_params="banana"), "init_params"),
         (dict(responsibilities_init=np.ones((len(X), 3))), "responsibilities_init"),
         (dict(responsibilities_init=np.ones((2, 3)) / 3), "responsibilities_init"),
     ]
