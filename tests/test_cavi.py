@@ -251,7 +251,7 @@ def _updated(X, model, coordinate):
         return r, parameters
     if coordinate == "weights":
         return r, replace(parameters, weight_concentration=bm.update_weight_concentration(r.sum(axis=0), prior))
-    means, beta, nu, scale, _ = bm.update_gaussian_wishart(X, r, prior)
+    means, beta, nu, scale = bm.update_gaussian_wishart(X, r, prior)
     return r, replace(parameters, means=means, mean_precision=beta, degrees_of_freedom=nu, scale_cholesky=scale)
 
 

@@ -94,9 +94,9 @@ def test_same_stopping_iteration_as_sklearn(kind, prior_type):
 @pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
 def test_exact_far_from_the_origin_where_sklearn_loses_digits(kind, prior_type):
     """Data at 10⁶ from the origin (exactly X + c): ours equals scikit-learn's fit of the
-    centred data, translated, to 1e-8; scikit-learn's own fit of the far data (its
-    tied/diag/spherical covariances from E[x²] − x̄², its log-densities from x·P − μ·P)
-    is further away, which the test records rather than requires."""
+    centred data, translated, to 1e-8. scikit-learn's own fit of the far data (its
+    tied/diag/spherical covariances from E[x²] − x̄²) moves by about 1e-3 relative
+    (derivation 07, §5); that is its behaviour, not asserted here."""
     X, start = data(3)
     X = np.round(X * 2**20) / 2**20
     mean_prior = np.round(X.mean(axis=0) * 2**20) / 2**20

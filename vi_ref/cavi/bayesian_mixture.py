@@ -365,7 +365,7 @@ def update_gaussian_wishart(X, responsibilities, prior, reg_covar=0.0):
     component's data); with λ = 0 this is the exact argmax of the ELBO.
 
     Returns:
-        (means, mean_precision, degrees_of_freedom, scale_cholesky, inverse_scale).
+        (means, mean_precision, degrees_of_freedom, scale_cholesky).
     """
     kind = prior.covariance_type
     component_major = np.ascontiguousarray(responsibilities.T)
@@ -389,16 +389,13 @@ def update_gaussian_wishart(X, responsibilities, prior, reg_covar=0.0):
             spread = spread.mean(axis=1)
         inverse_scale = prior.covariance + spread
         degrees_of_freedom = prior.degrees_of_freedom + counts
-    return (
-        means, mean_precision, degrees_of_freedom,
-        _scale_cholesky_from_inverse(inverse_scale, kind), inverse_scale,
-    )
+    return means, mean_precision, degrees_of_freedom, _scale_cholesky_from_inverse(inverse_scale, kind)
 
 
 def update_parameters(X, responsibilities, prior, reg_covar=0.0):
     """q(π) and every q(μₖ, Λₖ) from the responsibilities (the "M-step" block)."""
     counts = responsibilities.sum(axis=0)
-    means, mean_precision, dof, scale, _ = update_gaussian_wishart(X, responsibilities, prior, reg_covar)
+    means, mean_precision, dof, scale = update_gaussian_wishart(X, responsibilities, prior, reg_covar)
     return VariationalParameters(update_weight_concentration(counts, prior), means, mean_precision, dof, scale)
 
 
@@ -455,7 +452,7 @@ class _ELBOTracker:
         self._set_weights(update_weight_concentration(counts, self.prior))
 
     def update_components(self, reg_covar):
-        means, mean_precision, dof, scale, _ = update_gaussian_wishart(
+        means, mean_precision, dof, scale = update_gaussian_wishart(
             self.X, self.responsibilities, self.prior, reg_covar
         )
         self._set_components(replace(
