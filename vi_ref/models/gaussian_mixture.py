@@ -261,7 +261,7 @@ def gaussian_mixture_log_joint(x, z, weights, means, covariances, covariance_typ
         factor = factor + np.zeros(batch + (dimension, dimension))  # one factor per point
         whitened = ad.solve_triangular(factor, (residual + np.zeros(batch + (dimension,)))[..., None], lower=True)[..., 0]
         squared = ad.sum(ad.square(whitened), axis=-1)
-        half_log_det = ad.sum(ad.log(ad.diagonal(factor)), axis=-1)
+        half_log_det = ad.sum(ad.log(ad.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)
     else:
         variances = ad.getitem(covariances, z)
         variances = variances[..., None] if covariance_type == "spherical" else variances

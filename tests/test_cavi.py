@@ -1,0 +1,544 @@
+"""Tests of vi_ref.cavi: the ELBO rises at every coordinate update, each update is the
+coordinate argmax (autodiff gradient zero, perturbations never better), the closed-form
+ELBO equals independent Monte Carlo estimates and stays below the exact evidence, and
+the results are exact for data far from the origin."""
+
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import scipy.integrate
+import scipy.special
+import scipy.stats
+
+from vi_ref import autodiff as ad
+from vi_ref.cavi import (
+    BayesianGaussianMixtureCAVI,
+    UnitVarianceMixtureCAVI,
+    bayesian_mixture_elbo,
+    exact_log_evidence,
+    expected_log_likelihood,
+    unit_variance_mixture_elbo,
+)
+from vi_ref.cavi import bayesian_mixture as bm
+from vi_ref.cavi import unit_variance_mixture as uvm
+from vi_ref.em import ConvergenceWarning
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
+CONFIGURATIONS = [(kind, prior) for prior in PRIOR_TYPES for kind in COVARIANCE_TYPES]
+MONOTONE_RTOL = 1e-12
+
+
+def three_clusters(rng, n=(20, 15, 10), offset=0.0):
+    centres = np.array([[3.0, 0.0], [0.0, 0.0], [0.0, -3.0]])
+    scales = (1.0, 0.5, 1.0)
+    return offset + np.concatenate([c + s * rng.standard_normal((m, 2)) for c, s, m in zip(centres, scales, n)])
+
+
+def assert_never_decreases(history):
+    steps = np.diff(history)
+    allowed = MONOTONE_RTOL * np.abs(history[1:])
+    worst = int(np.argmin(steps + allowed))
+    assert np.all(steps >= -allowed), f"ELBO fell by {-steps[worst]:.3g} at update {worst + 1}"
+
+
+# ---------------------------------------------------------------------------
+# The unit-variance mixture of Blei et al. §3
+# ---------------------------------------------------------------------------
+
+
+def small_problem(seed, n=7, separation=2.0):
+    rng = np.random.default_rng(seed)
+    centres = separation * np.array([-1.0, 0.0, 1.0])
+    return (centres[np.arange(n) % 3] + rng.standard_normal(n))[:, None]
+
+
+def test_exact_log_evidence_equals_quadrature_for_one_component():
+    """With K = 1 there is one assignment: p(x) = ∫ N(μ | 0, σ²) Πᵢ N(xᵢ | μ, 1) dμ."""
+    X = np.array([[0.3], [-1.2], [2.0]])
+    sigma2 = 2.5
+    integrand = lambda mu: np.exp(  # noqa: E731
+        scipy.stats.norm(0, np.sqrt(sigma2)).logpdf(mu) + scipy.stats.norm(mu, 1).logpdf(X[:, 0]).sum()
+    )
+    value, error = scipy.integrate.quad(integrand, -30, 30, epsabs=0, epsrel=1e-12)
+    assert exact_log_evidence(X, 1, sigma2) == pytest.approx(np.log(value), rel=1e-10)
+
+
+def test_exact_log_evidence_sums_over_assignments_by_quadrature():
+    """K = 2, N = 2 in one dimension: four assignments, each a product of 1-D integrals."""
+    X = np.array([[0.7], [-1.1]])
+    sigma2 = 1.7
+    prior = scipy.stats.norm(0, np.sqrt(sigma2))
+
+    def cluster(points):
+        if not points:
+            return 1.0
+        f = lambda mu: np.exp(prior.logpdf(mu) + scipy.stats.norm(mu, 1).logpdf(np.array(points)).sum())  # noqa: E731
+        return scipy.integrate.quad(f, -30, 30, epsabs=0, epsrel=1e-12)[0]
+
+    x0, x1 = X[:, 0]
+    total = 0.25 * (2 * cluster([x0, x1]) + 2 * cluster([x0]) * cluster([x1]))
+    assert exact_log_evidence(X, 2, sigma2) == pytest.approx(np.log(total), rel=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("n_components", [2, 3])
+def test_unit_variance_elbo_rises_and_stays_below_the_evidence(seed, n_components):
+    X = small_problem(seed)
+    model = UnitVarianceMixtureCAVI(n_components, prior_variance=4.0, rng=seed).fit(X)
+    assert_never_decreases(model.elbo_history_)
+    assert len(model.elbo_history_) == 1 + model.n_iter_ * (1 + n_components)
+    assert model.lower_bound_ <= exact_log_evidence(X, n_components, 4.0)
+
+
+def test_label_switching_gap_is_log_k_factorial_for_separated_clusters():
+    """Well-separated clusters: the posterior is K! copies of one mode, one per labelling,
+    with (nearly) no mass between them; in each, the assignments are certain and the
+    means independent Gaussians, which the mean-field q represents exactly. q can sit
+    in only one copy, so log p(x) − ELBO = log K! + (a KL that vanishes with the
+    separation)."""
+    X = small_problem(0, n=8, separation=12.0)
+    best = max((UnitVarianceMixtureCAVI(3, prior_variance=100.0, rng=s).fit(X) for s in range(5)),
+               key=lambda model: model.lower_bound_)
+    gap = exact_log_evidence(X, 3, 100.0) - best.lower_bound_
+    assert gap == pytest.approx(np.log(6), abs=1e-6)
+    # with overlapping clusters the modes overlap and the within-mode KL is not small
+    X = small_problem(0, n=8, separation=1.0)
+    best = max((UnitVarianceMixtureCAVI(3, prior_variance=100.0, rng=s).fit(X) for s in range(5)),
+               key=lambda model: model.lower_bound_)
+    assert exact_log_evidence(X, 3, 100.0) - best.lower_bound_ > np.log(6) + 0.1
+
+
+def _unit_variance_state(seed=0):
+    X = small_problem(seed, n=9)
+    model = UnitVarianceMixtureCAVI(3, prior_variance=4.0, max_iter=1, tol=0, rng=seed).fit(X)
+    return X, model.responsibilities_, model.means_.copy(), model.mean_variances_.copy()
+
+
+def test_unit_variance_updates_are_coordinate_argmaxes_by_autodiff():
+    X, phi, means, variances = _unit_variance_state()
+    sigma2 = 4.0
+    phi = uvm.update_assignments(X, means, variances)
+    elbo_of_logits = lambda logits: unit_variance_mixture_elbo(  # noqa: E731
+        X, ad.exp(ad.log_softmax(logits, axis=1)), means, variances, sigma2)
+    np.testing.assert_allclose(ad.grad(elbo_of_logits)(np.log(phi)), 0, atol=1e-12)
+    for k in range(3):
+        means[k], variances[k] = uvm.update_mean(X, phi, sigma2, k)
+        mask = np.arange(3) == k
+
+        def elbo_of_component(mean, variance):
+            return unit_variance_mixture_elbo(
+                X, phi, ad.where(mask[:, None], mean, means), ad.where(mask, variance, variances), sigma2)
+
+        gradients = ad.grad(elbo_of_component, argnums=(0, 1))(means, variances)
+        np.testing.assert_allclose(gradients[0][k], 0, atol=1e-12)
+        np.testing.assert_allclose(gradients[1][k], 0, atol=1e-10)
+
+
+def test_unit_variance_perturbations_never_raise_the_elbo():
+    X, phi, means, variances = _unit_variance_state(1)
+    sigma2, rng = 4.0, np.random.default_rng(5)
+    phi = uvm.update_assignments(X, means, variances)
+    best = unit_variance_mixture_elbo(X, phi, means, variances, sigma2)
+    for scale in (1e-4, 1e-2, 1.0):
+        for _ in range(20):
+            other = scipy.special.softmax(np.log(phi) + scale * rng.standard_normal(phi.shape), axis=1)
+            assert unit_variance_mixture_elbo(X, other, means, variances, sigma2) <= best
+    for k in range(3):
+        means[k], variances[k] = uvm.update_mean(X, phi, sigma2, k)
+        best = unit_variance_mixture_elbo(X, phi, means, variances, sigma2)
+        for scale in (1e-4, 1e-2, 1.0):
+            for _ in range(10):
+                m, v = means.copy(), variances.copy()
+                m[k] += scale * rng.standard_normal(1)
+                v[k] *= np.exp(scale * rng.standard_normal())
+                assert unit_variance_mixture_elbo(X, phi, m, v, sigma2) <= best
+
+
+def unit_variance_monte_carlo_elbo(X, phi, means, variances, sigma2, n, rng):
+    """E_q[log p(x, μ, c) − log q(μ, c)] by sampling μ and c from q, every density from
+    scipy.stats; returns (estimate, standard error)."""
+    K = len(means)
+    terms = np.empty(n)
+    for s in range(n):
+        mu = means + np.sqrt(variances)[:, None] * rng.standard_normal(means.shape)
+        c = np.array([rng.choice(K, p=row) for row in phi])
+        log_p = (scipy.stats.norm(0, np.sqrt(sigma2)).logpdf(mu).sum() - len(X) * np.log(K)
+                 + scipy.stats.norm(mu[c], 1).logpdf(X).sum())
+        log_q = (scipy.stats.norm(means, np.sqrt(variances)[:, None]).logpdf(mu).sum()
+                 + np.log(phi[np.arange(len(X)), c]).sum())
+        terms[s] = log_p - log_q
+    return terms.mean(), terms.std(ddof=1) / np.sqrt(n)
+
+
+def _check_unit_variance_monte_carlo(seed):
+    X = small_problem(3, n=8)
+    model = UnitVarianceMixtureCAVI(3, prior_variance=4.0, max_iter=3, tol=0, rng=3).fit(X)
+    estimate, error = unit_variance_monte_carlo_elbo(
+        X, model.responsibilities_, model.means_, model.mean_variances_, 4.0, 400, np.random.default_rng(seed))
+    assert abs(estimate - model.lower_bound_) <= 4.5 * error
+
+
+def test_unit_variance_monte_carlo_elbo_within_4_5_standard_errors():
+    _check_unit_variance_monte_carlo(2026)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(30))
+def test_unit_variance_monte_carlo_seed_sweep(seed):
+    _check_unit_variance_monte_carlo(seed)
+
+
+def test_unit_variance_refusals():
+    X = small_problem(0)
+    with pytest.raises(ValueError, match="prior_variance"):
+        UnitVarianceMixtureCAVI(2, prior_variance=0.0).fit(X)
+    with pytest.raises(ValueError, match="responsibilities_init"):
+        UnitVarianceMixtureCAVI(2, responsibilities_init=np.ones((len(X), 2))).fit(X)
+    with pytest.raises(ValueError, match="X"):
+        UnitVarianceMixtureCAVI(2).fit(np.array([[np.nan]]))
+    with pytest.raises(ValueError, match="K\\^N"):
+        exact_log_evidence(np.zeros((21, 1)), 2, 1.0)
+
+
+# ---------------------------------------------------------------------------
+# The Bayesian Gaussian mixture (Bishop §10.2)
+# ---------------------------------------------------------------------------
+
+
+def fitted(kind, prior_type, max_iter=2, seed=0, **options):
+    X = three_clusters(np.random.default_rng(seed))
+    model = BayesianGaussianMixtureCAVI(
+        3, covariance_type=kind, weight_concentration_prior_type=prior_type, max_iter=max_iter,
+        tol=0, rng=seed, **options)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X)
+    return X, model
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_elbo_never_decreases_across_coordinate_updates(kind, prior_type):
+    for seed in range(3):
+        for init in ("kmeans++", "random"):
+            X = three_clusters(np.random.default_rng(seed))
+            model = BayesianGaussianMixtureCAVI(
+                4, covariance_type=kind, weight_concentration_prior_type=prior_type, max_iter=60,
+                tol=1e-10, init_params=init, rng=seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(X)
+            assert_never_decreases(model.elbo_history_)
+            assert len(model.elbo_history_) == 1 + 3 * model.n_iter_
+            assert model.lower_bound_ == model.elbo_history_[-1]
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_fit_records_the_closed_form_elbo_of_the_fitted_q(kind, prior_type):
+    X, model = fitted(kind, prior_type, max_iter=5)
+    value = bayesian_mixture_elbo(X, model.responsibilities_, model.parameters_, model.prior_)
+    assert value == pytest.approx(model.lower_bound_, rel=1e-12)
+
+
+def _updated(X, model, coordinate):
+    """The state of ``model`` with one more update of ``coordinate``, as (r, parameters)."""
+    prior, parameters, r = model.prior_, model.parameters_, model.responsibilities_
+    log_likelihood = expected_log_likelihood(X, parameters, prior.covariance_type)
+    log_weights = bm.expected_log_weights(parameters.weight_concentration, prior.weight_concentration_prior_type)
+    r = bm.update_responsibilities(log_likelihood, log_weights)
+    if coordinate == "assignments":
+        return r, parameters
+    if coordinate == "weights":
+        return r, replace(parameters, weight_concentration=bm.update_weight_concentration(r.sum(axis=0), prior))
+    means, beta, nu, scale = bm.update_gaussian_wishart(X, r, prior)
+    return r, replace(parameters, means=means, mean_precision=beta, degrees_of_freedom=nu, scale_cholesky=scale)
+
+
+COMPONENT_FIELDS = ("means", "mean_precision", "degrees_of_freedom", "scale_cholesky")
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_each_update_is_the_coordinate_argmax_by_autodiff(kind, prior_type):
+    """∂L/∂(the coordinate's parameters) = 0 at the update, from the closed-form ELBO
+    differentiated by vi_ref.autodiff; for q(z) through logits, rₙ = softmax(ρₙ). U is
+    differentiated in its family: the upper triangle (full, tied), the diagonal
+    (diag), the scalar (spherical)."""
+    X, model = fitted(kind, prior_type)
+    prior = model.prior_
+    r, parameters = _updated(X, model, "assignments")
+    gradient = ad.grad(lambda logits: bayesian_mixture_elbo(
+        X, ad.exp(ad.log_softmax(logits, axis=1)), parameters, prior))(np.log(r))
+    np.testing.assert_allclose(gradient, 0, atol=1e-12)
+
+    r, parameters = _updated(X, model, "weights")
+    gradient = ad.grad(lambda concentration: bayesian_mixture_elbo(
+        X, r, replace(parameters, weight_concentration=concentration), prior))(parameters.weight_concentration)
+    np.testing.assert_allclose(gradient, 0, atol=1e-12)
+
+    r, parameters = _updated(X, model, "components")
+    values = [getattr(parameters, field) for field in COMPONENT_FIELDS]
+    gradients = ad.grad(lambda *fields: bayesian_mixture_elbo(
+        X, r, replace(parameters, **dict(zip(COMPONENT_FIELDS, fields))), prior),
+        argnums=(0, 1, 2, 3))(*values)
+    if kind in ("full", "tied"):
+        gradients = gradients[:3] + (np.triu(gradients[3]),)
+    for field, gradient in zip(COMPONENT_FIELDS, gradients):
+        np.testing.assert_allclose(gradient, 0, atol=1e-11, err_msg=field)
+
+
+def test_the_restricted_families_are_not_the_full_argmax():
+    """The diag update is the argmax among diagonal W only: the gradient of the ELBO
+    with respect to the off-diagonal entries of a full U is not zero there."""
+    X, model = fitted("diag", "dirichlet_distribution")
+    r, parameters = _updated(X, model, "components")
+    prior = model.prior_
+    full_prior = replace(prior, covariance_type="full", covariance=np.diag(prior.covariance))
+    as_full = replace(parameters, scale_cholesky=np.stack([np.diag(u) for u in parameters.scale_cholesky]))
+    gradient = ad.grad(lambda scale: bayesian_mixture_elbo(
+        X, r, replace(as_full, scale_cholesky=scale), full_prior))(as_full.scale_cholesky)
+    np.testing.assert_allclose(np.diagonal(gradient, 0, -2, -1), 0, atol=1e-11)
+    assert np.max(np.abs(np.triu(gradient, 1))) > 1e-3
+    assert bayesian_mixture_elbo(X, r, as_full, full_prior) == pytest.approx(
+        bayesian_mixture_elbo(X, r, parameters, prior), rel=1e-13)
+
+
+def _perturbed(parameters, field, kind, scale, rng):
+    value = np.array(getattr(parameters, field), dtype=float)
+    noise = scale * rng.standard_normal(value.shape)
+    if field == "means":
+        return value + noise
+    if field == "scale_cholesky" and kind in ("full", "tied"):
+        noise = np.triu(noise, 1) + np.eye(value.shape[-1]) * noise
+        return value * np.exp(np.eye(value.shape[-1]) * noise) + np.triu(noise, 1)
+    if field == "degrees_of_freedom":
+        dimension = parameters.means.shape[1]
+        return dimension - 1 + (value - dimension + 1) * np.exp(noise)
+    return value * np.exp(noise)  # positive parameters
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_perturbing_an_updated_coordinate_never_raises_the_elbo(kind, prior_type):
+    X, model = fitted(kind, prior_type, seed=1)
+    prior, rng = model.prior_, np.random.default_rng(7)
+
+    def elbo(r, parameters):
+        return bayesian_mixture_elbo(X, r, parameters, prior)
+
+    r, parameters = _updated(X, model, "assignments")
+    best = elbo(r, parameters)
+    for scale in (1e-3, 1e-1, 1.0):
+        for _ in range(5):
+            other = scipy.special.softmax(np.log(r) + scale * rng.standard_normal(r.shape), axis=1)
+            assert elbo(other, parameters) <= best + 1e-12 * abs(best)
+    r, parameters = _updated(X, model, "weights")
+    best = elbo(r, parameters)
+    for scale in (1e-3, 1e-1, 1.0):
+        for _ in range(5):
+            other = replace(parameters, weight_concentration=_perturbed(parameters, "weight_concentration", kind, scale, rng))
+            assert elbo(r, other) <= best + 1e-12 * abs(best)
+    r, parameters = _updated(X, model, "components")
+    best = elbo(r, parameters)
+    for field in COMPONENT_FIELDS:
+        for scale in (1e-3, 1e-1, 1.0):
+            for _ in range(3):
+                other = replace(parameters, **{field: _perturbed(parameters, field, kind, scale, rng)})
+                assert elbo(r, other) <= best + 1e-12 * abs(best), field
+
+
+def _matrix_scale(scale_cholesky, kind, dimension, n_components):
+    """Each Wₖ as a (D, D) matrix."""
+    if kind == "full":
+        return scale_cholesky @ np.swapaxes(scale_cholesky, -1, -2)
+    if kind == "tied":
+        return np.repeat((scale_cholesky @ scale_cholesky.T)[None], n_components, axis=0)
+    if kind == "diag":
+        return np.stack([np.diag(u**2) for u in scale_cholesky])
+    return scale_cholesky[:, None, None] ** 2 * np.eye(dimension)
+
+
+def bayesian_monte_carlo_elbo(X, r, parameters, prior, n, rng):
+    """E_q[log p(X, Z, π, μ, Λ) − log q(Z, π, μ, Λ)] by drawing π (or v), Λₖ and μₖ from
+    q, with every density from scipy.stats; Z is summed over exactly for each draw
+    (Rao–Blackwellised, which lowers the variance and keeps the estimate unbiased).
+    Returns (estimate, standard error)."""
+    kind = prior.covariance_type
+    n_components, dimension = parameters.means.shape
+    scales = _matrix_scale(parameters.scale_cholesky, kind, dimension, n_components)
+    nus = np.broadcast_to(parameters.degrees_of_freedom, (n_components,))
+    prior_covariance = {"full": prior.covariance, "tied": prior.covariance, "diag": np.diag(np.atleast_1d(prior.covariance)),
+                        "spherical": prior.covariance * np.eye(dimension)}[kind]
+    prior_wishart = scipy.stats.wishart(df=prior.degrees_of_freedom, scale=np.linalg.inv(prior_covariance))
+    alpha0 = prior.weight_concentration
+    terms = np.empty(n)
+    for s in range(n):
+        concentration = parameters.weight_concentration
+        if prior.weight_concentration_prior_type == "dirichlet_distribution":
+            weights = rng.dirichlet(concentration)
+            log_p = scipy.stats.dirichlet(np.full(n_components, alpha0)).logpdf(weights)
+            log_q = scipy.stats.dirichlet(concentration).logpdf(weights)
+        else:
+            sticks = rng.beta(concentration[0], concentration[1])
+            weights = sticks * np.concatenate([[1.0], np.cumprod(1 - sticks)[:-1]])
+            log_p = scipy.stats.beta(1, alpha0).logpdf(sticks).sum()
+            log_q = scipy.stats.beta(concentration[0], concentration[1]).logpdf(sticks).sum()
+        log_components = np.empty((len(X), n_components))
+        for k in range(n_components):
+            posterior_wishart = scipy.stats.wishart(df=nus[k], scale=scales[k])
+            precision = posterior_wishart.rvs(random_state=rng)
+            covariance = np.linalg.inv(precision)
+            beta = parameters.mean_precision[k]
+            mean = rng.multivariate_normal(parameters.means[k], covariance / beta)
+            log_p += prior_wishart.logpdf(precision) + scipy.stats.multivariate_normal(
+                prior.mean, covariance / prior.mean_precision).logpdf(mean)
+            log_q += posterior_wishart.logpdf(precision) + scipy.stats.multivariate_normal(
+                parameters.means[k], covariance / beta).logpdf(mean)
+            log_components[:, k] = np.log(weights[k]) + scipy.stats.multivariate_normal(mean, covariance).logpdf(X)
+        terms[s] = log_p - log_q + np.sum(r * log_components) - np.sum(scipy.special.xlogy(r, r))
+    return terms.mean(), terms.std(ddof=1) / np.sqrt(n)
+
+
+def _check_bayesian_monte_carlo(kind, prior_type, seed, n=120):
+    """At a q whose q(π, μ, Λ) is not the optimum for its responsibilities (just after
+    an assignments update), the estimate scatters and must fall within 4.5 SE."""
+    X, model = fitted(kind, prior_type, max_iter=3)
+    r, parameters = _updated(X, model, "assignments")
+    exact = bayesian_mixture_elbo(X, r, parameters, model.prior_)
+    estimate, error = bayesian_monte_carlo_elbo(X, r, parameters, model.prior_, n, np.random.default_rng(seed))
+    assert error > 1e-6
+    assert abs(estimate - exact) <= 4.5 * error, (estimate, exact, error)
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_monte_carlo_elbo_within_4_5_standard_errors(kind, prior_type):
+    _check_bayesian_monte_carlo(kind, prior_type, seed=11)
+
+
+@pytest.mark.parametrize("prior_type", PRIOR_TYPES)
+def test_after_a_parameter_update_the_log_ratio_is_constant(prior_type):
+    """Just after q(π) and q(μ, Λ) are updated, q(π, μ, Λ) ∝ exp(E_q(Z)[log p(X, Z, π, μ, Λ)])
+    exactly, so log p − log q (Z summed out) is the same for every draw — its
+    logarithmic normaliser, which is then the ELBO: the Monte Carlo estimate has zero
+    spread and equals the closed form. A check of the updates that needs no gradient.
+    Only for ``full``: the restricted families (tied, diag, spherical) cannot hold that
+    optimum, and their log-ratio does scatter."""
+    X, model = fitted("full", prior_type, max_iter=3)
+    estimate, error = bayesian_monte_carlo_elbo(
+        X, model.responsibilities_, model.parameters_, model.prior_, 5, np.random.default_rng(0))
+    assert error <= 1e-12 * abs(estimate)
+    assert estimate == pytest.approx(model.lower_bound_, rel=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("kind, prior_type", [("full", "dirichlet_process"), ("diag", "dirichlet_distribution")])
+def test_monte_carlo_seed_sweep(kind, prior_type, seed):
+    _check_bayesian_monte_carlo(kind, prior_type, seed=100 + seed, n=60)
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_exact_far_from_the_origin(kind, prior_type):
+    """Translating the data and the prior mean by c ≈ 10⁶ translates the means and
+    leaves everything else unchanged: the statistics are summed about mₖ, so no digit
+    is lost to E[x²] − x̄² (which would lose about 12 of them here). The data are
+    multiples of 2⁻²⁰, so that X + c is exact; what remains is the rounding of the
+    means near c, ulp(10⁶) ≈ 10⁻¹⁰."""
+    rng = np.random.default_rng(3)
+    X = np.round(three_clusters(rng) * 2**20) / 2**20
+    mean_prior = np.round(X.mean(axis=0) * 2**20) / 2**20
+    start = rng.dirichlet(np.ones(3), size=len(X))
+    shift = np.array([2.0**20, -(2.0**19)])
+
+    def fit(data, mean_prior):
+        model = BayesianGaussianMixtureCAVI(
+            3, covariance_type=kind, weight_concentration_prior_type=prior_type, max_iter=40, tol=0,
+            responsibilities_init=start, mean_prior=mean_prior)
+        with pytest.warns(ConvergenceWarning):
+            return model.fit(data)
+
+    near, far = fit(X, mean_prior), fit(X + shift, mean_prior + shift)
+    np.testing.assert_allclose(far.means_ - shift, near.means_, rtol=0, atol=1e-8)
+    for name in ("covariances_", "degrees_of_freedom_", "mean_precision_", "weights_"):
+        np.testing.assert_allclose(getattr(far, name), getattr(near, name), rtol=1e-8, err_msg=name)
+    assert far.lower_bound_ == pytest.approx(near.lower_bound_, rel=1e-10)
+
+
+def test_tensor_and_array_quadratic_forms_agree():
+    """expected_log_likelihood has two code paths (chunked NumPy for the fit, broadcast
+    autodiff for the checks); each checks the other."""
+    for kind in COVARIANCE_TYPES:
+        X, model = fitted(kind, "dirichlet_process")
+        parameters = model.parameters_
+        as_tensor = replace(parameters, means=ad.Tensor(parameters.means))
+        np.testing.assert_allclose(
+            expected_log_likelihood(X, as_tensor, kind).value,
+            expected_log_likelihood(X, parameters, kind), rtol=1e-12)
+
+
+def test_attributes_follow_scikit_learn():
+    X, model = fitted("full", "dirichlet_process", max_iter=5)
+    K, D = 3, 2
+    assert isinstance(model.weight_concentration_, tuple) and model.weight_concentration_[0].shape == (K,)
+    assert model.weights_.sum() == pytest.approx(1.0)
+    assert model.means_.shape == (K, D) and model.covariances_.shape == (K, D, D)
+    np.testing.assert_allclose(model.precisions_ @ model.covariances_, np.broadcast_to(np.eye(D), (K, D, D)), atol=1e-12)
+    np.testing.assert_allclose(model.precisions_cholesky_ @ np.swapaxes(model.precisions_cholesky_, 1, 2),
+                               model.precisions_, rtol=1e-12)
+    assert model.mean_prior_ == pytest.approx(X.mean(axis=0))
+    assert model.weight_concentration_prior_ == pytest.approx(1 / K)
+    assert model.degrees_of_freedom_prior_ == D
+    assert model.predict(X).shape == (len(X),)
+    np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
+    shapes = {"tied": (D, D), "diag": (K, D), "spherical": (K,)}
+    for kind, shape in shapes.items():
+        _, other = fitted(kind, "dirichlet_distribution")
+        assert other.covariances_.shape == shape and other.precisions_cholesky_.shape == shape
+        assert other.weight_concentration_.shape == (K,)
+
+
+def test_dirichlet_process_switches_off_unneeded_components():
+    X = three_clusters(np.random.default_rng(0))
+    model = BayesianGaussianMixtureCAVI(8, weight_concentration_prior=1e-3, max_iter=500, tol=1e-8, rng=0).fit(X)
+    assert np.sum(model.weights_ > 0.05) == 3
+    assert_never_decreases(model.elbo_history_)
+
+
+def test_refusals():
+    X = three_clusters(np.random.default_rng(0))
+    bad = [
+        (dict(covariance_type="banana"), "covariance_type"),
+        (dict(weight_concentration_prior_type="dirichlet"), "weight_concentration_prior_type"),
+        (dict(weight_concentration_prior=0.0), "weight_concentration_prior"),
+        (dict(mean_precision_prior=-1.0), "mean_precision_prior"),
+        (dict(degrees_of_freedom_prior=0.5), "degrees_of_freedom_prior"),
+        (dict(mean_prior=np.zeros(3)), "mean_prior"),
+        (dict(covariance_prior=np.eye(3)), "covariance_prior"),
+        (dict(covariance_prior=-np.eye(2)), "covariance_prior"),
+        (dict(covariance_type="diag", covariance_prior=np.array([1.0, -1.0])), "covariance_prior"),
+        (dict(tol=-1.0), "tol"),
+        (dict(reg_covar=-1.0), "reg_covar"),
+        (dict(init_params="banana"), "init_params"),
+        (dict(responsibilities_init=np.ones((len(X), 3))), "responsibilities_init"),
+        (dict(responsibilities_init=np.ones((2, 3)) / 3), "responsibilities_init"),
+    ]
+    for options, name in bad:
+        with pytest.raises(ValueError, match=name):
+            BayesianGaussianMixtureCAVI(3, **options).fit(X)
+    with pytest.raises(TypeError, match="n_components"):
+        BayesianGaussianMixtureCAVI(2.5).fit(X)
+    with pytest.raises(ValueError, match="samples"):
+        BayesianGaussianMixtureCAVI(3).fit(X[:2])
+    with pytest.raises(ValueError, match="X"):
+        BayesianGaussianMixtureCAVI(3).fit(np.full((5, 2), np.inf))
+    with pytest.raises(ValueError, match="not fitted"):
+        BayesianGaussianMixtureCAVI(3).predict(X)
+    _, model = fitted("full", "dirichlet_process")
+    with pytest.raises(ValueError, match="features"):
+        model.predict(np.zeros((3, 5)))
+
+
+def test_same_seed_same_result():
+    X = three_clusters(np.random.default_rng(0))
+    first = BayesianGaussianMixtureCAVI(3, rng=4, init_params="random", n_init=2).fit(X)
+    second = BayesianGaussianMixtureCAVI(3, rng=4, init_params="random", n_init=2).fit(X)
+    np.testing.assert_array_equal(first.elbo_history_, second.elbo_history_)
