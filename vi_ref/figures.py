@@ -198,6 +198,26 @@ def em_trace(fig, rng):
             "(GaussianMixtureEM.elbo_history_; derivation 04 §4).")
 
 
+@figure("cavi-trace")
+def cavi_trace(fig, rng):
+    from .cavi import UnitVarianceMixtureCAVI, exact_log_evidence
+
+    centres = np.array([[-2.0, 0.0], [2.0, 0.5]])
+    X = centres[rng.integers(2, size=10)] + rng.standard_normal((10, 2))
+    fit = UnitVarianceMixtureCAVI(2, prior_variance=4.0, tol=1e-12, max_iter=30, rng=rng).fit(X)
+    evidence = exact_log_evidence(X, 2, 4.0)
+    axes = fig.subplots()
+    updates = np.arange(len(fit.elbo_history_)) / 3  # q(c), q(μ₁), q(μ₂) per iteration
+    axes.plot(updates, fit.elbo_history_, ".-", label="ELBO after each coordinate update")
+    axes.axhline(evidence, color="k", linestyle="--", label="log p(x), enumerating all 2¹⁰ assignments")
+    axes.axhline(evidence - np.log(2), color="tab:red", linestyle=":", label="log p(x) − log 2! (one labelling)")
+    axes.set_xlabel("CAVI iteration")
+    axes.set_ylabel("ELBO")
+    axes.legend(fontsize=8)
+    return ("CAVI on a unit-variance Bayesian mixture: every coordinate update raises the ELBO, which settles below "
+            "log p(x) by about log K! — mean field picks one of the K! labellings (vi_ref.cavi; derivation 07 §2, §3).")
+
+
 def write_figures(out, *, only=None, seed=0):
     """Render the figures (all, or the comma-separated names in ``only``) to
     ``out/<name>.png``; return [(path, caption)].

@@ -9,12 +9,12 @@ them. ``framework`` holds the data (``Row``, ``Section``) and the printers;
 
 Still to come, from the branches being merged (each a section of its own):
 stochastic VI with minibatches and flows (``vi_ref.vi``, ``vi_ref.flows``,
-derivation 06), CAVI (``vi_ref.cavi``, derivation 07).
+derivation 06).
 """
 
-from . import (divergences_and_families, evidence_lower_bound, expectation_maximization,  # noqa: F401
-               gradient_engine, latent_variable_models, lower_bounds, monte_carlo_gradients, optimizing_the_elbo,
-               questions_vi3)
+from . import (coordinate_ascent, divergences_and_families, evidence_lower_bound,  # noqa: F401
+               expectation_maximization, gradient_engine, latent_variable_models, lower_bounds,
+               monte_carlo_gradients, optimizing_the_elbo, questions_vi3)
 from .framework import SECTIONS, Row, Section, run, run_section, section, section_rng, select
 from .policy import FALSE_ALARM, z_limit
 
