@@ -10,7 +10,9 @@ from .policy import monte_carlo_row, sample_mean_and_error
 
 
 def relative_error(actual, expected):
-    return float(np.max(np.abs(np.asarray(actual) - expected) / np.abs(expected)))
+    """max |actual − expected| / max(1, |expected|): an entropy can cross 0, where a
+    purely relative error of a round-off difference is unbounded."""
+    return float(np.max(np.abs(np.asarray(actual) - expected) / np.maximum(1.0, np.abs(expected))))
 
 
 def family_inputs(rng):
