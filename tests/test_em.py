@@ -12,7 +12,7 @@ import scipy.special
 import scipy.stats
 
 from vi_ref import autodiff as ad
-from vi_ref.em import ConvergenceWarning, GaussianMixtureEM, e_step, m_step
+from vi_ref.em import ConvergenceWarning, GaussianMixtureEM, NotFittedError, e_step, m_step
 from vi_ref.models import GaussianMixture
 from vi_ref.models.gaussian_mixture import COVARIANCE_TYPES
 
@@ -568,9 +568,9 @@ def test_collapsed_component_without_regularisation_is_a_clear_error():
         ([[0.0, np.nan], [1.0, 2.0], [3.0, 4.0]], "X must be finite"),
         ([[0.0, np.inf], [1.0, 2.0], [3.0, 4.0]], "X must be finite"),
         ([0.0, 1.0, 2.0, 3.0], "X must be 2-dimensional"),
-        (np.zeros((0, 2)), "X must contain at least one sample"),
+        (np.zeros((0, 2)), "X must have at least one sample"),
         (np.zeros((5, 0)), "X must have at least one feature"),
-        ([[1.0, 1.0]] * 10 + [[2.0, 2.0]] * 10, "fewer distinct samples than n_components = 3"),
+        ([[1.0, 1.0], [2.0, 2.0]], r"at least max\(2, n_components\) = 3 samples; got n_samples = 2"),
     ],
 )
 def test_fit_refuses_bad_data(X, match):
@@ -583,11 +583,17 @@ def test_fit_refuses_bad_data(X, match):
     [
         ({"n_components": 0}, "n_components must be >= 1"),
         ({"covariance_type": "blocked"}, "covariance_type must be one of"),
-        ({"init_params": "kmeans"}, "init_params must be one of"),
-        ({"tol": -1.0}, "tol must be >= 0"),
-        ({"reg_covar": -1e-6}, "reg_covar must be >= 0"),
+        ({"init_params": "kmeans+"}, "init_params must be one of"),
+        ({"tol": -1.0}, "tol must be a finite number >= 0"),
+        ({"tol": np.nan}, "tol must be a finite number >= 0; got nan"),
+        ({"reg_covar": -1e-6}, "reg_covar must be a finite number >= 0"),
+        ({"reg_covar": np.inf}, "reg_covar must be a finite number >= 0; got inf"),
         ({"max_iter": -1}, "max_iter must be >= 0"),
         ({"n_init": 0}, "n_init must be >= 1"),
+        ({"n_init": 10**12}, "n_init must be <= 1000000; got 1000000000000"),
+        ({"verbose_interval": 0}, "verbose_interval must be >= 1"),
+        ({"verbose": -1}, "verbose must be >= 0"),
+        ({"rng": 0, "random_state": 0}, "give rng or random_state"),
         ({"weights_init": [0.5, 0.5]}, r"weights_init must have shape \(3,\)"),
         ({"weights_init": [0.5, 0.5, 0.5]}, "weights_init must sum to 1"),
         ({"means_init": np.zeros((3, 3))}, r"means_init must have shape \(3, 2\)"),
@@ -605,12 +611,82 @@ def test_fit_refuses_bad_settings(options, match):
         GaussianMixtureEM(**options).fit(X)
 
 
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"n_components": True}, "n_components must be an integer; got bool"),
+        ({"n_components": 2.0}, "n_components must be an integer; got float"),
+        ({"max_iter": np.bool_(True)}, "max_iter must be an integer; got bool"),
+        ({"n_init": "3"}, "n_init must be an integer; got str"),
+        ({"tol": True}, "tol must be a real number; got bool"),
+        ({"tol": "1e-3"}, "tol must be a real number; got str"),
+        ({"reg_covar": np.array([1e-6])}, "reg_covar must be a real number; got ndarray"),
+        ({"rng": True}, "rng must be a numpy.random.Generator, an integer seed or None; got bool"),
+        ({"random_state": False}, "random_state must be a numpy.random.Generator"),
+        ({"rng": np.random.RandomState(0)}, "rng must be a numpy.random.Generator"),
+        ({"rng": 1.5}, "rng must be a numpy.random.Generator"),
+        ({"warm_start": 1}, "warm_start must be a bool; got int"),
+        ({"verbose": 0.5}, "verbose must be an integer; got float"),
+    ],
+)
+def test_fit_refuses_settings_of_the_wrong_type(options, match):
+    X = np.random.default_rng(0).standard_normal((30, 2))
+    estimator = GaussianMixtureEM(**options)  # stored unchanged: refused by fit only
+    assert all(estimator.get_params()[name] is value for name, value in options.items())
+    with pytest.raises(TypeError, match=match):
+        estimator.fit(X)
+
+
+def test_parameters_are_stored_unchanged_and_set_by_name():
+    weights = [0.5, 0.5]
+    estimator = GaussianMixtureEM(2, weights_init=weights, tol="not checked yet")
+    params = estimator.get_params()
+    assert params["weights_init"] is weights and params["tol"] == "not checked yet"
+    assert set(params) == {
+        "n_components", "covariance_type", "tol", "reg_covar", "max_iter", "n_init",
+        "init_params", "weights_init", "means_init", "precisions_init", "rng",
+        "random_state", "warm_start", "verbose", "verbose_interval",
+    }
+    assert estimator.get_params(deep=False) == params
+    assert estimator.set_params(n_components=3, covariance_type="diag") is estimator
+    assert (estimator.n_components, estimator.covariance_type) == (3, "diag")
+    with pytest.raises(ValueError, match="Invalid parameter 'n_component' for estimator"):
+        estimator.set_params(n_component=3)
+    clone = type(estimator)(**estimator.get_params())
+    assert clone.get_params() == estimator.get_params()
+    assert repr(GaussianMixtureEM()) == "GaussianMixtureEM()"
+    assert repr(clone) == (
+        "GaussianMixtureEM(n_components=3, covariance_type='diag', tol='not checked yet',"
+        " weights_init=[0.5, 0.5])"
+    )
+
+
+def test_defaults_are_scikit_learns():
+    estimator = GaussianMixtureEM()
+    assert (estimator.n_components, estimator.init_params, estimator.warm_start) == (1, "kmeans", False)
+    assert (estimator.verbose, estimator.verbose_interval) == (0, 10)
+    X, _ = three_clusters(n=60)
+    assert GaussianMixtureEM().fit(X).means_.shape == (1, 3)
+
+
+def test_not_fitted_error_is_a_value_and_an_attribute_error():
+    X, _ = three_clusters(n=50)
+    for method in ("predict", "predict_proba", "score_samples", "score", "bic", "aic"):
+        with pytest.raises(NotFittedError, match="not fitted yet; call fit"):
+            getattr(GaussianMixtureEM(2), method)(X)
+    with pytest.raises(NotFittedError):
+        GaussianMixtureEM(2).sample(3)
+    assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)
+    assert issubclass(ConvergenceWarning, UserWarning)
+    assert not any(name.endswith("_") for name in vars(GaussianMixtureEM(2)))
+
+
 def test_using_an_unfitted_or_mismatched_estimator_is_refused():
     X, _ = three_clusters(n=50)
     with pytest.raises(ValueError, match="not fitted"):
         GaussianMixtureEM(2).predict(X)
     estimator = fit(X, 2, rng=0)
-    with pytest.raises(ValueError, match="X must have 3 features"):
+    with pytest.raises(ValueError, match="X has 2 features, but GaussianMixtureEM is expecting 3 features"):
         estimator.score(X[:, :2])
     with pytest.raises(ValueError, match="n_samples must be >= 1"):
         estimator.sample(0)
@@ -621,7 +697,7 @@ def test_steps_refuse_bad_arguments():
     model = fit(X, 2, rng=0).model_
     with pytest.raises(TypeError, match="model must be a models.GaussianMixture"):
         e_step("not a model", X)
-    with pytest.raises(ValueError, match="X must have 3 features"):
+    with pytest.raises(ValueError, match="X has 2 features, but GaussianMixture is expecting 3 features"):
         e_step(model, X[:, :2])
     with pytest.raises(ValueError, match="responsibilities must have one row per sample"):
         m_step(X, np.full((19, 2), 0.5))
