@@ -705,3 +705,128 @@ def test_steps_refuse_bad_arguments():
         m_step(X, np.full((20, 2), 0.6))
     with pytest.raises(ValueError, match="previous must have"):
         m_step(X, np.full((20, 2), 0.5), "diag", previous=model)
+
+
+# ----- scikit-learn's interface, without scikit-learn ------------------------------------
+
+
+def test_warm_start_continues_exactly_where_the_last_fit_stopped():
+    X, _ = three_clusters(n=300, seed=25)
+    start = dict(weights_init=np.full(3, 1 / 3), means_init=X[:3],
+                 precisions_init=identity_precisions("full", 3, 3), tol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cold = GaussianMixtureEM(3, max_iter=6, **start).fit(X)
+        warm = GaussianMixtureEM(3, max_iter=2, warm_start=True, **start)
+        bounds = np.concatenate([warm.fit(X).lower_bounds_ for _ in range(3)])
+    np.testing.assert_array_equal(warm.means_, cold.means_)
+    np.testing.assert_array_equal(bounds, cold.lower_bounds_)
+    assert warm.n_iter_ == 2 and cold.n_iter_ == 6
+    # the convergence test compares with the last E-step of the previous call
+    converged = GaussianMixtureEM(3, warm_start=True, tol=1e-3, rng=0).fit(X)
+    assert converged.converged_
+    again = converged.fit(X)
+    assert again.converged_ and again.n_iter_ == 1
+    with pytest.raises(ValueError, match="warm_start: the fitted model has"):
+        converged.set_params(n_components=2).fit(X)
+
+
+@pytest.mark.filterwarnings("ignore::vi_ref.em.ConvergenceWarning")
+def test_verbose_prints_each_start_and_every_interval(capsys):
+    X, _ = three_clusters(n=200, seed=26)
+    GaussianMixtureEM(3, n_init=2, tol=1e-8, max_iter=25, verbose=1, verbose_interval=10,
+                      rng=0).fit(X)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Initialization 0" and "Initialization 1" in lines
+    assert "  Iteration 10" in lines and "  Iteration 5" not in lines
+    assert lines[-1] in ("Initialization converged.", "Initialization did not converge.")
+    GaussianMixtureEM(3, tol=1e-8, max_iter=4, verbose=2, verbose_interval=2, rng=0).fit(X)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("  Iteration 2\t time lapse ") and "\t ll change " in lines[1]
+    assert lines[-1].startswith("Initialization did not converge. time lapse ")
+    GaussianMixtureEM(3, rng=0).fit(X)
+    assert capsys.readouterr().out == ""
+
+
+def test_lower_bounds_precisions_and_fit_predict():
+    X, _ = three_clusters(n=300, seed=27)
+    for covariance_type in COVARIANCE_TYPES:
+        estimator = fit(X, 3, covariance_type=covariance_type, rng=4)
+        assert estimator.lower_bounds_.shape == (estimator.n_iter_,)
+        np.testing.assert_allclose(estimator.lower_bounds_, estimator.elbo_history_[0:-1:2], rtol=1e-12)
+        covariances = full_covariances(estimator.model_)
+        precisions = estimator.precisions_
+        if covariance_type == "tied":
+            precisions = np.repeat(precisions[None], 3, axis=0)
+        elif covariance_type in ("diag", "spherical"):
+            precisions = full_covariances(GaussianMixture(
+                estimator.weights_, estimator.means_, estimator.precisions_,
+                covariance_type=covariance_type))
+        np.testing.assert_allclose(precisions @ covariances, np.broadcast_to(np.eye(3), (3, 3, 3)),
+                                   atol=1e-12)
+        labels = GaussianMixtureEM(3, covariance_type=covariance_type, rng=4).fit_predict(X)
+        np.testing.assert_array_equal(labels, estimator.predict(X))
+
+
+def test_random_state_is_an_alias_of_rng():
+    X, _ = three_clusters(n=200, seed=28)
+    by_rng = fit(X, 3, init_params="random", n_init=2, rng=7)
+    by_random_state = GaussianMixtureEM(3, init_params="random", n_init=2, random_state=7).fit(X)
+    np.testing.assert_array_equal(by_rng.means_, by_random_state.means_)
+    legacy = np.random.RandomState(0)
+    first = GaussianMixtureEM(3, random_state=legacy).fit(X).means_
+    second = GaussianMixtureEM(3, random_state=legacy).fit(X)  # the RandomState advanced
+    assert second.converged_ and first.shape == second.means_.shape
+
+
+def test_sample_defaults_to_the_estimators_own_seed():
+    X, _ = three_clusters(n=200, seed=29)
+    estimator = fit(X, 3, rng=3)
+    first, second = estimator.sample(5), estimator.sample(5)
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(estimator.sample(5, rng=3)[0], first[0])
+    unseeded = GaussianMixtureEM(3).fit(X)
+    assert not np.array_equal(unseeded.sample(5)[0], unseeded.sample(5)[0])
+
+
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "kmeans++", "random", "random_from_data"])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_more_components_than_distinct_rows_with_regularisation(init_params, covariance_type):
+    """Two distinct rows, ten components: the surplus components get weight 0 (or
+    share a row); the fit is the two-point mixture with variances reg_covar."""
+    X = np.vstack((np.ones((5, 5)), np.zeros((5, 5))))
+    estimator = fit(X, 10, covariance_type=covariance_type, init_params=init_params, rng=0)
+    two_points = 5 * np.log(2 * np.pi * 1e-6) / -2 - np.log(2)  # log(½ N(x | x, 1e-6 I))
+    if init_params == "random":  # may stop at the saddle where all components are alike
+        assert estimator.score(X) <= two_points + 1e-9 * abs(two_points)
+    else:
+        np.testing.assert_allclose(estimator.score(X), two_points, rtol=1e-6)
+    with pytest.raises(ValueError, match="increase reg_covar"):
+        GaussianMixtureEM(10, covariance_type=covariance_type, reg_covar=0.0, init_params=init_params,
+                          rng=0).fit(X)
+
+
+def test_kmeans_start_is_a_lloyd_fixed_point_and_k_means_plus_plus_uses_the_seeds():
+    X, _ = three_clusters(n=300, seed=30)
+    start = fit(X, 3, init_params="kmeans", max_iter=0, rng=5)
+    labels = np.argmin(((X[:, None, :] - start.means_) ** 2).sum(axis=-1), axis=1)
+    np.testing.assert_allclose(start.means_, [X[labels == k].mean(axis=0) for k in range(3)],
+                               rtol=1e-12)
+    seeds = fit(X, 3, init_params="k-means++", max_iter=0, rng=5).means_
+    lloyd = fit(X, 3, init_params="kmeans", max_iter=0, rng=5).means_
+    assert not np.array_equal(seeds, lloyd)  # the seeds' labels are not yet a fixed point
+
+
+def test_float32_input_is_computed_in_float64():
+    X, _ = three_clusters(n=200, seed=31)
+    X32 = X.astype(np.float32)
+    weights = np.array([0.2, 0.3, 0.5], dtype=np.float32)  # sums to 1 + 1.5e-8
+    ours = fit(X32, 3, weights_init=weights, rng=0)
+    same = fit(X32.astype(np.float64), 3, weights_init=weights.astype(np.float64) / weights.sum(dtype=np.float64),
+               rng=0)
+    assert ours.means_.dtype == ours.score_samples(X32).dtype == np.float64
+    np.testing.assert_array_equal(ours.means_, same.means_)
+    with pytest.raises(ValueError, match="weights_init must sum to 1"):
+        GaussianMixtureEM(3, weights_init=np.array([0.2, 0.3, 0.5 + 2e-8])).fit(X)
+    with pytest.raises(ValueError, match="weights_init must sum to 1"):
+        GaussianMixtureEM(3, weights_init=np.array([0.2, 0.3, 0.5 + 2e-6], dtype=np.float32)).fit(X)
