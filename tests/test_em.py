@@ -830,3 +830,45 @@ def test_float32_input_is_computed_in_float64():
         GaussianMixtureEM(3, weights_init=np.array([0.2, 0.3, 0.5 + 2e-8])).fit(X)
     with pytest.raises(ValueError, match="weights_init must sum to 1"):
         GaussianMixtureEM(3, weights_init=np.array([0.2, 0.3, 0.5 + 2e-6], dtype=np.float32)).fit(X)
+
+
+# ----- the fast kernels against the model's formulas ------------------------------------
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e7])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_e_step_kernel_equals_the_models_log_joint(covariance_type, offset):
+    from vi_ref.em import _log_joint_into
+
+    X, _ = three_clusters(n=500, seed=32, offset=offset)
+    model = fit(X, 3, covariance_type=covariance_type, rng=0).model_
+    kernel = _log_joint_into(model, X, np.empty((3, 500)), X.mean(axis=0))
+    expected = scipy_log_joint(model, X).T
+    # absolute in log-density units: the rounding is eps times the squared distances
+    np.testing.assert_allclose(kernel, expected, rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(kernel, model.log_joint_components(X).T, rtol=1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e7])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_m_step_scatter_equals_the_centred_sums_in_exact_arithmetic(covariance_type, offset):
+    """Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ (and its diagonal, trace, sum over k) against rational
+    arithmetic on the stored numbers, soft responsibilities far from the origin."""
+    from vi_ref.em import _scatter
+
+    X, _ = three_clusters(n=30, seed=33, offset=offset)
+    rng = np.random.default_rng(34)
+    responsibilities = rng.dirichlet(np.full(3, 0.3), size=30).T  # soft and hard mixed
+    means = offset + CENTRES + rng.normal(scale=0.1, size=(3, 3))
+    found = _scatter(X, np.ascontiguousarray(responsibilities), means, range(3), covariance_type)
+    exact = np.zeros((3, 3, 3))
+    for k in range(3):
+        for n in range(30):
+            d = [Fraction(x) - Fraction(m) for x, m in zip(X[n].tolist(), means[k].tolist())]
+            r = Fraction(responsibilities[k, n])
+            exact[k] += np.array([[float(r * a * b) for b in d] for a in d])
+    expected = {"full": exact, "tied": exact.sum(axis=0),
+                "diag": np.diagonal(exact, axis1=1, axis2=2),
+                "spherical": np.trace(exact, axis1=1, axis2=2)}[covariance_type]
+    scale = np.max(np.abs(expected))
+    np.testing.assert_allclose(found, expected, rtol=1e-12, atol=1e-13 * scale)

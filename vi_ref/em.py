@@ -32,8 +32,8 @@ import numpy as np
 import scipy.sparse
 
 from .models.gaussian_mixture import (
+    LOG_2PI,
     GaussianMixture,
-    centred_moments,
     check_covariance_type,
     parameter_shape,
     posterior_from_log_joint,
@@ -226,6 +226,51 @@ def _log_joint(model, X):
     return np.ascontiguousarray(model.log_joint_components(X).T)
 
 
+def _log_joint_into(model, X, out, centre):
+    """The E-step's kernel: log p(xₙ, k) = log πₖ + log det Pₖ − (D/2) log 2π
+    − ½ ‖Pₖᵀ(xₙ − μₖ)‖² written into the (K, N) buffer ``out``, for validated X. The
+    formula is ``GaussianMixture.log_joint_components``'s (its independent check in
+    the tests); this kernel specialises the work per covariance type, on chunks of
+    rows transposed to (D, rows):
+
+        full, diag: each chunk centred at each μₖ, then multiplied by Pₖᵀ;
+        spherical:  ‖xₙ − μₖ‖² from the centred chunk, times p²ₖ after the sum over d;
+        tied:       one product Pᵀ(xₙ − c), shared by the K components, minus
+                    Pᵀ(μₖ − c), with c the data's mean: K times fewer flops. c removes
+                    any common offset exactly; the rounding is eps·‖Pᵀ(xₙ − c)‖
+                    rather than eps·‖Pᵀ(xₙ − μₖ)‖.
+    """
+    n_samples, n_features = X.shape
+    kind, means, factors = model.covariance_type, model.means, model.precisions_cholesky
+    if kind == "tied":
+        transposed = np.ascontiguousarray(factors.T)
+        offsets = (means - centre) @ factors  # row k: (Pᵀ(μₖ − c))ᵀ
+    elif kind == "full":
+        transposed = np.ascontiguousarray(np.swapaxes(factors, -1, -2))
+    for start, stop in row_chunks(n_samples, n_features):
+        columns = np.ascontiguousarray(X[start:stop].T)
+        work = np.empty_like(columns)
+        if kind == "tied":
+            columns -= centre[:, None]
+            shared = transposed @ columns
+        elif kind == "full":
+            projected = np.empty_like(columns)
+        for k, mean in enumerate(means):
+            if kind == "tied":
+                squared = np.subtract(shared, offsets[k][:, None], out=work)
+            else:
+                squared = np.subtract(columns, mean[:, None], out=work)
+                if kind == "full":
+                    squared = np.matmul(transposed[k], work, out=projected)
+                elif kind == "diag":
+                    squared *= factors[k][:, None]
+            np.einsum("dn,dn->n", squared, squared, out=out[k, start:stop])
+    out *= (-0.5 * factors**2)[:, None] if kind == "spherical" else -0.5
+    out += (model._log_weights + model._log_det_precision_cholesky
+            - 0.5 * n_features * LOG_2PI)[:, None]
+    return out
+
+
 def _weighted_sums(X, responsibilities):
     """Σₙ rₖₙ xₙ for (K, N) responsibilities: (K, D), the numerators of the means.
 
@@ -236,6 +281,79 @@ def _weighted_sums(X, responsibilities):
     for start, stop in row_chunks(*X.shape):
         sums += responsibilities[:, start:stop] @ X[start:stop]
     return sums
+
+
+def _scatter(X, responsibilities, means, components, covariance_type):
+    """The M-step's second moments about the new means, for validated X (N, D),
+    (K, N) responsibilities r and means (K, D), over the listed ``components``:
+
+        full:      Sₖ = Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ      (K, D, D)
+        diag:      Sₖ = Σₙ rₖₙ (xₙ − μₖ)²                (K, D)
+        spherical: Sₖ = Σₙ rₖₙ ‖xₙ − μₖ‖²               (K,)
+        tied:      S  = Σₖ Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ   (D, D), by ``_tied_scatter``.
+
+    Each chunk of rows is centred at μₖ before anything is summed (the centred
+    moments of derivation 04, section 5; ``centred_moments`` computes the same sums
+    with the first moments, for the gradient): no digit is lost far from the origin.
+    """
+    if covariance_type == "tied":
+        return _tied_scatter(X, responsibilities, means)
+    n_samples, n_features = X.shape
+    scatter = np.zeros(parameter_shape(covariance_type, len(means), n_features))
+    for start, stop in row_chunks(n_samples, n_features):
+        columns = np.ascontiguousarray(X[start:stop].T)
+        weights = responsibilities[:, start:stop]
+        if covariance_type == "full":
+            weights = np.sqrt(weights)
+        centred = np.empty_like(columns)
+        for k in components:
+            np.subtract(columns, means[k][:, None], out=centred)
+            if covariance_type == "full":
+                centred *= weights[k]
+                scatter[k] += centred @ centred.T  # a symmetric rank-rows update
+            elif covariance_type == "diag":
+                np.square(centred, out=centred)
+                scatter[k] += centred @ weights[k]
+            else:
+                scatter[k] += np.einsum("dn,dn->n", centred, centred) @ weights[k]
+    return scatter
+
+
+def _tied_scatter(X, responsibilities, means):
+    """S = Σₙ Σₖ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ with two products of size N·D² in all,
+    instead of one per component, and no cancellation. With j the most responsible
+    component of xₙ, x̃ₙ = xₙ − μⱼ (centred), δₖ = μₖ − μⱼ and eₙ = Σₖ rₖₙ δₖ
+    (Σₖ rₖₙ = 1), expanding (x̃ₙ − δₖ)(x̃ₙ − δₖ)ᵀ gives the identity
+
+        Σₖ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ = (x̃ₙ − eₙ)(x̃ₙ − eₙ)ᵀ + [Σₖ rₖₙ δₖδₖᵀ − eₙeₙᵀ]:
+
+    the first term is a Gram matrix of centred data, the bracket the covariance of δ
+    under rₙ, which is small and loses at most a factor ~K to cancellation because
+    δ is measured from the mode j. The points are grouped by j (a stable sort), so
+    that δ is fixed within a group: Σₙ∈Gⱼ Σₖ rₖₙ δₖδₖᵀ = Σₖ (Σₙ∈Gⱼ rₖₙ) δₖδₖᵀ.
+    """
+    n_components, n_samples = responsibilities.shape
+    n_features = X.shape[1]
+    labels = np.argmax(responsibilities, axis=0)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n_components + 1))
+    gram = np.zeros((n_features, n_features))
+    spread = np.zeros((n_features, n_features))
+    between = np.zeros((n_features, n_features))
+    for j in range(n_components):
+        differences = means - means[j]  # δₖ for the points of group j, (K, D)
+        totals = np.zeros(n_components)
+        for start, stop in row_chunks(bounds[j + 1] - bounds[j], n_features):
+            group = order[bounds[j] + start: bounds[j] + stop]
+            weights = responsibilities[:, group]
+            centred = X[group].T - means[j][:, None]
+            shift = differences.T @ weights  # eₙ as columns
+            centred -= shift
+            gram += centred @ centred.T
+            spread += shift @ shift.T
+            totals += weights.sum(axis=1)
+        between += (differences.T * totals) @ differences
+    return gram + (between - spread)
 
 
 def _maximization(X, responsibilities, covariance_type, reg_covar, previous):
@@ -261,13 +379,10 @@ def _maximization(X, responsibilities, covariance_type, reg_covar, previous):
     weights = counts / counts.sum()
     means = np.empty((len(counts), n_features)) if previous is None else np.array(previous.means)
     means[live] = _weighted_sums(X, responsibilities)[live] / counts[live, None]
-    # Sₖ about the new means (their first moments are 0 up to round-off, unused)
-    _, scatter = centred_moments(
-        X, responsibilities, means, components, covariance_type in ("full", "tied")
-    )
+    scatter = _scatter(X, responsibilities, means, components, covariance_type)
     if covariance_type == "tied":
         # Σ = (1/N) Σₖ Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ: empty components add nothing
-        covariances = scatter.sum(axis=0) / counts.sum() + reg_covar * np.eye(n_features)
+        covariances = scatter / counts.sum() + reg_covar * np.eye(n_features)
     else:
         covariances = np.array(previous.covariances) if previous is not None else np.empty(
             parameter_shape(covariance_type, len(counts), n_features)
@@ -278,7 +393,7 @@ def _maximization(X, responsibilities, covariance_type, reg_covar, previous):
         elif covariance_type == "diag":
             covariances[live] = scatter[live] / counts[live, None] + reg_covar
         else:
-            covariances[live] = scatter[live].mean(axis=1) / counts[live] + reg_covar
+            covariances[live] = scatter[live] / (n_features * counts[live]) + reg_covar
     try:
         return GaussianMixture(weights, means, covariances, covariance_type=covariance_type)
     except ValueError as error:
@@ -312,7 +427,8 @@ def e_step(model, X):
     """
     model = _check_model(model)
     X = _check_columns(X, model.n_features)
-    expectation = _expectation(_log_joint(model, X), _live(model))
+    log_joint = _log_joint_into(model, X, np.empty((model.n_components, X.shape[0])), X.mean(axis=0))
+    expectation = _expectation(log_joint, _live(model))
     return expectation.responsibilities.T, expectation.elbo
 
 
@@ -780,12 +896,14 @@ class GaussianMixtureEM:
             )
         return model
 
-    def _run(self, X, settings, model, previous_log_likelihood=-np.inf):
+    def _run(self, X, settings, model, centre, previous_log_likelihood=-np.inf):
         """One start: alternate E- and M-steps until the mean log-likelihood changes
         by less than tol (the criterion of scikit-learn: the change between the
         E-steps of successive iterations). ``previous_log_likelihood`` is that of the
-        last E-step before ``model`` was made (−∞ for a new start)."""
-        log_joint = _log_joint(model, X)
+        last E-step before ``model`` was made (−∞ for a new start); ``centre`` is the
+        data's mean (for ``_log_joint_into``)."""
+        # one (K, N) buffer for log p(xₙ, k), reused by every E-step
+        log_joint = _log_joint_into(model, X, np.empty((model.n_components, X.shape[0])), centre)
         history, lower_bounds = [], []
         converged = False
         n_iter = 0
@@ -797,7 +915,7 @@ class GaussianMixtureEM:
             model = _maximization(
                 X, expectation.responsibilities, settings.covariance_type, settings.reg_covar, model
             )
-            log_joint = _log_joint(model, X)
+            _log_joint_into(model, X, log_joint, centre)
             history.append(_elbo_after_m_step(log_joint, expectation, _live(model)))
             change = expectation.mean_log_likelihood - previous_log_likelihood
             if settings.verbose and n_iter % settings.verbose_interval == 0:
@@ -842,12 +960,13 @@ class GaussianMixtureEM:
             # making n_init generators at once
             starts = ((self._initial_model(X, settings, settings.generator.spawn(1)[0]), -np.inf)
                       for _ in range(settings.n_init))
+        centre = X.mean(axis=0)
         best = None
         for index, (start, previous_log_likelihood) in enumerate(starts):
             if settings.verbose:
                 print(f"Initialization {index}")
             clock = time.perf_counter()
-            run = self._run(X, settings, start, previous_log_likelihood)
+            run = self._run(X, settings, start, centre, previous_log_likelihood)
             if settings.verbose and settings.max_iter > 0:
                 state = "converged" if run.converged else "did not converge"
                 print(f"Initialization {state}." + (
