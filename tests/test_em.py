@@ -112,7 +112,7 @@ def assert_replay_keeps_the_guarantee(X, n_components, estimator, **options):
         allowed = penalty_change(X, responsibilities, model, new, reg_covar)
         assert bound - elbo >= allowed - 1e-12 * abs(elbo), (step, bound - elbo, allowed)
         model = new
-    np.testing.assert_array_equal(model.means, estimator.means_)
+    np.testing.assert_allclose(model.means, estimator.means_, rtol=1e-12, atol=1e-14)
 
 
 def full_covariances(model):
@@ -838,15 +838,21 @@ def test_float32_input_is_computed_in_float64():
 @pytest.mark.parametrize("offset", [0.0, 1e7])
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_e_step_kernel_equals_the_models_log_joint(covariance_type, offset):
-    from vi_ref.em import _log_joint_into
+    """With and without a grouping of the points (by their most responsible component,
+    or at random: a stale grouping costs digits only through the distances between
+    the means, never through the offset)."""
+    from vi_ref.em import _group_by_mode, _log_joint_into
 
     X, _ = three_clusters(n=500, seed=32, offset=offset)
     model = fit(X, 3, covariance_type=covariance_type, rng=0).model_
-    kernel = _log_joint_into(model, X, np.empty((3, 500)), X.mean(axis=0))
     expected = scipy_log_joint(model, X).T
-    # absolute in log-density units: the rounding is eps times the squared distances
-    np.testing.assert_allclose(kernel, expected, rtol=1e-12, atol=1e-11)
-    np.testing.assert_allclose(kernel, model.log_joint_components(X).T, rtol=1e-13, atol=1e-12)
+    posterior = model.posterior(X).probs.T
+    random_labels = np.random.default_rng(35).dirichlet(np.ones(3), size=500).T
+    for grouping in (None, _group_by_mode(posterior), _group_by_mode(random_labels)):
+        kernel = _log_joint_into(model, X, np.empty((3, 500)), X.mean(axis=0), grouping)
+        # absolute in log-density units: the rounding is eps times squared distances
+        np.testing.assert_allclose(kernel, expected, rtol=1e-12, atol=1e-11)
+        np.testing.assert_allclose(kernel, model.log_joint_components(X).T, rtol=1e-13, atol=1e-12)
 
 
 @pytest.mark.parametrize("offset", [0.0, 1e7])
@@ -872,3 +878,25 @@ def test_m_step_scatter_equals_the_centred_sums_in_exact_arithmetic(covariance_t
                 "spherical": np.trace(exact, axis1=1, axis2=2)}[covariance_type]
     scale = np.max(np.abs(expected))
     np.testing.assert_allclose(found, expected, rtol=1e-12, atol=1e-13 * scale)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e7])
+def test_grouped_diagonal_kernels_equal_the_centred_sums_for_any_grouping(offset):
+    """The diag/spherical kernels used from GROUPED_MIN_FEATURES features on, tested
+    here at D = 3 against the model's distances and the per-component centred sums,
+    for the grouping by mode and for a random one (offsets cancel either way)."""
+    from vi_ref.em import _diagonal_distances_into, _diagonal_scatter, _group_by_mode
+    from vi_ref.models.gaussian_mixture import centred_moments
+
+    X, _ = three_clusters(n=400, seed=36, offset=offset)
+    model = fit(X, 3, covariance_type="diag", rng=0).model_
+    posterior = np.ascontiguousarray(model.posterior(X).probs.T)
+    random_weights = np.random.default_rng(37).dirichlet(np.ones(3), size=400).T
+    expected_distances = model.squared_mahalanobis(X).T
+    _, expected_scatter = centred_moments(X, posterior, model.means, range(3), False)
+    for grouping in (_group_by_mode(posterior), _group_by_mode(random_weights)):
+        distances = np.empty((3, 400))
+        _diagonal_distances_into(X, model.means, model.precisions_cholesky**2, grouping, distances)
+        np.testing.assert_allclose(distances, expected_distances, rtol=1e-12, atol=1e-11)
+        scatter = _diagonal_scatter(X, posterior, model.means, grouping)
+        np.testing.assert_allclose(scatter, expected_scatter, rtol=1e-12)
