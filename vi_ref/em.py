@@ -235,10 +235,12 @@ def _log_joint_into(model, X, out, centre, grouping=None):
     the tests); this kernel specialises the work per covariance type, on chunks of
     rows transposed to (D, rows):
 
-        full, diag: each chunk centred at each μₖ, then multiplied by Pₖᵀ;
+        full:       one product per chunk with the K factors stacked
+                    (``_stacked_distances_into``), about the data's median c;
+        diag:       each chunk centred at each μₖ, then multiplied by Pₖᵀ;
         spherical:  ‖xₙ − μₖ‖² from the centred chunk, times p²ₖ after the sum over d;
         tied:       one product Pᵀ(xₙ − c), shared by the K components, minus
-                    Pᵀ(μₖ − c), with c the data's mean: K times fewer flops. c removes
+                    Pᵀ(μₖ − c), with c the data's median: K times fewer flops. c removes
                     any common offset exactly; the rounding is eps·‖Pᵀ(xₙ − c)‖
                     rather than eps·‖Pᵀ(xₙ − μₖ)‖;
         diag, spherical with a ``grouping`` (the points grouped by their most
@@ -277,34 +279,55 @@ def _diagonal_distances_into(X, means, precisions, grouping, out):
         out[:, group] = distances
 
 
+def _centre(X):
+    """A point in the middle of the data for the kernels to centre at: the median of
+    at most ~4096 evenly spaced rows (not the mean, which far outliers could move away
+    from the data; not the median of all rows, which would copy X)."""
+    return np.median(X[:: max(1, X.shape[0] // 4096)], axis=0)
+
+
 def _distances_into(X, kind, means, factors, centre, out):
     """‖Pₖᵀ(xₙ − μₖ)‖² into the (K, N) ``out``, chunk by chunk (see ``_log_joint_into``)."""
+    if kind == "full":
+        return _stacked_distances_into(X, means, factors, centre, out)
     n_samples, n_features = X.shape
     if kind == "tied":
         transposed = np.ascontiguousarray(factors.T)
         offsets = (means - centre) @ factors  # row k: (Pᵀ(μₖ − c))ᵀ
-    elif kind == "full":
-        transposed = np.ascontiguousarray(np.swapaxes(factors, -1, -2))
     for start, stop in row_chunks(n_samples, n_features):
         columns = np.ascontiguousarray(X[start:stop].T)
         work = np.empty_like(columns)
         if kind == "tied":
             columns -= centre[:, None]
             shared = transposed @ columns
-        elif kind == "full":
-            projected = np.empty_like(columns)
         for k, mean in enumerate(means):
             if kind == "tied":
                 squared = np.subtract(shared, offsets[k][:, None], out=work)
             else:
                 squared = np.subtract(columns, mean[:, None], out=work)
-                if kind == "full":
-                    squared = np.matmul(transposed[k], work, out=projected)
-                elif kind == "diag":
+                if kind == "diag":
                     squared *= factors[k][:, None]
             np.einsum("dn,dn->n", squared, squared, out=out[k, start:stop])
     if kind == "spherical":
         out *= (factors**2)[:, None]
+    return out
+
+
+def _stacked_distances_into(X, means, factors, centre, out):
+    """Full covariances: the K factors stacked into one (K·D, D) matrix of rows Pₖᵀ,
+    so that each chunk takes one product, [Pₖᵀ(xₙ − c)]ₖ, minus Pₖᵀ(μₖ − c). The
+    centre c (the data's median) removes any common offset exactly; the rounding is
+    eps·‖Pₖᵀ(xₙ − c)‖, which matters only where it is small, near the data."""
+    n_components, n_features = means.shape
+    stacked = np.swapaxes(factors, -1, -2).reshape(n_components * n_features, n_features)
+    offsets = np.einsum("kij,ki->kj", factors, means - centre).reshape(-1, 1)
+    for start, stop in row_chunks(X.shape[0], n_components * n_features):
+        columns = X[start:stop].T - centre[:, None]
+        projected = stacked @ columns
+        projected -= offsets
+        projected = projected.reshape(n_components, n_features, -1)
+        np.einsum("kdn,kdn->kn", projected, projected, out=out[:, start:stop])
+    return out
 
 
 def _weighted_sums(X, responsibilities):
@@ -514,7 +537,7 @@ def e_step(model, X):
     """
     model = _check_model(model)
     X = _check_columns(X, model.n_features)
-    log_joint = _log_joint_into(model, X, np.empty((model.n_components, X.shape[0])), X.mean(axis=0))
+    log_joint = _log_joint_into(model, X, np.empty((model.n_components, X.shape[0])), _centre(X))
     expectation = _expectation(log_joint, _live(model))
     return expectation.responsibilities.T, expectation.elbo
 
@@ -988,7 +1011,7 @@ class GaussianMixtureEM:
         by less than tol (the criterion of scikit-learn: the change between the
         E-steps of successive iterations). ``previous_log_likelihood`` is that of the
         last E-step before ``model`` was made (−∞ for a new start); ``centre`` is the
-        data's mean (for ``_log_joint_into``)."""
+        data's median (for ``_log_joint_into``)."""
         # one (K, N) buffer for log p(xₙ, k), reused by every E-step
         log_joint = _log_joint_into(model, X, np.empty((model.n_components, X.shape[0])), centre)
         history, lower_bounds = [], []
@@ -1048,7 +1071,7 @@ class GaussianMixtureEM:
             # making n_init generators at once
             starts = ((self._initial_model(X, settings, settings.generator.spawn(1)[0]), -np.inf)
                       for _ in range(settings.n_init))
-        centre = X.mean(axis=0)
+        centre = _centre(X)
         best = None
         for index, (start, previous_log_likelihood) in enumerate(starts):
             if settings.verbose:
