@@ -183,17 +183,18 @@ def _expected_log_joint(log_joint, responsibilities, components):
     return float(np.einsum("kn,kn->", responsibilities, log_joint))
 
 
-def _expectation(log_joint, components):
+def _expectation(log_joint, components, out=None):
     """E-step from log p(xₙ, k) as (K, N), for a model whose components of positive
     weight are ``components``: q = posterior, and the ELBO at q from its definition
 
         ELBO(θ, q) = (1/N) Σₙ Σₖ qₙₖ [log p(xₙ, k | θ) − log qₙₖ],
 
     which equals (1/N) Σₙ log p(xₙ) since KL(q ‖ p(z | x)) = 0. Computed on blocks
-    of columns that stay in cache.
+    of columns that stay in cache; the responsibilities are written into ``out`` (a
+    (K, N) buffer) if given.
     """
     n_components, n_samples = log_joint.shape
-    responsibilities = np.empty_like(log_joint)
+    responsibilities = np.empty_like(log_joint) if out is None else out
     log_evidence = np.empty(n_samples)
     expected = negative_entropy = 0.0
     for start, stop in row_chunks(n_samples, n_components):
@@ -401,18 +402,26 @@ def _group_by_mode(responsibilities):
     the mean of its own group is what keeps the grouped kernels exact far from the
     origin."""
     n_components = responsibilities.shape[0]
-    labels = np.argmax(responsibilities, axis=0)
-    # a stable sort of 16-bit keys is a radix sort, O(N)
-    labels = labels.astype(np.uint16) if n_components <= 1 << 16 else labels
+    # the argmax over k, row by row (np.argmax along axis 0 would copy the (K, N)
+    # array into the other order); a stable sort of 16-bit keys is a radix sort
+    labels = np.zeros(responsibilities.shape[1],
+                      np.uint16 if n_components <= 1 << 16 else np.intp)
+    best = responsibilities[0].copy()
+    for k in range(1, n_components):
+        better = responsibilities[k] > best
+        labels[better] = k
+        np.maximum(best, responsibilities[k], out=best)
     order = np.argsort(labels, kind="stable")
     return order, np.searchsorted(labels[order], np.arange(n_components + 1))
 
 
 def _groups(grouping, n_features):
-    """(j, indices) for cache-sized pieces of each group of ``_group_by_mode``."""
+    """(j, indices) for cache-sized pieces of each group of ``_group_by_mode``: pieces
+    of rows for which the (D, rows) and (K, rows) temporaries both stay small."""
     order, bounds = grouping
+    width = n_features + len(bounds) - 1
     for j in range(len(bounds) - 1):
-        for start, stop in row_chunks(bounds[j + 1] - bounds[j], n_features):
+        for start, stop in row_chunks(bounds[j + 1] - bounds[j], width):
             yield j, order[bounds[j] + start: bounds[j] + stop]
 
 
@@ -1014,12 +1023,13 @@ class GaussianMixtureEM:
         data's median (for ``_log_joint_into``)."""
         # one (K, N) buffer for log p(xₙ, k), reused by every E-step
         log_joint = _log_joint_into(model, X, np.empty((model.n_components, X.shape[0])), centre)
+        responsibilities = np.empty_like(log_joint)  # the second and last (K, N) buffer
         history, lower_bounds = [], []
         converged = False
         n_iter = 0
         clock = time.perf_counter()
         for n_iter in range(1, settings.max_iter + 1):
-            expectation = _expectation(log_joint, _live(model))
+            expectation = _expectation(log_joint, _live(model), responsibilities)
             history.append(expectation.elbo)
             lower_bounds.append(expectation.mean_log_likelihood)
             grouping = (_group_by_mode(expectation.responsibilities)
@@ -1040,7 +1050,7 @@ class GaussianMixtureEM:
                 break
             previous_log_likelihood = expectation.mean_log_likelihood
         # a last E-step makes the bound tight at the returned parameters
-        expectation = _expectation(log_joint, _live(model))
+        expectation = _expectation(log_joint, _live(model), responsibilities)
         history.append(expectation.elbo)
         return _Run(model, expectation.mean_log_likelihood, np.array(lower_bounds), n_iter,
                     converged, np.array(history))
