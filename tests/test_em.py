@@ -841,7 +841,7 @@ def test_e_step_kernel_equals_the_models_log_joint(covariance_type, offset):
     """With and without a grouping of the points (by their most responsible component,
     or at random: a stale grouping costs digits only through the distances between
     the means, never through the offset)."""
-    from vi_ref.em import _centre, _group_by_mode, _log_joint_into
+    from vi_ref.em_steps import _centre, _group_by_mode, _log_joint_into
 
     X, _ = three_clusters(n=500, seed=32, offset=offset)
     model = fit(X, 3, covariance_type=covariance_type, rng=0).model_
@@ -860,7 +860,7 @@ def test_e_step_kernel_equals_the_models_log_joint(covariance_type, offset):
 def test_m_step_scatter_equals_the_centred_sums_in_exact_arithmetic(covariance_type, offset):
     """Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ (and its diagonal, trace, sum over k) against rational
     arithmetic on the stored numbers, soft responsibilities far from the origin."""
-    from vi_ref.em import _scatter
+    from vi_ref.em_steps import _scatter
 
     X, _ = three_clusters(n=30, seed=33, offset=offset)
     rng = np.random.default_rng(34)
@@ -885,7 +885,7 @@ def test_grouped_diagonal_kernels_equal_the_centred_sums_for_any_grouping(offset
     """The diag/spherical kernels used from GROUPED_MIN_FEATURES features on, tested
     here at D = 3 against the model's distances and the per-component centred sums,
     for the grouping by mode and for a random one (offsets cancel either way)."""
-    from vi_ref.em import _diagonal_distances_into, _diagonal_scatter, _group_by_mode
+    from vi_ref.em_steps import _diagonal_distances_into, _diagonal_scatter, _group_by_mode
     from vi_ref.models.gaussian_mixture import centred_moments
 
     X, _ = three_clusters(n=400, seed=36, offset=offset)
