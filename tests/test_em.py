@@ -881,11 +881,16 @@ def test_m_step_scatter_equals_the_centred_sums_in_exact_arithmetic(covariance_t
 
 
 @pytest.mark.parametrize("offset", [0.0, 1e7])
-def test_grouped_diagonal_kernels_equal_the_centred_sums_for_any_grouping(offset):
-    """The diag/spherical kernels used from GROUPED_MIN_FEATURES features on, tested
+def test_grouped_kernels_equal_the_centred_sums_for_any_grouping(offset):
+    """The tied/diag/spherical kernels used from GROUPED_MIN_FEATURES features on, tested
     here at D = 3 against the model's distances and the per-component centred sums,
     for the grouping by mode and for a random one (offsets cancel either way)."""
-    from vi_ref.em_steps import _diagonal_distances_into, _diagonal_scatter, _group_by_mode
+    from vi_ref.em_steps import (
+        _diagonal_distances_into,
+        _diagonal_scatter,
+        _group_by_mode,
+        _tied_scatter,
+    )
     from vi_ref.models.gaussian_mixture import centred_moments
 
     X, _ = three_clusters(n=400, seed=36, offset=offset)
@@ -894,9 +899,12 @@ def test_grouped_diagonal_kernels_equal_the_centred_sums_for_any_grouping(offset
     random_weights = np.random.default_rng(37).dirichlet(np.ones(3), size=400).T
     expected_distances = model.squared_mahalanobis(X).T
     _, expected_scatter = centred_moments(X, posterior, model.means, range(3), False)
+    expected_tied = centred_moments(X, posterior, model.means, range(3), True)[1].sum(axis=0)
     for grouping in (_group_by_mode(posterior), _group_by_mode(random_weights)):
         distances = np.empty((3, 400))
         _diagonal_distances_into(X, model.means, model.precisions_cholesky**2, grouping, distances)
         np.testing.assert_allclose(distances, expected_distances, rtol=1e-12, atol=1e-11)
         scatter = _diagonal_scatter(X, posterior, model.means, grouping)
         np.testing.assert_allclose(scatter, expected_scatter, rtol=1e-12)
+        tied = _tied_scatter(X, posterior, model.means, grouping)
+        np.testing.assert_allclose(tied, expected_tied, rtol=1e-12, atol=1e-12 * np.abs(expected_tied).max())

@@ -32,7 +32,7 @@ __all__ = ["e_step", "m_step"]
 # A component whose responsibilities sum to less than the smallest normal float has
 # lost its points: its mean Σ rₙ xₙ / Nₖ is 0/0 or made of subnormal numbers.
 EMPTY_COMPONENT_COUNT = np.finfo(float).tiny
-# diag and spherical kernels group the points by mode from this many features on
+# tied, diag and spherical kernels group the points by mode from this many features on
 GROUPED_MIN_FEATURES = 16
 
 
@@ -290,7 +290,7 @@ def _scatter(X, responsibilities, means, components, covariance_type, grouping=N
         full:      Sₖ = Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ      (K, D, D), only ``components``
         diag:      Sₖ = Σₙ rₖₙ (xₙ − μₖ)²                (K, D)
         spherical: Sₖ = Σₙ rₖₙ ‖xₙ − μₖ‖²               (K,)
-        tied:      S  = Σₖ Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ   (D, D), by ``_tied_scatter``.
+        tied:      S  = Σₖ Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ   (D, D), the sum of the full Sₖ.
 
     Each chunk of rows is centred at μₖ before anything is summed (the centred
     moments of derivation 04, section 5; ``centred_moments`` computes the same sums
@@ -305,16 +305,18 @@ def _scatter(X, responsibilities, means, components, covariance_type, grouping=N
         diagonal = _diagonal_scatter(X, responsibilities, means, grouping)
         return diagonal if covariance_type == "diag" else diagonal.sum(axis=1)
     n_samples, n_features = X.shape
-    scatter = np.zeros(parameter_shape(covariance_type, len(means), n_features))
+    matrix = covariance_type in ("full", "tied")
+    scatter = np.zeros(parameter_shape("full" if matrix else covariance_type, len(means),
+                                       n_features))
     for start, stop in row_chunks(n_samples, n_features):
         columns = np.ascontiguousarray(X[start:stop].T)
         weights = responsibilities[:, start:stop]
-        if covariance_type == "full":
+        if matrix:
             weights = np.sqrt(weights)
         centred = np.empty_like(columns)
         for k in components:
             np.subtract(columns, means[k][:, None], out=centred)
-            if covariance_type == "full":
+            if matrix:
                 centred *= weights[k]
                 scatter[k] += centred @ centred.T  # a symmetric rank-rows update
             elif covariance_type == "diag":
@@ -322,18 +324,16 @@ def _scatter(X, responsibilities, means, components, covariance_type, grouping=N
                 scatter[k] += centred @ weights[k]
             else:
                 scatter[k] += np.einsum("dn,dn->n", centred, centred) @ weights[k]
-    return scatter
+    return scatter.sum(axis=0) if covariance_type == "tied" else scatter
 
 
 def _grouped(covariance_type, n_features):
-    """Whether the kernels group the points by mode (``_group_by_mode``): always for
-    tied (it saves a factor K of flops), for diag and spherical from
-    ``GROUPED_MIN_FEATURES`` features on (below, the gathers cost more than the
-    products save: measured with benchmarks/em.py's problems, 2× slower at D = 8,
+    """Whether the kernels group the points by mode (``_group_by_mode``): for tied,
+    diag and spherical from ``GROUPED_MIN_FEATURES`` features on. Below, the gathers
+    cost more than the products save (measured on benchmarks/em.py's problems: the
+    tied M-step 2× slower at D = 8, 2.3× faster at D = 32; diag 2× slower at D = 8,
     1.5–2× faster at D = 32)."""
-    return covariance_type == "tied" or (
-        covariance_type in ("diag", "spherical") and n_features >= GROUPED_MIN_FEATURES
-    )
+    return covariance_type in ("tied", "diag", "spherical") and n_features >= GROUPED_MIN_FEATURES
 
 
 def _group_by_mode(responsibilities):
