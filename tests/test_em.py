@@ -908,3 +908,18 @@ def test_grouped_kernels_equal_the_centred_sums_for_any_grouping(offset):
         np.testing.assert_allclose(scatter, expected_scatter, rtol=1e-12)
         tied = _tied_scatter(X, posterior, model.means, grouping)
         np.testing.assert_allclose(tied, expected_tied, rtol=1e-12, atol=1e-12 * np.abs(expected_tied).max())
+
+
+@pytest.mark.parametrize("n_features", [1, 3, 20])
+def test_fit_leaves_the_data_unchanged(n_features):
+    """For D = 1 a transposed chunk of rows is a view of X: no kernel may write to it."""
+    X = np.random.default_rng(38).standard_normal((200, n_features)) + 5.0
+    original = X.copy()
+    scores = {}
+    for covariance_type in COVARIANCE_TYPES:
+        estimator = fit(X, 1, covariance_type=covariance_type, rng=0)
+        np.testing.assert_array_equal(X, original)
+        np.testing.assert_allclose(estimator.means_[0], original.mean(axis=0), rtol=1e-13)
+        scores[covariance_type] = estimator.score(X)
+    if n_features == 1:  # one component in one dimension: the four types are one model
+        np.testing.assert_allclose(list(scores.values()), scores["full"], rtol=1e-13)

@@ -236,10 +236,11 @@ def _distances_into(X, kind, means, factors, centre, out):
         transposed = np.ascontiguousarray(factors.T)
         offsets = (means - centre) @ factors  # row k: (Pᵀ(μₖ − c))ᵀ
     for start, stop in row_chunks(n_samples, n_features):
-        columns = np.ascontiguousarray(X[start:stop].T)
+        # a copy (for D = 1 the transpose is already contiguous: a view of X)
+        columns = X[start:stop].T - centre[:, None] if kind == "tied" else (
+            np.ascontiguousarray(X[start:stop].T))
         work = np.empty_like(columns)
         if kind == "tied":
-            columns -= centre[:, None]
             shared = transposed @ columns
         for k, mean in enumerate(means):
             if kind == "tied":
