@@ -75,16 +75,20 @@ def make_problem(n_samples, n_features, n_components, covariance_type, seed=0):
 def minimal_flops(n_samples, n_features, n_components, covariance_type):
     """Floating-point operations one EM iteration cannot do without (N·K pairs):
 
-    full/tied: E-step Pₖᵀ(xₙ − μₖ) with a triangular Pₖ, D(D+1)/2 multiply-adds;
-    M-step one symmetric rank-1 update per pair, D(D+1)/2 multiply-adds (tied shares
-    the factor and the scatter, but each pair is still centred at its own μₖ);
-    both: centring, squaring and summing, and the mean's multiply-add, 6D;
+    full: E-step Pₖᵀ(xₙ − μₖ) with a triangular Pₖ, D(D+1)/2 multiply-adds; M-step
+    one symmetric rank-1 update per pair, D(D+1)/2 multiply-adds; then centring,
+    squaring and summing, and the mean's multiply-add, 6D per pair;
+    tied: the factor and the scatter are shared, so the D(D+1)/2 multiply-adds of
+    each step are per sample, not per pair; 6D per pair as for full;
     diag/spherical: E-step centre, scale, square-add (4D); M-step centre, square,
     two multiply-adds for the first and second moments (6D).
     """
-    D = n_features
-    per_pair = 2 * D * (D + 1) + 6 * D if covariance_type in ("full", "tied") else 10 * D
-    return n_samples * n_components * per_pair
+    D, pairs = n_features, n_samples * n_components
+    if covariance_type == "full":
+        return pairs * (2 * D * (D + 1) + 6 * D)
+    if covariance_type == "tied":
+        return n_samples * 2 * D * (D + 1) + pairs * 6 * D
+    return pairs * 10 * D
 
 
 def matmul_rate(size=1000, repeats=5):
