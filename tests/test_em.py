@@ -12,7 +12,7 @@ import scipy.special
 import scipy.stats
 
 from vi_ref import autodiff as ad
-from vi_ref.em import ConvergenceWarning, GaussianMixtureEM, e_step, m_step
+from vi_ref.em import ConvergenceWarning, GaussianMixtureEM, NotFittedError, e_step, m_step
 from vi_ref.models import GaussianMixture
 from vi_ref.models.gaussian_mixture import COVARIANCE_TYPES
 
@@ -112,7 +112,7 @@ def assert_replay_keeps_the_guarantee(X, n_components, estimator, **options):
         allowed = penalty_change(X, responsibilities, model, new, reg_covar)
         assert bound - elbo >= allowed - 1e-12 * abs(elbo), (step, bound - elbo, allowed)
         model = new
-    np.testing.assert_array_equal(model.means, estimator.means_)
+    np.testing.assert_allclose(model.means, estimator.means_, rtol=1e-12, atol=1e-14)
 
 
 def full_covariances(model):
@@ -568,9 +568,9 @@ def test_collapsed_component_without_regularisation_is_a_clear_error():
         ([[0.0, np.nan], [1.0, 2.0], [3.0, 4.0]], "X must be finite"),
         ([[0.0, np.inf], [1.0, 2.0], [3.0, 4.0]], "X must be finite"),
         ([0.0, 1.0, 2.0, 3.0], "X must be 2-dimensional"),
-        (np.zeros((0, 2)), "X must contain at least one sample"),
+        (np.zeros((0, 2)), "X must have at least one sample"),
         (np.zeros((5, 0)), "X must have at least one feature"),
-        ([[1.0, 1.0]] * 10 + [[2.0, 2.0]] * 10, "fewer distinct samples than n_components = 3"),
+        ([[1.0, 1.0], [2.0, 2.0]], r"at least max\(2, n_components\) = 3 samples; got n_samples = 2"),
     ],
 )
 def test_fit_refuses_bad_data(X, match):
@@ -583,11 +583,17 @@ def test_fit_refuses_bad_data(X, match):
     [
         ({"n_components": 0}, "n_components must be >= 1"),
         ({"covariance_type": "blocked"}, "covariance_type must be one of"),
-        ({"init_params": "kmeans"}, "init_params must be one of"),
-        ({"tol": -1.0}, "tol must be >= 0"),
-        ({"reg_covar": -1e-6}, "reg_covar must be >= 0"),
+        ({"init_params": "kmeans+"}, "init_params must be one of"),
+        ({"tol": -1.0}, "tol must be a finite number >= 0"),
+        ({"tol": np.nan}, "tol must be a finite number >= 0; got nan"),
+        ({"reg_covar": -1e-6}, "reg_covar must be a finite number >= 0"),
+        ({"reg_covar": np.inf}, "reg_covar must be a finite number >= 0; got inf"),
         ({"max_iter": -1}, "max_iter must be >= 0"),
         ({"n_init": 0}, "n_init must be >= 1"),
+        ({"n_init": 10**12}, "n_init must be <= 1000000; got 1000000000000"),
+        ({"verbose_interval": 0}, "verbose_interval must be >= 1"),
+        ({"verbose": -1}, "verbose must be >= 0"),
+        ({"rng": 0, "random_state": 0}, "give rng or random_state"),
         ({"weights_init": [0.5, 0.5]}, r"weights_init must have shape \(3,\)"),
         ({"weights_init": [0.5, 0.5, 0.5]}, "weights_init must sum to 1"),
         ({"means_init": np.zeros((3, 3))}, r"means_init must have shape \(3, 2\)"),
@@ -605,12 +611,82 @@ def test_fit_refuses_bad_settings(options, match):
         GaussianMixtureEM(**options).fit(X)
 
 
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"n_components": True}, "n_components must be an integer; got bool"),
+        ({"n_components": 2.0}, "n_components must be an integer; got float"),
+        ({"max_iter": np.bool_(True)}, "max_iter must be an integer; got bool"),
+        ({"n_init": "3"}, "n_init must be an integer; got str"),
+        ({"tol": True}, "tol must be a real number; got bool"),
+        ({"tol": "1e-3"}, "tol must be a real number; got str"),
+        ({"reg_covar": np.array([1e-6])}, "reg_covar must be a real number; got ndarray"),
+        ({"rng": True}, "rng must be a numpy.random.Generator, an integer seed or None; got bool"),
+        ({"random_state": False}, "random_state must be a numpy.random.Generator"),
+        ({"rng": np.random.RandomState(0)}, "rng must be a numpy.random.Generator"),
+        ({"rng": 1.5}, "rng must be a numpy.random.Generator"),
+        ({"warm_start": 1}, "warm_start must be a bool; got int"),
+        ({"verbose": 0.5}, "verbose must be an integer; got float"),
+    ],
+)
+def test_fit_refuses_settings_of_the_wrong_type(options, match):
+    X = np.random.default_rng(0).standard_normal((30, 2))
+    estimator = GaussianMixtureEM(**options)  # stored unchanged: refused by fit only
+    assert all(estimator.get_params()[name] is value for name, value in options.items())
+    with pytest.raises(TypeError, match=match):
+        estimator.fit(X)
+
+
+def test_parameters_are_stored_unchanged_and_set_by_name():
+    weights = [0.5, 0.5]
+    estimator = GaussianMixtureEM(2, weights_init=weights, tol="not checked yet")
+    params = estimator.get_params()
+    assert params["weights_init"] is weights and params["tol"] == "not checked yet"
+    assert set(params) == {
+        "n_components", "covariance_type", "tol", "reg_covar", "max_iter", "n_init",
+        "init_params", "weights_init", "means_init", "precisions_init", "rng",
+        "random_state", "warm_start", "verbose", "verbose_interval",
+    }
+    assert estimator.get_params(deep=False) == params
+    assert estimator.set_params(n_components=3, covariance_type="diag") is estimator
+    assert (estimator.n_components, estimator.covariance_type) == (3, "diag")
+    with pytest.raises(ValueError, match="Invalid parameter 'n_component' for estimator"):
+        estimator.set_params(n_component=3)
+    clone = type(estimator)(**estimator.get_params())
+    assert clone.get_params() == estimator.get_params()
+    assert repr(GaussianMixtureEM()) == "GaussianMixtureEM()"
+    assert repr(clone) == (
+        "GaussianMixtureEM(n_components=3, covariance_type='diag', tol='not checked yet',"
+        " weights_init=[0.5, 0.5])"
+    )
+
+
+def test_defaults_are_scikit_learns():
+    estimator = GaussianMixtureEM()
+    assert (estimator.n_components, estimator.init_params, estimator.warm_start) == (1, "kmeans", False)
+    assert (estimator.verbose, estimator.verbose_interval) == (0, 10)
+    X, _ = three_clusters(n=60)
+    assert GaussianMixtureEM().fit(X).means_.shape == (1, 3)
+
+
+def test_not_fitted_error_is_a_value_and_an_attribute_error():
+    X, _ = three_clusters(n=50)
+    for method in ("predict", "predict_proba", "score_samples", "score", "bic", "aic"):
+        with pytest.raises(NotFittedError, match="not fitted yet; call fit"):
+            getattr(GaussianMixtureEM(2), method)(X)
+    with pytest.raises(NotFittedError):
+        GaussianMixtureEM(2).sample(3)
+    assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)
+    assert issubclass(ConvergenceWarning, UserWarning)
+    assert not any(name.endswith("_") for name in vars(GaussianMixtureEM(2)))
+
+
 def test_using_an_unfitted_or_mismatched_estimator_is_refused():
     X, _ = three_clusters(n=50)
     with pytest.raises(ValueError, match="not fitted"):
         GaussianMixtureEM(2).predict(X)
     estimator = fit(X, 2, rng=0)
-    with pytest.raises(ValueError, match="X must have 3 features"):
+    with pytest.raises(ValueError, match="X has 2 features, but GaussianMixtureEM is expecting 3 features"):
         estimator.score(X[:, :2])
     with pytest.raises(ValueError, match="n_samples must be >= 1"):
         estimator.sample(0)
@@ -621,7 +697,7 @@ def test_steps_refuse_bad_arguments():
     model = fit(X, 2, rng=0).model_
     with pytest.raises(TypeError, match="model must be a models.GaussianMixture"):
         e_step("not a model", X)
-    with pytest.raises(ValueError, match="X must have 3 features"):
+    with pytest.raises(ValueError, match="X has 2 features, but GaussianMixture is expecting 3 features"):
         e_step(model, X[:, :2])
     with pytest.raises(ValueError, match="responsibilities must have one row per sample"):
         m_step(X, np.full((19, 2), 0.5))
@@ -629,3 +705,221 @@ def test_steps_refuse_bad_arguments():
         m_step(X, np.full((20, 2), 0.6))
     with pytest.raises(ValueError, match="previous must have"):
         m_step(X, np.full((20, 2), 0.5), "diag", previous=model)
+
+
+# ----- scikit-learn's interface, without scikit-learn ------------------------------------
+
+
+def test_warm_start_continues_exactly_where_the_last_fit_stopped():
+    X, _ = three_clusters(n=300, seed=25)
+    start = dict(weights_init=np.full(3, 1 / 3), means_init=X[:3],
+                 precisions_init=identity_precisions("full", 3, 3), tol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cold = GaussianMixtureEM(3, max_iter=6, **start).fit(X)
+        warm = GaussianMixtureEM(3, max_iter=2, warm_start=True, **start)
+        bounds = np.concatenate([warm.fit(X).lower_bounds_ for _ in range(3)])
+    np.testing.assert_array_equal(warm.means_, cold.means_)
+    np.testing.assert_array_equal(bounds, cold.lower_bounds_)
+    assert warm.n_iter_ == 2 and cold.n_iter_ == 6
+    # the convergence test compares with the last E-step of the previous call
+    converged = GaussianMixtureEM(3, warm_start=True, tol=1e-3, rng=0).fit(X)
+    assert converged.converged_
+    again = converged.fit(X)
+    assert again.converged_ and again.n_iter_ == 1
+    with pytest.raises(ValueError, match="warm_start: the fitted model has"):
+        converged.set_params(n_components=2).fit(X)
+
+
+@pytest.mark.filterwarnings("ignore::vi_ref.em.ConvergenceWarning")
+def test_verbose_prints_each_start_and_every_interval(capsys):
+    X, _ = three_clusters(n=200, seed=26)
+    GaussianMixtureEM(3, n_init=2, tol=1e-8, max_iter=25, verbose=1, verbose_interval=10,
+                      rng=0).fit(X)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Initialization 0" and "Initialization 1" in lines
+    assert "  Iteration 10" in lines and "  Iteration 5" not in lines
+    assert lines[-1] in ("Initialization converged.", "Initialization did not converge.")
+    GaussianMixtureEM(3, tol=1e-8, max_iter=4, verbose=2, verbose_interval=2, rng=0).fit(X)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("  Iteration 2\t time lapse ") and "\t ll change " in lines[1]
+    assert lines[-1].startswith("Initialization did not converge. time lapse ")
+    GaussianMixtureEM(3, rng=0).fit(X)
+    assert capsys.readouterr().out == ""
+
+
+def test_lower_bounds_precisions_and_fit_predict():
+    X, _ = three_clusters(n=300, seed=27)
+    for covariance_type in COVARIANCE_TYPES:
+        estimator = fit(X, 3, covariance_type=covariance_type, rng=4)
+        assert estimator.lower_bounds_.shape == (estimator.n_iter_,)
+        np.testing.assert_allclose(estimator.lower_bounds_, estimator.elbo_history_[0:-1:2], rtol=1e-12)
+        covariances = full_covariances(estimator.model_)
+        precisions = estimator.precisions_
+        if covariance_type == "tied":
+            precisions = np.repeat(precisions[None], 3, axis=0)
+        elif covariance_type in ("diag", "spherical"):
+            precisions = full_covariances(GaussianMixture(
+                estimator.weights_, estimator.means_, estimator.precisions_,
+                covariance_type=covariance_type))
+        np.testing.assert_allclose(precisions @ covariances, np.broadcast_to(np.eye(3), (3, 3, 3)),
+                                   atol=1e-12)
+        labels = GaussianMixtureEM(3, covariance_type=covariance_type, rng=4).fit_predict(X)
+        np.testing.assert_array_equal(labels, estimator.predict(X))
+
+
+def test_random_state_is_an_alias_of_rng():
+    X, _ = three_clusters(n=200, seed=28)
+    by_rng = fit(X, 3, init_params="random", n_init=2, rng=7)
+    by_random_state = GaussianMixtureEM(3, init_params="random", n_init=2, random_state=7).fit(X)
+    np.testing.assert_array_equal(by_rng.means_, by_random_state.means_)
+    legacy = np.random.RandomState(0)
+    first = GaussianMixtureEM(3, random_state=legacy).fit(X).means_
+    second = GaussianMixtureEM(3, random_state=legacy).fit(X)  # the RandomState advanced
+    assert second.converged_ and first.shape == second.means_.shape
+
+
+def test_sample_defaults_to_the_estimators_own_seed():
+    X, _ = three_clusters(n=200, seed=29)
+    estimator = fit(X, 3, rng=3)
+    first, second = estimator.sample(5), estimator.sample(5)
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(estimator.sample(5, rng=3)[0], first[0])
+    unseeded = GaussianMixtureEM(3).fit(X)
+    assert not np.array_equal(unseeded.sample(5)[0], unseeded.sample(5)[0])
+
+
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "kmeans++", "random", "random_from_data"])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_more_components_than_distinct_rows_with_regularisation(init_params, covariance_type):
+    """Two distinct rows, ten components: the surplus components get weight 0 (or
+    share a row); the fit is the two-point mixture with variances reg_covar."""
+    X = np.vstack((np.ones((5, 5)), np.zeros((5, 5))))
+    estimator = fit(X, 10, covariance_type=covariance_type, init_params=init_params, rng=0)
+    two_points = 5 * np.log(2 * np.pi * 1e-6) / -2 - np.log(2)  # log(½ N(x | x, 1e-6 I))
+    if init_params == "random":  # may stop at the saddle where all components are alike
+        assert estimator.score(X) <= two_points + 1e-9 * abs(two_points)
+    else:
+        np.testing.assert_allclose(estimator.score(X), two_points, rtol=1e-6)
+    with pytest.raises(ValueError, match="increase reg_covar"):
+        GaussianMixtureEM(10, covariance_type=covariance_type, reg_covar=0.0, init_params=init_params,
+                          rng=0).fit(X)
+
+
+def test_kmeans_start_is_a_lloyd_fixed_point_and_k_means_plus_plus_uses_the_seeds():
+    X, _ = three_clusters(n=300, seed=30)
+    start = fit(X, 3, init_params="kmeans", max_iter=0, rng=5)
+    labels = np.argmin(((X[:, None, :] - start.means_) ** 2).sum(axis=-1), axis=1)
+    np.testing.assert_allclose(start.means_, [X[labels == k].mean(axis=0) for k in range(3)],
+                               rtol=1e-12)
+    seeds = fit(X, 3, init_params="k-means++", max_iter=0, rng=5).means_
+    lloyd = fit(X, 3, init_params="kmeans", max_iter=0, rng=5).means_
+    assert not np.array_equal(seeds, lloyd)  # the seeds' labels are not yet a fixed point
+
+
+def test_float32_input_is_computed_in_float64():
+    X, _ = three_clusters(n=200, seed=31)
+    X32 = X.astype(np.float32)
+    weights = np.array([0.2, 0.3, 0.5], dtype=np.float32)  # sums to 1 + 1.5e-8
+    ours = fit(X32, 3, weights_init=weights, rng=0)
+    same = fit(X32.astype(np.float64), 3, weights_init=weights.astype(np.float64) / weights.sum(dtype=np.float64),
+               rng=0)
+    assert ours.means_.dtype == ours.score_samples(X32).dtype == np.float64
+    np.testing.assert_array_equal(ours.means_, same.means_)
+    with pytest.raises(ValueError, match="weights_init must sum to 1"):
+        GaussianMixtureEM(3, weights_init=np.array([0.2, 0.3, 0.5 + 2e-8])).fit(X)
+    with pytest.raises(ValueError, match="weights_init must sum to 1"):
+        GaussianMixtureEM(3, weights_init=np.array([0.2, 0.3, 0.5 + 2e-6], dtype=np.float32)).fit(X)
+
+
+# ----- the fast kernels against the model's formulas ------------------------------------
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e7])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_e_step_kernel_equals_the_models_log_joint(covariance_type, offset):
+    """With and without a grouping of the points (by their most responsible component,
+    or at random: a stale grouping costs digits only through the distances between
+    the means, never through the offset)."""
+    from vi_ref.em_steps import _centre, _group_by_mode, _log_joint_into
+
+    X, _ = three_clusters(n=500, seed=32, offset=offset)
+    model = fit(X, 3, covariance_type=covariance_type, rng=0).model_
+    expected = scipy_log_joint(model, X).T
+    posterior = model.posterior(X).probs.T
+    random_labels = np.random.default_rng(35).dirichlet(np.ones(3), size=500).T
+    for grouping in (None, _group_by_mode(posterior), _group_by_mode(random_labels)):
+        kernel = _log_joint_into(model, X, np.empty((3, 500)), _centre(X), grouping)
+        # absolute in log-density units: the rounding is eps times squared distances
+        np.testing.assert_allclose(kernel, expected, rtol=1e-12, atol=1e-11)
+        np.testing.assert_allclose(kernel, model.log_joint_components(X).T, rtol=1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e7])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_m_step_scatter_equals_the_centred_sums_in_exact_arithmetic(covariance_type, offset):
+    """Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ (and its diagonal, trace, sum over k) against rational
+    arithmetic on the stored numbers, soft responsibilities far from the origin."""
+    from vi_ref.em_steps import _scatter
+
+    X, _ = three_clusters(n=30, seed=33, offset=offset)
+    rng = np.random.default_rng(34)
+    responsibilities = rng.dirichlet(np.full(3, 0.3), size=30).T  # soft and hard mixed
+    means = offset + CENTRES + rng.normal(scale=0.1, size=(3, 3))
+    found = _scatter(X, np.ascontiguousarray(responsibilities), means, range(3), covariance_type)
+    exact = np.zeros((3, 3, 3))
+    for k in range(3):
+        for n in range(30):
+            d = [Fraction(x) - Fraction(m) for x, m in zip(X[n].tolist(), means[k].tolist())]
+            r = Fraction(responsibilities[k, n])
+            exact[k] += np.array([[float(r * a * b) for b in d] for a in d])
+    expected = {"full": exact, "tied": exact.sum(axis=0),
+                "diag": np.diagonal(exact, axis1=1, axis2=2),
+                "spherical": np.trace(exact, axis1=1, axis2=2)}[covariance_type]
+    scale = np.max(np.abs(expected))
+    np.testing.assert_allclose(found, expected, rtol=1e-12, atol=1e-13 * scale)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e7])
+def test_grouped_kernels_equal_the_centred_sums_for_any_grouping(offset):
+    """The tied/diag/spherical kernels used from GROUPED_MIN_FEATURES features on, tested
+    here at D = 3 against the model's distances and the per-component centred sums,
+    for the grouping by mode and for a random one (offsets cancel either way)."""
+    from vi_ref.em_steps import (
+        _diagonal_distances_into,
+        _diagonal_scatter,
+        _group_by_mode,
+        _tied_scatter,
+    )
+    from vi_ref.models.gaussian_mixture import centred_moments
+
+    X, _ = three_clusters(n=400, seed=36, offset=offset)
+    model = fit(X, 3, covariance_type="diag", rng=0).model_
+    posterior = np.ascontiguousarray(model.posterior(X).probs.T)
+    random_weights = np.random.default_rng(37).dirichlet(np.ones(3), size=400).T
+    expected_distances = model.squared_mahalanobis(X).T
+    _, expected_scatter = centred_moments(X, posterior, model.means, range(3), False)
+    expected_tied = centred_moments(X, posterior, model.means, range(3), True)[1].sum(axis=0)
+    for grouping in (_group_by_mode(posterior), _group_by_mode(random_weights)):
+        distances = np.empty((3, 400))
+        _diagonal_distances_into(X, model.means, model.precisions_cholesky**2, grouping, distances)
+        np.testing.assert_allclose(distances, expected_distances, rtol=1e-12, atol=1e-11)
+        scatter = _diagonal_scatter(X, posterior, model.means, grouping)
+        np.testing.assert_allclose(scatter, expected_scatter, rtol=1e-12)
+        tied = _tied_scatter(X, posterior, model.means, grouping)
+        np.testing.assert_allclose(tied, expected_tied, rtol=1e-12, atol=1e-12 * np.abs(expected_tied).max())
+
+
+@pytest.mark.parametrize("n_features", [1, 3, 20])
+def test_fit_leaves_the_data_unchanged(n_features):
+    """For D = 1 a transposed chunk of rows is a view of X: no kernel may write to it."""
+    X = np.random.default_rng(38).standard_normal((200, n_features)) + 5.0
+    original = X.copy()
+    scores = {}
+    for covariance_type in COVARIANCE_TYPES:
+        estimator = fit(X, 1, covariance_type=covariance_type, rng=0)
+        np.testing.assert_array_equal(X, original)
+        np.testing.assert_allclose(estimator.means_[0], original.mean(axis=0), rtol=1e-13)
+        scores[covariance_type] = estimator.score(X)
+    if n_features == 1:  # one component in one dimension: the four types are one model
+        np.testing.assert_allclose(list(scores.values()), scores["full"], rtol=1e-13)
