@@ -26,7 +26,7 @@ import numpy as np
 
 from . import kl
 from .distributions import Distribution, MultivariateNormal, Normal
-from .validation import as_generator, check_count, check_methods
+from .validation import as_float_array, as_generator, check_count, check_methods
 
 __all__ = ["elbo_monte_carlo", "dataset_elbo", "dataset_elbo_grad", "elbo_decomposition", "ELBODecomposition"]
 
@@ -117,8 +117,9 @@ def _check_model_and_q(model, q, methods):
 
 def _per_point_elbo(model, q, X):
     _check_model_and_q(model, q, ("elbo",))
-    if np.ndim(X) >= 1 and np.shape(X)[0] == 0:
-        raise ValueError(f"X must hold at least one data point; got shape {np.shape(X)}")
+    X = as_float_array(X, "X", min_ndim=2)
+    if X.shape[0] == 0:  # the mean over no data points would be NaN
+        raise ValueError(f"X must hold at least one data point; got shape {X.shape}")
     per_point = np.asarray(model.elbo(X, q))
     if per_point.ndim != 1:
         raise ValueError(

@@ -89,13 +89,17 @@ def logistic_regression_log_likelihood_grad(weights, X, y):
 
 def _check_gmm_arguments(X, logits, means, log_scales):
     X = as_float_array(X, "X", ndim=2)
+    if X.shape[1] == 0:
+        raise ValueError(f"X must have at least one column (D >= 1); got shape {X.shape}")
     count = _shape(logits)[0] if len(_shape(logits)) == 1 else None
+    if count == 0:
+        raise ValueError("logits must have at least one component (K >= 1); got shape (0,)")
     expected = {"logits": (count,), "means": (count, X.shape[1]), "log_scales": (count,)}
     for name, value in (("logits", logits), ("means", means), ("log_scales", log_scales)):
         if count is None or _shape(value) != expected[name]:
             raise ValueError(
-                f"{name} must have shape {expected[name]} (K components, D = {X.shape[1]});"
-                f" got {_shape(value)}"
+                f"{name} must have shape {expected[name]} (K = {count} components, the length of"
+                f" logits; D = {X.shape[1]}, the columns of X); got {_shape(value)}"
             )
         _check_finite_parameter(value, name)
     return X

@@ -90,12 +90,14 @@ def log_marginal_candidate(model, x, z):
     """
     check_methods(model, "model", ("log_joint", "posterior"), "a latent variable model with an exact posterior")
     posterior = model.posterior(x)
-    log_posterior = posterior.log_prob(z)
+    try:
+        log_posterior = posterior.log_prob(z)
+    except (TypeError, ValueError) as error:  # the posterior calls its argument x
+        raise type(error)(f"z does not fit the posterior p(z | x): {error}") from None
     outside = log_posterior == -np.inf
     if np.any(outside):  # there the formula reads −∞ − (−∞)
         raise ValueError(
             f"z must lie in the support of the posterior p(z | x) ({posterior.support});"
-            f" got {np.broadcast_to(np.asarray(z, dtype=float), np.shape(outside))[outside].flat[0]}"
-            f"{first_bad_index(outside)}"
+            f" it does not at (z, x) pair{first_bad_index(outside) or ' 0'}"
         )
     return model.log_joint(x, z) - log_posterior

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.special
 
 from ..distributions import Gamma, LogNormal, Normal, gammaln_bregman
-from ..validation import as_float_array, as_generator, check_count, check_positive, first_bad_index
+from ..validation import as_float_array, as_generator, check_count, check_positive, check_size, first_bad_index
 from ._checks import data_batch_shape, require_family
 
 __all__ = ["GammaPoisson"]
@@ -110,6 +110,7 @@ class GammaPoisson:
         """
         n = check_count(n, "n")
         n_observations = check_count(n_observations, "n_observations", minimum=1)
+        check_size(n, "n", per_unit=n_observations + 1)
         generator = as_generator(rng)
         z = self.prior.sample(n, generator)
         return generator.poisson(z[:, None], (n, n_observations)).astype(float), z

@@ -31,6 +31,7 @@ from ..validation import (
     check_count,
     check_positive,
     check_probability_vector,
+    check_size,
     first_bad_index,
 )
 from ._checks import data_batch_shape, require_family
@@ -223,6 +224,7 @@ def posterior_from_log_joint(log_joint, axis=-1):
     Returns:
         (responsibilities of the shape of ``log_joint``, log evidence with ``axis`` removed).
     """
+    log_joint = as_float_array(log_joint, "log_joint", finite=False, min_ndim=1)
     shift = np.max(log_joint, axis=axis, keepdims=True)
     if not np.all(np.isfinite(shift)):
         bad = ~np.isfinite(shift)
@@ -496,7 +498,7 @@ class GaussianMixture:
         Returns:
             x (n, D) and z (n,) integer labels.
         """
-        n = check_count(n, "n")
+        n = check_size(check_count(n, "n"), "n", per_unit=self.n_features + 1)
         generator = as_generator(rng)
         z = generator.choice(self.n_components, size=n, p=self.weights)
         x = generator.standard_normal((n, self.n_features))

@@ -25,7 +25,7 @@ from .. import autodiff as ad
 from .. import numerics
 from ..distributions import MultivariateNormal, Normal
 from ..numerics import sum_to_shape
-from ..validation import as_float_array, as_generator, check_count, check_positive
+from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
 from ._checks import data_batch_shape, require_family
 
 __all__ = ["LinearGaussian", "linear_gaussian_elbo"]
@@ -205,7 +205,7 @@ class LinearGaussian:
         Returns:
             x (n, D) and z (n, L).
         """
-        n = check_count(n, "n")
+        n = check_size(check_count(n, "n"), "n", per_unit=self.n_features + self.n_latent)
         generator = as_generator(rng)
         z = generator.standard_normal((n, self.n_latent))
         noise = generator.standard_normal((n, self.n_features)) * np.sqrt(self._noise)
