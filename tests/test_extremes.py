@@ -200,7 +200,12 @@ def test_exponential_kl_at_the_extremes(rate_q, rate_p):
 
 def test_exponential_kl_is_scale_invariant_at_rate_1e150():
     base = kl_divergence(Exponential(3.0), Exponential(7.0))
+    # 3e150 and 7e150 are not exactly 3 and 7 times one float: an ulp of difference
     assert kl_divergence(Exponential(3e150), Exponential(7e150)) == pytest.approx(base, rel=4e-16)
+    # a power of two scales both rates exactly, and the KL is a function of their ratio
+    for power in (-1000, -500, 500, 1000):
+        scale = 2.0**power
+        assert kl_divergence(Exponential(3.0 * scale), Exponential(7.0 * scale)) == base
 
 
 GAMMA_PAIRS = [

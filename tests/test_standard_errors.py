@@ -137,3 +137,25 @@ def test_a_wrong_standard_error_fails_the_check(factor):
     scaled = Estimator("scaled", lambda seed: (lambda e, s: (e, s * factor))(*honest.run(seed)), honest.exact)
     with pytest.raises(AssertionError, match="ratio"):
         check_standard_errors(scaled, seed=7)
+
+
+def test_zero_variance_estimators_return_the_exact_value_with_zero_standard_error():
+    """Where every draw gives the same term, an estimator is exact for any n: q = p in
+    kl_monte_carlo; q = the posterior in elbo_monte_carlo (every log-ratio is log p(x));
+    a likelihood that does not depend on z (W = 0) in log_marginal_monte_carlo."""
+    q = Normal(np.array([0.3, -1.0]), np.array([0.5, 2.0]))
+    estimate, standard_error = kl_monte_carlo(q, q, 7, rng=1)
+    np.testing.assert_array_equal(estimate, 0.0)
+    np.testing.assert_array_equal(standard_error, 0.0)
+
+    model = _linear_gaussian()
+    x = np.array([0.3, -0.1, 0.6])
+    estimate, standard_error = elbo_monte_carlo(model, model.posterior(x), x, 7, rng=1)
+    assert estimate == pytest.approx(float(model.log_marginal(x)), rel=1e-13)
+    assert standard_error < 1e-13
+
+    flat = LinearGaussian(np.zeros((3, 1)), np.array([0.5, -0.2, 0.1]), 1.5)
+    for n in (2, 7, 200):
+        estimate, standard_error = log_marginal_monte_carlo(flat, x, n, rng=n)
+        assert estimate == pytest.approx(float(flat.log_marginal(x)), rel=1e-14)
+        assert standard_error == 0.0

@@ -57,11 +57,8 @@ def as_float_array(value, name, *, finite=True, ndim=None, min_ndim=None):
             (``True`` is a flag, not the number 1).
         ValueError: for non-finite entries (when ``finite``) or a wrong ``ndim``.
     """
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be real numbers; got bool {value!r}")
     array = np.asarray(value)
-    if array.dtype.kind == "b":
-        raise TypeError(f"{name} must be real numbers; got an array of booleans")
+    # kinds i, u, f: booleans (kind b) are refused with strings and objects
     if array.dtype.kind not in "iuf":
         raise TypeError(
             f"{name} must be real numbers; got {type(value).__name__}"
