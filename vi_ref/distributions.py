@@ -197,7 +197,9 @@ def gammaln_bregman(a, b):
     for j in range(int(STIRLING_THRESHOLD)):
         u = difference / (a + j)
         # log(1 + u) = log((b + j)/(a + j)), from the logs where b + j ≪ a + j loses u
-        total = total + log1pmx(u, ad.where(u < -0.5, ad.log(b + j) - ad.log(a + j), ad.log1p(_clamp(u < -0.5, 0.0, u))))
+        below = _plain(u) < -0.5
+        log1p_u = ad.where(below, ad.log(b + j) - ad.log(a + j), ad.log1p(_clamp(below, 0.0, u)))
+        total = total + log1pmx(u, log1p_u)
     u = difference / shifted_a
     near = ad.abs(u) < 0.5
     close_u = _clamp(near, u, 0.0)

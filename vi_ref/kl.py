@@ -32,8 +32,10 @@ from .distributions import (
     LogNormal,
     MultivariateNormal,
     Normal,
+    _clamp,
     _diagonal_matrix,
     _lower_triangle,
+    _plain,
     _solve_lower,
     gamma_entropy,
     gammaln_bregman,
@@ -422,7 +424,7 @@ def _gamma_gamma(alpha_q, beta_q, alpha_p, beta_p):
         # q much more concentrated than p (αq ≥ 2 αp): the divergence is O(log αq) while
         # those terms are O(αq); the cross-entropy form −H[q] − E_q[log p] has small terms
         concentrated = _plain(alpha_q) >= 2 * _plain(alpha_p)
-        shape_p = _clamp_where(concentrated, alpha_p, 1.0)
+        shape_p = _clamp(concentrated, alpha_p, 1.0)
         cross_entropy = (
             -shape_p * ad.log(beta_p)
             + ad.gammaln(shape_p)
@@ -539,8 +541,8 @@ def kl_categorical_categorical(q_params, p_params):
 
         KL = Σ₍qₖ>0₎ qₖ g(dₖ) + Σ₍qₖ=0₎ pₖ,
 
-    a sum of non-negative terms (qₖ g(dₖ) = qₖ dₖ + pₖ − qₖ away from dₖ = 0). d is formed from the raw logits difference
-    a = logits_q − logits_p (centred by its p-mean, a constant that cancels) as
+    a sum of non-negative terms (qₖ g(dₖ) = qₖ dₖ + pₖ − qₖ away from dₖ = 0). d is
+    formed from the raw logits difference a = logits_q − logits_p (centred by its p-mean, a constant that cancels) as
     dₖ = aₖ − log Σⱼ pⱼ e^(aⱼ), the normaliser taken as log1p(Σⱼ pⱼ expm1(aⱼ)) where a is small,
     so that no normaliser of size |logits| is subtracted. +∞ where qₖ > 0 = pₖ.
     """
@@ -571,16 +573,10 @@ def kl_categorical_categorical(q_params, p_params):
         return ad.where(impossible, np.inf, divergence)
 
 
-def _plain(value):
-    return value.value if isinstance(value, ad.Tensor) else np.asarray(value)
-
-
-def _clamp_where(condition, value, fallback):
-    return ad.where(condition, value, fallback)
-
-
 def _clamp_small(small, raw):
-    return ad.where(np.broadcast_to(small, np.shape(_plain(raw))), raw, 0.0)
+    """``raw`` in the rows where it is small, 0 elsewhere (keeps expm1 from overflowing
+    in the branch that is not selected)."""
+    return _clamp(np.broadcast_to(small, np.shape(_plain(raw))), raw, 0.0)
 
 
 @register_kl_gradient(Categorical, Categorical)

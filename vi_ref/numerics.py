@@ -186,7 +186,8 @@ def check_scale_tril(scale_tril, name="scale_tril"):
 
 def lower_triangular_inverse(factor):
     """L⁻¹ for a (batch of) lower-triangular factors L (..., D, D) with positive
-    diagonal (Cholesky factors; anything else is refused naming ``factor``), by forward substitution on L Y = I, one row of Y per step and
+    diagonal (Cholesky factors; anything else is refused naming ``factor``), by
+    forward substitution on L Y = I, one row of Y per step and
     vectorised over the batch:
 
         Yᵢ = (eᵢ − Σⱼ₍ⱼ₌₀..ᵢ₋₁₎ Lᵢⱼ Yⱼ) / Lᵢᵢ

@@ -96,7 +96,8 @@ PAIRS = {
     ),
     "Gamma||Gamma-near-equal": (
         kl.kl_gamma_gamma, kl.kl_gamma_gamma_grad, Gamma, Gamma,
-        {"concentration": lambda rng: 2.0 + 1e-3 * rng.standard_normal(3), "rate": lambda rng: 1.0 + 1e-3 * rng.standard_normal(3)},
+        {"concentration": lambda rng: 2.0 + 1e-3 * rng.standard_normal(3),
+         "rate": lambda rng: 1.0 + 1e-3 * rng.standard_normal(3)},
         {"concentration": lambda rng: np.full(3, 2.0), "rate": lambda rng: np.ones(3)},
     ),
     "Exponential||Gamma-near-equal": (
