@@ -21,9 +21,9 @@ import numpy as np
 import scipy.special
 
 from .. import autodiff as ad
-from ..distributions import Gamma, LogNormal, Normal, gamma_log_prob
+from ..distributions import Gamma, LogNormal, Normal, gamma_log_prob, gammaln_bregman
 from ..numerics import sum_to_shape
-from ..validation import as_float_array, as_generator, check_count, check_positive, first_bad_index
+from ..validation import as_float_array, as_generator, check_count, check_positive, check_size, first_bad_index
 from ._checks import data_batch_shape, require_family
 
 __all__ = ["GammaPoisson", "gamma_poisson_log_joint"]
@@ -165,6 +165,7 @@ class GammaPoisson:
         """
         n = check_count(n, "n")
         n_observations = check_count(n_observations, "n_observations", minimum=1)
+        check_size(n, "n", per_unit=n_observations + 1)
         generator = as_generator(rng)
         z = self.prior.sample(n, generator)
         return generator.poisson(z[:, None], (n, n_observations)).astype(float), z
@@ -179,9 +180,17 @@ class GammaPoisson:
         x = self._check_counts(x)
         alpha, beta = self.concentration, self.rate
         total, count = np.sum(x, axis=-1), x.shape[-1]
-        # log ∫₀^∞ λ^(α+S−1) e^(−(β+n)λ) dλ: the normaliser of the Gamma(α + S, β + n) posterior
-        log_integral = scipy.special.gammaln(alpha + total) - (alpha + total) * np.log(beta + count)
-        return (self._log_constant(x) + log_integral)[()]
+        # grouped so that terms of size α log α never cancel (α = β = 1e300 is exact):
+        # lnΓ(α + S) − lnΓ(α) = B(α, α + S) + S ψ(α) for large α, and
+        # α log β − α log(β + n) = −α log1p(n/β)
+        if alpha < 10:
+            log_gamma_ratio = scipy.special.gammaln(alpha + total) - scipy.special.gammaln(alpha)
+        else:
+            log_gamma_ratio = gammaln_bregman(alpha, alpha + total) + total * scipy.special.digamma(alpha)
+        log_gamma_ratio = log_gamma_ratio - total * np.log(beta + count)
+        return (
+            log_gamma_ratio - alpha * np.log1p(count / beta) - np.sum(scipy.special.gammaln(x + 1), axis=-1)
+        )[()]
 
     def _log_constant(self, x):
         """The part of log p(x, λ) free of λ: α log β − lnΓ(α) − Σᵢ lnΓ(xᵢ + 1)."""
