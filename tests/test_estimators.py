@@ -159,6 +159,21 @@ def test_mean_and_standard_error_of_an_array_and_refusal():
     assert error == pytest.approx(np.std([1.0, 2.0, 4.0], ddof=1) / np.sqrt(3))
     with pytest.raises(ValueError, match="terms"):
         mean_and_standard_error(np.array([1.0]))
+    # a non-finite term has no finite mean or standard error: refused, not NaN
+    with pytest.raises(ValueError, match="terms must be finite; got nan at index 1"):
+        mean_and_standard_error(np.array([1.0, np.nan, 2.0]))
+    with pytest.raises(ValueError, match=r"terms must be finite; got inf"):
+        mean_and_standard_error({"loc": np.array([1.0, np.inf, 2.0])})
+    with pytest.raises(TypeError, match="terms must be real numbers"):
+        mean_and_standard_error(np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="axis must be < terms.ndim = 2; got 2"):
+        mean_and_standard_error(np.ones((3, 2)), axis=2)
+    with pytest.raises(ValueError, match="axis must be >= -2; got -3"):
+        mean_and_standard_error(np.ones((3, 2)), axis=-3)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        mean_and_standard_error(np.ones((3, 2)), axis=1.5)
+    mean, error = mean_and_standard_error(np.array([[1.0, 2.0, 4.0], [0.0, 0.0, 3.0]]), axis=-1)
+    np.testing.assert_allclose(mean, [7 / 3, 1.0])
 
 
 # ----- ELBO gradients equal the models' closed forms ------------------------------------
