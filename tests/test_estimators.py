@@ -418,11 +418,12 @@ def test_suite_problems_refuse_parameters_without_finite_exact_values():
 
 
 def test_optimal_baseline_bias_is_of_order_one_over_n():
-    """n · bias → −E[(f − c*) g³]/E[g²] (derivation 05, §3): measured from 20000
-    repeated estimates at n = 40, within 4.5 SE plus a 20 % allowance for the
-    O(1/n²) remainder."""
+    """n · bias → −E[(f − c*) g³]/E[g²] (derivation 05, §3): measured from 80000
+    repeated estimates at n = 40, within 4.5 SE plus a 10 % allowance for the
+    O(1/n²) remainder, which is +5 % here (−0.4274 ± 0.0010 from 2·10⁶ repeats
+    against the predicted −0.45). A leading term off by 30 % fails."""
     problem = suite.quadratic_problem()
-    n, repeats = 40, 20_000
+    n, repeats = 40, 80_000
     generator = np.random.default_rng(SEED)
     eps = generator.standard_normal((repeats, n))
     values = (problem.loc + problem.scale * eps - (-2.5)) ** 2
@@ -431,7 +432,7 @@ def test_optimal_baseline_bias_is_of_order_one_over_n():
     estimates = np.mean((values - coefficient) * score, axis=1)
     bias, error = estimates.mean() - problem.gradient["loc"], estimates.std(ddof=1) / np.sqrt(repeats)
     predicted = problem.optimal_baseline_bias(n)["loc"]
-    assert abs(bias - predicted) < Z_BOUND * error + 0.2 * abs(predicted), (bias, predicted, error)
+    assert abs(bias - predicted) < Z_BOUND * error + 0.1 * abs(predicted), (bias, predicted, error)
     assert abs(bias) > 10 * error  # the bias is real, not noise
 
 
