@@ -299,7 +299,7 @@ def test_elbo_gradient_refusals():
 
 # ----- the exact suite: means and per-sample variances ----------------------------------
 
-from vi_ref.elbo import iwae_bound, log_importance_weights  # noqa: E402
+from vi_ref.elbo import elbo_monte_carlo, iwae_bound, log_importance_weights  # noqa: E402
 from vi_ref.estimators import suite  # noqa: E402
 from vi_ref.estimators.elbo_gradients import iwae_gradient  # noqa: E402
 
@@ -518,6 +518,20 @@ def test_iwae_bound_refusals():
         iwae_bound(problem.model, problem.q, problem.x, 2, 1)
     with pytest.raises(TypeError, match="k must be an integer"):
         iwae_bound(problem.model, problem.q, problem.x, 2.5, 10)
+    with pytest.raises(TypeError, match="q must be a vi_ref.distributions distribution; got str"):
+        iwae_bound(problem.model, "normal", problem.x, 2, 10)
+
+
+def test_iwae_bound_is_minus_infinity_when_q_puts_mass_outside_the_support():
+    """q = N(1, 1) for a Gamma–Poisson rate λ > 0: a draw λ < 0 has weight 0, so a group
+    of K draws all below 0 has probability Φ(−1)^K > 0 and L_K = −∞, like the ELBO —
+    also when (as for this seed: 14 of the 80 draws negative, no group all negative)
+    no sampled group is entirely outside; the point inside the support stays finite."""
+    model, x, q = GammaPoisson(1.0, 1.0), np.ones(3), Normal(np.array([1.0, 30.0]), 1.0)
+    estimate, error = iwae_bound(model, q, x, 4, 20, 0)
+    assert estimate[0] == -np.inf and error[0] == 0.0
+    assert np.isfinite(estimate[1]) and error[1] > 0
+    assert elbo_monte_carlo(model, q, x, 20, 0)[0][0] == -np.inf
 
 
 def test_iwae_gradient_is_the_sample_path_derivative_of_the_bound():
