@@ -278,6 +278,12 @@ def test_bad_input_is_refused_naming_the_argument():
         score_function_gradient(quadratic, q, 10, baseline=np.inf)
     with pytest.raises(TypeError, match="baseline must be a real number"):
         score_function_gradient(quadratic, q, 10, baseline=True)
+    with pytest.raises(TypeError, match="f must be callable; got NoneType"):
+        score_function_gradient(None, q, 10)
+    with pytest.raises(TypeError, match="f must be callable; got ndarray"):
+        reparameterization_gradient(np.zeros(10), q, 10)
+    with pytest.raises(TypeError, match="f_grad must be callable; got float"):
+        reparameterization_gradient(quadratic, q, 10, f_grad=2.0)
 
 
 def test_elbo_gradient_refusals():
@@ -287,6 +293,10 @@ def test_elbo_gradient_refusals():
         elbo_gradient(model, q, x, 10, estimator="reinforce")
     with pytest.raises(ValueError, match="n must be >= 1"):
         elbo_gradient(model, q, x, 0)
+    with pytest.raises(TypeError, match="model must have log_joint, log_joint_grad and latent_shape; NoneType lacks"):
+        elbo_gradient(None, q, x, 10)
+    with pytest.raises(TypeError, match="model must have .* str lacks log_joint, log_joint_grad, latent_shape"):
+        iwae_gradient("model", q, x, 2, 10)
     with pytest.raises(ValueError, match="q must be a distribution over the model's latent z of shape"):
         elbo_gradient(model, Normal(0.0, 1.0), x, 10)
     with pytest.raises(TypeError, match="q must be reparameterisable"):
