@@ -67,6 +67,7 @@ import numpy as np
 
 from . import autodiff as ad
 from .distributions import Categorical, Distribution, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
+from .elbo import elbo_monte_carlo
 from .estimators import elbo_gradient, score_function_gradient
 from .flows import PlanarFlow
 from .models.gamma_poisson import GammaPoisson
@@ -119,7 +120,8 @@ class _Exp:
 
     @staticmethod
     def constrain(v):
-        return np.exp(v)
+        with np.errstate(over="ignore"):  # an overflow to inf is reported by the loop, naming the step
+            return np.exp(v)
 
     @staticmethod
     def unconstrain(phi):
@@ -616,17 +618,22 @@ def fit(
 
 def iterate_average(result, *, start=0.5, n_batches=10):
     """Polyak–Ruppert averaging of a run: the mean of the unconstrained coordinates
-    recorded at the ELBO estimates after the fraction ``start`` of them, as a q of the
-    fitted family, with batch-means standard errors of that mean.
+    recorded at the ELBO estimates after the fraction ``start`` of them, with
+    batch-means standard errors of that mean.
 
     Stochastic gradient iterates fluctuate around the optimum with a spread set by
     the gradient noise and the step size; their average is far closer to it, and the
     spread of the means of ``n_batches`` consecutive blocks (each long compared with
     the iterates' correlation time) gives its standard error, SE = sd(block means)/√B.
 
+    Args:
+        result: a ``FitResult`` or ``DatasetFitResult``.
+
     Returns:
-        (q, mean, standard_error): q built from the averaged coordinates, and two
-        dicts name → array in the unconstrained coordinates.
+        for a FitResult, (q, mean, standard_error): q of the fitted family built from
+        the averaged coordinates, and two dicts name → array in the unconstrained
+        coordinates; for a DatasetFitResult, (model, q, mean, standard_error) with
+        the dicts nested as {"model": {...}, "q": {...}}.
 
     Raises:
         ValueError: if fewer than 2 iterates per block remain after ``start``.
@@ -643,12 +650,14 @@ def iterate_average(result, *, start=0.5, n_batches=10):
             " record more (smaller eval_every) or use fewer n_batches"
         )
     kept = kept[len(kept) - size * n_batches :]
-    mean, standard_error = {}, {}
-    for name in kept[0]:
-        stacked = np.stack([params[name] for params in kept])
-        blocks = stacked.reshape((n_batches, size) + stacked.shape[1:]).mean(axis=1)
-        mean[name] = stacked.mean(axis=0)
-        standard_error[name] = blocks.std(axis=0, ddof=1) / np.sqrt(n_batches)
+    if isinstance(result, DatasetFitResult):
+        parts = {part: _block_means([params[part] for params in kept], n_batches) for part in ("model", "q")}
+        mean = {part: pair[0] for part, pair in parts.items()}
+        standard_error = {part: pair[1] for part, pair in parts.items()}
+        model_cls, cls = type(result.model), type(result.q)
+        model = _build(model_cls, _constrained(model_cls, mean["model"]))
+        return model, _build(cls, _constrained(cls, mean["q"])), mean, standard_error
+    mean, standard_error = _block_means(kept, n_batches)
     cls = type(result.q)
     return _build(cls, _constrained(cls, mean)), mean, standard_error
 
@@ -656,3 +665,201 @@ def iterate_average(result, *, start=0.5, n_batches=10):
 def _pull_back_terms(cls, unconstrained, terms):
     """Per-sample terms (n, ...) pulled back to the unconstrained coordinates."""
     return {name: UNCONSTRAINED[cls][name].pull_back(v[None], terms[name]) for name, v in unconstrained.items()}
+
+
+def _block_means(iterates, n_batches):
+    """(mean, batch-means standard error) of a list of {name: array} of equal length blocks."""
+    size = len(iterates) // n_batches
+    mean, standard_error = {}, {}
+    for name in iterates[0]:
+        stacked = np.stack([params[name] for params in iterates])
+        blocks = stacked.reshape((n_batches, size) + stacked.shape[1:]).mean(axis=1)
+        mean[name] = stacked.mean(axis=0)
+        standard_error[name] = blocks.std(axis=0, ddof=1) / np.sqrt(n_batches)
+    return mean, standard_error
+
+
+# ---------------------------------------------------------------------------
+# The entire data set: one qᵢ per data point, minibatches, θ learned jointly
+# ---------------------------------------------------------------------------
+
+
+def _local_rows(q, rows):
+    """The qᵢ of the data points ``rows`` from a q with one distribution per point."""
+    return _build(type(q), {name: getattr(q, name)[rows] for name in UNCONSTRAINED[type(q)]})
+
+
+def _check_local_family(q, n_points):
+    if type(q) not in (Normal, MultivariateNormal, LogNormal, Gamma, Exponential, Categorical):
+        raise TypeError(f"q must be a batched vi_ref.distributions family; got {type(q).__name__}")
+    for name in UNCONSTRAINED[type(q)]:
+        shape = np.shape(getattr(q, name))
+        if not shape or shape[0] != n_points:
+            raise ValueError(
+                f"q must hold one distribution per data point: q.{name} must have {n_points} rows"
+                f" (one per row of X); got shape {shape}"
+            )
+
+
+def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator="reparameterization"):
+    """Monte Carlo gradient of the mean-field data-set ELBO L = (1/N) Σᵢ Lᵢ(θ, φᵢ) from
+    the minibatch B = ``rows`` (lecture, "Mean Field Assumption for Parametric
+    Distributions"):
+
+        ĝ_θ  = (N/|B|) · (1/N) Σ_{i∈B} ∇_θ L̂ᵢ = (1/|B|) Σ_{i∈B} ∇_θ L̂ᵢ
+        ĝ_φᵢ = ∇_φᵢ L̂ᵢ  for i ∈ B   (each φᵢ ascends its own ELBOᵢ: N ∇_φᵢ L)
+
+    with L̂ᵢ the ``n_samples``-sample estimate of ``estimators.elbo_gradient``. For B
+    drawn uniformly (any fixed size) E_B[(N/|B|) Σ_{i∈B} gᵢ] = Σᵢ gᵢ, so ĝ_θ is unbiased
+    for ∇_θ L.
+
+    Returns:
+        (grads_theta, grads_phi): θ's gradient estimates (parameter shapes), and the
+        rows' φᵢ gradients (|B|, *per-point parameter shape).
+    """
+    local = _local_rows(q, rows)
+    grads_theta, grads_phi = elbo_gradient(model, local, X[rows], n_samples, rng, estimator=estimator)
+    size = len(np.atleast_1d(rows))
+    return (
+        {name: np.mean(g, axis=0) / size for name, g in grads_theta.items()},
+        {name: np.mean(g, axis=0) for name, g in grads_phi.items()},
+    )
+
+
+@dataclass
+class DatasetFitResult:
+    """Outcome of ``fit_dataset``.
+
+    Attributes:
+        model: the fitted model (θ). q: the fitted qᵢ (batch (N,)).
+        elbo, elbo_standard_error: the last estimate of (1/N) Σᵢ ELBO(xᵢ, qᵢ).
+        trace_steps, trace, trace_standard_error: the estimates along the run.
+        trace_parameters: the unconstrained coordinates at each estimate, as
+            {"model": {...}, "q": {...}} (for ``iterate_average``).
+        n_steps: steps taken.
+    """
+
+    model: object
+    q: object
+    elbo: float
+    elbo_standard_error: float
+    trace_steps: np.ndarray = field(repr=False)
+    trace: np.ndarray = field(repr=False)
+    trace_standard_error: np.ndarray = field(repr=False)
+    trace_parameters: list = field(repr=False)
+    n_steps: int
+
+
+def _dataset_elbo_estimate(model, q, X, n, rng):
+    """(1/N) Σᵢ ELBÔᵢ and its standard error √(Σᵢ SEᵢ²)/N (independent draws per point)."""
+    estimates, errors = elbo_monte_carlo(model, q, X, n, rng)
+    count = X.shape[0]
+    return float(np.mean(estimates)), float(np.sqrt(np.sum(np.square(errors))) / count)
+
+
+def fit_dataset(
+    model,
+    X,
+    q,
+    *,
+    steps,
+    learning_rate,
+    batch_size=None,
+    n_samples=1,
+    estimator="reparameterization",
+    optimizer="adam",
+    learn_model=True,
+    rng=None,
+    schedule=None,
+    eval_every=None,
+    elbo_samples=10,
+    callback=None,
+):
+    """Steps 1–8 of the lecture's recipe on a data set: maximise
+
+        L(θ, φ) = (1/N) Σᵢ E_{qᵢ}[log p_θ(xᵢ, zᵢ) − log qᵢ(zᵢ)]
+
+    over the model's θ (if ``learn_model``) and one mean-field qᵢ per data point, by
+    stochastic gradient ascent on minibatches (``minibatch_elbo_gradient``): each step
+    draws B without replacement, moves θ with ĝ_θ and only the rows i ∈ B of φ.
+
+    Args:
+        model: a model in the ``UNCONSTRAINED`` table with ``log_joint_grad``
+            (LinearGaussian, GammaPoisson), the starting θ.
+        X: (N, ...) data set. q: the starting qᵢ, batch (N,) (e.g. a
+            MultivariateNormal with loc (N, L) and scale_tril (N, L, L), or a Normal
+            with loc and scale (N, L)).
+        steps, learning_rate, n_samples, estimator, optimizer, rng, schedule,
+        eval_every, callback: as in ``fit`` (callback(step, model, q, elbo, se)).
+        batch_size: |B|, 1 ≤ |B| ≤ N (default N: full batch).
+        learn_model: also ascend in θ (else θ stays fixed and only the qᵢ move).
+        elbo_samples: draws per data point for each estimate of the data-set ELBO.
+
+    Returns:
+        DatasetFitResult.
+
+    Raises:
+        TypeError: for a model or q outside the table.
+        ValueError: naming the argument, for a batch_size larger than N or < 1,
+            non-positive steps or learning rate, a q without one row per data point.
+    """
+    model_cls, cls = type(model), type(q)
+    theta = _unconstrained(model, "model")
+    phi = _unconstrained(q, "q")
+    X = as_float_array(X, "X", min_ndim=1)
+    n_points = X.shape[0]
+    _check_local_family(q, n_points)
+    steps = check_count(steps, "steps", minimum=1)
+    learning_rate = _check_learning_rate(learning_rate)
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
+    elbo_samples = check_count(elbo_samples, "elbo_samples", minimum=2)
+    batch_size = n_points if batch_size is None else check_count(batch_size, "batch_size", minimum=1)
+    if batch_size > n_points:
+        raise ValueError(f"batch_size must be at most the number of data points N = {n_points}; got {batch_size}")
+    eval_every = max(1, steps // 100) if eval_every is None else check_count(eval_every, "eval_every", minimum=1)
+    if estimator not in ESTIMATORS or estimator == "score_function":
+        _check_estimator(q, estimator)
+    opt = _make_optimizer(optimizer)
+    schedule = _check_schedule(schedule)
+    generator = as_generator(rng)
+
+    elbo, standard_error = _dataset_elbo_estimate(model, q, X, elbo_samples, generator)
+    if not np.isfinite(elbo):
+        raise ValueError(f"the data-set ELBO must be finite at the starting model and q; got {elbo}")
+    trace_steps, trace, trace_se = [0], [elbo], [standard_error]
+    trace_parameters = [{"model": theta, "q": phi}]
+    step = 0
+    for step in range(1, steps + 1):
+        rows = np.sort(generator.choice(n_points, size=batch_size, replace=False))
+        grads_theta, grads_phi = minibatch_elbo_gradient(model, q, X, rows, n_samples, generator, estimator=estimator)
+        _check_finite_gradient({**grads_theta, **grads_phi}, step, q)
+        rate = learning_rate * schedule(step - 1)
+        if learn_model:
+            grads_theta = _pull_back(model_cls, theta, grads_theta)
+            theta = {name: opt.step(("model", name), v, grads_theta[name], rate) for name, v in theta.items()}
+            model = _checked_family(model_cls, theta, step)
+        local = {name: v[rows] for name, v in phi.items()}
+        grads_phi = _pull_back(cls, local, grads_phi)
+        phi = {name: opt.step(("q", name), v, grads_phi[name], rate, rows=rows) for name, v in phi.items()}
+        q = _checked_family(cls, phi, step)
+        if step % eval_every == 0 or step == steps:
+            elbo, standard_error = _dataset_elbo_estimate(model, q, X, elbo_samples, generator)
+            if not np.isfinite(elbo):
+                raise FloatingPointError(f"step {step}: the data-set ELBO estimate is {elbo}")
+            trace_steps.append(step)
+            trace.append(elbo)
+            trace_se.append(standard_error)
+            trace_parameters.append({"model": theta, "q": phi})
+            if callback is not None and callback(step, model, q, elbo, standard_error):
+                break
+    return DatasetFitResult(
+        model=model,
+        q=q,
+        elbo=trace[-1],
+        elbo_standard_error=trace_se[-1],
+        trace_steps=np.array(trace_steps),
+        trace=np.array(trace),
+        trace_standard_error=np.array(trace_se),
+        trace_parameters=trace_parameters,
+        n_steps=step,
+    )
