@@ -379,10 +379,9 @@ def _gradient_terms(target, q, n, rng, estimator, baseline):
     and the per-sample values of h = log p − log q for the score function."""
     if isinstance(q, PlanarFlow):
         # L = E_ε[log p(T(ε)) − log N(ε) + log|det ∂T/∂ε|]: its total derivative
+        # = transform_vjp(ε, ∇ log p) + log_det_jacobian_grad(ε), in one backward pass
         z, eps = q.rsample(n, rng)
-        path = q.transform_vjp(eps, target.gradient(z))
-        log_det = q.log_det_jacobian_grad(eps)
-        return {name: path[name] + log_det[name] for name in path}, None
+        return q._backward(eps, target.gradient(z), log_det_weight=1.0), None
     if estimator == "score_function":
         seen = {}
 
