@@ -137,22 +137,25 @@ class _CholeskyExpDiagonal:
     every real V; ∂L/∂V = tril(G, −1) + diag(exp(diag V) ⊙ diag G)."""
 
     @staticmethod
-    def constrain(v):
-        size = v.shape[-1]
-        diagonal = np.exp(np.diagonal(v, axis1=-2, axis2=-1))
-        return np.tril(v, -1) + np.eye(size) * diagonal[..., None, :]
+    def _with_diagonal(strict_lower, diagonal):
+        out = np.tril(strict_lower, -1)
+        index = np.arange(out.shape[-1])
+        out[..., index, index] = diagonal
+        return out
 
-    @staticmethod
-    def unconstrain(phi):
-        size = phi.shape[-1]
-        log_diagonal = np.log(np.diagonal(phi, axis1=-2, axis2=-1))
-        return np.tril(phi, -1) + np.eye(size) * log_diagonal[..., None, :]
+    @classmethod
+    def constrain(cls, v):
+        with np.errstate(over="ignore"):  # an overflow to inf is reported by the loop, naming the step
+            return cls._with_diagonal(v, np.exp(np.diagonal(v, axis1=-2, axis2=-1)))
 
-    @staticmethod
-    def pull_back(v, grad_phi):
-        size = v.shape[-1]
+    @classmethod
+    def unconstrain(cls, phi):
+        return cls._with_diagonal(phi, np.log(np.diagonal(phi, axis1=-2, axis2=-1)))
+
+    @classmethod
+    def pull_back(cls, v, grad_phi):
         diagonal = np.exp(np.diagonal(v, axis1=-2, axis2=-1)) * np.diagonal(grad_phi, axis1=-2, axis2=-1)
-        return np.tril(grad_phi, -1) + np.eye(size) * diagonal[..., None, :]
+        return cls._with_diagonal(grad_phi, diagonal)
 
 
 UNCONSTRAINED = {
