@@ -17,11 +17,14 @@ with a leading sample axis, whose mean is an unbiased estimate of it: the gradie
 Σ ELBO(xᵢ, qᵢ) over the data points of x.
 """
 
+import functools
+
 import numpy as np
 
 from .. import autodiff as ad
 from ..elbo import _latent_axes
 from ..numerics import sum_to_shape
+from ..numerics import logsumexp
 from ..validation import as_generator, check_count
 from .generic import (
     check_distribution,
@@ -29,7 +32,7 @@ from .generic import (
     per_sample_parameter_terms,
 )
 
-__all__ = ["elbo_gradient", "ELBO_ESTIMATORS"]
+__all__ = ["elbo_gradient", "iwae_gradient", "ELBO_ESTIMATORS"]
 
 ELBO_ESTIMATORS = ("reparameterization", "score_function", "path_derivative", "closed_form_entropy")
 PATHWISE = ("reparameterization", "path_derivative", "closed_form_entropy")
@@ -89,6 +92,54 @@ def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization"):
     return terms.theta(), grads_phi
 
 
+def iwae_gradient(model, q, x, k, n, rng=None):
+    """Per-group reparameterised gradients of the importance-weighted bound
+    L_K = E[log (1/K) Σⱼ wⱼ] (``elbo.iwae_bound``; Burda et al. 2016, derivation 05, §7):
+
+        ∇ log (1/K) Σⱼ wⱼ = Σⱼ w̃ⱼ ∇ log wⱼ,   w̃ⱼ = wⱼ / Σᵢ wᵢ,   zⱼ = T(εⱼ, φ)
+
+    with ∇_θ log wⱼ = ∇_θ log p(x, zⱼ) and ∇_φ log wⱼ the total derivative of
+    log p(x, zⱼ) − log q_φ(zⱼ) (as ``elbo_gradient(..., estimator="reparameterization")``,
+    which this is for K = 1). The mean over the n groups is an unbiased estimate of ∇L_K
+    summed over the data points of x (each point has its own normalised weights).
+
+    Args:
+        model, q, x: as ``elbo_gradient``; q reparameterisable.
+        k: group size K ≥ 1. n: number of groups ≥ 1. rng: Generator, int seed or None.
+
+    Returns:
+        (grads_theta, grads_phi): dicts parameter name → (n, *parameter shape).
+    """
+    check_reparameterizable(q)
+    k = check_count(k, "k", minimum=1)
+    n = check_count(n, "n", minimum=1)
+    latent_axes = _latent_axes(model, q)
+    z, eps = q.rsample(n * k, as_generator(rng))
+    terms = _JointTerms(model, q, x, z, latent_axes)
+    if "z" not in terms.joint:
+        raise TypeError(f"the pathwise estimators need a continuous latent z; {type(model).__name__} has none")
+    log_weights = np.asarray(model.log_joint(x, terms.padded), dtype=float)
+    log_weights = log_weights - terms.multiplicity_free_log_q()
+    groups = log_weights.reshape((n, k) + log_weights.shape[1:])
+    normalised = np.exp(groups - logsumexp(groups, axis=1, keepdims=True)).reshape(log_weights.shape)
+    # the same normalised weight multiplies every gradient of log wⱼ of its data point
+    weighted_joint = {name: _expand(normalised, value) * value for name, value in terms.joint.items()}
+    per_q = terms.to_q_points(normalised)  # Σ of the weights of the points sharing each q
+    cotangent = sum_to_shape(weighted_joint["z"], terms.padded.shape).reshape(z.shape)
+    cotangent = cotangent - _expand(per_q, z) * _log_density_z_gradient(q, z)
+    grads_phi = q.transform_vjp(eps, cotangent)
+    scores = q.log_prob_grad(z)
+    scores = per_sample_parameter_terms(q, {name: _expand(per_q, g) * g for name, g in scores.items()})
+    grads_phi = {name: grads_phi[name] - scores[name] for name in grads_phi}
+    terms.joint = weighted_joint
+    grads_theta = terms.theta()
+    return _sum_groups(grads_theta, n, k), _sum_groups(grads_phi, n, k)
+
+
+def _sum_groups(grads, n, k):
+    return {name: value.reshape((n, k) + value.shape[1:]).sum(axis=1) for name, value in grads.items()}
+
+
 class _JointTerms:
     """log p(x, zₛ) and its hand-written gradients for samples z of q, reduced from
     the broadcast batch of (data points, samples) to the shapes the estimators need.
@@ -107,11 +158,19 @@ class _JointTerms:
         self.padded = z.reshape((n,) + (1,) * padding + z.shape[1:])
         self.x = x
         self.model = model
-        self.joint = model.log_joint_grad(x, self.padded)
-        self.data_shape = np.shape(model.log_joint(x, self.padded))  # (n, *B)
+        # (n, *B): every model's x has one trailing axis per data point (a vector x,
+        # or the counts of GammaPoisson), its leading axes broadcast with z's batch
+        z_batch = self.padded.shape[: self.padded.ndim - len(model.latent_shape)]
+        self.data_shape = np.broadcast_shapes(np.shape(x)[:-1], z_batch)
         q_points = q.batch_shape[: len(q.batch_shape) - latent_axes]
         self.multiplicity = int(np.prod(self.data_shape[1:])) // max(1, int(np.prod(q_points)))
         self._q_points = q_points
+
+    @functools.cached_property
+    def joint(self):
+        """The model's per-sample ``log_joint_grad`` at the padded draws (computed when
+        first needed, after the log-ratio checks of the score function)."""
+        return self.model.log_joint_grad(self.x, self.padded)
 
     def theta(self):
         """∇_θ log p(x, zₛ) summed over the data points: (n, *θ shape) per parameter."""
@@ -127,6 +186,21 @@ class _JointTerms:
         gradient = sum_to_shape(self.joint["z"], self.padded.shape)
         return gradient.reshape(self.z.shape)
 
+    def to_q_points(self, values):
+        """Per-sample values over the data points (n, *B) summed over the points that
+        share each q: (n, *q batch without the latent axes)."""
+        n = self.z.shape[0]
+        padded = (n,) + (1,) * (values.ndim - 1 - len(self._q_points)) + self._q_points
+        return sum_to_shape(values, padded).reshape((n,) + self._q_points)
+
+    def multiplicity_free_log_q(self):
+        """log q(zₛ) of each draw (latent axes summed), padded to broadcast with (n, *B)."""
+        log_q = self.q.log_prob(self.z)
+        if self.latent_axes:
+            log_q = np.sum(log_q, axis=tuple(range(-self.latent_axes, 0)))
+        n = self.z.shape[0]
+        return log_q.reshape((n,) + (1,) * (len(self.data_shape) - 1 - len(self._q_points)) + self._q_points)
+
     def log_ratio(self):
         """Σᵢ log p(xᵢ, zₛ) − multiplicity · log q(zₛ) per sample and q of the batch,
         shape (n, *q batch without the latent axes)."""
@@ -136,7 +210,13 @@ class _JointTerms:
         log_q = self.q.log_prob(self.z)
         if self.latent_axes:
             log_q = np.sum(log_q, axis=tuple(range(-self.latent_axes, 0)))
-        return log_joint.reshape((n,) + self._q_points) - self.multiplicity * log_q
+        log_ratio = log_joint.reshape((n,) + self._q_points) - self.multiplicity * log_q
+        if not np.all(np.isfinite(log_ratio)):
+            raise ValueError(
+                "q puts mass where log p(x, z) - log q(z) is not finite (e.g. outside the model's"
+                " support): the ELBO is -inf there and has no gradient"
+            )
+        return log_ratio
 
 
 def _expand(weights, score):
