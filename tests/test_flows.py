@@ -160,3 +160,9 @@ def test_flows_close_the_gap_that_a_full_rank_gaussian_leaves():
     assert all(gap > -5 * error for gap, error in zip(gaps, errors))  # a lower bound
     for before, after, se_before, se_after in zip(gaps, gaps[1:], errors, errors[1:]):
         assert after < before - 5 * np.hypot(se_before, se_after), f"gaps {np.round(gaps, 3)}"
+
+
+@pytest.mark.parametrize("estimator", ["path_derivative", "closed_form_entropy", "score_function"])
+def test_fit_refuses_estimators_a_flow_cannot_use(estimator):
+    with pytest.raises(ValueError, match=f"estimator='{estimator}' cannot be used with a PlanarFlow"):
+        vi.fit(banana_log_joint, PlanarFlow.initial(2, 1, rng=0), steps=3, learning_rate=0.1, estimator=estimator)

@@ -329,6 +329,7 @@ class _Target:
         return {"z": self.gradient(z)}
 
 
+# one data point with no entries: the estimators read the data batch as x.shape[:-1] = ()
 _NO_DATA = np.zeros(0)
 
 
@@ -426,6 +427,7 @@ class FitResult:
         n_steps: steps taken.
         trace_parameters: the unconstrained coordinates {name: v} at each estimate
             (for ``iterate_average``).
+        estimator, optimizer: as given.
     """
 
     q: object
@@ -439,6 +441,8 @@ class FitResult:
     converged_step: object
     n_steps: int
     trace_parameters: list = field(repr=False)
+    estimator: str = "reparameterization"
+    optimizer: str = "adam"
 
 
 def _check_learning_rate(learning_rate):
@@ -615,6 +619,8 @@ def fit(
         converged_step=converged_step,
         n_steps=step,
         trace_parameters=trace_parameters,
+        estimator=estimator,
+        optimizer=optimizer,
     )
 
 
