@@ -296,7 +296,8 @@ def check_mean_field_gap(result):
     standard_error = np.sqrt(np.sum(result.trace_standard_error[half:] ** 2)) / len(exact)
     assert abs(np.mean(result.trace[half:]) - np.mean(exact)) <= Z_TOLERANCE * standard_error
     _, mean, box = vi.iterate_average(result)
-    allowed = 0.5 * (np.linalg.eigvalsh(PRECISION)[-1] * np.sum((6 * box["loc"]) ** 2) + 2 * np.sum((6 * box["scale"]) ** 2))
+    largest_curvature = np.linalg.eigvalsh(PRECISION)[-1]
+    allowed = 0.5 * (largest_curvature * np.sum((6 * box["loc"]) ** 2) + 2 * np.sum((6 * box["scale"]) ** 2))
     assert 0 <= (LOG_NORMALISER - optimal_gap) - exact_elbo(mean) <= allowed
 
 
@@ -363,7 +364,9 @@ def check_lognormal(seed):
     )
     q, mean, standard_error = vi.iterate_average(result)
     assert isinstance(q, LogNormal)
-    assert_within_standard_errors([mean["loc"], mean["scale"]], optimum, [standard_error["loc"], standard_error["scale"]], "LogNormal")
+    assert_within_standard_errors(
+        [mean["loc"], mean["scale"]], optimum, [standard_error["loc"], standard_error["scale"]], "LogNormal"
+    )
     assert GAMMA_POISSON.elbo(COUNTS, q) <= optimal_elbo + 1e-12
     # the run's last estimate is an unbiased estimate of the closed-form ELBO at its q
     last_elbo = GAMMA_POISSON.elbo(COUNTS, result.q)
@@ -560,7 +563,8 @@ def test_fit_dataset_refuses_a_batch_larger_than_the_data(ppca_data):
     with pytest.raises(ValueError, match="batch_size must be at most the number of data points N = 20"):
         vi.fit_dataset(model, ppca_data, q, steps=5, learning_rate=0.1, batch_size=21)
     with pytest.raises(ValueError, match="q must hold one distribution per data point"):
-        vi.fit_dataset(model, ppca_data, MultivariateNormal(np.zeros(2), scale_tril=np.eye(2)), steps=5, learning_rate=0.1)
+        shared = MultivariateNormal(np.zeros(2), scale_tril=np.eye(2))
+        vi.fit_dataset(model, ppca_data, shared, steps=5, learning_rate=0.1)
 
 
 def test_callback_sees_the_estimates_and_can_stop():
@@ -570,7 +574,10 @@ def test_callback_sees_the_estimates_and_can_stop():
         seen.append((step, elbo, standard_error))
         return step >= 20
 
-    result = vi.fit(quadratic, Normal(np.zeros(2), np.ones(2)), steps=100, learning_rate=0.1, eval_every=10, callback=callback, rng=0)
+    result = vi.fit(
+        quadratic, Normal(np.zeros(2), np.ones(2)), steps=100, learning_rate=0.1, eval_every=10, callback=callback,
+        rng=0,
+    )
     assert [step for step, _, _ in seen] == [10, 20]
     assert result.n_steps == 20 and len(result.trace) == 3
 

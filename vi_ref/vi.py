@@ -61,12 +61,11 @@ Derivation: ``derivations/06-stochastic-variational-inference.md``.
 """
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 from . import autodiff as ad
-from .distributions import Categorical, Distribution, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
+from .distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
 from .elbo import elbo_monte_carlo
 from .estimators import elbo_gradient, score_function_gradient
 from .flows import PlanarFlow
@@ -825,8 +824,7 @@ def fit_dataset(
     if batch_size > n_points:
         raise ValueError(f"batch_size must be at most the number of data points N = {n_points}; got {batch_size}")
     eval_every = max(1, steps // 100) if eval_every is None else check_count(eval_every, "eval_every", minimum=1)
-    if estimator not in ESTIMATORS or estimator == "score_function":
-        _check_estimator(q, estimator)
+    _check_estimator(q, estimator)
     opt = _make_optimizer(optimizer)
     schedule = _check_schedule(schedule)
     generator = as_generator(rng)
