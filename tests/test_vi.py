@@ -467,9 +467,10 @@ def test_dataset_vi_reaches_lbfgs_and_tipping_bishop(ppca_data):
     ELBO), which is the maximum likelihood of Tipping & Bishop because the bound is
     tight there. The data-set ELBO is flat to second order at its maximum (and flat
     along rotations of W, so θ itself is compared through the marginal covariance
-    C = W Wᵀ + σ² I that the likelihood determines): the averaged iterate must lose
+    C = W Wᵀ + σ² I that the likelihood determines): the final iterate must lose
     less than the resolution of the run's own last ELBO estimate, 5 of its SE (the
-    optimum to within what one estimate can distinguish)."""
+    optimum to within what one estimate can distinguish; measured gaps 0.005–0.018
+    against 5 SE ≈ 0.013–0.029 over 16 seeds)."""
     check_dataset(ppca_data, seed=10)
 
 
@@ -480,7 +481,9 @@ def check_dataset(X, seed):
         model, X, q, steps=2000, learning_rate=0.05, batch_size=10, n_samples=2, estimator="path_derivative",
         rng=rng, eval_every=5, schedule=vi.decay_schedule(200, 1.0),
     )
-    fitted_model, fitted_q, _, _ = vi.iterate_average(result)
+    # the last iterate, not the average: the φᵢ move only when their point is drawn, so
+    # the second half of this run still carries a transient that an average would keep
+    fitted_model, fitted_q = result.model, result.q
     oracle = fit_linear_gaussian(X, 2)
     maximum_likelihood = ppca_maximum_likelihood(X, 2)
     np.testing.assert_allclose(oracle.elbo, np.mean(maximum_likelihood.log_marginal(X)), rtol=1e-9)
