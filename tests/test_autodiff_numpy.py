@@ -150,9 +150,9 @@ def test_power_at_zero_base_follows_the_documented_convention():
 
 @pytest.mark.parametrize("x", [-1e4, -100.0, -40.0, -30.0, -20.0, -10.0, -3.0, -1.0, 0.0, 1.0, 5.0, 10.0, 30.0])
 def test_log_ndtr_and_its_derivative_against_high_precision(x):
-    mpmath.mp.dps = 50
-    value = mpmath.log(mpmath.ncdf(x)) if x <= 0 else mpmath.log1p(-mpmath.ncdf(-x))
-    derivative = mpmath.npdf(x) / mpmath.ncdf(x)
+    with mpmath.workdps(50):  # local precision: other test files rely on their own
+        value = mpmath.log(mpmath.ncdf(x)) if x <= 0 else mpmath.log1p(-mpmath.ncdf(-x))
+        derivative = mpmath.npdf(x) / mpmath.ncdf(x)
     ours, gradient = ad.value_and_grad(lambda t: ad.sum(ad.log_ndtr(t)))(np.array([x]))
     assert ours == pytest.approx(float(value), rel=1e-13)  # SciPy's value: 6e-14 at x = 30
     assert gradient[0] == pytest.approx(float(derivative), rel=1e-13)
@@ -160,8 +160,8 @@ def test_log_ndtr_and_its_derivative_against_high_precision(x):
 
 def test_tanh_derivative_keeps_relative_accuracy_on_both_branches():
     x = np.concatenate([np.linspace(-25, 25, 1001), [4.9, 4.95, 5.0, -4.93]])
-    mpmath.mp.dps = 40
-    exact = np.array([float(1 / mpmath.cosh(mpmath.mpf(v)) ** 2) for v in x])
+    with mpmath.workdps(40):
+        exact = np.array([float(1 / mpmath.cosh(mpmath.mpf(v)) ** 2) for v in x])
     gradient = ad.grad(lambda t: ad.sum(ad.tanh(t)))(x)
     np.testing.assert_allclose(gradient, exact, rtol=1e-12)
     tails = np.abs(x) > 5

@@ -7,19 +7,24 @@ from vi_ref.validation import (
     as_float_array,
     as_generator,
     check_count,
+    check_flag,
     check_positive,
     check_probability_vector,
+    check_size,
+    check_tolerance,
     first_bad_index,
 )
 
 
 def test_as_float_array_converts_reals_to_float64():
-    for value in (3, [1, 2], np.array([True, False]), np.arange(3, dtype=np.int32)):
+    for value in (3, [1, 2], np.uint8(7), np.arange(3, dtype=np.int32)):
         assert as_float_array(value, "x").dtype == np.float64
     assert as_float_array(np.inf, "x", finite=False) == np.inf
 
 
-@pytest.mark.parametrize("value", ["abc", None, {"a": 1}, 1 + 2j, np.array([1j])])
+@pytest.mark.parametrize(
+    "value", ["abc", None, {"a": 1}, 1 + 2j, np.array([1j]), True, np.bool_(False), np.array([True, False])]
+)
 def test_as_float_array_refuses_non_reals_by_name(value):
     with pytest.raises(TypeError, match="weights must be real numbers"):
         as_float_array(value, "weights")
@@ -82,3 +87,27 @@ def test_first_bad_index():
     assert first_bad_index(np.array([False, True])) == " at index 1"
     assert first_bad_index(np.array([[False], [True]])) == " at index (1, 0)"
     assert first_bad_index(np.bool_(True)) == ""
+
+
+def test_flags_accept_only_booleans():
+    assert check_flag(np.bool_(True), "keepdims") is True
+    for value in ("no", 1, None, 0.0):
+        with pytest.raises(TypeError, match="keepdims must be True or False"):
+            check_flag(value, "keepdims")
+
+
+def test_rng_refuses_a_boolean_seed():
+    with pytest.raises(TypeError, match="rng must be"):
+        as_generator(True)
+
+
+def test_check_size_refuses_requests_above_the_memory_bound():
+    assert check_size(10, "n", per_unit=3) == 10
+    with pytest.raises(ValueError, match="n = 1000000 asks for 1e"):
+        check_size(10**6, "n", per_unit=10**4)
+
+
+@pytest.mark.parametrize("value", [np.nan, -1.0, np.inf])
+def test_check_tolerance_refuses_nan_negative_and_infinite(value):
+    with pytest.raises(ValueError, match="rtol must be"):
+        check_tolerance(value, "rtol")

@@ -27,6 +27,7 @@ its event axes, broadcast with ``batch_shape``. A diagonal Gaussian over vectors
 """
 
 from dataclasses import dataclass
+from math import comb
 
 import numpy as np
 import scipy.special
@@ -38,7 +39,9 @@ from .validation import (
     as_generator,
     check_count,
     check_positive,
+    check_flag,
     check_probability_vector,
+    check_size,
     first_bad_index,
 )
 
@@ -68,9 +71,166 @@ __all__ = [
     "lognormal_transform",
     "categorical_log_prob",
     "categorical_entropy",
+    "log1pmx",
+    "log_ratio",
+    "scaled_difference",
+    "gammaln_bregman",
 ]
 
 LOG_2PI = np.log(2 * np.pi)
+
+
+# ---------------------------------------------------------------------------
+# Building blocks that stay exact at the extremes (written with autodiff
+# operations, so that every formula built from them is still differentiated
+# automatically)
+# ---------------------------------------------------------------------------
+
+# Stirling's series lnΓ(x) = (x − ½) log x − x + ½ log 2π + S(x), with
+# S(x) = Σₖ B₂ₖ / (2k (2k − 1) x^(2k−1)); eight terms leave less than 2e-18 at x ≥ 10.
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+STIRLING_THRESHOLD = 10.0
+# Categorical.sample compares all draws with all cumulative probabilities at once
+# below this many comparisons (32 MiB of booleans), and searches per batch member above.
+COMPARISON_ELEMENTS = 1 << 25
+
+
+def _polynomial(coefficients, w):
+    """Σⱼ cⱼ wʲ by Horner's rule."""
+    result = coefficients[-1]
+    for coefficient in coefficients[-2::-1]:
+        result = coefficient + w * result
+    return result
+
+
+def _stirling_remainder(x):
+    """S(x) = lnΓ(x) − (x − ½) log x + x − ½ log 2π ≈ 1/(12x), for x ≥ 10."""
+    w = ad.square(1 / x)
+    return _polynomial([b / (2 * k * (2 * k - 1)) for k, b in enumerate(_BERNOULLI, 1)], w) / x
+
+
+def _stirling_remainder_derivative(x):
+    """S′(x) = ψ(x) − log x + 1/(2x) = −Σₖ B₂ₖ / (2k x^(2k)), for x ≥ 10."""
+    w = ad.square(1 / x)
+    return -w * _polynomial([b / (2 * k) for k, b in enumerate(_BERNOULLI, 1)], w)
+
+
+def _stirling_remainder_second_derivative(x):
+    """S″(x) = ψ′(x) − 1/x − 1/(2x²) = Σₖ B₂ₖ / x^(2k+1), for x ≥ 10."""
+    w = ad.square(1 / x)
+    return w / x * _polynomial(list(_BERNOULLI), w)
+
+
+def _plain(value):
+    return value.value if isinstance(value, ad.Tensor) else np.asarray(value)
+
+
+def log_ratio(a, b):
+    """log(a/b) for positive a, b, to full precision: log1p((a − b)/b) near a = b
+    (where a/b would round away the difference), log a − log b where a/b under- or
+    overflows (there the result is ≥ 708 in magnitude), log(a/b) elsewhere."""
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        ratio = _plain(a) / _plain(b)
+        close = np.abs(ratio - 1) < 0.5
+        representable = (ratio >= np.finfo(float).tiny) & (ratio < np.inf) & ~close
+        return ad.where(
+            close,
+            ad.log1p(_clamp(close, (a - b) / b, 0.0)),
+            ad.where(representable, ad.log(_clamp(representable, a / b, 1.0)), ad.log(a) - ad.log(b)),
+        )
+
+
+def scaled_difference(x, y, scale):
+    """(x − y)/scale, also where x − y overflows (x = 1e308, y = −1e308) but the
+    quotient does not: then x/scale − y/scale."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.isfinite(_plain(x) - _plain(y))
+        return ad.where(finite, (x - y) / scale, x / scale - y / scale)
+
+
+def _clamp(condition, value, fallback):
+    """``value`` where ``condition`` holds, else ``fallback``: keeps the branch of a
+    formula that is not selected away from arguments where it overflows."""
+    return ad.where(condition, value, fallback)
+
+
+def log1pmx(u, log1p_u=None):
+    """u − log(1 + u) ≥ 0 for u > −1, to full relative precision everywhere.
+
+    Near 0 the two terms cancel (the result is ≈ u²/2); there, with t = u/(2 + u)
+    and log(1 + u) = 2 atanh t,
+
+        u − log(1 + u) = 2t²/(1 − t) − 2 Σₖ₌₁ t^(2k+1)/(2k + 1),
+
+    whose terms do not cancel (|t| < ⅓ for |u| < ½: 18 terms reach ε). Elsewhere
+    the direct form loses at most a few bits. ``log1p_u`` may give log(1 + u) when
+    it is known more accurately than from u (as log a − log b for u = a/b − 1 with
+    a/b under- or overflowing).
+    """
+    near = ad.abs(u) < 0.5
+    t_source = _clamp(near, u, 0.0)
+    t = t_source / (2 + t_source)
+    series = _polynomial([1 / (2 * k + 1) for k in range(1, 19)], ad.square(t))
+    small = 2 * ad.square(t) / (1 - t) - 2 * t * ad.square(t) * series
+    if log1p_u is None:
+        log1p_u = ad.log1p(_clamp(near, 0.0, u))
+    return ad.where(near, small, u - log1p_u)
+
+
+def gammaln_bregman(a, b):
+    """lnΓ(b) − lnΓ(a) − (b − a) ψ(a) ≥ 0 (the Bregman divergence of the convex lnΓ),
+    accurate when a and b are close or huge, where the three terms nearly cancel.
+
+    The recurrence lnΓ(x + 1) = lnΓ(x) + log x and ψ(x + 1) = ψ(x) + 1/x shift both
+    arguments by J = 10 at the price of J non-negative terms:
+
+        B(a, b) = B(a + J, b + J) + Σⱼ₌₀^(J−1) [u − log(1 + u)],   u = (b − a)/(a + j),
+
+    and with x = a + J ≥ 10, y = b + J, d = y − x, u = d/x, Stirling's series gives
+        B(x, y) = x u² − (y − ½)(u − log1p u) + S(y) − S(x) − d S′(x)   (|u| < ½),
+        B(x, y) = (y − ½) log(y/x) − d + u/2 + S(y) − S(x) − d S′(x)     (otherwise).
+    """
+    difference = b - a
+    shifted_a = a + STIRLING_THRESHOLD
+    shifted_b = b + STIRLING_THRESHOLD
+    total = 0.0
+    for j in range(int(STIRLING_THRESHOLD)):
+        u = difference / (a + j)
+        # log(1 + u) = log((b + j)/(a + j)), from the logs where b + j ≪ a + j loses u
+        below = _plain(u) < -0.5
+        log1p_u = ad.where(below, ad.log(b + j) - ad.log(a + j), ad.log1p(_clamp(below, 0.0, u)))
+        total = total + log1pmx(u, log1p_u)
+    u = difference / shifted_a
+    near = ad.abs(u) < 0.5
+    close_u = _clamp(near, u, 0.0)
+    close = (
+        shifted_a * ad.square(close_u)
+        - (shifted_b - 0.5) * log1pmx(close_u)
+        + _stirling_remainder_bregman(shifted_a, close_u)
+    )
+    far = (
+        (shifted_b - 0.5) * (ad.log(shifted_b) - ad.log(shifted_a))
+        - difference
+        + 0.5 * u
+        + _stirling_remainder(shifted_b)
+        - _stirling_remainder(shifted_a)
+        - difference * _stirling_remainder_derivative(shifted_a)
+    )
+    return total + ad.where(near, close, far)
+
+
+def _stirling_remainder_bregman(x, u):
+    """S(x(1 + u)) − S(x) − x u S′(x) for |u| < ½, term by term without cancellation:
+    for f(x) = x^(−m), f(x(1 + u)) − f(x) − x u f′(x) = x^(−m) u² Pₘ(u)/(1 + u)^m with
+    Pₘ(u) = Σᵢ₌₂^(m+1) (m C(m, i−1) − C(m, i)) u^(i−2), all coefficients positive.
+    (Evaluating S at a rounded x(1 + u) instead would lose the tiny u.)"""
+    inverse_x, inverse_shift = 1 / x, 1 / (1 + u)
+    total = 0.0
+    for k, bernoulli in enumerate(_BERNOULLI, 1):
+        m = 2 * k - 1
+        coefficients = [m * comb(m, i - 1) - comb(m, i) for i in range(2, m + 2)]
+        total = total + (bernoulli / (2 * k * m)) * (inverse_x * inverse_shift) ** m * _polynomial(coefficients, u)
+    return total * ad.square(u)
 
 
 # ---------------------------------------------------------------------------
@@ -201,7 +361,11 @@ class Distribution:
         Raises:
             TypeError: if ``n`` is not an integer. ValueError: if ``n`` < 0.
         """
-        return self._sample(check_count(n, "n"), as_generator(rng))
+        n = check_size(check_count(n, "n"), "n", per_unit=self._values_per_draw())
+        return self._sample(n, as_generator(rng))
+
+    def _values_per_draw(self):
+        return int(np.prod(self.batch_shape + self.event_shape))
 
     def _broadcast_batch(self, value, event_shape=()):
         return _full(value, self.batch_shape + tuple(event_shape))
@@ -270,7 +434,7 @@ class ReparameterizedDistribution(Distribution):
         Raises:
             TypeError: if ``n`` is not an integer. ValueError: if ``n`` < 0.
         """
-        n = check_count(n, "n")
+        n = check_size(check_count(n, "n"), "n", per_unit=self._values_per_draw())
         eps = self._base_noise((n,) + self.batch_shape + self.event_shape, as_generator(rng))
         return self._transform(eps), eps
 
@@ -308,8 +472,9 @@ class ReparameterizedDistribution(Distribution):
 
 
 def normal_log_prob(x, loc, scale):
-    """log N(x | μ, σ²) = −½ ((x − μ)/σ)² − log σ − ½ log 2π."""
-    return -0.5 * ad.square((x - loc) / scale) - ad.log(scale) - 0.5 * LOG_2PI
+    """log N(x | μ, σ²) = −½ ((x − μ)/σ)² − log σ − ½ log 2π (with (x − μ)/σ formed
+    without overflow where x − μ exceeds the float range but the quotient does not)."""
+    return -0.5 * ad.square(scaled_difference(x, loc, scale)) - ad.log(scale) - 0.5 * LOG_2PI
 
 
 def normal_entropy(scale):
@@ -358,7 +523,7 @@ class Normal(ReparameterizedDistribution):
         """log N(x | μ, σ²) (``normal_log_prob``); with ``diagonal=True`` summed over
         the last axis: log N(x | μ, diag(σ²)) = Σ_d log N(x_d | μ_d, σ_d²)."""
         log_density = super().log_prob(x)
-        return _sum_last_axis(log_density, "log_prob") if diagonal else log_density
+        return _sum_last_axis(log_density, "log_prob") if check_flag(diagonal, "diagonal") else log_density
 
     def _log_prob(self, x):
         return normal_log_prob(x, self.loc, self.scale)
@@ -376,7 +541,7 @@ class Normal(ReparameterizedDistribution):
         """½ log(2πe σ²) per coordinate (``normal_entropy``); summed over the last
         axis with ``diagonal=True``."""
         entropy = self._broadcast_batch(normal_entropy(self.scale))[()]
-        return _sum_last_axis(entropy, "entropy") if diagonal else entropy
+        return _sum_last_axis(entropy, "entropy") if check_flag(diagonal, "diagonal") else entropy
 
     def entropy_grad(self):
         """∂H/∂μ = 0, ∂H/∂σ = 1/σ, for H summed over the batch (each entry has its
@@ -499,6 +664,8 @@ class MultivariateNormal(ReparameterizedDistribution):
         else:
             self.scale_tril, name = cholesky(covariance_matrix, "covariance_matrix"), "covariance_matrix"
         size = self.loc.shape[-1]
+        if size == 0:
+            raise ValueError(f"loc must have at least one coordinate (D >= 1); got shape {self.loc.shape}")
         if self.scale_tril.shape[-1] != size:
             raise ValueError(
                 f"{name} must be {size} x {size} to match loc of shape {self.loc.shape};"
@@ -649,18 +816,41 @@ class Exponential(ReparameterizedDistribution):
 
 
 def gamma_log_prob(x, concentration, rate):
-    """log Gamma(x | α, β) = α log β − lnΓ(α) + (α − 1) log x − β x, for x > 0."""
-    return (
-        concentration * ad.log(rate)
-        - ad.gammaln(concentration)
-        + (concentration - 1) * ad.log(x)
-        - rate * x
+    """log Gamma(x | α, β) = α log β − lnΓ(α) + (α − 1) log x − β x, for x > 0.
+
+    For α ≥ 10 the terms, each of size α log α, cancel to O(log α); there Stirling's
+    series turns the density into a sum of small terms (with r = βx/α):
+
+        log Gamma(x | α, β) = −α (r − 1 − log r) + ½ log α − log x − ½ log 2π − S(α).
+    """
+    small = concentration < STIRLING_THRESHOLD
+    alpha = _clamp(small, concentration, 1.0)
+    direct = alpha * ad.log(rate) - ad.gammaln(alpha) + (alpha - 1) * ad.log(x) - rate * x
+    alpha = _clamp(small, STIRLING_THRESHOLD, concentration)
+    with np.errstate(over="ignore", under="ignore"):
+        u = rate * x / alpha - 1
+    log_r = ad.log(rate) + log_ratio(x, alpha)
+    stirling = (
+        -alpha * log1pmx(u, log_r) + 0.5 * ad.log(alpha) - ad.log(x) - 0.5 * LOG_2PI - _stirling_remainder(alpha)
     )
+    return ad.where(small, direct, stirling)
 
 
 def gamma_entropy(concentration, rate):
-    """H[Gamma(α, β)] = α − log β + lnΓ(α) + (1 − α) ψ(α)."""
-    return concentration - ad.log(rate) + ad.gammaln(concentration) + (1 - concentration) * ad.digamma(concentration)
+    """H[Gamma(α, β)] = α − log β + lnΓ(α) + (1 − α) ψ(α).
+
+    For α ≥ 10 (where lnΓ(α) and (1 − α) ψ(α) cancel, and overflow beyond 1e305),
+    Stirling's series: H = ½ log(2π α) + ½ − 1/(2α) + S(α) + (1 − α) S′(α) − log β.
+    """
+    small = concentration < STIRLING_THRESHOLD
+    alpha = _clamp(small, concentration, 1.0)
+    direct = alpha + ad.gammaln(alpha) + (1 - alpha) * ad.digamma(alpha)
+    alpha = _clamp(small, STIRLING_THRESHOLD, concentration)
+    stirling = (
+        0.5 * (LOG_2PI + ad.log(alpha)) + 0.5 - 0.5 / alpha
+        + _stirling_remainder(alpha) + (1 - alpha) * _stirling_remainder_derivative(alpha)
+    )
+    return ad.where(small, direct, stirling) - ad.log(rate)
 
 
 class Gamma(Distribution):
@@ -696,8 +886,17 @@ class Gamma(Distribution):
         """∂ log q/∂α = log β − ψ(α) + log x,    ∂ log q/∂β = α/β − x."""
         x, inside = self._value_in_support(x)
         alpha, beta = self.concentration, self.rate
+        # for α ≥ 10, ψ(α) = log α − 1/(2α) + S′(α) and log β + log x − log α = log(βx/α)
+        large = np.maximum(alpha, STIRLING_THRESHOLD)
+        with np.errstate(over="ignore", under="ignore"):
+            u = beta * x / large - 1
+            log_r = np.where(np.abs(u) < 0.5, np.log1p(np.clip(u, -0.5, 0.5)), np.log(beta) + log_ratio(x, large))
         grads = {
-            "concentration": np.log(beta) - scipy.special.digamma(alpha) + np.log(x),
+            "concentration": np.where(
+                alpha < STIRLING_THRESHOLD,
+                np.log(beta) - scipy.special.digamma(alpha) + np.log(x),
+                log_r + 0.5 / large - _stirling_remainder_derivative(large),
+            ),
             "rate": alpha / beta - x,
         }
         return self._score(grads, inside)
@@ -709,8 +908,13 @@ class Gamma(Distribution):
     def entropy_grad(self):
         """∂H/∂α = 1 + (1 − α) ψ′(α) (the ψ(α) terms cancel),  ∂H/∂β = −1/β."""
         alpha = self.concentration
+        # for α ≥ 10 the 1 cancels against (1 − α) ψ′(α) ≈ −1; from the Stirling form of
+        # ``gamma_entropy``: ∂H/∂α = 1/(2α) + 1/(2α²) + (1 − α) S″(α)
+        large = np.maximum(alpha, STIRLING_THRESHOLD)
+        stirling = 0.5 / large + 0.5 * (1 / large) ** 2 + (1 - large) * _stirling_remainder_second_derivative(large)
+        direct = 1 + (1 - alpha) * scipy.special.polygamma(1, np.minimum(alpha, STIRLING_THRESHOLD))
         return self._summed_over_batch(
-            {"concentration": 1 + (1 - alpha) * scipy.special.polygamma(1, alpha), "rate": -1 / self.rate}
+            {"concentration": np.where(alpha < STIRLING_THRESHOLD, direct, stirling), "rate": -1 / self.rate}
         )
 
     def _sample(self, n, rng):
@@ -900,6 +1104,17 @@ class Categorical(Distribution):
         deviations = self._categories - np.asarray(self.mean)[..., None]
         return np.sum(deviations**2 * self._probs, axis=-1)[()]
 
+    def _value_in_support(self, x):
+        """As for every family, and refuse finite values that are not integers: a
+        category label of 0.5 is a mistake, not an impossible outcome."""
+        values = as_float_array(x, "x", finite=False)
+        bad = np.isfinite(values) & (values != np.floor(values))
+        if bad.any():
+            raise ValueError(
+                f"x must be integer category labels; got {values[bad].flat[0]}{first_bad_index(bad)}"
+            )
+        return super()._value_in_support(values)
+
     def _log_prob(self, x):
         with np.errstate(divide="ignore"):
             return categorical_log_prob(x, self._logits)
@@ -940,6 +1155,15 @@ class Categorical(Distribution):
     def _sample(self, n, rng):
         # inverse CDF: z is the number of cumulative probabilities F_k (k < K−1) with
         # F_k ≤ u; leaving out F_{K−1} ≈ 1 keeps round-off from producing z = K.
+        # Counted by comparing with every F_k when that is small, else by binary search
+        # (``searchsorted``, side="right" counts F_k ≤ u, the same number) one batch
+        # member at a time, so that memory stays O(n) rather than O(n K).
         uniform = rng.random((n,) + self.batch_shape)
         cumulative = np.cumsum(self._probs, axis=-1)[..., :-1]
-        return np.sum(cumulative <= uniform[..., None], axis=-1)
+        if uniform.size * cumulative.shape[-1] <= COMPARISON_ELEMENTS:  # small: one vectorised count
+            return np.sum(cumulative <= uniform[..., None], axis=-1)
+        draws = np.empty(uniform.shape, dtype=np.intp)
+        for index in np.ndindex(*self.batch_shape):
+            column = (slice(None),) + index
+            draws[column] = np.searchsorted(cumulative[index], uniform[column], side="right")
+        return draws

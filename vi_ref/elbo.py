@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kl
+from .distributions import Distribution, MultivariateNormal, Normal
 from .numerics import logsumexp
-from .distributions import MultivariateNormal, Normal
-from .validation import as_generator, check_count
+from .validation import as_float_array, as_generator, check_count, check_methods
 
 __all__ = [
     "elbo_monte_carlo",
@@ -80,6 +80,7 @@ def elbo_monte_carlo(model, q, x, n, rng=None):
         estimate is −∞ with standard error 0: the ELBO itself is −∞ there.
     """
     n = check_count(n, "n", minimum=2)
+    _check_model_and_q(model, q, ("log_joint",))
     latent_axes = _latent_axes(model, q)
     z = q.sample(n, as_generator(rng))
     q_batch_ndim = len(q.batch_shape) - latent_axes
@@ -117,7 +118,18 @@ def dataset_elbo(model, q, X):
     return float(np.mean(_per_point_elbo(model, q, X)))
 
 
+def _check_model_and_q(model, q, methods):
+    """TypeError naming ``model`` or ``q`` for a wrong kind of object (e.g. None)."""
+    check_methods(model, "model", methods, "a latent variable model")
+    if not isinstance(q, Distribution):
+        raise TypeError(f"q must be a vi_ref.distributions distribution; got {type(q).__name__}")
+
+
 def _per_point_elbo(model, q, X):
+    _check_model_and_q(model, q, ("elbo",))
+    X = as_float_array(X, "X", min_ndim=2)
+    if X.shape[0] == 0:  # the mean over no data points would be NaN
+        raise ValueError(f"X must hold at least one data point; got shape {X.shape}")
     per_point = np.asarray(model.elbo(X, q))
     if per_point.ndim != 1:
         raise ValueError(
@@ -134,6 +146,7 @@ def dataset_elbo_grad(model, q, X):
     Returns:
         (grads_theta, grads_phi) as ``model.elbo_grad``, divided by N.
     """
+    _check_model_and_q(model, q, ("elbo", "elbo_grad"))
     count = _per_point_elbo(model, q, X).shape[0]
     grads_theta, grads_phi = model.elbo_grad(X, q)
     return (
@@ -169,6 +182,7 @@ def elbo_decomposition(model, q, x):
     Raises:
         NotImplementedError: if ``vi_ref.kl`` has no closed form for the pair.
     """
+    _check_model_and_q(model, q, ("elbo", "posterior", "log_marginal"))
     posterior = model.posterior(x)
     elbo = np.asarray(model.elbo(x, q))  # validates q against the model
     if isinstance(q, Normal) and isinstance(posterior, MultivariateNormal):
@@ -228,19 +242,25 @@ def iwae_bound(model, q, x, k, n, rng=None):
         k: group size K ≥ 1. n: number of groups ≥ 2. rng: Generator, int seed or None.
 
     Returns:
-        (estimate, standard_error), one per data point (floats for one point); −∞ with
-        standard error 0 where some group has every weight 0 (L_K is −∞ there).
+        (estimate, standard_error), one per data point (floats for one point). If a
+        draw has weight 0 (log p(x, z) = −∞: q puts mass outside the model's support),
+        the estimate is −∞ with standard error 0: all K draws of a group then miss the
+        support with positive probability, so L_K itself is −∞ (as the ELBO is, in
+        ``elbo_monte_carlo``), even when no sampled group had every weight 0.
 
     Raises:
+        TypeError: for q not a ``vi_ref.distributions`` distribution.
         TypeError/ValueError: for k or n not integers or too small, and as ``elbo_monte_carlo``.
     """
+    if not isinstance(q, Distribution):
+        raise TypeError(f"q must be a vi_ref.distributions distribution; got {type(q).__name__}")
     k = check_count(k, "k", minimum=1)
     n = check_count(n, "n", minimum=2)
     z = q.sample(n * k, as_generator(rng))
     log_weights = log_importance_weights(model, q, x, z)
     groups = log_weights.reshape((n, k) + log_weights.shape[1:])
     values = logsumexp(groups, axis=1) - np.log(k)
-    impossible = np.any(values == -np.inf, axis=0)
+    impossible = np.any(log_weights == -np.inf, axis=0)
     values = np.where(impossible, 0.0, values)
     estimate = np.where(impossible, -np.inf, np.mean(values, axis=0))
     standard_error = np.where(impossible, 0.0, np.std(values, axis=0, ddof=1) / np.sqrt(n))

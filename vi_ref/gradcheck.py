@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from .validation import as_float_array, as_generator, check_count
+from .validation import as_float_array, as_generator, check_count, check_tolerance, first_bad_index
 
 __all__ = [
     "numerical_gradient",
@@ -133,7 +133,7 @@ def numerical_gradient(f, x, *, method="central", step=None):
     x = as_float_array(x, "x")
     steps = _default_steps(x, method) if step is None else as_float_array(step, "step")
     if np.any(steps <= 0):
-        raise ValueError("step must be positive")
+        raise ValueError(f"step must be positive; got {steps[steps <= 0].flat[0]}{first_bad_index(steps <= 0)}")
     steps = np.broadcast_to(steps, x.shape)
     difference = _DIFFERENCES[method]
     gradient = np.empty(x.shape)
@@ -242,7 +242,8 @@ def check_gradient(
         f: scalar function of an array shaped like ``x``.
         grad_f: its claimed gradient, returning an array of ``x``'s shape.
         x: the point.
-        rtol, atol: tolerances.
+        rtol, atol: tolerances (finite, ≥ 0; a NaN or negative one would make
+            every check pass or fail whatever the gradient).
         method, step: as in ``numerical_gradient``.
         directions: number of random unit directions v along which ∇f·v is checked
             instead of every coordinate; default: every coordinate if ``x`` has at
@@ -254,6 +255,9 @@ def check_gradient(
         GradientCheck (``.ok``, ``.max_abs_error``, ``.max_rel_error``, worst index).
     """
     x = as_float_array(x, "x")
+    rtol, atol = check_tolerance(rtol, "rtol"), check_tolerance(atol, "atol")
+    _check_method(method)
+    max_coordinates = check_count(max_coordinates, "max_coordinates")
     analytic = as_float_array(grad_f(x), "grad_f(x)", finite=False)
     if analytic.shape != x.shape:
         raise ValueError(f"grad_f(x) must have the shape of x {x.shape}; got {analytic.shape}")

@@ -32,13 +32,19 @@ from .distributions import (
     LogNormal,
     MultivariateNormal,
     Normal,
+    _clamp,
     _diagonal_matrix,
-    _log_diagonal_sum,
     _lower_triangle,
+    _plain,
     _solve_lower,
+    gamma_entropy,
+    gammaln_bregman,
+    log1pmx,
+    log_ratio,
+    scaled_difference,
 )
 from .numerics import solve_triangular, sum_to_shape
-from .validation import as_generator, check_count
+from .validation import as_generator, check_count, first_bad_index
 
 __all__ = [
     "kl_divergence",
@@ -108,10 +114,14 @@ def register_infinite_kl(type_q, type_p):
     _RULES[(type_q, type_p)] = _Rule(infinite=True)
 
 
-def _rule(q, p):
+def _check_distributions(q, p):
     for name, value in (("q", q), ("p", p)):
         if not isinstance(value, Distribution):
             raise TypeError(f"{name} must be a vi_ref.distributions distribution; got {type(value).__name__}")
+
+
+def _rule(q, p):
+    _check_distributions(q, p)
     rule = _RULES.get((type(q), type(p)))
     if rule is None or (rule.divergence is None and not rule.infinite):
         raise NotImplementedError(
@@ -165,7 +175,8 @@ def kl_divergence_grad(q, p):
     Raises:
         NotImplementedError: for an unregistered pair (or one without a gradient).
         ValueError: for a pair whose divergence is +∞ for every parameter value, or
-            whose shapes do not fit.
+            at the given parameters (then no finite gradient describes it), or whose
+            shapes do not fit.
     """
     rule = _rule(q, p)
     _batch_shape(q, p)
@@ -178,6 +189,13 @@ def kl_divergence_grad(q, p):
         raise NotImplementedError(
             f"no gradient is registered for KL({type(q).__name__} ‖ {type(p).__name__})"
         )
+    infinite = ~np.isfinite(np.asarray(rule.divergence(q.params, p.params), dtype=float))
+    if infinite.any():
+        raise ValueError(
+            f"KL({type(q).__name__} ‖ {type(p).__name__}) is +inf at these parameters"
+            f"{first_bad_index(infinite)} (q puts mass where p has none, or the value exceeds"
+            " the float range); it has no gradient there"
+        )
     return rule.gradient(q.params, p.params)
 
 
@@ -189,15 +207,25 @@ def kl_monte_carlo(q, p, n, rng=None):
         (estimate, standard_error), each of the broadcast batch shape; the standard
         error is the sample standard deviation of the log-ratios over √n. A draw at
         which p has density 0 makes the estimate +∞ with standard error 0: a set of
-        positive q-probability lies outside the support of p.
+        positive q-probability lies outside the support of p. A discrete q against a
+        continuous p (or the reverse) gives +∞ with standard error 0 without sampling:
+        q is not absolutely continuous with respect to p.
 
     Raises:
         TypeError: if n is not an integer. ValueError: if n < 2 or the shapes of q
             and p do not fit.
     """
     n = check_count(n, "n", minimum=2)
-    batch_ndim = len(_batch_shape(q, p))
-    z = q.sample(n, as_generator(rng))
+    _check_distributions(q, p)
+    batch_shape = _batch_shape(q, p)
+    generator = as_generator(rng)
+    if q.support.integer != p.support.integer:
+        # one law is discrete, the other continuous: neither has a density with
+        # respect to the other, and log q(z) − log p(z) of the two densities would
+        # compare a probability with a probability density (a finite, wrong number)
+        return np.full(batch_shape, np.inf)[()], np.zeros(batch_shape)[()]
+    batch_ndim = len(batch_shape)
+    z = q.sample(n, generator)
     # pad q's batch axes to the pair's, so that z broadcasts against p's batch
     z = z.reshape((n,) + (1,) * (batch_ndim - len(q.batch_shape)) + z.shape[1:])
     log_ratio = q.log_prob(z) - p.log_prob(z)
@@ -223,34 +251,46 @@ def _as_array(value):
 # ---------------------------------------------------------------------------
 
 
+def _scale_divergence(scale_q, scale_p):
+    """½ (r² − 1) − log r = ½ u² + (u − log(1 + u)) with r = σq/σp, u = r − 1.
+
+    Both terms are non-negative, so nothing cancels: u = (σq − σp)/σp keeps its
+    relative accuracy as r → 1 (where the value is ≈ u²), and log r is taken from
+    ``log_ratio`` where r under- or overflows (σq/σp = 1e-17 gives 38.64, not
+    log1p(−1) = −∞)."""
+    u = (scale_q - scale_p) / scale_p
+    return 0.5 * ad.square(u) + log1pmx(u, log_ratio(scale_q, scale_p))
+
+
 def _normal_normal(loc_q, scale_q, loc_p, scale_p):
     """½ (r² − 1) − log r + ½ δ², with r = σq/σp and δ = (μq − μp)/σp.
 
     Written in the scale-free r and δ (the KL is invariant under z ↦ c z), so no σ²
-    is formed to over- or underflow: σq = σp = 1e-200 gives 0, not 0/0. The forms
-    (r − 1)(r + 1) and log1p(r − 1) keep their relative accuracy as r → 1, where
-    the two terms nearly cancel.
+    is formed to over- or underflow: σq = σp = 1e-200 gives 0, not 0/0; and as a sum
+    of non-negative terms (``_scale_divergence``), exact as r → 1, r → 0 and r → ∞.
     """
-    ratio = scale_q / scale_p
-    shift = (loc_q - loc_p) / scale_p
-    return 0.5 * (ratio - 1) * (ratio + 1) - ad.log1p(ratio - 1) + 0.5 * ad.square(shift)
+    with np.errstate(over="ignore", under="ignore"):
+        return _scale_divergence(scale_q, scale_p) + 0.5 * ad.square(scaled_difference(loc_q, loc_p, scale_p))
 
 
 def _normal_normal_grad(loc_q, scale_q, loc_p, scale_p):
-    """Elementwise partial derivatives of ``_normal_normal``, in its r and δ."""
+    """Elementwise partial derivatives of ``_normal_normal`` in u = r − 1 and δ:
+    σq/σp² − 1/σq = u (1/σp + 1/σq) and 1 − r² = −u (2 + u), exact as r → 1 and
+    finite where r = σq/σp underflows."""
     shape = np.broadcast_shapes(*(np.shape(a) for a in (loc_q, scale_q, loc_p, scale_p)))
-    ratio = scale_q / scale_p
-    shift = (loc_q - loc_p) / scale_p
-    return (
-        {
-            "loc": np.broadcast_to(shift / scale_p, shape),
-            "scale": np.broadcast_to((ratio - 1 / ratio) / scale_p, shape),
-        },
-        {
-            "loc": np.broadcast_to(-shift / scale_p, shape),
-            "scale": np.broadcast_to((1 - ratio**2 - shift**2) / scale_p, shape),
-        },
-    )
+    with np.errstate(over="ignore", under="ignore"):
+        relative = (scale_q - scale_p) / scale_p
+        shift = scaled_difference(loc_q, loc_p, scale_p)
+        return (
+            {
+                "loc": np.broadcast_to(shift / scale_p, shape),
+                "scale": np.broadcast_to(relative * (1 / scale_p + 1 / scale_q), shape),
+            },
+            {
+                "loc": np.broadcast_to(-shift / scale_p, shape),
+                "scale": np.broadcast_to((-relative * (2 + relative) - shift**2) / scale_p, shape),
+            },
+        )
 
 
 @register_kl(Normal, Normal)
@@ -265,7 +305,7 @@ def kl_normal_normal(q_params, p_params):
 def kl_normal_normal_grad(q_params, p_params):
     """With Δ = μq − μp, r = σq/σp and δ = Δ/σp:
 
-        ∂/∂μq = Δ/σp² = δ/σp,     ∂/∂σq = σq/σp² − 1/σq = (r − 1/r)/σp,
+        ∂/∂μq = Δ/σp² = δ/σp,     ∂/∂σq = σq/σp² − 1/σq = (r − 1) (1/σp + 1/σq),
         ∂/∂μp = −δ/σp,            ∂/∂σp = 1/σp − (σq² + Δ²)/σp³ = (1 − r² − δ²)/σp.
     """
     grads_q, grads_p = _normal_normal_grad(q_params["loc"], q_params["scale"], p_params["loc"], p_params["scale"])
@@ -296,18 +336,23 @@ def kl_lognormal_lognormal_grad(q_params, p_params):
 def kl_mvn_mvn(q_params, p_params):
     """KL(N(μq, Rq Rqᵀ) ‖ N(μp, Rp Rpᵀ))
     = ½ [tr(Σp⁻¹ Σq) + (μp − μq)ᵀ Σp⁻¹ (μp − μq) − D + log det Σp − log det Σq]
-    = ½ [‖M‖²_F + ‖y‖² − D] + Σᵢ log Rp,ᵢᵢ − Σᵢ log Rq,ᵢᵢ,
+    = ½ [‖M‖²_F + ‖y‖² − D] + Σᵢ log Rp,ᵢᵢ − Σᵢ log Rq,ᵢᵢ
+    = ½ Σ₍ᵢ>ⱼ₎ M²ᵢⱼ + ½ ‖y‖² + Σᵢ [½ (Mᵢᵢ² − 1) − log Mᵢᵢ],
 
-    with M = Rp⁻¹ Rq and y = Rp⁻¹ (μp − μq) found by forward substitution
-    (derivation 02, §5.2).
+    with M = Rp⁻¹ Rq (lower triangular, Mᵢᵢ = Rq,ᵢᵢ/Rp,ᵢᵢ) and y = Rp⁻¹ (μp − μq)
+    found by forward substitution (derivation 02, §5.2). The second form is a sum of
+    non-negative terms, the diagonal ones the scalar ``_scale_divergence``: forming
+    ‖M‖²_F − D would lose a KL of 1e-16 between nearly equal distributions.
     """
     lower_q = _lower_triangle(q_params["scale_tril"])
     lower_p = _lower_triangle(p_params["scale_tril"])
     whitened_scale = ad.solve_triangular(lower_p, lower_q, lower=True)
     whitened_shift = _solve_lower(lower_p, p_params["loc"] - q_params["loc"])
     size = whitened_shift.shape[-1]
-    squares = ad.sum(ad.square(whitened_scale), axis=(-2, -1)) + ad.sum(ad.square(whitened_shift), axis=-1)
-    return 0.5 * (squares - size) + _log_diagonal_sum(lower_p) - _log_diagonal_sum(lower_q)
+    strictly_lower = ad.sum(ad.square(whitened_scale * np.tril(np.ones((size, size)), k=-1)), axis=(-2, -1))
+    with np.errstate(over="ignore", under="ignore"):
+        diagonal = ad.sum(_scale_divergence(ad.diagonal(lower_q, axis1=-2, axis2=-1), ad.diagonal(lower_p, axis1=-2, axis2=-1)), axis=-1)
+    return 0.5 * (strictly_lower + ad.sum(ad.square(whitened_shift), axis=-1)) + diagonal
 
 
 @register_kl_gradient(MultivariateNormal, MultivariateNormal)
@@ -360,13 +405,33 @@ def _reduce_mvn(grads, params, other):
 
 
 def _gamma_gamma(alpha_q, beta_q, alpha_p, beta_p):
-    return (
-        (alpha_q - alpha_p) * ad.digamma(alpha_q)
-        - ad.gammaln(alpha_q)
-        + ad.gammaln(alpha_p)
-        + alpha_p * (ad.log(beta_q) - ad.log(beta_p))
-        + alpha_q * (beta_p - beta_q) / beta_q
-    )
+    """KL(Gamma(αq, βq) ‖ Gamma(αp, βp)) rearranged, with ρ = βp/βq, as
+
+        B(αq, αp) + αq (ρ − 1 − log ρ) + (αq − αp) log ρ,
+
+    B(a, b) = lnΓ(b) − lnΓ(a) − (b − a) ψ(a) ≥ 0 (``gammaln_bregman``): the first two
+    terms are non-negative and the third a product of two small differences, so
+    nothing cancels for near-equal distributions or huge shapes (the textbook form
+    subtracts lnΓ values of size α log α). Where αq ≥ 2αp it is computed as
+
+        −H[q] − E_q[log p] = −H[q] − αp log βp + lnΓ(αp) − (αp − 1) E_q[log z] + βp E_q[z],
+
+    E_q[log z] = ψ(αq) − log βq, E_q[z] = αq/βq, H[q] from ``gamma_entropy``."""
+    with np.errstate(over="ignore", under="ignore"):
+        u = (beta_p - beta_q) / beta_q
+        log_rho = log_ratio(beta_p, beta_q)
+        bregman = gammaln_bregman(alpha_q, alpha_p) + alpha_q * log1pmx(u, log_rho) + (alpha_q - alpha_p) * log_rho
+        # q much more concentrated than p (αq ≥ 2 αp): the divergence is O(log αq) while
+        # those terms are O(αq); the cross-entropy form −H[q] − E_q[log p] has small terms
+        concentrated = _plain(alpha_q) >= 2 * _plain(alpha_p)
+        shape_p = _clamp(concentrated, alpha_p, 1.0)
+        cross_entropy = (
+            -shape_p * ad.log(beta_p)
+            + ad.gammaln(shape_p)
+            - (shape_p - 1) * (ad.digamma(alpha_q) - ad.log(beta_q))
+            + beta_p * alpha_q / beta_q
+        )
+        return ad.where(concentrated, cross_entropy - gamma_entropy(alpha_q, beta_q), bregman)
 
 
 def _gamma_gamma_grad(alpha_q, beta_q, alpha_p, beta_p):
@@ -409,8 +474,11 @@ def kl_gamma_gamma_grad(q_params, p_params):
 @register_kl(Exponential, Exponential)
 def kl_exponential_exponential(q_params, p_params):
     """KL(Exp(λq) ‖ Exp(λp)) = log(λq/λp) + λp/λq − 1: Gamma ‖ Gamma with αq = αp = 1
-    (derivation 02, §5.4)."""
-    return _gamma_gamma(1.0, q_params["rate"], 1.0, p_params["rate"])
+    (derivation 02, §5.4); = ρ − 1 − log ρ with ρ = λp/λq, a function of the ratio
+    alone, so invariant under a common change of scale."""
+    rate_q, rate_p = q_params["rate"], p_params["rate"]
+    with np.errstate(over="ignore", under="ignore"):
+        return log1pmx((rate_p - rate_q) / rate_q, log_ratio(rate_p, rate_q))
 
 
 @register_kl_gradient(Exponential, Exponential)
@@ -466,15 +534,49 @@ def _check_categories(q_params, p_params):
 
 @register_kl(Categorical, Categorical)
 def kl_categorical_categorical(q_params, p_params):
-    """KL(q ‖ p) = Σₖ qₖ (log qₖ − log pₖ), with 0 · log 0 = 0 and log q, log p the
-    normalised log-probabilities (log softmax of the logits, or of log probs)
-    (derivation 02, §5.6)."""
+    """KL(q ‖ p) = Σₖ qₖ (log qₖ − log pₖ), with 0 · log 0 = 0 (derivation 02, §5.6).
+
+    The terms of that sum have both signs and cancel to O(δ²) between distributions
+    a relative δ apart. Since Σₖ pₖ = 1, with dₖ = log qₖ − log pₖ and g(d) = d + e⁻ᵈ − 1 ≥ 0,
+
+        KL = Σ₍qₖ>0₎ qₖ g(dₖ) + Σ₍qₖ=0₎ pₖ,
+
+    a sum of non-negative terms (qₖ g(dₖ) = qₖ dₖ + pₖ − qₖ away from dₖ = 0). d is
+    formed from the raw logits difference a = logits_q − logits_p (centred by its p-mean, a constant that cancels) as
+    dₖ = aₖ − log Σⱼ pⱼ e^(aⱼ), the normaliser taken as log1p(Σⱼ pⱼ expm1(aⱼ)) where a is small,
+    so that no normaliser of size |logits| is subtracted. +∞ where qₖ > 0 = pₖ.
+    """
     _check_categories(q_params, p_params)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_q = ad.log_softmax(_logits(q_params), axis=-1)
-        log_p = ad.log_softmax(_logits(p_params), axis=-1)
-        q = ad.exp(log_q)
-        return ad.sum(ad.where(q > 0, q * (log_q - log_p), 0.0), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        logits_q, logits_p = _logits(q_params), _logits(p_params)
+        log_q, log_p = ad.log_softmax(logits_q, axis=-1), ad.log_softmax(logits_p, axis=-1)
+        q, p = ad.exp(log_q), ad.exp(log_p)
+        q_positive, p_positive = _plain(q) > 0, _plain(p) > 0
+        both = q_positive & p_positive
+        raw = ad.where(both, logits_q - logits_p, 0.0)
+        raw = raw - ad.sum(ad.where(both, p * raw, 0.0), axis=-1, keepdims=True)
+        small = np.all(np.abs(_plain(raw)) < 0.5, axis=-1, keepdims=True)
+        near = ad.log1p(ad.sum(ad.where(both, p * ad.expm1(_clamp_small(small, raw)), 0.0), axis=-1, keepdims=True)
+                        - ad.sum(ad.where(q_positive, 0.0, p), axis=-1, keepdims=True))
+        far = ad.logsumexp(ad.where(both, log_p + raw, -np.inf), axis=-1, keepdims=True)
+        difference = raw - ad.where(small, near, far)
+        # qₖ g(dₖ) = qₖ dₖ + pₖ − qₖ; the exact pₖ replaces qₖ e^(−dₖ) (which would
+        # carry dₖ's rounding times pₖ/qₖ) except near dₖ = 0, where pₖ − qₖ cancels
+        close = np.abs(_plain(difference)) < 0.5
+        near_difference = ad.where(close, difference, 0.0)
+        divergence_terms = ad.where(
+            close, q * (near_difference + ad.expm1(-near_difference)), q * difference + p - q
+        )
+        terms = ad.where(both, divergence_terms, ad.where(q_positive, 0.0, p))
+        divergence = ad.sum(terms, axis=-1)
+        impossible = np.any(q_positive & ~p_positive, axis=-1)
+        return ad.where(impossible, np.inf, divergence)
+
+
+def _clamp_small(small, raw):
+    """``raw`` in the rows where it is small, 0 elsewhere (keeps expm1 from overflowing
+    in the branch that is not selected)."""
+    return _clamp(np.broadcast_to(small, np.shape(_plain(raw))), raw, 0.0)
 
 
 @register_kl_gradient(Categorical, Categorical)
@@ -509,8 +611,14 @@ def kl_categorical_categorical_grad(q_params, p_params):
 
 
 # ---------------------------------------------------------------------------
-# Support mismatch: q lives on ℝ, p on (0, ∞) or [0, ∞)
+# Support mismatch: q lives on ℝ, p on (0, ∞) or [0, ∞); or one is discrete
 # ---------------------------------------------------------------------------
 
 for _positive_family in (Exponential, Gamma, LogNormal):
     register_infinite_kl(Normal, _positive_family)
+
+# A discrete law against a continuous one (either way round): neither is absolutely
+# continuous with respect to the other, so the divergence is +∞.
+for _continuous_family in (Normal, Exponential, Gamma, LogNormal):
+    register_infinite_kl(Categorical, _continuous_family)
+    register_infinite_kl(_continuous_family, Categorical)

@@ -30,7 +30,15 @@ import scipy.optimize
 from .distributions import MultivariateNormal
 from .elbo import dataset_elbo, dataset_elbo_grad
 from .models.linear_gaussian import LinearGaussian
-from .validation import as_float_array, as_generator, check_count, check_positive
+from .validation import (
+    as_float_array,
+    as_generator,
+    check_count,
+    check_flag,
+    check_positive,
+    check_size,
+    check_tolerance,
+)
 
 __all__ = [
     "LinearGaussianELBO",
@@ -69,7 +77,7 @@ class LinearGaussianELBO:
 
     def __init__(self, X, n_latent, *, isotropic=True):
         self.X, self.n_latent = _check_data(X, n_latent)
-        self.isotropic = bool(isotropic)
+        self.isotropic = check_flag(isotropic, "isotropic")
         n_samples, n_features = self.X.shape
         L = self.n_latent
         self._lower = np.tril_indices(L, k=-1)
@@ -226,9 +234,10 @@ def fit_linear_gaussian(
         X: (N, D) data. n_latent: L < D.
         optimizer: ``"lbfgs"`` or ``"gradient_ascent"``.
         isotropic: PPCA noise σ² I (default) or factor-analysis noise diag(ψ).
-        steps: gradient-ascent steps, or the L-BFGS iteration limit.
+        steps: gradient-ascent steps, or the L-BFGS iteration limit (at most
+            ``validation.MAX_ELEMENTS``).
         learning_rate: η of gradient ascent.
-        tol: L-BFGS stopping tolerance on the projected gradient.
+        tol: L-BFGS stopping tolerance on the projected gradient (finite, ≥ 0).
         init: a starting vector (default ``LinearGaussianELBO.initial(rng)``).
         rng: Generator, int seed or None, for the default start.
 
@@ -238,7 +247,10 @@ def fit_linear_gaussian(
     problem = LinearGaussianELBO(X, n_latent, isotropic=isotropic)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {optimizer!r}")
-    steps = check_count(steps, "steps", minimum=1)
+    # the trace keeps one value per step: a count beyond the memory bound would
+    # run for days before failing
+    steps = check_size(check_count(steps, "steps", minimum=1), "steps")
+    tol = check_tolerance(tol, "tol")
     vector = problem.initial(rng) if init is None else problem.check_vector(init).copy()
     if optimizer == "gradient_ascent":
         learning_rate = float(check_positive(as_float_array(learning_rate, "learning_rate", ndim=0), "learning_rate"))

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import autodiff as ad
 from . import numerics
-from .validation import as_float_array
+from .validation import as_float_array, first_bad_index
 
 __all__ = [
     "logistic_regression_log_likelihood",
@@ -57,8 +57,23 @@ def logistic_regression_log_likelihood(weights, X, y):
         y: (N,) labels in {0, 1}.
     """
     X, y = _check_logistic_arguments(weights, X, y)
-    logits = X @ weights
-    return y @ logits - ad.sum(ad.softplus(logits))
+    logits = _logits(X, weights)
+    # yz − softplus(z) = −softplus(−z) for y = 1 and −softplus(z) for y = 0: one
+    # softplus of (1 − 2y) z, which never forms ∞ − ∞ when |z| overflows
+    return -ad.sum(ad.softplus((1 - 2 * y) * logits))
+
+
+def _logits(X, weights):
+    """z = X w, refusing a NaN from ∞ − ∞ when products overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        logits = X @ weights
+    values = logits.value if isinstance(logits, ad.Tensor) else logits
+    if np.isnan(values).any():
+        raise ValueError(
+            "X @ weights must be defined; its terms overflow to +inf and -inf"
+            f"{first_bad_index(np.isnan(values))}"
+        )
+    return logits
 
 
 def logistic_regression_log_likelihood_grad(weights, X, y):
@@ -69,27 +84,35 @@ def logistic_regression_log_likelihood_grad(weights, X, y):
     """
     X, y = _check_logistic_arguments(weights, X, y)
     weights = as_float_array(weights, "weights")
-    return {"weights": X.T @ (y - numerics.sigmoid(X @ weights))}
+    return {"weights": X.T @ (y - numerics.sigmoid(_logits(X, weights)))}
 
 
 def _check_gmm_arguments(X, logits, means, log_scales):
     X = as_float_array(X, "X", ndim=2)
+    if X.shape[1] == 0:
+        raise ValueError(f"X must have at least one column (D >= 1); got shape {X.shape}")
     count = _shape(logits)[0] if len(_shape(logits)) == 1 else None
+    if count == 0:
+        raise ValueError("logits must have at least one component (K >= 1); got shape (0,)")
     expected = {"logits": (count,), "means": (count, X.shape[1]), "log_scales": (count,)}
     for name, value in (("logits", logits), ("means", means), ("log_scales", log_scales)):
         if count is None or _shape(value) != expected[name]:
             raise ValueError(
-                f"{name} must have shape {expected[name]} (K components, D = {X.shape[1]});"
-                f" got {_shape(value)}"
+                f"{name} must have shape {expected[name]} (K = {count} components, the length of"
+                f" logits; D = {X.shape[1]}, the columns of X); got {_shape(value)}"
             )
         _check_finite_parameter(value, name)
     return X
 
 
 def _squared_distances(X, means):
-    """‖xₙ − μₖ‖² as an (N, K) array, expanded as ‖xₙ‖² − 2 xₙ·μₖ + ‖μₖ‖² so that it
-    costs one matrix product instead of an N × K × D array."""
-    return np.sum(X**2, axis=1)[:, None] - 2 * (X @ means.T) + ad.sum(ad.square(means), axis=1)
+    """‖xₙ − μₖ‖² as an (N, K) array, from the differences xₙ − μₖ themselves.
+
+    The expansion ‖xₙ‖² − 2 xₙ·μₖ + ‖μₖ‖² would save the N × K × D array, but it
+    subtracts numbers of size ‖x‖² to get one of size ‖x − μ‖²: with data and means
+    near 1e8 it is off by 6e-2. These likelihoods are examples, small enough for
+    the exact form."""
+    return ad.sum(ad.square(X[:, None, :] - means[None, :, :]), axis=2)
 
 
 def _component_log_densities(squared_distances, dimension, logits, log_scales):

@@ -10,10 +10,20 @@ import operator
 
 import numpy as np
 
+# The largest array (in float64 entries, 2 GiB) that a count argument may ask for:
+# a request above it is refused naming the argument, instead of failing deep inside
+# with a MemoryError or running for days (docs/validation-policy.md, "huge n").
+MAX_ELEMENTS = 1 << 28
+
 __all__ = [
+    "MAX_ELEMENTS",
     "as_float_array",
     "as_generator",
     "check_count",
+    "check_flag",
+    "check_methods",
+    "check_size",
+    "check_tolerance",
     "check_positive",
     "check_probability_vector",
     "first_bad_index",
@@ -43,11 +53,13 @@ def as_float_array(value, name, *, finite=True, ndim=None, min_ndim=None):
         ``np.ndarray`` of dtype float64 (a copy only when conversion requires one).
 
     Raises:
-        TypeError: for strings, ``None``, objects, complex numbers.
+        TypeError: for strings, ``None``, objects, complex numbers and booleans
+            (``True`` is a flag, not the number 1).
         ValueError: for non-finite entries (when ``finite``) or a wrong ``ndim``.
     """
     array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
+    # kinds i, u, f: booleans (kind b) are refused with strings and objects
+    if array.dtype.kind not in "iuf":
         raise TypeError(
             f"{name} must be real numbers; got {type(value).__name__}"
             f" with dtype {array.dtype}"
@@ -111,8 +123,52 @@ def check_count(n, name, *, minimum=0):
     return n
 
 
+def check_flag(value, name):
+    """Return ``value`` as a ``bool`` if it is one (Python or NumPy); else TypeError.
+
+    A flag such as ``keepdims="no"`` would otherwise be read as true."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def check_methods(value, name, methods, description):
+    """Raise ``TypeError`` naming ``name`` unless ``value`` has every callable in
+    ``methods`` (e.g. a model passed as ``None``); return ``value``."""
+    missing = [method for method in methods if not callable(getattr(value, method, None))]
+    if missing:
+        raise TypeError(
+            f"{name} must be {description} (with {', '.join(methods)}); got {type(value).__name__}"
+            f" without {', '.join(missing)}"
+        )
+    return value
+
+
+def check_size(count, name, *, per_unit=1):
+    """Refuse a count whose result would hold more than ``MAX_ELEMENTS`` entries
+    (``count * per_unit`` of them); return ``count``."""
+    if count * per_unit > MAX_ELEMENTS:
+        raise ValueError(
+            f"{name} = {count} asks for {count * per_unit:.3g} values, more than the"
+            f" {MAX_ELEMENTS:.3g} (2 GiB of float64) one call may allocate"
+        )
+    return count
+
+
+def check_tolerance(value, name, *, allow_zero=True):
+    """A finite real tolerance ≥ 0 (> 0 unless ``allow_zero``) as a ``float``."""
+    value = as_float_array(value, name, ndim=0)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else 'positive'}; got {float(value)}")
+    return float(value)
+
+
 def as_generator(rng):
-    """Normalise ``rng`` (Generator, int seed, SeedSequence or None) as SPEC 7 asks."""
+    """Normalise ``rng`` (Generator, int seed, SeedSequence or None) as SPEC 7 asks.
+
+    A boolean is refused: ``rng=True`` is a mistake, not the seed 1."""
+    if isinstance(rng, (bool, np.bool_)):
+        raise TypeError(f"rng must be a numpy.random.Generator, an integer seed or None; got {rng!r}")
     try:
         return np.random.default_rng(rng)
     except (TypeError, ValueError) as error:

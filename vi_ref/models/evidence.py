@@ -17,7 +17,7 @@ Derivation: ``derivations/03-latent-variable-models-and-the-elbo.md``.
 import numpy as np
 
 from .. import numerics
-from ..validation import as_generator, check_count
+from ..validation import as_generator, check_count, check_methods, first_bad_index
 
 __all__ = ["log_marginal_monte_carlo", "log_marginal_candidate"]
 
@@ -51,6 +51,7 @@ def log_marginal_monte_carlo(model, x, n, rng=None):
         If every draw has p(x | zₛ) = 0 the estimate is −∞ with standard error +∞.
     """
     n = check_count(n, "n", minimum=2)
+    check_methods(model, "model", ("sample", "log_likelihood"), "a latent variable model")
     _, z = model.sample(n, as_generator(rng))
     # one data point is a vector for every model here, so x's batch axes are all but
     # the last; the draws (S, *latent) become (S, 1, ..., 1, *latent) to broadcast
@@ -82,5 +83,21 @@ def log_marginal_candidate(model, x, z):
 
     Returns:
         log p(x), one per (x, z) pair after broadcasting.
+
+    Raises:
+        ValueError: for a z outside the posterior's support, where both log-densities
+            are −∞ and the formula says nothing.
     """
-    return model.log_joint(x, z) - model.posterior(x).log_prob(z)
+    check_methods(model, "model", ("log_joint", "posterior"), "a latent variable model with an exact posterior")
+    posterior = model.posterior(x)
+    try:
+        log_posterior = posterior.log_prob(z)
+    except (TypeError, ValueError) as error:  # the posterior calls its argument x
+        raise type(error)(f"z does not fit the posterior p(z | x): {error}") from None
+    outside = log_posterior == -np.inf
+    if np.any(outside):  # there the formula reads −∞ − (−∞)
+        raise ValueError(
+            f"z must lie in the support of the posterior p(z | x) ({posterior.support});"
+            f" it does not at (z, x) pair{first_bad_index(outside) or ' 0'}"
+        )
+    return model.log_joint(x, z) - log_posterior

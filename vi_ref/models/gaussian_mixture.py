@@ -32,6 +32,7 @@ from ..validation import (
     check_count,
     check_positive,
     check_probability_vector,
+    check_size,
     first_bad_index,
 )
 from ._checks import data_batch_shape, require_family
@@ -87,9 +88,15 @@ def _per_component(array, covariance_type, n_components, n_features):
 
 def row_chunks(n_rows, n_features):
     """(start, stop) ranges covering ``n_rows`` rows, each small enough that a
-    (n_features, rows) temporary holds about ``CHUNK_ELEMENTS`` doubles."""
+    (n_features, rows) temporary holds about ``CHUNK_ELEMENTS`` doubles.
+
+    A lazy sequence (a generator), so that a huge ``n_rows`` costs nothing until
+    iterated. Raises TypeError/ValueError for counts that are not integers ≥ 0
+    (``n_features`` ≥ 1)."""
+    n_rows = check_count(n_rows, "n_rows")
+    n_features = check_count(n_features, "n_features", minimum=1)
     rows = max(1, CHUNK_ELEMENTS // n_features)
-    return [(start, min(start + rows, n_rows)) for start in range(0, n_rows, rows)]
+    return ((start, min(start + rows, n_rows)) for start in range(0, n_rows, rows))
 
 
 def _squared_mahalanobis_by_component(X, means, factors):
@@ -136,7 +143,18 @@ def centred_moments(X, responsibilities, means, components, matrix):
     update per component and chunk (exactly symmetric, half the work of a general
     product). Working memory O(K·D²) beyond the inputs.
     """
+    X = as_float_array(X, "X", ndim=2)
     n_samples, n_features = X.shape
+    means = as_float_array(means, "means", ndim=2)
+    if means.shape[1] != n_features or n_features == 0:
+        raise ValueError(
+            f"means must have shape (K, D) with the D >= 1 columns of X {X.shape}; got {means.shape}"
+        )
+    responsibilities = as_float_array(responsibilities, "responsibilities", ndim=2)
+    if responsibilities.shape != (means.shape[0], n_samples):
+        raise ValueError(
+            f"responsibilities must have shape (K, N) = {(means.shape[0], n_samples)}; got {responsibilities.shape}"
+        )
     first = np.zeros(means.shape)
     second = np.zeros(means.shape + ((n_features,) if matrix else ()))
     for start, stop in row_chunks(n_samples, n_features):
@@ -208,7 +226,16 @@ def posterior_from_log_joint(log_joint, axis=-1):
     Returns:
         (responsibilities of the shape of ``log_joint``, log evidence with ``axis`` removed).
     """
+    log_joint = as_float_array(log_joint, "log_joint", finite=False, min_ndim=1)
     shift = np.max(log_joint, axis=axis, keepdims=True)
+    if not np.all(np.isfinite(shift)):
+        bad = ~np.isfinite(shift)
+        raise ValueError(
+            "log_joint must have a finite entry along the components axis (a NaN or +inf, or a"
+            " point so far from every component that every log p(x, z = k) underflows to -inf,"
+            f" leaves the responsibilities undefined in float64); got {shift[bad].flat[0]}"
+            f"{first_bad_index(np.squeeze(bad, axis=axis))}"
+        )
     responsibilities = np.subtract(log_joint, shift)
     kept = responsibilities >= LOG_SMALLEST_NORMAL
     # clamp, exponentiate, then zero what was clamped: exp is slow on arguments
@@ -560,7 +587,7 @@ class GaussianMixture:
         Returns:
             x (n, D) and z (n,) integer labels.
         """
-        n = check_count(n, "n")
+        n = check_size(check_count(n, "n"), "n", per_unit=self.n_features + 1)
         generator = as_generator(rng)
         z = generator.choice(self.n_components, size=n, p=self.weights)
         x = generator.standard_normal((n, self.n_features))

@@ -25,7 +25,7 @@ from .. import autodiff as ad
 from .. import numerics
 from ..distributions import MultivariateNormal, Normal
 from ..numerics import sum_to_shape
-from ..validation import as_float_array, as_generator, check_count, check_positive
+from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
 from ._checks import data_batch_shape, require_family
 
 __all__ = [
@@ -258,7 +258,7 @@ class LinearGaussian:
         Returns:
             x (n, D) and z (n, L).
         """
-        n = check_count(n, "n")
+        n = check_size(check_count(n, "n"), "n", per_unit=self.n_features + self.n_latent)
         generator = as_generator(rng)
         z = generator.standard_normal((n, self.n_latent))
         noise = generator.standard_normal((n, self.n_features)) * np.sqrt(self._noise)
@@ -267,10 +267,14 @@ class LinearGaussian:
     def _whitened_projection(self, x):
         """(x − b, L_M⁻¹ Wᵀ Ψ⁻¹ (x − b)) for validated x (..., D), L_M L_Mᵀ = M."""
         centred = x - self.b
+        return centred, self._whiten(centred)
+
+    def _whiten(self, centred):
+        """L_M⁻¹ Wᵀ Ψ⁻¹ c for rows c (..., D)."""
         projected = (centred / self._noise) @ self.W  # rows Wᵀ Ψ⁻¹ (x − b)
         columns = projected.reshape(-1, self.n_latent).T
         whitened = numerics.solve_triangular(self._capacitance_cholesky, columns).T
-        return centred, whitened.reshape(projected.shape)
+        return whitened.reshape(projected.shape)
 
     def log_marginal(self, x):
         """The evidence log p(x) = log N(x | b, W Wᵀ + Ψ), through the capacitance
@@ -284,8 +288,18 @@ class LinearGaussian:
             x: (D,) gives a float, (..., D) gives (...).
         """
         x = self._check_points(x)
-        centred, whitened = self._whitened_projection(x)
-        quadratic = np.sum(centred**2 / self._noise, axis=-1) - np.sum(whitened**2, axis=-1)
+        # the quadratic form is homogeneous of degree 2 in x − b: evaluate it on x − b
+        # scaled to entries ≤ 1 and scale back, so that an x of 1e200 gives −∞ (the
+        # float value of a log-density below −1e308), not ∞ − ∞ = NaN
+        centred = x - self.b
+        scale = np.max(np.abs(centred), axis=-1, keepdims=True)
+        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+        centred = centred / scale
+        whitened = self._whiten(centred)
+        with np.errstate(over="ignore"):
+            quadratic = scale[..., 0] ** 2 * (
+                np.sum(centred**2 / self._noise, axis=-1) - np.sum(whitened**2, axis=-1)
+            )
         log_det = numerics.log_det_from_cholesky(self._capacitance_cholesky) + np.sum(np.log(self._noise))
         return (-0.5 * (self.n_features * LOG_2PI + log_det + quadratic))[()]
 

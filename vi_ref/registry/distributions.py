@@ -84,6 +84,47 @@ FAMILIES = {
 }
 
 
+# Hard regions: the branches the formulas take at the extremes (Stirling's series for
+# Gamma shapes ≥ 10, the series of u − log(1 + u) near u = 0), shapes straddling that
+# threshold, tiny shapes, wide and narrow scales, an ill-conditioned Cholesky factor,
+# categories of small probability and tied logits. The parameters stay where a finite
+# difference step (ε^(1/7) · max(1, |x|) ≈ 6e-3 · max(1, |x|)) is small against the
+# scale of the function: that, not the formulas, bounds how extreme a registry input
+# can be (tests/test_extremes.py checks the values themselves down to 1e-300).
+HARD_FAMILIES = {
+    "Gamma-huge-shape": dict(
+        FAMILIES["Gamma"],
+        draw=lambda rng: {"concentration": rng.uniform(20.0, 2e3, (2, 1)), "rate": rng.uniform(1e-3, 1e3, 3)},
+    ),
+    "Gamma-shape-straddling-10": dict(
+        FAMILIES["Gamma"],
+        draw=lambda rng: {"concentration": np.array([[9.5], [10.5]]) + rng.uniform(-0.2, 0.2, (2, 1)),
+                          "rate": rng.uniform(0.5, 2.0, 3)},
+    ),
+    "Gamma-tiny-shape": dict(
+        FAMILIES["Gamma"],
+        draw=lambda rng: {"concentration": rng.uniform(0.05, 0.2, (2, 1)), "rate": rng.uniform(0.5, 2.0, 3)},
+    ),
+    "Normal-wide-and-narrow": dict(
+        FAMILIES["Normal"],
+        draw=lambda rng: {"loc": 1e3 * rng.standard_normal((2, 1)), "scale": np.array([0.3, 1.0, 300.0])},
+    ),
+    "MultivariateNormal-ill-conditioned": dict(
+        FAMILIES["MultivariateNormal"],
+        draw=lambda rng: {"loc": rng.standard_normal((2, 3)),
+                          "scale_tril": np.diag([0.3, 1.0, 40.0]) + np.tril(0.02 * rng.standard_normal((3, 3)), k=-1)},
+    ),
+    "Categorical-tiny-probability": dict(
+        FAMILIES["Categorical-probs"],
+        draw=lambda rng: {"probs": _normalised(np.array([[0.02, 0.48, 0.3, 0.2], [0.25, 0.25, 0.25, 0.25]]))},
+    ),
+    "Categorical-tied-logits": dict(
+        FAMILIES["Categorical-logits"],
+        draw=lambda rng: {"logits": np.array([[0.5, 0.5, 0.5, -2.0], [30.0, 30.0, -30.0, 0.0]])},
+    ),
+}
+
+
 def autodiff_gradient(problem):
     """The gradient of ``problem.value`` by ``vi_ref.autodiff``, as a dict like
     ``problem.gradient`` returns. The value functions of this registry (and of
@@ -162,8 +203,9 @@ def _transform_case(label, spec):
     return GradientCase(f"distributions.{label}.transform_vjp", (gradient_name(type(family).transform_vjp),), build)
 
 
+ALL_FAMILIES = {**FAMILIES, **HARD_FAMILIES}
 CASES = (
-    [_score_case(label, spec) for label, spec in FAMILIES.items()]
-    + [_entropy_case(label, spec) for label, spec in FAMILIES.items()]
-    + [_transform_case(label, spec) for label, spec in FAMILIES.items() if "transform" in spec]
+    [_score_case(label, spec) for label, spec in ALL_FAMILIES.items()]
+    + [_entropy_case(label, spec) for label, spec in ALL_FAMILIES.items()]
+    + [_transform_case(label, spec) for label, spec in ALL_FAMILIES.items() if "transform" in spec]
 )

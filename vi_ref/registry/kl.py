@@ -7,6 +7,8 @@ the gradient goes through the dispatcher ``kl_divergence_grad``, so every entry
 covers it as well as the pair's own ``*_grad`` function.
 """
 
+import numpy as np
+
 from .. import autodiff as ad
 from .. import kl
 from ..distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
@@ -78,6 +80,47 @@ PAIRS = {
         kl.kl_categorical_categorical, kl.kl_categorical_categorical_grad,
         lambda logits: Categorical(logits=logits), lambda probs: Categorical(probs=probs),
         {"logits": _normal(3, 4)}, {"probs": lambda rng: _normalised(rng.uniform(0.2, 1.0, (3, 4)))},
+    ),
+    # hard regions: both Gamma shapes ≥ 10 (Stirling's series in lnΓ's Bregman
+    # divergence), q much more concentrated than p (the cross-entropy form), pairs a
+    # relative 1e-3 apart (the series of u − log(1 + u)), scales 60 apart
+    "Gamma||Gamma-huge-shapes": (
+        kl.kl_gamma_gamma, kl.kl_gamma_gamma_grad, Gamma, Gamma,
+        {"concentration": _positive(20.0, 500.0, 2, 1), "rate": _positive(0.5, 2.0, 3)},
+        {"concentration": _positive(20.0, 500.0, 3), "rate": _positive(0.5, 2.0)},
+    ),
+    "Gamma||Gamma-concentrated-q": (
+        kl.kl_gamma_gamma, kl.kl_gamma_gamma_grad, Gamma, Gamma,
+        {"concentration": _positive(50.0, 200.0, 3), "rate": _positive(0.5, 2.0, 3)},
+        {"concentration": _positive(0.5, 5.0, 3), "rate": _positive(0.5, 2.0)},
+    ),
+    "Gamma||Gamma-near-equal": (
+        kl.kl_gamma_gamma, kl.kl_gamma_gamma_grad, Gamma, Gamma,
+        {"concentration": lambda rng: 2.0 + 1e-3 * rng.standard_normal(3),
+         "rate": lambda rng: 1.0 + 1e-3 * rng.standard_normal(3)},
+        {"concentration": lambda rng: np.full(3, 2.0), "rate": lambda rng: np.ones(3)},
+    ),
+    "Exponential||Gamma-near-equal": (
+        kl.kl_exponential_gamma, kl.kl_exponential_gamma_grad, Exponential, Gamma,
+        {"rate": lambda rng: 1.0 + 1e-3 * rng.standard_normal(3)},
+        {"concentration": lambda rng: 1.0 + 1e-3 * rng.standard_normal(3), "rate": lambda rng: np.ones(3)},
+    ),
+    "Normal||Normal-near-equal-and-far-scales": (
+        kl.kl_normal_normal, kl.kl_normal_normal_grad, Normal, Normal,
+        {"loc": _normal(3), "scale": lambda rng: np.array([1.0 + 1e-3 * rng.standard_normal(), 0.3, 30.0])},
+        {"loc": _normal(3), "scale": lambda rng: np.array([1.0, 3.0, 0.5])},
+    ),
+    "MultivariateNormal||MultivariateNormal-near-equal": (
+        kl.kl_mvn_mvn, kl.kl_mvn_mvn_grad, _mvn, _mvn,
+        {"loc": lambda rng: 1e-3 * rng.standard_normal(3),
+         "scale_tril": lambda rng: np.diag([1.0, 2.0, 0.5]) * (1 + 1e-3 * rng.standard_normal(3))},
+        {"loc": lambda rng: np.zeros(3), "scale_tril": lambda rng: np.diag([1.0, 2.0, 0.5])},
+    ),
+    "Categorical||Categorical-near-equal-with-a-tiny-category": (
+        kl.kl_categorical_categorical, kl.kl_categorical_categorical_grad,
+        lambda logits: Categorical(logits=logits), lambda logits: Categorical(logits=logits),
+        {"logits": lambda rng: np.array([0.1, -0.3, 0.5, -9.0]) + 1e-3 * rng.standard_normal(4)},
+        {"logits": lambda rng: np.array([0.1, -0.3, 0.5, -9.0])},
     ),
 }
 

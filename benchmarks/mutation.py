@@ -1,0 +1,237 @@
+"""Mutation test: do the tests catch a wrong formula?
+
+Each mutant is one small deliberate bug — a sign, a factor, a swapped argument, a
+loosened tolerance, a standard error off by √n — applied to a copy of the package in
+a temporary directory; the tests that cover that formula are run against the copy
+(``pytest -x``, slow tests excluded), and the mutant is *killed* if they fail. The
+score is killed / total. A surviving mutant is either a hole in the tests (add one)
+or equivalent to the original (it changes no result); ``EQUIVALENT`` lists the ones
+argued to be equivalent, with the argument, and the script prints them apart.
+
+Usage (from the repository root): python benchmarks/mutation.py [--only SUBSTRING] [--jobs 1]
+The worktree itself is never modified.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COPIED = ("vi_ref", "tests", "derivations", "setup.cfg", "README.md", "docs")
+BASE_TESTS = ("tests/test_extremes.py", "tests/test_standard_errors.py")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    path: str  # relative to the repository root
+    old: str  # exact text, occurring once
+    new: str
+    description: str
+    tests: tuple = ()  # test files besides BASE_TESTS
+
+
+D, K, N, V, L, E, M, G, LI, LE, EV, GC = (
+    "vi_ref/distributions.py", "vi_ref/kl.py", "vi_ref/numerics.py", "vi_ref/validation.py", "vi_ref/likelihoods.py",
+    "vi_ref/elbo.py", "vi_ref/models/gaussian_mixture.py", "vi_ref/models/gamma_poisson.py", "vi_ref/learning.py",
+    "vi_ref/models/linear_gaussian.py", "vi_ref/models/evidence.py", "vi_ref/gradcheck.py",
+)
+T_D, T_K, T_N, T_V = "tests/test_distributions.py", "tests/test_kl.py", "tests/test_numerics.py", "tests/test_validation.py"
+T_E, T_M, T_L, T_LI = "tests/test_elbo.py", "tests/test_models.py", "tests/test_likelihoods.py", "tests/test_learning.py"
+T_F, T_P, T_G = "tests/test_fuzz.py", "tests/test_validation_policy.py", "tests/test_gradcheck.py"
+
+MUTANTS = [
+    # ----- KL divergences
+    Mutant(K, "return 0.5 * ad.square(u) + log1pmx(u, log_ratio(scale_q, scale_p))",
+           "return 1.0 * ad.square(u) + log1pmx(u, log_ratio(scale_q, scale_p))", "Normal KL: ½u² → u²", (T_K,)),
+    Mutant(K, "_scale_divergence(scale_q, scale_p) + 0.5 * ad.square(scaled_difference(loc_q, loc_p, scale_p))",
+           "_scale_divergence(scale_q, scale_p) + 0.25 * ad.square(scaled_difference(loc_q, loc_p, scale_p))",
+           "Normal KL: ½δ² → ¼δ²", (T_K,)),
+    Mutant(K, '"scale": np.broadcast_to(relative * (1 / scale_p + 1 / scale_q), shape)',
+           '"scale": np.broadcast_to(relative * (1 / scale_p - 1 / scale_q), shape)', "Normal KL ∂/∂σq: sign", (T_K,)),
+    Mutant(K, '"loc": np.broadcast_to(-shift / scale_p, shape)', '"loc": np.broadcast_to(shift / scale_p, shape)',
+           "Normal KL ∂/∂μp: sign", (T_K,)),
+    Mutant(K, "ad.square(whitened_scale * np.tril(np.ones((size, size)), k=-1))",
+           "ad.square(whitened_scale * np.tril(np.ones((size, size)), k=0))", "MVN KL: diagonal counted twice", (T_K,)),
+    Mutant(K, '"loc": -shift_back,', '"loc": shift_back,', "MVN KL ∂/∂μq: sign", (T_K,)),
+    Mutant(K, "+ alpha_q * log1pmx(u, log_rho) + (alpha_q - alpha_p) * log_rho",
+           "+ alpha_p * log1pmx(u, log_rho) + (alpha_q - alpha_p) * log_rho", "Gamma KL: αq → αp in the rate term",
+           (T_K,)),
+    Mutant(K, "- (shape_p - 1) * (ad.digamma(alpha_q) - ad.log(beta_q))",
+           "- (shape_p + 1) * (ad.digamma(alpha_q) - ad.log(beta_q))", "Gamma KL cross-entropy: αp − 1 → αp + 1",
+           (T_K,)),
+    Mutant(K, "(alpha_q - alpha_p) * scipy.special.polygamma(1, alpha_q)",
+           "(alpha_q - alpha_p) * scipy.special.polygamma(1, alpha_p)", "Gamma KL ∂/∂αq: ψ′(αq) → ψ′(αp)", (T_K,)),
+    Mutant(K, "q * difference + p - q", "q * difference + p + q", "Categorical KL far terms: − q → + q", (T_K,)),
+    Mutant(K, 'grads_p = {"logits": p - q}', 'grads_p = {"logits": q - p}', "Categorical KL ∂/∂logits_p: sign", (T_K,)),
+    Mutant(K, "np.std(finite_ratio, axis=0, ddof=1) / np.sqrt(n)", "np.std(finite_ratio, axis=0, ddof=1)",
+           "kl_monte_carlo SE: missing 1/√n", (T_K,)),
+    Mutant(K, "np.std(finite_ratio, axis=0, ddof=1) / np.sqrt(n)", "np.std(finite_ratio, axis=0, ddof=1) / n",
+           "kl_monte_carlo SE: 1/n instead of 1/√n", (T_K,)),
+    Mutant(K, "return log1pmx((rate_p - rate_q) / rate_q, log_ratio(rate_p, rate_q))",
+           "return log1pmx((rate_q - rate_p) / rate_p, log_ratio(rate_q, rate_p))", "Exponential KL: q and p swapped",
+           (T_K,)),
+    Mutant(K, "    if q.support.integer != p.support.integer:", "    if False:",
+           "kl_monte_carlo: discrete-vs-continuous check removed", (T_K, T_P)),
+    # ----- distributions
+    Mutant(D, "- ad.log(scale) - 0.5 * LOG_2PI", "- ad.log(scale) - LOG_2PI", "Normal log-density: ½ log 2π → log 2π",
+           (T_D,)),
+    Mutant(D, "return 0.5 * (1.0 + LOG_2PI) + ad.log(scale)", "return 0.5 * LOG_2PI + ad.log(scale)",
+           "Normal entropy: the ½ of ½ log 2πe lost", (T_D,)),
+    Mutant(D, '"scale": (u**2 - 1) / self.scale}, inside)\n\n    def entropy(self, *, diagonal',
+           '"scale": (u**2 + 1) / self.scale}, inside)\n\n    def entropy(self, *, diagonal',
+           "Normal score ∂/∂σ: u² − 1 → u² + 1", (T_D,)),
+    Mutant(D, "- 0.5 * LOG_2PI - _stirling_remainder(alpha)\n", "- 0.5 * LOG_2PI + _stirling_remainder(alpha)\n",
+           "Gamma log-density (α ≥ 10): sign of Stirling's remainder", (T_D,)),
+    Mutant(D, "0.5 * (LOG_2PI + ad.log(alpha)) + 0.5 - 0.5 / alpha", "0.5 * (LOG_2PI + ad.log(alpha)) + 0.5 + 0.5 / alpha",
+           "Gamma entropy (α ≥ 10): −1/(2α) → +1/(2α)", (T_D,)),
+    Mutant(D, "log_r + 0.5 / large - _stirling_remainder_derivative(large)",
+           "log_r - 0.5 / large - _stirling_remainder_derivative(large)", "Gamma score ∂/∂α (α ≥ 10): sign of 1/(2α)",
+           (T_D,)),
+    Mutant(D, "direct = 1 + (1 - alpha) * scipy.special.polygamma", "direct = (1 - alpha) * scipy.special.polygamma",
+           "Gamma entropy ∂/∂α (α < 10): the 1 lost", (T_D,)),
+    Mutant(D, 'return self._score({"rate": 1 / self.rate - x}, inside)',
+           'return self._score({"rate": 1 / self.rate + x}, inside)', "Exponential score: sign of x", (T_D,)),
+    Mutant(D, "return loc + normal_entropy(scale)", "return normal_entropy(scale)", "LogNormal entropy: μ lost", (T_D,)),
+    Mutant(D, "return self._broadcast_batch(np.exp(self.loc + self.scale**2 / 2))",
+           "return self._broadcast_batch(np.exp(self.loc + self.scale**2))", "LogNormal mean: σ²/2 → σ²", (T_D,)),
+    Mutant(D, 'return self._summed_over_batch({"probs": -(self._logits + entropy)})',
+           'return self._summed_over_batch({"probs": -(self._logits - entropy)})', "Categorical entropy ∂/∂probs: sign of H",
+           (T_D,)),
+    Mutant(D, "cumulative = np.cumsum(self._probs, axis=-1)[..., :-1]", "cumulative = np.cumsum(self._probs, axis=-1)[..., 1:]",
+           "Categorical sampling: cumulative probabilities shifted", (T_D, T_P)),
+    Mutant(D, "- _log_diagonal_sum(scale_tril) - 0.5 * size * LOG_2PI", "- _log_diagonal_sum(scale_tril) - size * LOG_2PI",
+           "MVN log-density: (D/2) log 2π → D log 2π", (T_D,)),
+    Mutant(D, "outer = np.tril(cotangent[..., :, None] * eps[..., None, :])",
+           "outer = np.tril(eps[..., :, None] * cotangent[..., None, :])", "MVN transform VJP: outer product transposed",
+           (T_D,)),
+    Mutant(D, "series = _polynomial([1 / (2 * k + 1) for k in range(1, 19)], ad.square(t))",
+           "series = _polynomial([1 / (2 * k + 1) for k in range(1, 6)], ad.square(t))",
+           "log1pmx: series truncated at 5 terms", (T_D,)),
+    Mutant(D, "u = difference / (a + j)\n", "u = difference / (a + j + 1)\n", "lnΓ Bregman: recurrence shifted by one",
+           (T_K,)),
+    Mutant(D, "_BERNOULLI = (1 / 6, -1 / 30, 1 / 42,", "_BERNOULLI = (1 / 6, -1 / 20, 1 / 42,",
+           "Stirling series: B₄ = −1/30 → −1/20", (T_D, T_K)),
+    Mutant(V, "    if not isinstance(value, (bool, np.bool_)):\n        raise TypeError(f\"{name} must be True or False",
+           "    if False:\n        raise TypeError(f\"{name} must be True or False", "check_flag accepts anything",
+           (T_V, T_P)),
+    # ----- validation and numerics
+    Mutant(V, "def check_probability_vector(probs, name, *, axis=-1, rtol=1e-10):",
+           "def check_probability_vector(probs, name, *, axis=-1, rtol=1e-3):", "probability tolerance 1e-10 → 1e-3",
+           (T_V, T_P, T_D)),
+    Mutant(V, "    bad = ~(array > 0)\n", "    bad = ~(array >= 0)\n", "check_positive accepts 0", (T_V, T_D, T_F)),
+    Mutant(V, '    if array.dtype.kind not in "iuf":', '    if array.dtype.kind not in "biuf":',
+           "booleans accepted as numbers", (T_V, T_P, T_F)),
+    Mutant(V, "    if count * per_unit > MAX_ELEMENTS:", "    if False:", "no memory bound on counts", (T_V, T_P, T_F)),
+    Mutant(N, "np.log1p(np.sum(terms, axis=axis, keepdims=True) + (count - 1.0)) + shift",
+           "np.log1p(np.sum(terms, axis=axis, keepdims=True) + count) + shift", "logsumexp: ties counted once more",
+           (T_N,)),
+    Mutant(N, "    out += np.maximum(x, 0.0)\n", "    out += np.minimum(x, 0.0)\n", "softplus: max → min", (T_N,)),
+    Mutant(N, "return 2.0 * np.sum(np.log(np.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)",
+           "return np.sum(np.log(np.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)", "log det from Cholesky: factor 2 lost",
+           (T_N, T_M)),
+    Mutant(N, "        row[..., i] += 1.0\n", "        row[..., i] += 2.0\n", "lower_triangular_inverse: 2 I", (T_N,)),
+    # ----- ELBO, evidence, likelihoods, learning, gradcheck
+    Mutant(E, "np.std(log_ratio, axis=0, ddof=1) / np.sqrt(n)", "np.std(log_ratio, axis=0, ddof=1) / n",
+           "elbo_monte_carlo SE: 1/n instead of 1/√n", (T_E,)),
+    Mutant(E, "{name: value / count for name, value in grads_phi.items()}", "{name: value for name, value in grads_phi.items()}",
+           "dataset_elbo_grad: φ gradient not divided by N", (T_E, T_LI)),
+    Mutant(EV, "+ np.where(finite, peak, 0.0) - np.log(n)", "+ np.where(finite, peak, 0.0) - np.log(n - 1)",
+           "log_marginal_monte_carlo: log S → log(S − 1)", (T_M,)),
+    Mutant(EV, "np.std(weights, axis=0, ddof=1) / (np.sqrt(n) * np.mean(weights, axis=0))",
+           "np.std(weights, axis=0, ddof=1) / (n * np.mean(weights, axis=0))", "log_marginal_monte_carlo SE: 1/n", (T_M,)),
+    Mutant(L, 'return {"weights": X.T @ (y - numerics.sigmoid(_logits(X, weights)))}',
+           'return {"weights": X.T @ (numerics.sigmoid(_logits(X, weights)) - y)}', "logistic gradient: sign", (T_L,)),
+    Mutant(L, "- X.shape[1] * counts,", "- counts,", "isotropic GMM ∂/∂log σ: D Nₖ → Nₖ", (T_L,)),
+    Mutant(L, "return ad.sum(ad.square(X[:, None, :] - means[None, :, :]), axis=2)",
+           "return np.sum(X**2, axis=1)[:, None] - 2 * (X @ means.T) + ad.sum(ad.square(means), axis=1)",
+           "isotropic GMM: squared distances by the cancelling expansion again", (T_L,)),
+    Mutant(LI, "model.noise_var * grads_theta[\"noise_var\"],", "grads_theta[\"noise_var\"],",
+           "learning: chain rule through log ψ lost", (T_LI,)),
+    Mutant(LE, "            quadratic = scale[..., 0] ** 2 * (", "            quadratic = scale[..., 0] * (",
+           "LinearGaussian evidence: scale² → scale", (T_M, T_E)),
+    Mutant(G, "            log_gamma_ratio = gammaln_bregman(alpha, alpha + total) + total * scipy.special.digamma(alpha)",
+           "            log_gamma_ratio = gammaln_bregman(alpha, alpha + total) + total * scipy.special.digamma(alpha + 1)",
+           "GammaPoisson evidence (α ≥ 10): ψ(α) → ψ(α + 1)", (T_M,)),
+    Mutant(GC, "factor = 4.0**level", "factor = 2.0**level", "Richardson extrapolation: wrong factor", (T_G,)),
+]
+
+# Survivors argued to change no result (checked by hand; see the module docstring).
+EQUIVALENT = {}
+
+
+def _copy_tree(destination):
+    for name in COPIED:
+        source = os.path.join(ROOT, name)
+        if os.path.isdir(source):
+            shutil.copytree(source, os.path.join(destination, name), ignore=shutil.ignore_patterns("__pycache__"))
+        elif os.path.exists(source):
+            shutil.copy2(source, destination)
+
+
+def run_mutant(mutant, workdir):
+    """(killed, seconds, the failing test or the survival note) for one mutant."""
+    path = os.path.join(workdir, mutant.path)
+    with open(path, encoding="utf-8") as handle:
+        original = handle.read()
+    occurrences = original.count(mutant.old)
+    if occurrences != 1:
+        raise RuntimeError(f"{mutant.description}: the text to mutate occurs {occurrences} times in {mutant.path}")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(original.replace(mutant.old, mutant.new))
+    tests = list(dict.fromkeys(BASE_TESTS + tuple(mutant.tests)))
+    start = time.perf_counter()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow", *tests],
+            cwd=workdir, capture_output=True, text=True, timeout=900,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+    finally:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(original)
+    seconds = time.perf_counter() - start
+    failed = [line for line in result.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    return result.returncode != 0, seconds, (failed[0][:110] if failed else "")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="run the mutants whose description contains this")
+    parser.add_argument("--jobs", type=int, default=1, help="mutants run at once, each in its own copy")
+    args = parser.parse_args()
+    mutants = [m for m in MUTANTS if args.only in m.description]
+    print(f"{len(mutants)} mutants; tests run per mutant: {', '.join(BASE_TESTS)} + the formula's own\n")
+
+    def work(indexed):
+        index, mutant = indexed
+        with tempfile.TemporaryDirectory(prefix="vi_ref_mutant_") as workdir:
+            _copy_tree(workdir)
+            outcome = run_mutant(mutant, workdir)
+        print(f"  ... {index + 1}: {'killed' if outcome[0] else 'SURVIVED'} ({mutant.description})", flush=True)
+        return index, mutant, outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = sorted(pool.map(work, enumerate(mutants)), key=lambda item: item[0])
+    killed = 0
+    for index, mutant, (was_killed, seconds, detail) in results:
+        killed += was_killed
+        status = "killed  " if was_killed else "SURVIVED"
+        print(f"{index + 1:3d} {status} {seconds:6.1f}s  {mutant.path:34s} {mutant.description}")
+        if was_killed:
+            print(f"{'':14s}by {detail}")
+    survivors = [m for _, m, (k, _, _) in results if not k]
+    print(f"\nmutation score: {killed}/{len(results)} = {100 * killed / max(1, len(results)):.1f} %")
+    for mutant in survivors:
+        note = EQUIVALENT.get(mutant.description, "NOT ARGUED: a hole in the tests")
+        print(f"  survivor: {mutant.description} — {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

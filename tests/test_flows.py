@@ -1,0 +1,169 @@
+"""Planar flows (``vi_ref.flows``): the invertibility constraint, the exact
+log-determinant against a finite-difference Jacobian, a normalised density (2-D
+quadrature), the inverse, the hand-written gradients three ways, and as a
+variational family on a 2-D banana, where the gap to the evidence shrinks as layers
+are added and beats the best full-rank Gaussian."""
+
+import numpy as np
+import pytest
+import scipy.integrate
+import scipy.stats
+
+from vi_ref import autodiff as ad
+from vi_ref import vi
+from vi_ref.distributions import MultivariateNormal
+from vi_ref.flows import PlanarFlow
+from vi_ref.registry import flows as flow_registry
+
+
+def random_flow(rng, dim=2, n_layers=3):
+    return PlanarFlow(
+        rng.standard_normal(dim),
+        rng.uniform(0.5, 1.5, dim),
+        rng.standard_normal((n_layers, dim)),
+        2 * rng.standard_normal((n_layers, dim)),
+        rng.standard_normal(n_layers),
+    )
+
+
+def test_u_hat_satisfies_the_invertibility_constraint_for_every_u():
+    """wᵀû = −1 + softplus(wᵀu) > −1 for every u; in float64 the margin e^(wᵀu)
+    is lost below wᵀu ≈ −37 (then the layer is singular to round-off), so the
+    extreme cases here stop at wᵀu = −30."""
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((6, 3))
+    along_w = w / np.sum(w**2, axis=-1, keepdims=True)
+    for u in (rng.standard_normal((6, 3)), -30.0 * along_w, 100.0 * w, np.zeros((6, 3))):
+        flow = PlanarFlow(np.zeros(3), np.ones(3), w, u, np.zeros(6))
+        inner = np.sum(w * flow.u_hat, axis=-1)
+        assert np.all(inner > -1)
+        # wᵀû = m(wᵀu) = −1 + softplus(wᵀu) exactly
+        np.testing.assert_allclose(inner, -1 + np.logaddexp(0, np.sum(w * u, axis=-1)), rtol=1e-12, atol=1e-12)
+
+
+def test_log_det_is_the_log_determinant_of_the_jacobian():
+    rng = np.random.default_rng(1)
+    flow = random_flow(rng, dim=3, n_layers=4)
+    eps = rng.standard_normal((5, 3))
+    log_det = flow.log_det_jacobian(eps)
+    step = 1e-6
+    for s in range(5):
+        jacobian = np.empty((3, 3))
+        for j in range(3):
+            bump = np.zeros(3)
+            bump[j] = step
+            forward, backward = flow.transform((eps[s] + bump)[None]), flow.transform((eps[s] - bump)[None])
+            jacobian[:, j] = (forward - backward)[0] / (2 * step)
+        np.testing.assert_allclose(log_det[s], np.linalg.slogdet(jacobian)[1], rtol=1e-7, atol=1e-8)
+
+
+def test_density_integrates_to_one_and_agrees_with_its_own_samples():
+    rng = np.random.default_rng(2)
+    flow = random_flow(rng)
+    # Simpson's rule on a 601 x 601 grid over [-15, 15]²: the density is smooth and
+    # negligible at the edges, so the rule's error O(h⁴) is far below 1e-6
+    grid = np.linspace(-15, 15, 601)
+    points = np.stack(np.meshgrid(grid, grid, indexing="ij"), axis=-1)
+    density = np.exp(flow.log_prob(points))
+    total = scipy.integrate.simpson(scipy.integrate.simpson(density, x=grid, axis=1), x=grid)
+    assert abs(total - 1) < 1e-6
+    z, eps = flow.rsample(50, rng)
+    np.testing.assert_allclose(flow.log_prob(z), flow.log_prob_of_noise(eps), rtol=1e-10, atol=1e-10)
+
+
+def test_no_layers_is_the_diagonal_gaussian_base():
+    flow = PlanarFlow([1.0, -1.0], [0.5, 2.0], np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0))
+    z = np.array([[0.3, 0.1], [2.0, -4.0]])
+    expected = scipy.stats.norm.logpdf(z, [1.0, -1.0], [0.5, 2.0]).sum(axis=-1)
+    np.testing.assert_allclose(flow.log_prob(z), expected, rtol=1e-13)
+
+
+def test_inverse_on_saturated_and_near_constraint_layers():
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((3, 2))
+    flow = PlanarFlow(np.zeros(2), np.ones(2), w, -5 * w, np.array([8.0, -8.0, 0.0]))
+    z, eps = flow.rsample(200, rng)
+    np.testing.assert_allclose(flow.log_prob(z), flow.log_prob_of_noise(eps), rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("case", flow_registry.CASES, ids=lambda case: case.name)
+def test_hand_written_gradients_three_ways(case, three_ways):
+    three_ways(case, seed=4)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(scale=[1.0, -1.0]), "scale must be positive"),
+        (dict(w=np.array([[1.0, 0.0], [0.0, 0.0]])), "w must have no zero row"),
+        (dict(u=np.zeros((3, 2))), r"u must have shape \(K, D\)"),
+        (dict(loc=[np.nan, 0.0]), "loc must be finite"),
+    ],
+)
+def test_refuses_bad_parameters(kwargs, match):
+    arguments = dict(loc=np.zeros(2), scale=np.ones(2), w=np.ones((2, 2)), u=np.zeros((2, 2)), b=np.zeros(2))
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        PlanarFlow(**arguments)
+
+
+def test_refuses_noise_of_the_wrong_shape():
+    flow = PlanarFlow.initial(2, 1, rng=0)
+    with pytest.raises(ValueError, match=r"eps must have shape \(n, 2\)"):
+        flow.transform(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="cotangent must have the shape of eps"):
+        flow.transform_vjp(np.zeros((4, 2)), np.zeros((3, 2)))
+
+
+# ---------------------------------------------------------------------------
+# Flows as a variational family: a banana-shaped target
+# ---------------------------------------------------------------------------
+
+BEND, SPREAD = 1.0, 0.5
+LOG_EVIDENCE = 0.8  # the banana below is normalised, plus this constant
+
+
+def banana_log_joint(z):
+    """z₁ ~ N(0, 1), z₂ | z₁ ~ N(β(z₁² − 1), s²): a normalised density, plus log Z."""
+    z1, z2 = z[:, 0], z[:, 1]
+    conditional = (z2 - BEND * (ad.square(z1) - 1.0)) / SPREAD
+    return -0.5 * ad.square(z1) - 0.5 * ad.square(conditional) - np.log(2 * np.pi * SPREAD) + LOG_EVIDENCE
+
+
+def test_banana_evidence_by_quadrature():
+    total, error = scipy.integrate.dblquad(
+        lambda z2, z1: np.exp(banana_log_joint(np.array([[z1, z2]]))[0]), -9, 9, -12, 80, epsabs=1e-10
+    )
+    np.testing.assert_allclose(np.log(total), LOG_EVIDENCE, atol=1e-8 + error)
+
+
+def test_flows_close_the_gap_that_a_full_rank_gaussian_leaves():
+    """log p(x) − ELBO for the best full-rank Gaussian (path derivative), then planar
+    flows of 1 and 4 layers (same steps): each gap smaller than the last by more than
+    5 combined standard errors of the final ELBO estimates (4000 draws each).
+    Measured (seed 0): gaps 0.62 (Gaussian), 0.43 (1 layer), 0.18 (4 layers); 16
+    layers reach 0.10."""
+    gaussian = vi.fit(
+        banana_log_joint, MultivariateNormal(np.zeros(2), scale_tril=np.eye(2)), steps=1500, learning_rate=0.05,
+        n_samples=8, estimator="path_derivative", rng=0, elbo_samples=4000, eval_every=1500,
+    )
+    results = [gaussian]
+    for n_layers in (1, 4):
+        results.append(
+            vi.fit(
+                banana_log_joint, PlanarFlow.initial(2, n_layers, rng=1), steps=2000, learning_rate=0.05,
+                n_samples=8, rng=0, elbo_samples=4000, eval_every=2000, schedule=vi.decay_schedule(200, 0.75),
+            )
+        )
+    assert isinstance(results[-1].q, PlanarFlow) and results[-1].q.n_layers == 4
+    gaps = [LOG_EVIDENCE - result.elbo for result in results]
+    errors = [result.elbo_standard_error for result in results]
+    assert all(gap > -5 * error for gap, error in zip(gaps, errors))  # a lower bound
+    for before, after, se_before, se_after in zip(gaps, gaps[1:], errors, errors[1:]):
+        assert after < before - 5 * np.hypot(se_before, se_after), f"gaps {np.round(gaps, 3)}"
+
+
+@pytest.mark.parametrize("estimator", ["path_derivative", "closed_form_entropy", "score_function"])
+def test_fit_refuses_estimators_a_flow_cannot_use(estimator):
+    with pytest.raises(ValueError, match=f"estimator='{estimator}' cannot be used with a PlanarFlow"):
+        vi.fit(banana_log_joint, PlanarFlow.initial(2, 1, rng=0), steps=3, learning_rate=0.1, estimator=estimator)
