@@ -6,15 +6,11 @@ titles; each names the derivation section that derives it, and the lecture's eig
 questions (VI1.1 … VI3.3) are sections of their own, placed where the lecture asks
 them. ``framework`` holds the data (``Row``, ``Section``) and the printers;
 ``policy`` the false-alarm policy of every random row; the other modules the checks.
-
-Still to come, from the branches being merged (each a section of its own):
-stochastic VI with minibatches and flows (``vi_ref.vi``, ``vi_ref.flows``,
-derivation 06).
 """
 
 from . import (coordinate_ascent, divergences_and_families, evidence_lower_bound,  # noqa: F401
                expectation_maximization, gradient_engine, latent_variable_models, lower_bounds,
-               monte_carlo_gradients, optimizing_the_elbo, questions_vi3)
+               monte_carlo_gradients, optimizing_the_elbo, questions_vi3, stochastic_vi)
 from .framework import SECTIONS, Row, Section, run, run_section, section, section_rng, select
 from .policy import FALSE_ALARM, z_limit
 
