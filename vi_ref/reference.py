@@ -185,6 +185,16 @@ def _json_array(array):
     return {"dtype": array.dtype.name, "shape": list(array.shape), "data": data}
 
 
+def _json_text(value, indent=""):
+    """JSON with one line per array (``{"dtype", "shape", "data"}``) and per scalar,
+    nested objects indented: readable, and diffable line by line."""
+    if isinstance(value, dict) and value and "data" not in value:
+        inner = indent + "  "
+        items = [f"{inner}{json.dumps(key, ensure_ascii=False)}: {_json_text(item, inner)}" for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    return json.dumps(value, allow_nan=False, ensure_ascii=False)
+
+
 def _npz_members(document):
     members = {key: np.array(document[key]) for key in _TOP_LEVEL_REQUIRED[:2] + _TOP_LEVEL_OPTIONAL if key in document}
     for name, case in document["cases"].items():
@@ -214,7 +224,7 @@ def write(path, document):
             }
             for name, case in document["cases"].items()
         }
-        Path(path).write_text(json.dumps(encoded, indent=1, allow_nan=False, ensure_ascii=False) + "\n", encoding="utf-8")
+        Path(path).write_text(_json_text(encoded) + "\n", encoding="utf-8")
     else:
         with open(path, "wb") as handle:
             np.savez_compressed(handle, **_npz_members(document))
@@ -595,16 +605,17 @@ def compare(case, field, expected, actual, *, rtol, atol):
             case, field, False, math.inf, math.inf, rtol, atol,
             problem=f"shape {actual.shape}, but vi_ref's has shape {expected.shape}",
         )
-    with np.errstate(invalid="ignore", over="ignore"):
-        same = (actual == expected) & ~np.isnan(expected)  # equal infinities included
-        error = np.where(same, 0.0, np.abs(actual - expected))
-        error = np.where(np.isnan(error), np.inf, error)
-        scale = np.abs(expected)
-        relative = np.divide(error, scale, out=np.where(error > 0, np.inf, 0.0), where=scale > 0)
-        within = error <= atol + rtol * np.where(np.isinf(expected), 0.0, scale)
     if expected.size == 0:
         return FieldResult(case, field, True, 0.0, 0.0, rtol, atol)
-    excess = np.where(within, -np.inf, error - atol - rtol * scale)
+    with np.errstate(invalid="ignore", over="ignore"):
+        same = actual == expected  # equal infinities included; NaN never equal
+        error = np.where(same, 0.0, np.abs(actual - expected))
+        error = np.where(np.isnan(error), np.inf, error)
+        scale = np.where(np.isfinite(expected), np.abs(expected), 0.0)
+        allowed = atol + rtol * scale
+        within = error <= allowed
+        relative = np.divide(error, scale, out=np.where(error > 0, np.inf, 0.0), where=scale > 0)
+    excess = np.where(within, -np.inf, error - allowed)
     worst = _first(excess == excess.max()) if not within.all() else _first(error == error.max())
     finite_relative = relative[scale > 0]
     return FieldResult(
@@ -681,8 +692,10 @@ def report(results):
     return "\n".join(lines)
 
 
-def describe_cases():
-    """Every case with its description, inputs and outputs (shapes in symbols)."""
+def describe_cases(*, detailed=False):
+    """Every case with its description, inputs and outputs (shapes in symbols); with
+    ``detailed=True`` one line per field with its meaning (the schema document's
+    listing)."""
     lines = [
         f"{len(CASES)} cases (schema {FORMAT} version {SCHEMA_VERSION}; shapes in symbols bound by the inputs;"
         " dtype float64 unless marked):"
@@ -690,8 +703,14 @@ def describe_cases():
     for case in CASES:
         lines.append(f"{case.name}: {case.description} (rtol {case.rtol:g}, atol {case.atol:g})")
         for part, fields in (("inputs", case.inputs), ("outputs", case.outputs)):
-            described = ", ".join(f"{key}{_shape_text(spec.shape)}{_marks(spec)}" for key, spec in fields.items())
-            lines.append(f"    {part}: {described}")
+            if detailed:
+                lines.append(f"    {part}:")
+                lines.extend(
+                    f"        {key}{_shape_text(spec.shape)}{_marks(spec)}: {spec.description}" for key, spec in fields.items()
+                )
+            else:
+                described = ", ".join(f"{key}{_shape_text(spec.shape)}{_marks(spec)}" for key, spec in fields.items())
+                lines.append(f"    {part}: {described}")
     return "\n".join(lines)
 
 
