@@ -16,6 +16,8 @@ so ELBO(q) ≤ log p(x), with equality exactly when q is the posterior.
   its gradient ``dataset_elbo_grad``.
 - ``elbo_decomposition``: log p(x), ELBO(q) and KL(q ‖ p(z | x)) side by side, the
   KL from ``vi_ref.kl`` (a code path independent of the ELBO's closed form).
+- ``iwae_bound``: the importance-weighted bound L_K (Burda et al. 2016),
+  ELBO = L_1 ≤ L_K ≤ L_{K+1} ≤ log p(x) (derivation 05, §7).
 
 Derivation: ``derivations/03-latent-variable-models-and-the-elbo.md``.
 """
@@ -25,10 +27,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kl
+from .numerics import logsumexp
 from .distributions import MultivariateNormal, Normal
 from .validation import as_generator, check_count
 
-__all__ = ["elbo_monte_carlo", "dataset_elbo", "dataset_elbo_grad", "elbo_decomposition", "ELBODecomposition"]
+__all__ = [
+    "elbo_monte_carlo",
+    "dataset_elbo",
+    "dataset_elbo_grad",
+    "elbo_decomposition",
+    "ELBODecomposition",
+    "iwae_bound",
+]
 
 
 def _latent_axes(model, q):
@@ -178,3 +188,60 @@ def _diagonal_as_multivariate_normal(q):
     loc = np.broadcast_to(q.loc, q.batch_shape)
     scale = np.broadcast_to(q.scale, q.batch_shape)
     return MultivariateNormal(loc, scale_tril=np.eye(q.batch_shape[-1]) * scale[..., None, :])
+
+
+def log_importance_weights(model, q, x, z):
+    """log wₛ = log p(x, zₛ) − log q(zₛ) for draws z of q (S, *q batch, *event), one per
+    draw and data point: shape (S, *broadcast batch of x and q), the latent axes of a
+    diagonal ``Normal`` summed. The draws are padded with unit axes to broadcast with
+    x's data points, as in ``elbo_monte_carlo``.
+
+    Raises:
+        ValueError: if a log weight is NaN (a defect of the model or of q, not a value).
+    """
+    latent_axes = _latent_axes(model, q)
+    q_batch_ndim = len(q.batch_shape) - latent_axes
+    padding = max(0, np.ndim(x) - 1 - q_batch_ndim)
+    padded = z.reshape((z.shape[0],) + (1,) * padding + z.shape[1:])
+    log_q = q.log_prob(padded)
+    if latent_axes:
+        log_q = np.sum(log_q, axis=tuple(range(-latent_axes, 0)))
+    log_weights = np.asarray(model.log_joint(x, padded) - log_q, dtype=float)
+    if np.isnan(log_weights).any():
+        raise ValueError("log p(x, z) - log q(z) is NaN for a draw of q: the model or q is defective there")
+    return log_weights
+
+
+def iwae_bound(model, q, x, k, n, rng=None):
+    """Monte Carlo estimate of the importance-weighted bound (Burda et al. 2016)
+
+        L_K = E[log (1/K) Σₖ wₖ],   wₖ = p(x, zₖ)/q(zₖ),   z₁, …, z_K ~ q independently
+
+    from n independent groups of K draws, with standard error std/√n over the groups.
+    L_1 is the ELBO; L_K ≤ L_{K+1} ≤ log p(x) (Jensen's inequality on the mean of K
+    weights, whose expectation is p(x)), and log p(x) − L_K ≈ Var_q[w/p(x)]/(2K) as
+    K → ∞ (derivation 05, §7). Each group's log-mean-exp is taken with ``logsumexp``.
+
+    Args:
+        model: any model with ``log_joint(x, z)``. q: a distribution over z (as in
+            ``elbo_monte_carlo``). x: data point(s).
+        k: group size K ≥ 1. n: number of groups ≥ 2. rng: Generator, int seed or None.
+
+    Returns:
+        (estimate, standard_error), one per data point (floats for one point); −∞ with
+        standard error 0 where some group has every weight 0 (L_K is −∞ there).
+
+    Raises:
+        TypeError/ValueError: for k or n not integers or too small, and as ``elbo_monte_carlo``.
+    """
+    k = check_count(k, "k", minimum=1)
+    n = check_count(n, "n", minimum=2)
+    z = q.sample(n * k, as_generator(rng))
+    log_weights = log_importance_weights(model, q, x, z)
+    groups = log_weights.reshape((n, k) + log_weights.shape[1:])
+    values = logsumexp(groups, axis=1) - np.log(k)
+    impossible = np.any(values == -np.inf, axis=0)
+    values = np.where(impossible, 0.0, values)
+    estimate = np.where(impossible, -np.inf, np.mean(values, axis=0))
+    standard_error = np.where(impossible, 0.0, np.std(values, axis=0, ddof=1) / np.sqrt(n))
+    return estimate[()], standard_error[()]

@@ -20,11 +20,28 @@ leading axes are independent data sets, each with its own λ).
 import numpy as np
 import scipy.special
 
-from ..distributions import Gamma, LogNormal, Normal
+from .. import autodiff as ad
+from ..distributions import Gamma, LogNormal, Normal, gamma_log_prob
+from ..numerics import sum_to_shape
 from ..validation import as_float_array, as_generator, check_count, check_positive, first_bad_index
 from ._checks import data_batch_shape, require_family
 
-__all__ = ["GammaPoisson"]
+__all__ = ["GammaPoisson", "gamma_poisson_log_joint"]
+
+
+def gamma_poisson_log_joint(x, z, concentration, rate):
+    """log p(x, λ) = log Gamma(λ | α, β) + Σᵢ [xᵢ log λ − λ − lnΓ(xᵢ + 1)] for λ > 0.
+
+    Written with ``vi_ref.autodiff`` operations: Tensors are accepted for the rate z = λ
+    and for the parameters α, β (the graph that checks ``GammaPoisson.log_joint_grad``).
+
+    Args:
+        x: (..., n) counts. z: rates λ > 0 broadcasting with x's leading axes (...).
+    """
+    count = np.shape(x)[-1]
+    total = np.sum(x, axis=-1)
+    log_factorials = np.sum(scipy.special.gammaln(np.asarray(x) + 1), axis=-1)
+    return gamma_log_prob(z, concentration, rate) + total * ad.log(z) - count * z - log_factorials
 
 
 class GammaPoisson:
@@ -77,6 +94,14 @@ class GammaPoisson:
             raise ValueError(f"z must not be NaN; got NaN{first_bad_index(np.isnan(z))}")
         return z
 
+    @staticmethod
+    def _check_positive_rates(z):
+        """z (an array or a ``vi_ref.autodiff.Tensor``) with every rate finite and > 0,
+        where log p(x, λ) is differentiable."""
+        value = as_float_array(z.value if isinstance(z, ad.Tensor) else z, "z")
+        check_positive(value, "z")
+        return z if isinstance(z, ad.Tensor) else value
+
     # ----- the model ----------------------------------------------------------
 
     def log_prior(self, z):
@@ -99,8 +124,38 @@ class GammaPoisson:
         return np.where(inside, np.sum(log_pmf, axis=-1), -np.inf)[()]
 
     def log_joint(self, x, z):
-        """log p(x, λ) = log p(λ) + log p(x | λ)."""
+        """log p(x, λ) = log p(λ) + log p(x | λ), −∞ for λ ≤ 0.
+
+        z may be a ``vi_ref.autodiff.Tensor`` of positive rates: the value is then the
+        Tensor ``gamma_poisson_log_joint(x, z, α, β)``, differentiable in z."""
+        if isinstance(z, ad.Tensor):
+            x, z = self._check_counts(x), self._check_positive_rates(z)
+            return gamma_poisson_log_joint(x, z, self.concentration, self.rate)
         return self.log_prior(z) + self.log_likelihood(x, z)
+
+    def log_joint_grad(self, x, z):
+        """Per-sample gradient of log p(x, λ), by hand, with S = Σᵢ xᵢ and n counts:
+
+            ∂/∂λ = (α − 1 + S)/λ − β − n,    ∂/∂α = log β − ψ(α) + log λ,    ∂/∂β = α/β − λ
+
+        Args:
+            x: (..., n) counts. z: rates λ > 0, broadcasting with x's leading axes to B.
+
+        Returns:
+            dict "z", "concentration", "rate", each of shape B (not summed).
+
+        Raises:
+            ValueError: for a rate λ ≤ 0 or not finite (log p(x, λ) = −∞ around it).
+        """
+        x, z = self._check_counts(x), self._check_positive_rates(z)
+        total, count = np.sum(x, axis=-1), x.shape[-1]
+        batch = np.broadcast_shapes(total.shape, z.shape)
+        alpha, beta = self.concentration, self.rate
+        return {
+            "z": np.broadcast_to((alpha - 1 + total) / z - beta - count, batch)[()],
+            "concentration": np.broadcast_to(np.log(beta) - scipy.special.digamma(alpha) + np.log(z), batch)[()],
+            "rate": np.broadcast_to(alpha / beta - z, batch)[()],
+        }
 
     def sample(self, n, rng=None, *, n_observations=1):
         """n draws of (x, λ): λ ~ Gamma(α, β), then ``n_observations`` counts xᵢ ~ Poisson(λ).
@@ -186,3 +241,60 @@ class GammaPoisson:
             - (self.rate + count) * expected_rate
         )
         return np.broadcast_to(expected_log_joint + q.entropy(), batch)[()]
+
+    def elbo_grad(self, x, q):
+        """Gradient of Σ ELBO(x, q) over the data sets, by hand. With S = Σᵢ xᵢ, n counts,
+        and the two moments m₁ = E_q[log λ], m₂ = E_q[λ] of ``elbo``:
+
+            ∂/∂α = log β − ψ(α) + m₁,    ∂/∂β = α/β − m₂
+            Gamma(a, b) q:     ∂/∂a = (α + S − 1) ψ′(a) − (β + n)/b + 1 + (1 − a) ψ′(a)
+                               ∂/∂b = −(α + S − 1)/b + (β + n) a/b² − 1/b
+            LogNormal(μ, σ) q: ∂/∂μ = (α + S − 1) − (β + n) e^(μ + σ²/2) + 1
+                               ∂/∂σ = −(β + n) σ e^(μ + σ²/2) + 1/σ
+
+        (m₁ = ψ(a) − log b, m₂ = a/b, H = a − log b + lnΓ(a) + (1 − a) ψ(a) for the
+        Gamma; m₁ = μ, m₂ = e^(μ + σ²/2), H = μ + ½ log 2πeσ² for the LogNormal.)
+        Derivation 05 checks them against ``estimators.elbo_gradient``.
+
+        Returns:
+            (grads_theta, grads_phi): {"concentration", "rate"} (scalars) and q's
+            parameters, each of its parameter's shape (summed over the data sets it is
+            shared by).
+
+        Raises:
+            ValueError: for a ``Normal`` q, whose ELBO is −∞ for every parameter value
+                (no gradient). TypeError/ValueError as ``elbo``.
+        """
+        x = self._check_counts(x)
+        require_family(q, (Gamma, LogNormal, Normal), "a distribution over the scalar rate λ")
+        batch = data_batch_shape(x.shape[:-1], q.batch_shape)
+        if isinstance(q, Normal):
+            raise ValueError("q is a Normal: its ELBO is -inf for every loc and scale, so it has no gradient")
+        total, count = np.sum(x, axis=-1), x.shape[-1]
+        alpha, beta = self.concentration, self.rate
+        shape_weight, rate_weight = alpha + total - 1, beta + count  # of m₁ and of m₂
+        if isinstance(q, Gamma):
+            a, b = q.concentration, q.rate
+            expected_log_rate, expected_rate = scipy.special.digamma(a) - np.log(b), a / b
+            trigamma = scipy.special.polygamma(1, a)
+            grads_phi = {
+                "concentration": shape_weight * trigamma - rate_weight / b + 1 + (1 - a) * trigamma,
+                "rate": -shape_weight / b + rate_weight * a / b**2 - 1 / b,
+            }
+        else:
+            mu, sigma = q.loc, q.scale
+            expected_log_rate, expected_rate = mu, np.exp(mu + sigma**2 / 2)
+            grads_phi = {
+                "loc": shape_weight - rate_weight * expected_rate + 1,
+                "scale": -rate_weight * sigma * expected_rate + 1 / sigma,
+            }
+        grads_theta = {
+            "concentration": np.log(beta) - scipy.special.digamma(alpha) + expected_log_rate,
+            "rate": alpha / beta - expected_rate,
+        }
+        summed_theta = {name: np.sum(np.broadcast_to(value, batch)) for name, value in grads_theta.items()}
+        summed_phi = {
+            name: sum_to_shape(np.broadcast_to(value, batch), np.shape(getattr(q, name)))
+            for name, value in grads_phi.items()
+        }
+        return summed_theta, summed_phi

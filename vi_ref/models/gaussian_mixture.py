@@ -23,6 +23,7 @@ ever inverted or its determinant formed.
 
 import numpy as np
 
+from .. import autodiff as ad
 from .. import numerics
 from ..distributions import Categorical
 from ..validation import (
@@ -42,6 +43,7 @@ __all__ = [
     "posterior_from_log_joint",
     "row_chunks",
     "centred_moments",
+    "gaussian_mixture_log_joint",
 ]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -233,6 +235,47 @@ def _check_parameter_shape(value, name, covariance_type, means):
     return value
 
 
+def gaussian_mixture_log_joint(x, z, weights, means, covariances, covariance_type="full"):
+    """log p(x, z) = log π_z + log N(x | μ_z, Σ_z) for integer labels z, written with
+    ``vi_ref.autodiff`` operations so that the parameters may be Tensors (the graph
+    that checks ``GaussianMixture.log_joint_grad``).
+
+    The parameters are read as the hand-written gradients read them: weights as w/Σw,
+    full and tied covariances by their symmetric part (Σ + Σᵀ)/2, factorised Σ = L Lᵀ:
+
+        log N(x | μ, Σ) = −(D/2) log 2π − Σᵢ log Lᵢᵢ − ½ ‖L⁻¹(x − μ)‖²
+
+    Args:
+        x: (..., D) points. z: integer labels broadcasting with x's leading axes.
+        weights (K,), means (K, D), covariances shaped by ``covariance_type``.
+    """
+    z = np.asarray(z, dtype=np.intp)
+    dimension = np.shape(x)[-1]
+    log_weight = ad.log(weights) - ad.log(ad.sum(weights))
+    residual = x - ad.getitem(means, z)
+    if covariance_type in ("full", "tied"):
+        symmetric = 0.5 * (covariances + ad.transpose(covariances, axes=_swap_last_two(covariances)))
+        factor = ad.cholesky(symmetric)
+        factor = ad.getitem(factor, z) if covariance_type == "full" else factor
+        batch = np.broadcast_shapes(np.shape(z), np.shape(x)[:-1])
+        factor = factor + np.zeros(batch + (dimension, dimension))  # one factor per point
+        whitened = ad.solve_triangular(factor, (residual + np.zeros(batch + (dimension,)))[..., None], lower=True)[..., 0]
+        squared = ad.sum(ad.square(whitened), axis=-1)
+        half_log_det = ad.sum(ad.log(ad.diagonal(factor)), axis=-1)
+    else:
+        variances = ad.getitem(covariances, z)
+        variances = variances[..., None] if covariance_type == "spherical" else variances
+        variances = variances + np.zeros(dimension)
+        squared = ad.sum(ad.square(residual) / variances, axis=-1)
+        half_log_det = 0.5 * ad.sum(ad.log(variances), axis=-1)
+    return ad.getitem(log_weight, z) - 0.5 * dimension * LOG_2PI - half_log_det - 0.5 * squared
+
+
+def _swap_last_two(array):
+    ndim = len(np.shape(array.value if isinstance(array, ad.Tensor) else array))
+    return tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
+
+
 class GaussianMixture:
     """p(z = k) = πₖ, p(x | z = k) = N(x | μₖ, Σₖ) with K components in D dimensions.
 
@@ -413,6 +456,52 @@ class GaussianMixture:
     def log_joint(self, x, z):
         """log p(x, z) = log π_z + log N(x | μ_z, Σ_z) (derivation 03)."""
         return self.log_prior(z) + self.log_likelihood(x, z)
+
+    def log_joint_grad(self, x, z):
+        """Per-sample gradient of log p(x, z) = log π_z + log N(x | μ_z, Σ_z), by hand,
+        with d = x − μ_z and Λ = Σ_z⁻¹ (the labels are discrete: no "z" entry):
+
+            ∂/∂πₖ = [k = z]/πₖ − 1                      (weights read as w/Σw)
+            ∂/∂μₖ = [k = z] Λ d
+            ∂/∂Σₖ = [k = z] ½ (Λ d dᵀ Λ − Λ)            (full; tied: without [k = z];
+                                                       diag: ½ (λ² d² − λ); spherical:
+                                                       the sum of the diag one over D)
+
+        Args:
+            x: (..., D) points. z: integer labels; the batch shapes broadcast to B.
+
+        Returns:
+            dict "weights" (*B, K), "means" (*B, K, D), "covariances" (*B, *covariances
+            shape): one gradient per pair, not summed.
+        """
+        rows, x_batch = self._check_points(x)
+        z = self._check_labels(z)
+        batch = np.broadcast_shapes(x_batch, z.shape)
+        points = np.broadcast_to(rows.reshape(x_batch + (self.n_features,)), batch + (self.n_features,))
+        labels = np.broadcast_to(z, batch)
+        one_hot = (labels[..., None] == np.arange(self.n_components)).astype(float)
+        residual = points - self.means[labels]
+        factors = self._precision_factors[labels]  # (*B, D, D) upper, or (*B, D)
+        if factors.ndim == len(batch) + 2:
+            precision_times_residual = (factors @ (np.swapaxes(factors, -1, -2) @ residual[..., None]))[..., 0]
+            precision = factors @ np.swapaxes(factors, -1, -2)
+            covariance = 0.5 * (precision_times_residual[..., :, None] * precision_times_residual[..., None, :]
+                                - precision)
+        else:
+            precision = factors**2
+            precision_times_residual = precision * residual
+            covariance = 0.5 * (precision_times_residual**2 - precision)
+            if self.covariance_type == "spherical":
+                covariance = np.sum(covariance, axis=-1)
+        if self.covariance_type != "tied":  # a tied covariance is every component's
+            covariance = _scatter_to_component(covariance, one_hot, batch)
+        with np.errstate(divide="ignore"):  # a weight of 0 is never a sampled label
+            weights = np.where(one_hot > 0, one_hot / self.weights, 0.0) - 1.0
+        return {
+            "weights": weights,
+            "means": one_hot[..., None] * precision_times_residual[..., None, :],
+            "covariances": covariance,
+        }
 
     def log_joint_components(self, x):
         """log p(x, z = k) = log πₖ + log N(x | μₖ, Σₖ) for every component k.
@@ -601,6 +690,13 @@ class GaussianMixture:
         grad_q = grad_q.reshape(batch + (self.n_components,))
         grads_theta = {"weights": grad_weights, "means": grad_means, "covariances": grad_cov}
         return grads_theta, {name: numerics.sum_to_shape(grad_q, np.shape(getattr(q, name)))}
+
+
+def _scatter_to_component(values, one_hot, batch):
+    """Per-point values (*B, *shape) placed in the row of each point's component:
+    (*B, K, *shape), zero in the other rows."""
+    extra = values.ndim - len(batch)
+    return one_hot.reshape(one_hot.shape + (1,) * extra) * values.reshape(batch + (1,) + values.shape[len(batch):])
 
 
 def _elbo_terms(log_joint, probs, log_probs):

@@ -28,13 +28,34 @@ from ..numerics import sum_to_shape
 from ..validation import as_float_array, as_generator, check_count, check_positive
 from ._checks import data_batch_shape, require_family
 
-__all__ = ["LinearGaussian", "linear_gaussian_elbo"]
+__all__ = [
+    "LinearGaussian",
+    "linear_gaussian_elbo",
+    "linear_gaussian_log_prior",
+    "linear_gaussian_log_likelihood",
+]
 
 LOG_2PI = np.log(2 * np.pi)
 
 
 def _shape(value):
     return np.shape(value.value if isinstance(value, ad.Tensor) else value)
+
+
+def linear_gaussian_log_prior(z):
+    """log p(z) = log N(z | 0, I_L) = −½ ‖z‖² − (L/2) log 2π, for z of shape (..., L).
+
+    Written with ``vi_ref.autodiff`` operations, like every formula of this module: on
+    ndarrays it is the value ``LinearGaussian.log_prior`` returns, on Tensors it builds
+    the graph that checks ``LinearGaussian.log_joint_grad``."""
+    return -0.5 * ad.sum(ad.square(z), axis=-1) - 0.5 * _shape(z)[-1] * LOG_2PI
+
+
+def linear_gaussian_log_likelihood(x, z, W, b, noise_var):
+    """log p(x | z) = −½ Σ_d [log 2π ψ_d + (x_d − (W z + b)_d)² / ψ_d], for x (..., D),
+    z (..., L) with broadcasting batch shapes, W (D, L), b (D,), noise_var () or (D,)."""
+    residual = x - ad.matmul(z, ad.transpose(W)) - b
+    return -0.5 * ad.sum(LOG_2PI + ad.log(noise_var) + ad.square(residual) / noise_var, axis=-1)
 
 
 def linear_gaussian_elbo(x, W, b, noise_var, loc, *, scale_tril=None, scale=None):
@@ -80,6 +101,11 @@ def linear_gaussian_elbo(x, W, b, noise_var, loc, *, scale_tril=None, scale=None
     expected_log_prior = -0.5 * (ad.sum(ad.square(loc), axis=-1) + trace) - 0.5 * n_latent * LOG_2PI
     entropy = 0.5 * n_latent * (1.0 + LOG_2PI) + half_log_det
     return expected_log_prior + expected_log_likelihood + entropy
+
+
+def _scalar_if_0d(value):
+    """A 0-d ndarray as a NumPy scalar (as the other methods return); Tensors unchanged."""
+    return value if isinstance(value, ad.Tensor) else np.asarray(value)[()]
 
 
 class LinearGaussian:
@@ -149,10 +175,11 @@ class LinearGaussian:
         return x
 
     def _check_latents(self, z):
-        z = as_float_array(z, "z", min_ndim=1)
-        if z.shape[-1] != self.n_latent:
-            raise ValueError(f"z must have L = {self.n_latent} entries in its last axis; got shape {z.shape}")
-        return z
+        """z as a float array (..., L); a ``vi_ref.autodiff.Tensor`` is checked and kept."""
+        value = as_float_array(z.value if isinstance(z, ad.Tensor) else z, "z", min_ndim=1)
+        if value.shape[-1] != self.n_latent:
+            raise ValueError(f"z must have L = {self.n_latent} entries in its last axis; got shape {value.shape}")
+        return z if isinstance(z, ad.Tensor) else value
 
     def _gaussian_q(self, q, x_batch):
         """(loc, scale_tril or None, scale or None, batch shape) of a Gaussian q over z."""
@@ -180,9 +207,9 @@ class LinearGaussian:
     # ----- the model --------------------------------------------------------
 
     def log_prior(self, z):
-        """log p(z) = log N(z | 0, I) = −½ ‖z‖² − (L/2) log 2π, for z of shape (..., L)."""
-        z = self._check_latents(z)
-        return (-0.5 * np.sum(z**2, axis=-1) - 0.5 * self.n_latent * LOG_2PI)[()]
+        """log p(z) = log N(z | 0, I) = −½ ‖z‖² − (L/2) log 2π, for z of shape (..., L)
+        (``linear_gaussian_log_prior``; z may be a ``vi_ref.autodiff.Tensor``)."""
+        return _scalar_if_0d(linear_gaussian_log_prior(self._check_latents(z)))
 
     def log_likelihood(self, x, z):
         """log p(x | z) = −½ Σ_d [log 2π ψ_d + (x_d − (W z + b)_d)² / ψ_d].
@@ -192,12 +219,38 @@ class LinearGaussian:
                 z of shape (S, N, L) against data x of shape (N, D)).
         """
         x, z = self._check_points(x), self._check_latents(z)
-        residual = x - (z @ self.W.T + self.b)
-        return (-0.5 * np.sum(LOG_2PI + np.log(self._noise) + residual**2 / self._noise, axis=-1))[()]
+        return _scalar_if_0d(linear_gaussian_log_likelihood(x, z, self.W, self.b, self.noise_var))
 
     def log_joint(self, x, z):
-        """log p(x, z) = log p(z) + log p(x | z)."""
+        """log p(x, z) = log p(z) + log p(x | z); z may be a ``vi_ref.autodiff.Tensor``
+        (then so is the result), and the module-level formulas take Tensors for the
+        parameters W, b and noise_var too."""
         return self.log_prior(z) + self.log_likelihood(x, z)
+
+    def log_joint_grad(self, x, z):
+        """Per-sample gradient of log p(x, z), by hand. With r = x − W z − b, Ψ = diag(ψ):
+
+            ∂/∂z = −z + Wᵀ Ψ⁻¹ r          ∂/∂W = Ψ⁻¹ r zᵀ          ∂/∂b = Ψ⁻¹ r
+            ∂/∂ψ_d = ½ (r_d²/ψ_d − 1)/ψ_d     (summed over d for a scalar noise_var)
+
+        Args:
+            x: (..., D). z: (..., L); the batch shapes broadcast to B.
+
+        Returns:
+            dict with "z" (*B, L), "W" (*B, D, L), "b" (*B, D) and "noise_var" (*B) or
+            (*B, D): one gradient per pair (x, z) of the broadcast batch, not summed.
+        """
+        x, z = self._check_points(x), self._check_latents(z)
+        batch = np.broadcast_shapes(x.shape[:-1], z.shape[:-1])
+        z = np.broadcast_to(z, batch + (self.n_latent,))
+        weighted_residual = (x - z @ self.W.T - self.b) / self._noise
+        residual_term = 0.5 * (weighted_residual**2 - 1 / self._noise)
+        return {
+            "z": -z + weighted_residual @ self.W,
+            "W": weighted_residual[..., :, None] * z[..., None, :],
+            "b": weighted_residual,
+            "noise_var": residual_term if self.noise_var.ndim else np.sum(residual_term, axis=-1),
+        }
 
     def sample(self, n, rng=None):
         """n draws of (x, z): z ~ N(0, I_L), then x = W z + b + √ψ ⊙ ε with ε ~ N(0, I_D).

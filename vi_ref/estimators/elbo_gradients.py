@@ -1,0 +1,214 @@
+"""Monte Carlo gradients of the ELBO of a model, per sample (derivation 05, §5).
+
+For data x, a model p_θ(x, z) and q_φ(z), with h(z) = log p_θ(x, z) − log q_φ(z):
+
+    ∇_θ ELBO = E_q[∇_θ log p_θ(x, z)]                          (every estimator)
+    ∇_φ ELBO, one of
+      "score_function"       E_q[h(z) ∇_φ log q_φ(z)]
+      "reparameterization"   E_ε[(∂T/∂φ)ᵀ (∇_z log p − ∇_z log q)(z) − ∇_φ log q_φ(z)]
+                             (the total derivative of h(T(ε, φ)) in φ)
+      "path_derivative"      E_ε[(∂T/∂φ)ᵀ (∇_z log p − ∇_z log q)(z)]
+                             (Roeder et al. 2017, "sticking the landing": the score
+                             term, of mean 0, dropped; zero variance when q = p(z | x))
+      "closed_form_entropy"  E_ε[(∂T/∂φ)ᵀ ∇_z log p(x, z)] + ∇_φ H[q]
+
+Each returns per-sample gradients (grads_theta, grads_phi) like ``model.elbo_grad``
+with a leading sample axis, whose mean is an unbiased estimate of it: the gradient of
+Σ ELBO(xᵢ, qᵢ) over the data points of x.
+"""
+
+import numpy as np
+
+from .. import autodiff as ad
+from ..elbo import _latent_axes
+from ..numerics import sum_to_shape
+from ..numerics import logsumexp
+from ..validation import as_generator, check_count
+from .generic import (
+    check_distribution,
+    check_reparameterizable,
+    per_sample_parameter_terms,
+)
+
+__all__ = ["elbo_gradient", "iwae_gradient", "ELBO_ESTIMATORS"]
+
+ELBO_ESTIMATORS = ("reparameterization", "score_function", "path_derivative", "closed_form_entropy")
+PATHWISE = ("reparameterization", "path_derivative", "closed_form_entropy")
+
+
+def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization"):
+    """Per-sample Monte Carlo gradients of Σᵢ ELBO(xᵢ, qᵢ) with respect to θ and φ.
+
+    Args:
+        model: a model with ``log_joint(x, z)`` and the hand-written per-sample
+            ``log_joint_grad(x, z)`` (``"z"`` for a continuous z, and θ).
+        q: a distribution over the model's latent z: one per data point of x
+            (batch (N,)) or one shared; a diagonal ``Normal`` has the latent axis last.
+        x: data point(s).
+        n: number of samples ≥ 1.
+        rng: Generator, int seed or None.
+        estimator: one of ``ELBO_ESTIMATORS`` (module docstring); the pathwise ones
+            need a reparameterisable q and a continuous z.
+
+    Returns:
+        (grads_theta, grads_phi): dicts parameter name → (n, *parameter shape), whose
+        means over axis 0 estimate ``model.elbo_grad(x, q)``.
+
+    Raises:
+        TypeError: for a q that is not reparameterisable given to a pathwise estimator.
+        ValueError: for an unknown estimator, n ≤ 0, or q that does not fit the model.
+    """
+    if estimator not in ELBO_ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ELBO_ESTIMATORS}; got {estimator!r}")
+    check_distribution(q)
+    n = check_count(n, "n", minimum=1)
+    latent_axes = _latent_axes(model, q)
+    generator = as_generator(rng)
+    if estimator in PATHWISE:
+        check_reparameterizable(q)
+        z, eps = q.rsample(n, generator)
+    else:
+        z = q.sample(n, generator)
+    terms = _JointTerms(model, q, x, z, latent_axes)
+    if estimator == "score_function":
+        weights = terms.log_ratio()
+        scores = q.log_prob_grad(z)  # per value: (n, *q batch, *parameter event)
+        grads_phi = {name: _expand(weights, score) * score for name, score in scores.items()}
+        return terms.theta(), per_sample_parameter_terms(q, grads_phi)
+    if "z" not in terms.joint:
+        raise TypeError(f"the pathwise estimators need a continuous latent z; {type(model).__name__} has none")
+    cotangent = terms.log_joint_z()
+    if estimator != "closed_form_entropy":
+        cotangent = cotangent - terms.multiplicity * _log_density_z_gradient(q, z)
+    grads_phi = q.transform_vjp(eps, cotangent)
+    if estimator == "reparameterization":
+        scores = per_sample_parameter_terms(q, q.log_prob_grad(z))
+        grads_phi = {name: grads_phi[name] - terms.multiplicity * scores[name] for name in grads_phi}
+    elif estimator == "closed_form_entropy":
+        entropy = q.entropy_grad()
+        grads_phi = {name: grads_phi[name] + terms.multiplicity * entropy[name] for name in grads_phi}
+    return terms.theta(), grads_phi
+
+
+def iwae_gradient(model, q, x, k, n, rng=None):
+    """Per-group reparameterised gradients of the importance-weighted bound
+    L_K = E[log (1/K) Σⱼ wⱼ] (``elbo.iwae_bound``; Burda et al. 2016, derivation 05, §7):
+
+        ∇ log (1/K) Σⱼ wⱼ = Σⱼ w̃ⱼ ∇ log wⱼ,   w̃ⱼ = wⱼ / Σᵢ wᵢ,   zⱼ = T(εⱼ, φ)
+
+    with ∇_θ log wⱼ = ∇_θ log p(x, zⱼ) and ∇_φ log wⱼ the total derivative of
+    log p(x, zⱼ) − log q_φ(zⱼ) (as ``elbo_gradient(..., estimator="reparameterization")``,
+    which this is for K = 1). The mean over the n groups is an unbiased estimate of ∇L_K
+    summed over the data points of x (each point has its own normalised weights).
+
+    Args:
+        model, q, x: as ``elbo_gradient``; q reparameterisable.
+        k: group size K ≥ 1. n: number of groups ≥ 1. rng: Generator, int seed or None.
+
+    Returns:
+        (grads_theta, grads_phi): dicts parameter name → (n, *parameter shape).
+    """
+    check_reparameterizable(q)
+    k = check_count(k, "k", minimum=1)
+    n = check_count(n, "n", minimum=1)
+    latent_axes = _latent_axes(model, q)
+    z, eps = q.rsample(n * k, as_generator(rng))
+    terms = _JointTerms(model, q, x, z, latent_axes)
+    if "z" not in terms.joint:
+        raise TypeError(f"the pathwise estimators need a continuous latent z; {type(model).__name__} has none")
+    log_weights = np.asarray(model.log_joint(x, terms.padded), dtype=float)
+    log_weights = log_weights - terms.multiplicity_free_log_q()
+    groups = log_weights.reshape((n, k) + log_weights.shape[1:])
+    normalised = np.exp(groups - logsumexp(groups, axis=1, keepdims=True)).reshape(log_weights.shape)
+    # the same normalised weight multiplies every gradient of log wⱼ of its data point
+    weighted_joint = {name: _expand(normalised, value) * value for name, value in terms.joint.items()}
+    per_q = terms.to_q_points(normalised)  # Σ of the weights of the points sharing each q
+    cotangent = sum_to_shape(weighted_joint["z"], terms.padded.shape).reshape(z.shape)
+    cotangent = cotangent - _expand(per_q, z) * _log_density_z_gradient(q, z)
+    grads_phi = q.transform_vjp(eps, cotangent)
+    scores = q.log_prob_grad(z)
+    scores = per_sample_parameter_terms(q, {name: _expand(per_q, g) * g for name, g in scores.items()})
+    grads_phi = {name: grads_phi[name] - scores[name] for name in grads_phi}
+    terms.joint = weighted_joint
+    grads_theta = terms.theta()
+    return _sum_groups(grads_theta, n, k), _sum_groups(grads_phi, n, k)
+
+
+def _sum_groups(grads, n, k):
+    return {name: value.reshape((n, k) + value.shape[1:]).sum(axis=1) for name, value in grads.items()}
+
+
+class _JointTerms:
+    """log p(x, zₛ) and its hand-written gradients for samples z of q, reduced from
+    the broadcast batch of (data points, samples) to the shapes the estimators need.
+
+    z (n, *q batch, *event) is padded with unit axes so that it broadcasts with x's
+    data points (as ``elbo.elbo_monte_carlo`` does); ``multiplicity`` is how many data
+    points share each q (N for one q shared by N points, else 1), the number of
+    log q terms in Σᵢ [log p(xᵢ, zᵢ) − log q(zᵢ)] that each q's sample enters.
+    """
+
+    def __init__(self, model, q, x, z, latent_axes):
+        self.q, self.z, self.latent_axes = q, z, latent_axes
+        n = z.shape[0]
+        q_batch_ndim = len(q.batch_shape) - latent_axes
+        padding = max(0, np.ndim(x) - 1 - q_batch_ndim)
+        self.padded = z.reshape((n,) + (1,) * padding + z.shape[1:])
+        self.x = x
+        self.model = model
+        self.joint = model.log_joint_grad(x, self.padded)
+        self.data_shape = np.shape(model.log_joint(x, self.padded))  # (n, *B)
+        q_points = q.batch_shape[: len(q.batch_shape) - latent_axes]
+        self.multiplicity = int(np.prod(self.data_shape[1:])) // max(1, int(np.prod(q_points)))
+        self._q_points = q_points
+
+    def theta(self):
+        """∇_θ log p(x, zₛ) summed over the data points: (n, *θ shape) per parameter."""
+        n = self.z.shape[0]
+        batch_ndim = len(self.data_shape) - 1
+        return {
+            name: value.reshape((n, -1) + value.shape[1 + batch_ndim:]).sum(axis=1)
+            for name, value in self.joint.items() if name != "z"
+        }
+
+    def log_joint_z(self):
+        """∇_z Σᵢ log p(xᵢ, zₛ): per sample, of z's shape."""
+        gradient = sum_to_shape(self.joint["z"], self.padded.shape)
+        return gradient.reshape(self.z.shape)
+
+    def to_q_points(self, values):
+        """Per-sample values over the data points (n, *B) summed over the points that
+        share each q: (n, *q batch without the latent axes)."""
+        n = self.z.shape[0]
+        padded = (n,) + (1,) * (values.ndim - 1 - len(self._q_points)) + self._q_points
+        return sum_to_shape(values, padded).reshape((n,) + self._q_points)
+
+    def multiplicity_free_log_q(self):
+        """log q(zₛ) of each draw (latent axes summed), padded to broadcast with (n, *B)."""
+        log_q = self.q.log_prob(self.z)
+        if self.latent_axes:
+            log_q = np.sum(log_q, axis=tuple(range(-self.latent_axes, 0)))
+        n = self.z.shape[0]
+        return log_q.reshape((n,) + (1,) * (len(self.data_shape) - 1 - len(self._q_points)) + self._q_points)
+
+    def log_ratio(self):
+        """Σᵢ log p(xᵢ, zₛ) − multiplicity · log q(zₛ) per sample and q of the batch,
+        shape (n, *q batch without the latent axes)."""
+        n = self.z.shape[0]
+        log_joint = np.asarray(self.model.log_joint(self.x, self.padded), dtype=float)
+        log_joint = sum_to_shape(log_joint, (n,) + (1,) * (log_joint.ndim - 1 - len(self._q_points)) + self._q_points)
+        log_q = self.q.log_prob(self.z)
+        if self.latent_axes:
+            log_q = np.sum(log_q, axis=tuple(range(-self.latent_axes, 0)))
+        return log_joint.reshape((n,) + self._q_points) - self.multiplicity * log_q
+
+
+def _expand(weights, score):
+    """(n, *q points) weights with unit axes for q's latent and parameter event axes."""
+    return weights.reshape(weights.shape + (1,) * (score.ndim - weights.ndim))
+
+
+def _log_density_z_gradient(q, z):
+    """∇_z log q(z) per sample, by ``vi_ref.autodiff`` through the family's own
+    log-density formula (each entry of z enters its own term only)."""
+    return ad.grad(lambda tensor: ad.sum(q._log_prob(tensor)))(z)
