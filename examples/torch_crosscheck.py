@@ -206,7 +206,8 @@ def linear_gaussian_case(name, inputs):
 
 
 def gamma_poisson_case(name, inputs):
-    alpha, beta = tensor(inputs["concentration"]), tensor(inputs["rate"])
+    theta = leaves(inputs, ("concentration", "rate"))
+    alpha, beta = theta["concentration"], theta["rate"]
     x = tensor(inputs["x"]).to(torch.float64)
     total, count = x.sum(-1), x.shape[-1]
     prior = D.Gamma(alpha, beta)
@@ -215,25 +216,57 @@ def gamma_poisson_case(name, inputs):
     rate = posterior.mean
     log_marginal = D.Poisson(rate[:, None]).log_prob(x).sum(-1) + prior.log_prob(rate) - posterior.log_prob(rate)
     if name.endswith("Gamma"):
-        q = D.Gamma(tensor(inputs["q_concentration"]), tensor(inputs["q_rate"]))
-        return {
+        phi = leaves(inputs, ("concentration", "rate"), "q_")
+        elbo = log_marginal - D.kl_divergence(D.Gamma(phi["concentration"], phi["rate"]), posterior)
+        outputs = {
             "log_marginal": numpy(log_marginal),
             "posterior_concentration": numpy(posterior.concentration),
             "posterior_rate": numpy(posterior.rate),
-            "elbo": numpy(log_marginal - D.kl_divergence(q, posterior)),
         }
-    q = D.LogNormal(tensor(inputs["q_loc"]), tensor(inputs["q_scale"]))
-    # no KL(LogNormal ‖ Gamma) in torch: E_q[log p(x, λ)] + H[q] from E_q[log λ] = μ and E_q[λ]
-    expected_log_rate, expected_rate = q.loc, q.mean
-    expected_log_joint = (
-        (x * expected_log_rate[:, None] - expected_rate[:, None] - torch.lgamma(x + 1)).sum(-1)
-        + alpha * beta.log() - torch.lgamma(alpha) + (alpha - 1) * expected_log_rate - beta * expected_rate
+    else:
+        phi = leaves(inputs, ("loc", "scale"), "q_")
+        q = D.LogNormal(phi["loc"], phi["scale"])
+        # no KL(LogNormal ‖ Gamma) in torch: E_q[log p(x, λ)] + H[q] from E_q[log λ] = μ and E_q[λ]
+        expected_log_rate, expected_rate = q.loc, q.mean
+        expected_log_joint = (
+            (x * expected_log_rate[:, None] - expected_rate[:, None] - torch.lgamma(x + 1)).sum(-1)
+            + alpha * beta.log() - torch.lgamma(alpha) + (alpha - 1) * expected_log_rate - beta * expected_rate
+        )
+        elbo = expected_log_joint + q.entropy()
+        outputs = {}
+    grads = gradients(elbo.sum(), {**theta, **{f"q_{k}": v for k, v in phi.items()}})
+    return {**outputs, "elbo": numpy(elbo), **{f"elbo_grad_{k}": v for k, v in grads.items()}}
+
+
+# ----- the importance-weighted bound on vi_ref's noise --------------------------------
+
+
+def iwae_case(name, inputs):
+    W, b, noise_var, x, loc, scale, eps = (tensor(inputs[k]) for k in ("W", "b", "noise_var", "x", "q_loc", "q_scale", "eps"))
+    groups, size, latent = eps.shape
+    z = loc + scale * eps  # (n, K, L): torch's rsample would draw its own ε
+    q = D.Independent(D.Normal(loc, scale), 1)
+    prior = D.Independent(D.Normal(torch.zeros(latent), torch.ones(latent)), 1)
+    likelihood = D.Independent(D.Normal(z @ W.T + b, noise_var.sqrt()), 1)
+    log_weights = prior.log_prob(z) + likelihood.log_prob(x) - q.log_prob(z)
+    group_bounds = torch.logsumexp(log_weights, dim=1) - np.log(size)
+    evidence = D.LowRankMultivariateNormal(b, cov_factor=W, cov_diag=noise_var)
+    precision = torch.eye(latent) + (W.T / noise_var) @ W
+    posterior = D.MultivariateNormal(
+        torch.linalg.solve(precision, (W.T / noise_var) @ (x - b)), covariance_matrix=torch.linalg.inv(precision)
     )
-    return {"elbo": numpy(expected_log_joint + q.entropy())}
+    q_full = D.MultivariateNormal(loc, scale_tril=torch.diag(scale))
+    return {
+        "log_weights": numpy(log_weights),
+        "group_bounds": numpy(group_bounds),
+        "estimate": numpy(group_bounds.mean()),
+        "log_marginal": numpy(evidence.log_prob(x)),
+        "elbo": numpy(evidence.log_prob(x) - D.kl_divergence(q_full, posterior)),
+    }
 
 
 HANDLERS = {"kl": kl_case, "distribution": distribution_case, "gmm": gmm_case,
-            "linear_gaussian": linear_gaussian_case, "gamma_poisson": gamma_poisson_case}
+            "linear_gaussian": linear_gaussian_case, "gamma_poisson": gamma_poisson_case, "iwae": iwae_case}
 
 
 def torch_document(seed):

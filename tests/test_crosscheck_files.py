@@ -311,6 +311,9 @@ def test_the_torch_example_passes_every_case_it_covers(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     covered = reference.read(out)["cases"]
-    # every case but the one pair torch.distributions does not register
-    assert set(reference.case_names()) - set(covered) == {"kl.Normal-LogNormal"}
+    # every case but the one pair torch.distributions does not register and the
+    # estimator suite's exact variances, which are not torch quantities
+    uncovered = set(reference.case_names()) - set(covered)
+    assert uncovered == {"kl.Normal-LogNormal"} | {name for name in uncovered if name.startswith("estimators.")}
+    assert "iwae.linear_gaussian" in covered
     assert "match vi_ref" in result.stdout

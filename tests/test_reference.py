@@ -64,7 +64,19 @@ def test_models_and_em_have_cases():
     for name in ("linear_gaussian.isotropic", "linear_gaussian.diagonal"):
         fields = set(reference.get_case(name).outputs)
         assert {"log_marginal", "posterior_loc", "posterior_scale_tril", "elbo", "elbo_grad_W", "elbo_grad_q_loc"} <= fields
-    assert {"log_marginal", "posterior_concentration", "posterior_rate", "elbo"} <= set(reference.get_case("gamma_poisson.Gamma").outputs)
+    assert {"log_marginal", "posterior_concentration", "posterior_rate", "elbo", "elbo_grad_concentration",
+            "elbo_grad_q_rate"} <= set(reference.get_case("gamma_poisson.Gamma").outputs)
+    assert {"elbo", "elbo_grad_rate", "elbo_grad_q_loc", "elbo_grad_q_scale"} <= set(reference.get_case("gamma_poisson.LogNormal").outputs)
+
+
+def test_the_estimator_suite_and_the_iwae_bound_have_cases():
+    names = set(reference.case_names())
+    assert {"estimators.quadratic", "estimators.gaussian_bump", "estimators.cosine", "estimators.dimension",
+            "iwae.linear_gaussian"} <= names
+    fields = set(reference.get_case("estimators.quadratic").outputs)
+    for label in ("score_function", "score_function_constant", "score_function_leave_one_out",
+                  "score_function_optimal", "reparameterization"):
+        assert {f"variance_{label}_loc", f"variance_{label}_scale"} <= fields
 
 
 def test_every_case_computes_the_fields_it_declares(generated):
@@ -102,6 +114,44 @@ def test_reference_values_agree_with_scipy(generated):
     W, b, psi = inputs["W"], inputs["b"], inputs["noise_var"]
     evidence = scipy.stats.multivariate_normal(b, W @ W.T + np.diag(psi)).logpdf(inputs["x"])
     np.testing.assert_allclose(case["outputs"]["log_marginal"], evidence, rtol=1e-12)
+
+
+def test_estimator_variances_agree_with_closed_forms_and_scipy_quad():
+    import scipy.integrate
+
+    inputs = reference.case_inputs("estimators.quadratic", 5)
+    outputs = reference.compute_outputs("estimators.quadratic", inputs)
+    offset, scale = inputs["loc"] - inputs["k"], inputs["scale"]
+    # pathwise terms 2(z − k)(1, ε) with z − k = offset + σ ε
+    np.testing.assert_allclose(outputs["variance_reparameterization_loc"], 4 * scale**2, rtol=1e-12)
+    np.testing.assert_allclose(outputs["variance_reparameterization_scale"], 4 * offset**2 + 8 * scale**2, rtol=1e-12)
+    density = lambda e: np.exp(-e * e / 2) / np.sqrt(2 * np.pi)  # noqa: E731
+    for seed in (0, 1):
+        inputs = reference.case_inputs("estimators.gaussian_bump", seed)
+        outputs = reference.compute_outputs("estimators.gaussian_bump", inputs)
+        mu, sigma, k = (float(inputs[key]) for key in ("loc", "scale", "k"))
+        derivative = lambda e: -2 * k * (mu + sigma * e) * np.exp(-k * (mu + sigma * e) ** 2)  # noqa: E731
+        second_moment = scipy.integrate.quad(lambda e: (derivative(e) * e) ** 2 * density(e), -40, 40,
+                                             points=[0.0], limit=2000, epsabs=0, epsrel=1e-13)[0]
+        np.testing.assert_allclose(outputs["variance_reparameterization_scale"],
+                                   second_moment - outputs["gradient_scale"] ** 2, rtol=1e-10)
+
+
+def test_the_iwae_case_is_elbo_iwae_bound_on_the_same_draws():
+    from vi_ref.distributions import Normal
+    from vi_ref.elbo import iwae_bound
+    from vi_ref.models import LinearGaussian
+
+    inputs = reference.case_inputs("iwae.linear_gaussian", 3)
+    model = LinearGaussian(inputs["W"], inputs["b"], inputs["noise_var"])
+    q = Normal(inputs["q_loc"], inputs["q_scale"])
+    groups, size, latent = inputs["eps"].shape
+    # the noise iwae_bound draws with seed 11, as the case's eps
+    _, eps = q.rsample(groups * size, np.random.default_rng(11))
+    inputs["eps"] = eps.reshape(groups, size, latent)
+    outputs = reference.compute_outputs("iwae.linear_gaussian", inputs)
+    estimate, _ = iwae_bound(model, q, inputs["x"], size, groups, rng=11)
+    np.testing.assert_allclose(outputs["estimate"], estimate, rtol=1e-14)
 
 
 # ----- determinism and the two encodings ------------------------------------------------

@@ -13,7 +13,9 @@ the KL summed over the batch for both sides), every family of
 reparameterisable ones the transform and its per-sample VJP), the Gaussian mixture
 (log-likelihood, responsibilities and one EM step, per covariance type), and the
 LinearGaussian and GammaPoisson models (evidence, posterior, closed-form ELBO and
-its gradients). ``docs/reference-files.md`` documents every field.
+its gradients), the problems of ``vi_ref.estimators.suite`` (exact gradients and exact
+per-sample variances of each estimator), and the importance-weighted bound L_K on
+given noise. ``docs/reference-files.md`` documents every field.
 
 Adding a case is one ``Case(...)`` entry: its fields, a ``draw(rng)`` making the
 inputs and a ``compute(inputs)`` returning the outputs through vi_ref's public API.
@@ -25,6 +27,9 @@ from typing import Callable, Mapping
 import numpy as np
 
 from . import kl
+from .elbo import log_importance_weights
+from .estimators import suite
+from .numerics import logsumexp
 from .distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
 from .em import e_step, m_step
 from .models import GammaPoisson, GaussianMixture, LinearGaussian
@@ -393,7 +398,12 @@ def _gamma_poisson_case(q_label):
         "x": Field(("M", "n"), "M data sets of n Poisson counts each", dtype="int64"),
     }
     inputs.update({f"q_{k}": Field(s, f"q's {k}, one q(λ) per data set") for k, s in q_parameters.items()})
-    outputs = {"elbo": Field(("M",), "closed-form ELBO per data set")}
+    outputs = {
+        "elbo": Field(("M",), "closed-form ELBO per data set"),
+        "elbo_grad_concentration": Field((), "∂/∂α of the ELBO summed over the data sets"),
+        "elbo_grad_rate": Field((), "∂/∂β of the ELBO summed over the data sets"),
+    }
+    outputs.update({f"elbo_grad_q_{k}": Field(s, f"∂/∂(q's {k}) of the ELBO summed over the data sets") for k, s in q_parameters.items()})
     if q_label == "Gamma":
         outputs = {
             "log_marginal": Field(("M",), "the evidence log p(x) per data set"),
@@ -414,7 +424,10 @@ def _gamma_poisson_case(q_label):
     def compute(arrays):
         model = GammaPoisson(arrays["concentration"], arrays["rate"])
         q = q_family.build(**{k: arrays[f"q_{k}"] for k in q_family.parameters})
+        grads_theta, grads_phi = model.elbo_grad(arrays["x"], q)
         result = {"elbo": model.elbo(arrays["x"], q)}
+        result.update({f"elbo_grad_{k}": v for k, v in grads_theta.items()})
+        result.update({f"elbo_grad_q_{k}": v for k, v in grads_phi.items()})
         if q_label == "Gamma":
             posterior = model.posterior(arrays["x"])
             result.update(
@@ -427,6 +440,169 @@ def _gamma_poisson_case(q_label):
     return Case(f"gamma_poisson.{q_label}", f"GammaPoisson with a {q_label} q(λ)", inputs, outputs, draw, compute)
 
 
+# ---------------------------------------------------------------------------
+# The estimator suite: exact gradients and exact per-sample variances
+# ---------------------------------------------------------------------------
+
+# estimator label of vi_ref.estimators.suite → the part of a field name that names it
+_ESTIMATOR_FIELDS = {
+    "score_function": "score_function",
+    "score_function+constant": "score_function_constant",
+    "score_function+leave_one_out": "score_function_leave_one_out",
+    "score_function+optimal": "score_function_optimal",
+    "reparameterization": "reparameterization",
+}
+# The suite's variances are quadrature (a 12,160-node composite Gauss–Legendre rule,
+# exact to round-off for these smooth integrands); another implementation's closed
+# forms or quadrature agree to ~1e-12, well inside 1e-8.
+ESTIMATOR_RTOL = 1e-8
+
+_SCALAR_PROBLEMS = {
+    # name: (suite constructor taking loc, scale, k; how to draw k)
+    "quadratic": (lambda loc, scale, k: suite.quadratic_problem(loc, scale, k), "(z − k)²", lambda rng: rng.uniform(-3.0, -1.0)),
+    "gaussian_bump": (lambda loc, scale, k: suite.gaussian_bump_problem(k, loc, scale), "exp(−k z²)", lambda rng: rng.uniform(0.5, 20.0)),
+    "cosine": (lambda loc, scale, k: suite.cosine_problem(k, loc, scale), "cos(k z)", lambda rng: rng.uniform(0.5, 5.0)),
+}
+
+
+def _estimator_outputs(problem, parameter_shapes, sample_size=None):
+    """Fields of a suite problem: E_q[f], its exact gradient, and each estimator's exact
+    per-sample variance (as functions of the problem; values in ``compute``)."""
+    fields = {"expectation": Field((), "E_q[f(z)]")}
+    fields.update({f"gradient_{k}": Field(s, f"exact ∂/∂{k} of E_q[f(z)]") for k, s in parameter_shapes.items()})
+    for label in problem.estimators:
+        if label == "score_function+leave_one_out" and sample_size is None:
+            continue
+        for k, s in parameter_shapes.items():
+            fields[f"variance_{_ESTIMATOR_FIELDS[label]}_{k}"] = Field(
+                s, f"exact per-sample variance of the {label} estimator's ∂/∂{k} terms"
+                + (" at sample size n" if label.endswith("leave_one_out") else "")
+                + (" (the n → ∞ limit)" if label.endswith("optimal") else "")
+            )
+    return fields
+
+
+def _estimator_values(problem, outputs, sample_size=None):
+    values = {"expectation": problem.mean_value}
+    values.update({f"gradient_{k}": v for k, v in problem.gradient.items()})
+    for label in problem.estimators:
+        if label == "score_function+leave_one_out" and sample_size is None:
+            continue
+        variance = problem.variance(label, sample_size)
+        values.update({f"variance_{_ESTIMATOR_FIELDS[label]}_{k}": v for k, v in variance.items()})
+    return {key: values[key] for key in outputs}
+
+
+def _scalar_estimator_case(name):
+    make, formula, draw_k = _SCALAR_PROBLEMS[name]
+    inputs = {
+        "loc": Field((), "μ of q = N(μ, σ²)"),
+        "scale": Field((), "σ of q"),
+        "k": Field((), f"the constant k of f(z) = {formula}"),
+        "n": Field((), "sample size of the leave-one-out baseline", dtype="int64"),
+    }
+    example = make(0.5, 1.0, 1.0)
+    outputs = _estimator_outputs(example, {"loc": (), "scale": ()}, sample_size=True)
+
+    def draw(rng):
+        return {
+            "loc": np.array(rng.uniform(-1.0, 1.0)),
+            "scale": np.array(rng.uniform(0.5, 1.5)),
+            "k": np.array(draw_k(rng)),
+            "n": np.array(rng.integers(2, 50)),
+        }
+
+    def compute(arrays):
+        problem = make(float(arrays["loc"]), float(arrays["scale"]), float(arrays["k"]))
+        return _estimator_values(problem, outputs, sample_size=int(arrays["n"]))
+
+    description = f"∇ E_q[f] for q = N(μ, σ²), f(z) = {formula}: exact gradient and per-sample variances"
+    return Case(f"estimators.{name}", description, inputs, outputs, draw, compute, rtol=ESTIMATOR_RTOL)
+
+
+def _dimension_estimator_case():
+    inputs = {
+        "loc": Field((), "the mean m shared by the D coordinates"),
+        "scale": Field((), "σ of every coordinate"),
+        "dimension": Field((), "D", dtype="int64"),
+    }
+    outputs = _estimator_outputs(suite.dimension_problem(2), {"loc": (), "scale": ("D",)})
+
+    def draw(rng):
+        return {
+            "loc": np.array(rng.uniform(0.5, 2.0)),
+            "scale": np.array(rng.uniform(0.5, 2.0)),
+            "dimension": np.array(rng.integers(2, 20)),
+        }
+
+    def compute(arrays):
+        problem = suite.DimensionProblem(int(arrays["dimension"]), float(arrays["loc"]), float(arrays["scale"]))
+        return _estimator_values(problem, outputs)
+
+    description = "∇ E_q[Σ z] for q = N(m·1, σ² I_D): the score function's variance grows with D, the pathwise one does not"
+    return Case("estimators.dimension", description, inputs, outputs, draw, compute, rtol=ESTIMATOR_RTOL)
+
+
+# ---------------------------------------------------------------------------
+# The importance-weighted bound L_K on given base noise
+# ---------------------------------------------------------------------------
+
+IWAE_GROUPS, IWAE_GROUP_SIZE = 4, 5
+
+
+def _iwae_case():
+    inputs = {
+        "W": Field(("D", "L"), "loadings of a LinearGaussian model"),
+        "b": Field(("D",), "offset"),
+        "noise_var": Field(("D",), "noise variances"),
+        "x": Field(("D",), "one data point"),
+        "q_loc": Field(("L",), "loc of a diagonal Normal q(z)"),
+        "q_scale": Field(("L",), "scale of q"),
+        "eps": Field(("n", "K", "L"), "standard normal noise: n groups of K draws z = loc + scale ε"),
+    }
+    outputs = {
+        "log_weights": Field(("n", "K"), "log w = log p(x, z) − log q(z) of each draw"),
+        "group_bounds": Field(("n",), "log (1/K) Σₖ wₖ per group (log-mean-exp)"),
+        "estimate": Field((), "the IWAE estimate of L_K: the mean over the groups"),
+        "log_marginal": Field((), "log p(x), which L_K never exceeds"),
+        "elbo": Field((), "L_1, the closed-form ELBO, which L_K never falls below"),
+    }
+
+    def draw(rng):
+        features, latent = LG_FEATURES, LG_LATENT
+        drawn = {
+            "W": rng.normal(0, 1.0, (features, latent)),
+            "b": rng.normal(0, 1.0, features),
+            "noise_var": rng.uniform(0.3, 1.5, features),
+            "q_loc": rng.normal(0, 0.5, latent),
+            "q_scale": rng.uniform(0.5, 1.2, latent),
+            "eps": rng.standard_normal((IWAE_GROUPS, IWAE_GROUP_SIZE, latent)),
+        }
+        drawn["x"] = LinearGaussian(drawn["W"], drawn["b"], drawn["noise_var"]).sample(1, rng)[0][0]
+        return drawn
+
+    def compute(arrays):
+        model = LinearGaussian(arrays["W"], arrays["b"], arrays["noise_var"])
+        q = Normal(arrays["q_loc"], arrays["q_scale"])
+        eps = arrays["eps"]
+        groups, size = eps.shape[:2]
+        z = q.transform(eps.reshape((groups * size,) + eps.shape[2:]))
+        log_weights = log_importance_weights(model, q, arrays["x"], z).reshape(groups, size)
+        # the estimator of elbo.iwae_bound, on the given draws (tests/test_reference.py
+        # checks that the two agree on the same draws)
+        group_bounds = logsumexp(log_weights, axis=1) - np.log(size)
+        return {
+            "log_weights": log_weights,
+            "group_bounds": group_bounds,
+            "estimate": np.mean(group_bounds),
+            "log_marginal": model.log_marginal(arrays["x"]),
+            "elbo": model.elbo(arrays["x"], q),
+        }
+
+    description = "the importance-weighted bound L_K of a LinearGaussian model, from given noise"
+    return Case("iwae.linear_gaussian", description, inputs, outputs, draw, compute)
+
+
 CASES = (
     [_kl_case(q, p) for q, p in _KL_PAIRS]
     + [_kl_case(q, p, infinite=True) for q, p in _INFINITE_KL_PAIRS]
@@ -434,4 +610,6 @@ CASES = (
     + [_gmm_case(covariance_type) for covariance_type in _GMM_COVARIANCE_SHAPES]
     + [_linear_gaussian_case(noise) for noise in ("isotropic", "diagonal")]
     + [_gamma_poisson_case(q_label) for q_label in ("Gamma", "LogNormal")]
+    + [_scalar_estimator_case(name) for name in _SCALAR_PROBLEMS]
+    + [_dimension_estimator_case(), _iwae_case()]
 )
