@@ -6,6 +6,9 @@ reference file in vi_ref's schema; and runs ``vi-ref crosscheck`` on it:
 
     python examples/torch_crosscheck.py [--out FILE.json] [--seed N]
 
+(with vi_ref importable: installed with `pip install -e .`, or `PYTHONPATH=.` from
+the repository root).
+
 Exit status: that of ``vi-ref crosscheck`` (0 when every field matches).
 
 Each conversion from PyTorch's conventions to vi_ref's is one commented line, as in

@@ -328,3 +328,14 @@ def test_the_conventions_table_covers_every_quantity_in_the_reference_file():
         if not any(c.match(case.name) and f.match(field) for c, f in rows)
     ]
     assert not missing, missing
+
+
+@pytest.mark.slow
+def test_every_seed_gives_valid_inputs_and_a_file_that_passes_its_own_crosscheck(tmp_path):
+    """20 other seeds: the draws stay inside every family's domain (no refusal, no
+    non-finite output), and the file (JSON or NPZ by turns) round-trips and passes."""
+    for seed in range(100, 120):
+        path = tmp_path / f"seed{seed}{('.json', '.npz')[seed % 2]}"
+        reference.write(path, reference.generate(seed))
+        results = reference.check(reference.read(path))
+        assert all(result.ok for result in results), [str(r) for r in results if not r.ok]
