@@ -253,6 +253,14 @@ def test_a_truncated_npz_is_refused(tmp_path):
     _refused(path, "not a readable NPZ")
 
 
+def test_a_size_setting_integer_beyond_its_bound_is_refused_before_computing(tmp_path):
+    document = reference.generate(0, only="estimators.dimension")
+    document["cases"]["estimators.dimension"]["inputs"]["dimension"] = np.array(10**12)
+    path = tmp_path / "file.npz"
+    reference.write(path, document)
+    _refused(path, "case 'estimators.dimension'", "field 'dimension'", "must be in [1, 100000]")
+
+
 def test_a_file_larger_than_the_limit_is_refused_before_parsing(tmp_path, monkeypatch, document):
     path = _write_json(tmp_path, document)
     monkeypatch.setattr(reference, "MAX_FILE_BYTES", 100)

@@ -38,17 +38,20 @@ __all__ = [
     "case_names",
     "get_case",
     "case_inputs",
+    "compute_outputs",
+    "describe_cases",
     "generate",
     "write",
     "read",
     "validate",
     "check",
     "compare",
+    "report",
 ]
 
 FORMAT = "vi_ref.reference"
 SCHEMA_VERSION = 1
-MAX_FILE_BYTES = 64 * 2**20  # refused before parsing
+MAX_FILE_BYTES = 32 * 2**20  # refused before parsing (a full reference file is ~0.1 MiB)
 MAX_ARRAY_ELEMENTS = 2**20  # per array
 MAX_CASES = 1000
 MAX_NESTING = 16  # JSON depth; a legitimate file needs 5
@@ -96,7 +99,7 @@ def get_case(name):
     """The ``reference_cases.Case`` called ``name``.
 
     Raises:
-        KeyError: for an unknown name, listing the known ones' prefixes.
+        KeyError: for an unknown name.
     """
     try:
         return _CASES[name]
@@ -534,6 +537,11 @@ def _validate_array(array, spec, symbols, source, case, field):
                 case,
                 field,
             )
+    if spec.bounds is not None:
+        low, high = spec.bounds
+        outside = (array < low) | (array > high)
+        if outside.any():
+            _fail(source, f"must be in [{low}, {high}]; got {array[outside].flat[0]}", case, field)
     if array.dtype.kind == "f":
         if np.isnan(array).any():
             _fail(source, f"NaN at index {_first(np.isnan(array))}; vi_ref's fields never hold NaN", case, field)
@@ -716,6 +724,8 @@ def describe_cases(*, detailed=False):
 
 def _marks(spec):
     marks = [spec.dtype] if spec.dtype != "float64" else []
+    if spec.bounds is not None:
+        marks.append(f"in [{spec.bounds[0]}, {spec.bounds[1]}]")
     if not spec.finite:
         marks.append("may be inf")
     return f" [{', '.join(marks)}]" if marks else ""

@@ -48,13 +48,16 @@ class Field:
 
     ``shape`` is a tuple of symbols (str, bound by the inputs) and integers;
     ``dtype`` is ``"float64"`` or ``"int64"``; ``finite=False`` allows ±inf
-    (never NaN) where the mathematics gives it.
+    (never NaN) where the mathematics gives it; ``bounds`` (low, high), inclusive,
+    limits an int64 input that sets a size, so that a file cannot make vi_ref
+    allocate without limit.
     """
 
     shape: tuple
     description: str
     dtype: str = "float64"
     finite: bool = True
+    bounds: tuple = None
 
 
 @dataclass(frozen=True)
@@ -499,7 +502,7 @@ def _scalar_estimator_case(name):
         "loc": Field((), "μ of q = N(μ, σ²)"),
         "scale": Field((), "σ of q"),
         "k": Field((), f"the constant k of f(z) = {formula}"),
-        "n": Field((), "sample size of the leave-one-out baseline", dtype="int64"),
+        "n": Field((), "sample size of the leave-one-out baseline", dtype="int64", bounds=(2, 2**31)),
     }
     example = make(0.5, 1.0, 1.0)
     outputs = _estimator_outputs(example, {"loc": (), "scale": ()}, sample_size=True)
@@ -524,7 +527,7 @@ def _dimension_estimator_case():
     inputs = {
         "loc": Field((), "the mean m shared by the D coordinates"),
         "scale": Field((), "σ of every coordinate"),
-        "dimension": Field((), "D", dtype="int64"),
+        "dimension": Field((), "D", dtype="int64", bounds=(1, 100_000)),
     }
     outputs = _estimator_outputs(suite.dimension_problem(2), {"loc": (), "scale": ("D",)})
 
