@@ -180,6 +180,20 @@ def test_non_json_is_refused(tmp_path, content, fragment):
 # ----- pickles and NPZ ----------------------------------------------------------------
 
 
+def test_a_duplicated_json_key_is_refused(tmp_path, document):
+    text = json.dumps(document).replace('"q_loc": {', '"q_loc": {"dtype": "int64", "shape": [], "data": [0]}, "q_loc": {', 1)
+    path = tmp_path / "file.json"
+    path.write_text(text)
+    _refused(path, "'q_loc' appear more than once")
+
+
+def test_a_duplicated_npz_member_is_refused(tmp_path):
+    path = _write_npz(tmp_path, _valid_npz_members())
+    with zipfile.ZipFile(path, "a") as archive, pytest.warns(UserWarning, match="Duplicate name"):
+        archive.writestr(f"cases/{KL}/inputs/q_loc.npy", b"\x93NUMPY")
+    _refused(path, f"'cases/{KL}/inputs/q_loc.npy' appear more than once")
+
+
 @pytest.mark.parametrize("suffix", [".json", ".npz"])
 def test_a_pickle_is_refused_and_never_executed(tmp_path, suffix):
     marker = tmp_path / "executed"

@@ -281,9 +281,16 @@ def _decode_json(raw, source):
     def refuse_constant(name):
         _fail(source, f"the JSON literal {name} is not allowed; write non-finite numbers as the strings \"inf\", \"-inf\", \"nan\"")
 
+    def refuse_duplicates(pairs):
+        keys = [key for key, _ in pairs]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            _fail(source, f"the key(s) {', '.join(map(repr, repeated))} appear more than once in one JSON object")
+        return dict(pairs)
+
     try:
         text = raw.decode("utf-8")
-        document = json.loads(text, parse_constant=refuse_constant)
+        document = json.loads(text, parse_constant=refuse_constant, object_pairs_hook=refuse_duplicates)
     except UnicodeDecodeError:
         _fail(source, "the file is not UTF-8 text, so not JSON")
     except RecursionError:
@@ -363,6 +370,10 @@ def _decode_npz(raw, source):
         _fail(source, f"not a readable NPZ (zip) archive: {error}")
     if len(members) > MAX_CASES * 64:
         _fail(source, f"the archive has {len(members)} members, more than any reference file")
+    names = [member.filename for member in members]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        _fail(source, f"the member(s) {', '.join(map(repr, repeated))} appear more than once in the archive")
     total = sum(member.file_size for member in members)
     if total > 4 * MAX_FILE_BYTES:
         _fail(source, f"the archive unpacks to {total} bytes, more than the limit of {4 * MAX_FILE_BYTES}")
