@@ -323,6 +323,7 @@ def test_the_wrong_example_fails_naming_the_case_and_field(capsys):
     assert "1 of 11 fields" in out
 
 
+@pytest.mark.peer
 def test_the_torch_example_passes_every_case_it_covers(tmp_path):
     pytest.importorskip("torch")
     out = tmp_path / "torch.json"

@@ -83,6 +83,7 @@ def test_every_case_is_listed_and_its_own_outputs_match():
         assert_matches_reference(case, reference_outputs(case, inputs), inputs=inputs)
 
 
+@pytest.mark.peer
 def test_torch_tensors_are_accepted():
     torch = pytest.importorskip("torch")
     inputs = reference_inputs("kl.Normal-Normal")
