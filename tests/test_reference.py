@@ -339,3 +339,24 @@ def test_every_seed_gives_valid_inputs_and_a_file_that_passes_its_own_crosscheck
         reference.write(path, reference.generate(seed))
         results = reference.check(reference.read(path))
         assert all(result.ok for result in results), [str(r) for r in results if not r.ok]
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_the_em_step_is_scikit_learns_one_iteration(covariance_type):
+    """The conversion docs/conventions.md gives for the em_* fields, executed."""
+    mixture = pytest.importorskip("sklearn.mixture")
+    name = f"gmm.{covariance_type}"
+    inputs = reference.case_inputs(name, 1)
+    outputs = reference.compute_outputs(name, inputs)
+    covariances = inputs["covariances"]
+    precisions = np.linalg.inv(covariances) if covariance_type in ("full", "tied") else 1 / covariances
+    fitted = mixture.GaussianMixture(
+        len(inputs["weights"]), covariance_type=covariance_type, max_iter=1, reg_covar=float(inputs["reg_covar"]),
+        weights_init=inputs["weights"], means_init=inputs["means"], precisions_init=precisions,
+    )
+    with pytest.warns(Warning):  # one iteration does not converge
+        fitted.fit(inputs["X"])
+    for field, value in (("em_weights", fitted.weights_), ("em_means", fitted.means_), ("em_covariances", fitted.covariances_)):
+        result = reference.compare(name, field, outputs[field], value, rtol=1e-12, atol=1e-14)
+        assert result.ok, str(result)
