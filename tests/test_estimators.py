@@ -93,7 +93,7 @@ def test_score_function_on_a_categorical_and_a_gamma():
     assert_unbiased(terms, {"concentration": 1 / 1.5, "rate": -2.5 / 1.5**2})
 
 
-def test_reparameterization_on_exponential_and_lognormal():
+def test_both_estimators_on_exponential_and_lognormal():
     """E_Exp(λ)[z²] = 2/λ² and E_LogNormal(μ, σ)[z] = exp(μ + σ²/2)."""
     rate = 1.7
     terms = reparameterization_gradient(lambda z: ad.square(z), Exponential(rate), 100_000, SEED)
@@ -101,6 +101,11 @@ def test_reparameterization_on_exponential_and_lognormal():
     mu, sigma = 0.2, 0.4
     mean = np.exp(mu + sigma**2 / 2)
     terms = reparameterization_gradient(lambda z: z, LogNormal(mu, sigma), 100_000, SEED)
+    assert_unbiased(terms, {"loc": mean, "scale": sigma * mean})
+    # and the score function on the same two families
+    terms = score_function_gradient(lambda z: z**2, Exponential(rate), 100_000, SEED, baseline="optimal")
+    assert_unbiased(terms, {"rate": -4 / rate**3})
+    terms = score_function_gradient(lambda z: z, LogNormal(mu, sigma), 100_000, SEED, baseline="leave_one_out")
     assert_unbiased(terms, {"loc": mean, "scale": sigma * mean})
 
 
@@ -119,31 +124,33 @@ def test_the_optimal_baseline_has_the_least_variance_of_the_score_function_basel
 
 
 def _spread_ratio(estimate, repeats=400, seed=SEED):
-    """(mean reported SE² / variance of the repeated estimates, the standard error of
-    that ratio from the estimates' fourth moment)."""
+    """(mean reported SE² / mean squared deviation of the repeated estimates, and the
+    standard error of that ratio by the delta method from the R per-repeat pairs
+    aᵣ = SEᵣ², bᵣ = (meanᵣ − mean)²:  Var(Ā/B̄)/(Ā/B̄)² ≈ [Var a/Ā² + Var b/B̄² − 2 Cov(a, b)/(Ā B̄)]/R)."""
     generator = np.random.default_rng(seed)
     means, squared_errors = [], []
     for _ in range(repeats):
         mean, error = mean_and_standard_error(estimate(generator))
         means.append(mean["scale"])
         squared_errors.append(error["scale"] ** 2)
-    means = np.array(means)
-    centred = means - means.mean()
-    variance = np.mean(centred**2)
-    relative_error = np.sqrt((np.mean(centred**4) - variance**2) / repeats) / variance
-    return np.mean(squared_errors) / variance, relative_error
+    reported = np.array(squared_errors)
+    spread = (np.array(means) - np.mean(means)) ** 2 * repeats / (repeats - 1)
+    covariance = np.cov(reported, spread)
+    a, b = reported.mean(), spread.mean()
+    relative_variance = (covariance[0, 0] / a**2 + covariance[1, 1] / b**2 - 2 * covariance[0, 1] / (a * b)) / repeats
+    return a / b, np.sqrt(relative_variance)
 
 
 @pytest.mark.parametrize("estimator", ["score_function", "reparameterization"])
-def test_reported_standard_error_matches_the_spread_of_repeated_estimates(estimator):
+def test_reported_standard_error_matches_the_spread_of_repeated_estimates(estimator, seed=SEED):
     q = Normal(MU, SIGMA)
     if estimator == "score_function":
         estimate = lambda g: score_function_gradient(quadratic, q, 50, g)  # noqa: E731
     else:
         estimate = lambda g: reparameterization_gradient(quadratic, q, 50, g)  # noqa: E731
-    ratio, relative_error = _spread_ratio(estimate)
-    # a wrong SE (e.g. std/n, or without the √n) is off by a factor 50 in SE²
-    assert abs(ratio - 1) < Z_BOUND * relative_error + 0.05, (ratio, relative_error)
+    ratio, relative_error = _spread_ratio(estimate, seed=seed)
+    # a wrong SE (std/n instead of std/√n) is off by a factor n = 50 in SE²
+    assert abs(ratio - 1) < Z_BOUND * relative_error, (ratio, relative_error)
 
 
 def test_mean_and_standard_error_of_an_array_and_refusal():
@@ -262,6 +269,10 @@ def test_elbo_gradient_refusals():
         elbo_gradient(model, Normal(0.0, 1.0), x, 10)
     with pytest.raises(TypeError, match="q must be reparameterisable"):
         elbo_gradient(GammaPoisson(1.0, 1.0), Gamma(1.0, 1.0), np.ones(3), 10)
+    with pytest.raises(ValueError, match="q puts mass where log p"):
+        elbo_gradient(GammaPoisson(1.0, 1.0), Normal(0.0, 1.0), np.ones(3), 50, SEED, estimator="score_function")
+    with pytest.raises(ValueError, match="z must be positive"):
+        elbo_gradient(GammaPoisson(1.0, 1.0), Normal(0.0, 1.0), np.ones(3), 50, SEED)
 
 
 # ----- the exact suite: means and per-sample variances ----------------------------------
@@ -382,6 +393,18 @@ def test_the_suite_optimal_baseline_terms_are_those_of_the_estimator():
     score = eps / problem.scale
     coefficient = np.sum(values * score**2) / np.sum(score**2)
     np.testing.assert_allclose(terms["loc"], (values - coefficient) * score, rtol=1e-12)
+
+
+def test_leave_one_out_baseline_is_unbiased_even_at_two_samples():
+    """bₛ = the other sample's f is independent of zₛ: unbiased at n = 2, where a
+    baseline that included f(zₛ) itself would be off by ∇/(n − 1) = ∇ (derivation 05, §3)."""
+    problem = suite.quadratic_problem()
+    generator = np.random.default_rng(SEED)
+    estimates = np.array([[np.mean(t) for t in problem.estimate("score_function+leave_one_out", 2, generator).values()]
+                          for _ in range(2000)])
+    exact = np.array([problem.gradient["loc"], problem.gradient["scale"]])
+    error = estimates.std(axis=0, ddof=1) / np.sqrt(len(estimates))
+    assert np.all(np.abs(estimates.mean(axis=0) - exact) < Z_BOUND * error), (estimates.mean(axis=0), exact, error)
 
 
 # ----- the importance-weighted bound -------------------------------------------------------

@@ -17,6 +17,8 @@ with a leading sample axis, whose mean is an unbiased estimate of it: the gradie
 Σ ELBO(xᵢ, qᵢ) over the data points of x.
 """
 
+import functools
+
 import numpy as np
 
 from .. import autodiff as ad
@@ -156,11 +158,19 @@ class _JointTerms:
         self.padded = z.reshape((n,) + (1,) * padding + z.shape[1:])
         self.x = x
         self.model = model
-        self.joint = model.log_joint_grad(x, self.padded)
-        self.data_shape = np.shape(model.log_joint(x, self.padded))  # (n, *B)
+        # (n, *B): every model's x has one trailing axis per data point (a vector x,
+        # or the counts of GammaPoisson), its leading axes broadcast with z's batch
+        z_batch = self.padded.shape[: self.padded.ndim - len(model.latent_shape)]
+        self.data_shape = np.broadcast_shapes(np.shape(x)[:-1], z_batch)
         q_points = q.batch_shape[: len(q.batch_shape) - latent_axes]
         self.multiplicity = int(np.prod(self.data_shape[1:])) // max(1, int(np.prod(q_points)))
         self._q_points = q_points
+
+    @functools.cached_property
+    def joint(self):
+        """The model's per-sample ``log_joint_grad`` at the padded draws (computed when
+        first needed, after the log-ratio checks of the score function)."""
+        return self.model.log_joint_grad(self.x, self.padded)
 
     def theta(self):
         """∇_θ log p(x, zₛ) summed over the data points: (n, *θ shape) per parameter."""
@@ -200,7 +210,13 @@ class _JointTerms:
         log_q = self.q.log_prob(self.z)
         if self.latent_axes:
             log_q = np.sum(log_q, axis=tuple(range(-self.latent_axes, 0)))
-        return log_joint.reshape((n,) + self._q_points) - self.multiplicity * log_q
+        log_ratio = log_joint.reshape((n,) + self._q_points) - self.multiplicity * log_q
+        if not np.all(np.isfinite(log_ratio)):
+            raise ValueError(
+                "q puts mass where log p(x, z) - log q(z) is not finite (e.g. outside the model's"
+                " support): the ELBO is -inf there and has no gradient"
+            )
+        return log_ratio
 
 
 def _expand(weights, score):
