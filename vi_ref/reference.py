@@ -199,7 +199,8 @@ def _json_text(value, indent=""):
 
 
 def _npz_members(document):
-    members = {key: np.array(document[key]) for key in _TOP_LEVEL_REQUIRED[:2] + _TOP_LEVEL_OPTIONAL if key in document}
+    members = {key: np.array(document[key]) for key in ("format", "vi_ref_version", "producer") if key in document}
+    members.update({key: np.array(document[key], dtype=np.int64) for key in ("version", "seed") if key in document})
     for name, case in document["cases"].items():
         prefix = f"cases/{name}/"
         if "description" in case:
