@@ -124,30 +124,37 @@ def test_the_optimal_baseline_has_the_least_variance_of_the_score_function_basel
 
 
 def _spread_ratio(estimate, repeats=400, seed=SEED):
-    """(mean reported SE² / mean squared deviation of the repeated estimates, and the
+    """``_reported_over_spread`` for the "scale" coordinate of repeated estimates
+    (per-sample terms summarised by ``mean_and_standard_error``)."""
+    generator = np.random.default_rng(seed)
+    pairs = [mean_and_standard_error(estimate(generator)) for _ in range(repeats)]
+    return _reported_over_spread([mean["scale"] for mean, _ in pairs], [error["scale"] for _, error in pairs])
+
+
+def _reported_over_spread(means, errors):
+    """(mean reported SE² / mean squared deviation of the R repeated estimates, and the
     standard error of that ratio by the delta method from the R per-repeat pairs
     aᵣ = SEᵣ², bᵣ = (meanᵣ − mean)²:  Var(Ā/B̄)/(Ā/B̄)² ≈ [Var a/Ā² + Var b/B̄² − 2 Cov(a, b)/(Ā B̄)]/R)."""
-    generator = np.random.default_rng(seed)
-    means, squared_errors = [], []
-    for _ in range(repeats):
-        mean, error = mean_and_standard_error(estimate(generator))
-        means.append(mean["scale"])
-        squared_errors.append(error["scale"] ** 2)
-    reported = np.array(squared_errors)
-    spread = (np.array(means) - np.mean(means)) ** 2 * repeats / (repeats - 1)
+    repeats = len(means)
+    reported = np.asarray(errors, dtype=float) ** 2
+    spread = (np.asarray(means) - np.mean(means)) ** 2 * repeats / (repeats - 1)
     covariance = np.cov(reported, spread)
     a, b = reported.mean(), spread.mean()
     relative_variance = (covariance[0, 0] / a**2 + covariance[1, 1] / b**2 - 2 * covariance[0, 1] / (a * b)) / repeats
     return a / b, np.sqrt(relative_variance)
 
 
-@pytest.mark.parametrize("estimator", ["score_function", "reparameterization"])
+@pytest.mark.parametrize("estimator", ["score_function", "reparameterization", "leave_one_out", "optimal"])
 def test_reported_standard_error_matches_the_spread_of_repeated_estimates(estimator, seed=SEED):
+    """Also for the estimated baselines, whose terms share the baseline: there s/√n is
+    the estimate's standard deviation only to O(1/n) (derivation 05, §6), 2 % at n = 50,
+    below the ~8 % resolution of 400 repeats."""
     q = Normal(MU, SIGMA)
-    if estimator == "score_function":
-        estimate = lambda g: score_function_gradient(quadratic, q, 50, g)  # noqa: E731
-    else:
+    if estimator == "reparameterization":
         estimate = lambda g: reparameterization_gradient(quadratic, q, 50, g)  # noqa: E731
+    else:
+        baseline = None if estimator == "score_function" else estimator
+        estimate = lambda g: score_function_gradient(quadratic, q, 50, g, baseline=baseline)  # noqa: E731
     ratio, relative_error = _spread_ratio(estimate, seed=seed)
     # a wrong SE (std/n instead of std/√n) is off by a factor n = 50 in SE²
     assert abs(ratio - 1) < Z_BOUND * relative_error, (ratio, relative_error)
@@ -159,6 +166,21 @@ def test_mean_and_standard_error_of_an_array_and_refusal():
     assert error == pytest.approx(np.std([1.0, 2.0, 4.0], ddof=1) / np.sqrt(3))
     with pytest.raises(ValueError, match="terms"):
         mean_and_standard_error(np.array([1.0]))
+    # a non-finite term has no finite mean or standard error: refused, not NaN
+    with pytest.raises(ValueError, match="terms must be finite; got nan at index 1"):
+        mean_and_standard_error(np.array([1.0, np.nan, 2.0]))
+    with pytest.raises(ValueError, match=r"terms must be finite; got inf"):
+        mean_and_standard_error({"loc": np.array([1.0, np.inf, 2.0])})
+    with pytest.raises(TypeError, match="terms must be real numbers"):
+        mean_and_standard_error(np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="axis must be < terms.ndim = 2; got 2"):
+        mean_and_standard_error(np.ones((3, 2)), axis=2)
+    with pytest.raises(ValueError, match="axis must be >= -2; got -3"):
+        mean_and_standard_error(np.ones((3, 2)), axis=-3)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        mean_and_standard_error(np.ones((3, 2)), axis=1.5)
+    mean, error = mean_and_standard_error(np.array([[1.0, 2.0, 4.0], [0.0, 0.0, 3.0]]), axis=-1)
+    np.testing.assert_allclose(mean, [7 / 3, 1.0])
 
 
 # ----- ELBO gradients equal the models' closed forms ------------------------------------
@@ -366,6 +388,35 @@ def test_the_ranking_flips_on_the_cosine_and_the_score_function_grows_with_dimen
     assert large.variance("reparameterization")["scale"][0] == small.variance("reparameterization")["scale"][0]
 
 
+def test_suite_problems_refuse_parameters_without_finite_exact_values():
+    """A scale ≤ 0 or a non-finite argument would give meaningless "exact" values (NaN,
+    ∞, or a negative σ read as |σ|); a bump exp(+|k| z²) has no finite mean or variance."""
+    for make in (suite.quadratic_problem, lambda **kw: suite.gaussian_bump_problem(1.0, **kw),
+                 lambda **kw: suite.cosine_problem(1.0, **kw), lambda **kw: suite.IWAEProblem(**kw)):
+        for scale in (0.0, -1.0):
+            with pytest.raises(ValueError, match=f"scale must be positive; got {scale}"):
+                make(scale=scale)
+        with pytest.raises(ValueError, match="loc must be finite; got nan"):
+            make(loc=np.nan)
+        with pytest.raises(TypeError, match="scale must be a real number"):
+            make(scale="1")
+    with pytest.raises(ValueError, match="k must be >= 0"):
+        suite.gaussian_bump_problem(-1.0)
+    with pytest.raises(ValueError, match="k must be finite; got inf"):
+        suite.cosine_problem(np.inf)
+    with pytest.raises(ValueError, match="k must be finite"):
+        suite.quadratic_problem(k=np.inf)
+    with pytest.raises(ValueError, match="dimension must be >= 1; got 0"):
+        suite.dimension_problem(0)
+    with pytest.raises(TypeError, match="dimension must be an integer"):
+        suite.dimension_problem(2.5)
+    with pytest.raises(ValueError, match="scale must be positive"):
+        suite.DimensionProblem(3, scale=-1.0)
+    with pytest.raises(ValueError, match="k must be >= 1; got 0"):
+        suite.iwae_problem().asymptotic_gap(0)
+    assert suite.IWAEProblem(scale=0.2).chi_square == np.inf  # 2σ² ≤ s²: the maths says ∞
+
+
 def test_optimal_baseline_bias_is_of_order_one_over_n():
     """n · bias → −E[(f − c*) g³]/E[g²] (derivation 05, §3): measured from 20000
     repeated estimates at n = 40, within 4.5 SE plus a 20 % allowance for the
@@ -407,6 +458,22 @@ def test_leave_one_out_baseline_is_unbiased_even_at_two_samples():
     assert np.all(np.abs(estimates.mean(axis=0) - exact) < Z_BOUND * error), (estimates.mean(axis=0), exact, error)
 
 
+def test_leave_one_out_per_sample_variance_at_two_samples():
+    """The leave-one-out term's variance E[(f − E f)² g²] + Var f · E g²/(n − 1) − ∇²
+    (derivation 05, §3) at n = 2, where the baseline's own variance is a quarter of the
+    total on the cosine problem. vᵣ = mean over the two samples of (gₛ − ∇)² is, over
+    independent repeats r, an unbiased estimate of it (the terms are unbiased), so the
+    mean of 10⁴ repeats has an honest SE; /n instead of /(n − 1) is ≥ 6 SE away."""
+    problem = suite.cosine_problem(5.0)
+    exact = problem.variance("score_function+leave_one_out", 2)
+    generator = np.random.default_rng(SEED)
+    terms = [problem.estimate("score_function+leave_one_out", 2, generator) for _ in range(10_000)]
+    for name in ("loc", "scale"):
+        per_repeat = np.array([np.mean((t[name] - problem.gradient[name]) ** 2) for t in terms])
+        error = per_repeat.std(ddof=1) / np.sqrt(len(per_repeat))
+        assert abs(per_repeat.mean() - exact[name]) < Z_BOUND * error, (name, per_repeat.mean(), exact[name], error)
+
+
 # ----- the importance-weighted bound -------------------------------------------------------
 
 
@@ -430,6 +497,16 @@ def test_iwae_gap_approaches_chi_square_over_2k():
     estimate, error = problem.bound(k, 4000, SEED)
     gap = problem.log_marginal - estimate
     assert abs(gap - problem.asymptotic_gap(k)) < Z_BOUND * error + 0.1 * problem.asymptotic_gap(k)
+
+
+def test_iwae_bound_standard_error_matches_the_spread_of_repeated_estimates():
+    """The reported SE of L_K (std over the n groups / √n) against the spread of 400
+    repeated estimates; an SE off by √2 moves the ratio by 2, ~20 of its SEs."""
+    problem = suite.iwae_problem()
+    generator = np.random.default_rng(SEED)
+    pairs = [problem.bound(4, 50, generator) for _ in range(400)]
+    ratio, relative_error = _reported_over_spread([m for m, _ in pairs], [e for _, e in pairs])
+    assert abs(ratio - 1) < Z_BOUND * relative_error, (ratio, relative_error)
 
 
 def test_iwae_bound_refusals():

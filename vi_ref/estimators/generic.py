@@ -22,7 +22,7 @@ import numpy as np
 from .. import autodiff as ad
 from ..distributions import Distribution, ReparameterizedDistribution
 from ..numerics import sum_to_shape
-from ..validation import as_generator, check_count, first_bad_index
+from ..validation import as_float_array, as_generator, check_count, first_bad_index
 
 __all__ = [
     "score_function_gradient",
@@ -273,13 +273,18 @@ def mean_and_standard_error(terms, axis=0):
         (mean, standard_error): arrays, or two dicts with the keys of ``terms``.
 
     Raises:
-        ValueError: for fewer than 2 samples along ``axis``.
+        TypeError: for terms that are not real numbers, or an axis that is not an integer.
+        ValueError: for non-finite terms (a NaN or ±∞ term has no finite mean and
+            standard error), an axis out of range, or fewer than 2 samples along it.
     """
     if isinstance(terms, dict):
         pairs = {name: mean_and_standard_error(value, axis) for name, value in terms.items()}
         return {name: pair[0] for name, pair in pairs.items()}, {name: pair[1] for name, pair in pairs.items()}
-    terms = np.asarray(terms, dtype=float)
-    count = terms.shape[axis] if terms.ndim else 0
+    terms = as_float_array(terms, "terms")
+    axis = check_count(axis, "axis", minimum=-max(terms.ndim, 1))
+    if axis >= terms.ndim:
+        raise ValueError(f"axis must be < terms.ndim = {terms.ndim}; got {axis}")
+    count = terms.shape[axis]
     if count < 2:
         raise ValueError(f"terms must hold at least 2 samples along axis {axis}; got shape {terms.shape}")
     return np.mean(terms, axis=axis), np.std(terms, axis=axis, ddof=1) / np.sqrt(count)

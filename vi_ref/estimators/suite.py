@@ -31,6 +31,7 @@ from .. import autodiff as ad
 from ..distributions import Normal
 from ..elbo import iwae_bound
 from ..models import LinearGaussian
+from ..validation import check_count
 from .elbo_gradients import ELBO_ESTIMATORS, elbo_gradient
 from .generic import reparameterization_gradient, score_function_gradient
 
@@ -85,6 +86,24 @@ def gaussian_expectation(function):
     return float(np.sum(_WEIGHTS * function(_NODES)))
 
 
+def _check_real(value, name):
+    """``value`` as a finite Python float, or a TypeError/ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value}")
+    return value
+
+
+def _check_location_and_scale(loc, scale):
+    """(loc, scale) of a normal q: a finite loc and a finite scale > 0."""
+    loc, scale = _check_real(loc, "loc"), _check_real(scale, "scale")
+    if not scale > 0:
+        raise ValueError(f"scale must be positive; got {scale}")
+    return loc, scale
+
+
 def _array(value):
     """A float ndarray from an ndarray or an ``autodiff.Tensor``'s value."""
     return np.asarray(value.value if isinstance(value, ad.Tensor) else value, dtype=float)
@@ -131,6 +150,9 @@ class ScalarGaussianProblem:
     mean_value: float  # E_q[f], closed form
     gradient: dict  # closed form
     estimators: tuple = ESTIMATORS
+
+    def __post_init__(self):
+        _check_location_and_scale(self.loc, self.scale)
 
     @property
     def q(self):
@@ -200,6 +222,8 @@ def quadratic_problem(loc=0.5, scale=0.5, k=-2.5):
     a polynomial moment of ε (closed forms in derivation 05, §2). The default
     (μ − k)/σ = 6 keeps the terms' kurtosis moderate, so that per-sample variances
     measured from 4·10⁵ samples are within 5 % of the exact ones with high probability."""
+    loc, scale = _check_location_and_scale(loc, scale)
+    k = _check_real(k, "k")
     offset = loc - k
     return ScalarGaussianProblem(
         name="quadratic",
@@ -216,6 +240,10 @@ def gaussian_bump_problem(k, loc=0.5, scale=1.0):
     """f(z) = exp(−k z²): with s = 1 + 2kσ², E f = s^(−½) exp(−kμ²/s),
     ∇μ = E f · (−2kμ/s), ∇σ = E f · (−2kσ/s + 4k²μ²σ/s²). A large k makes f a narrow
     bump of height 1: the score function stays bounded, the pathwise f′ grows as √k."""
+    loc, scale = _check_location_and_scale(loc, scale)
+    k = _check_real(k, "k")
+    if k < 0:  # exp(|k| z²): E f is infinite for 2|k|σ² ≥ 1, the variances for 4|k|σ² ≥ 1
+        raise ValueError(f"k must be >= 0 (f = exp(-k z^2) a bump of height 1); got {k}")
     spread = 1 + 2 * k * scale**2
     mean = np.exp(-k * loc**2 / spread) / np.sqrt(spread)
     return ScalarGaussianProblem(
@@ -241,6 +269,8 @@ def cosine_problem(k, loc=0.5, scale=1.0):
     normal), ∇μ = −k sin(kμ) e^(−k²σ²/2), ∇σ = −k²σ cos(kμ) e^(−k²σ²/2). For large k
     the pathwise terms −k sin(kz)(1, ε) have variance ≈ k²/2 while |f| ≤ 1 bounds the
     score function's: the ranking of the two estimators flips."""
+    loc, scale = _check_location_and_scale(loc, scale)
+    k = _check_real(k, "k")
     damping = np.exp(-(k * scale) ** 2 / 2)
     return ScalarGaussianProblem(
         name=f"cosine k={k:g}",
@@ -279,6 +309,8 @@ class DimensionProblem:
     name: str = field(init=False)
 
     def __post_init__(self):
+        object.__setattr__(self, "dimension", check_count(self.dimension, "dimension", minimum=1))
+        _check_location_and_scale(self.loc, self.scale)
         object.__setattr__(self, "name", f"dimension D={self.dimension}")
 
     @property
@@ -408,6 +440,9 @@ class IWAEProblem:
     name: str = "IWAE bound"
     description: str = "1-D linear-Gaussian model, q = N(0.3, 0.9²)"
 
+    def __post_init__(self):
+        _check_location_and_scale(self.loc, self.scale)
+
     @property
     def model(self):
         return _one_dimensional_model()[0]
@@ -440,6 +475,7 @@ class IWAEProblem:
 
     def asymptotic_gap(self, k):
         """log p(x) − L_K to first order in 1/K: χ²/(2K)."""
+        k = check_count(k, "k", minimum=1)
         return self.chi_square / (2 * k)
 
     def bound(self, k, n, rng=None):
