@@ -34,6 +34,17 @@ def test_log_joint_of_a_tensor_is_the_same_value_and_differentiates_to_log_joint
     np.testing.assert_allclose(gradient, model.log_joint_grad(x, z)["z"], rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("model, x, z", _models(), ids=["LinearGaussian", "GammaPoisson"])
+def test_log_prior_and_log_likelihood_of_a_tensor_are_the_same_values(model, x, z):
+    """The issue asks log_prior and log_likelihood, not only log_joint, to take Tensors:
+    same values as on arrays, and their gradients sum to log_joint_grad's "z"."""
+    prior, prior_grad = ad.value_and_grad(lambda tensor: ad.sum(model.log_prior(tensor)))(z)
+    likelihood, likelihood_grad = ad.value_and_grad(lambda tensor: ad.sum(model.log_likelihood(x, tensor)))(z)
+    assert prior == pytest.approx(np.sum(model.log_prior(z)), rel=1e-14)
+    assert likelihood == pytest.approx(np.sum(model.log_likelihood(x, z)), rel=1e-14)
+    np.testing.assert_allclose(prior_grad + likelihood_grad, model.log_joint_grad(x, z)["z"], rtol=1e-12, atol=1e-12)
+
+
 def test_log_joint_grad_refuses_rates_outside_the_support_and_bad_shapes():
     model = GammaPoisson(2.0, 1.0)
     for bad in (0.0, -1.0, np.inf):
@@ -41,6 +52,10 @@ def test_log_joint_grad_refuses_rates_outside_the_support_and_bad_shapes():
             model.log_joint_grad(np.array([1.0, 2.0]), np.array([1.0, bad]))
     with pytest.raises(ValueError, match="z must be positive"):
         model.log_joint(np.array([1.0]), ad.Tensor(np.array([-1.0])))
+    with pytest.raises(ValueError, match="z must be positive"):
+        model.log_prior(ad.Tensor(np.array([0.0])))
+    with pytest.raises(ValueError, match="z must be positive"):
+        model.log_likelihood(np.array([1.0]), ad.Tensor(np.array([-1.0])))
     linear = LinearGaussian(np.ones((3, 2)), np.zeros(3), 1.0)
     with pytest.raises(ValueError, match="z must have L = 2 entries"):
         linear.log_joint_grad(np.zeros(3), np.zeros(3))

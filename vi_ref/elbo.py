@@ -28,7 +28,7 @@ import numpy as np
 
 from . import kl
 from .numerics import logsumexp
-from .distributions import MultivariateNormal, Normal
+from .distributions import Distribution, MultivariateNormal, Normal
 from .validation import as_generator, check_count
 
 __all__ = [
@@ -228,19 +228,25 @@ def iwae_bound(model, q, x, k, n, rng=None):
         k: group size K ≥ 1. n: number of groups ≥ 2. rng: Generator, int seed or None.
 
     Returns:
-        (estimate, standard_error), one per data point (floats for one point); −∞ with
-        standard error 0 where some group has every weight 0 (L_K is −∞ there).
+        (estimate, standard_error), one per data point (floats for one point). If a
+        draw has weight 0 (log p(x, z) = −∞: q puts mass outside the model's support),
+        the estimate is −∞ with standard error 0: all K draws of a group then miss the
+        support with positive probability, so L_K itself is −∞ (as the ELBO is, in
+        ``elbo_monte_carlo``), even when no sampled group had every weight 0.
 
     Raises:
+        TypeError: for q not a ``vi_ref.distributions`` distribution.
         TypeError/ValueError: for k or n not integers or too small, and as ``elbo_monte_carlo``.
     """
+    if not isinstance(q, Distribution):
+        raise TypeError(f"q must be a vi_ref.distributions distribution; got {type(q).__name__}")
     k = check_count(k, "k", minimum=1)
     n = check_count(n, "n", minimum=2)
     z = q.sample(n * k, as_generator(rng))
     log_weights = log_importance_weights(model, q, x, z)
     groups = log_weights.reshape((n, k) + log_weights.shape[1:])
     values = logsumexp(groups, axis=1) - np.log(k)
-    impossible = np.any(values == -np.inf, axis=0)
+    impossible = np.any(log_weights == -np.inf, axis=0)
     values = np.where(impossible, 0.0, values)
     estimate = np.where(impossible, -np.inf, np.mean(values, axis=0))
     standard_error = np.where(impossible, 0.0, np.std(values, axis=0, ddof=1) / np.sqrt(n))

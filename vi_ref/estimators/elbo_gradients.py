@@ -57,11 +57,13 @@ def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization"):
         means over axis 0 estimate ``model.elbo_grad(x, q)``.
 
     Raises:
-        TypeError: for a q that is not reparameterisable given to a pathwise estimator.
+        TypeError: for a model without ``log_joint_grad``, or a q that is not
+            reparameterisable given to a pathwise estimator.
         ValueError: for an unknown estimator, n ≤ 0, or q that does not fit the model.
     """
     if estimator not in ELBO_ESTIMATORS:
         raise ValueError(f"estimator must be one of {ELBO_ESTIMATORS}; got {estimator!r}")
+    _check_model(model)
     check_distribution(q)
     n = check_count(n, "n", minimum=1)
     latent_axes = _latent_axes(model, q)
@@ -110,6 +112,7 @@ def iwae_gradient(model, q, x, k, n, rng=None):
     Returns:
         (grads_theta, grads_phi): dicts parameter name → (n, *parameter shape).
     """
+    _check_model(model)
     check_reparameterizable(q)
     k = check_count(k, "k", minimum=1)
     n = check_count(n, "n", minimum=1)
@@ -134,6 +137,15 @@ def iwae_gradient(model, q, x, k, n, rng=None):
     terms.joint = weighted_joint
     grads_theta = terms.theta()
     return _sum_groups(grads_theta, n, k), _sum_groups(grads_phi, n, k)
+
+
+def _check_model(model):
+    """A model with the per-sample ``log_joint`` and ``log_joint_grad`` the estimators use."""
+    missing = [name for name in ("log_joint", "log_joint_grad", "latent_shape") if not hasattr(model, name)]
+    if missing:
+        raise TypeError(f"model must have log_joint, log_joint_grad and latent_shape; {type(model).__name__}"
+                        f" lacks {', '.join(missing)}")
+    return model
 
 
 def _sum_groups(grads, n, k):

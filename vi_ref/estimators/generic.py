@@ -56,6 +56,12 @@ def check_reparameterizable(q):
     return q
 
 
+def check_callable(function, name):
+    if not callable(function):
+        raise TypeError(f"{name} must be callable; got {type(function).__name__}")
+    return function
+
+
 def _plain(value):
     return value.value if isinstance(value, ad.Tensor) else value
 
@@ -123,10 +129,11 @@ def score_function_gradient(f, q, n, rng=None, *, baseline=None):
         dict parameter name of q → array (n, *parameter shape) of per-sample terms.
 
     Raises:
-        TypeError: for a q that is not a distribution, or n not an integer.
+        TypeError: for f not callable, a q that is not a distribution, or n not an integer.
         ValueError: for n too small, f returning the wrong shape or non-finite values,
             an unknown baseline name or a baseline of the wrong shape.
     """
+    check_callable(f, "f")
     check_distribution(q)
     estimated = isinstance(baseline, str)
     n = check_count(n, "n", minimum=2 if estimated else 1)
@@ -215,9 +222,13 @@ def reparameterization_gradient(f, q, n, rng=None, *, f_grad=None):
         dict parameter name of q → array (n, *parameter shape) of per-sample terms.
 
     Raises:
-        TypeError: for a q that is not reparameterisable (Gamma, Categorical).
+        TypeError: for f or f_grad not callable, a q that is not reparameterisable
+            (Gamma, Categorical).
         ValueError: for n ≤ 0, f or f_grad returning the wrong shape or non-finite values.
     """
+    check_callable(f, "f")
+    if f_grad is not None:
+        check_callable(f_grad, "f_grad")
     check_reparameterizable(q)
     n = check_count(n, "n", minimum=1)
     z, eps = q.rsample(n, as_generator(rng))

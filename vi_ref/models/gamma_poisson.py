@@ -26,7 +26,20 @@ from ..numerics import sum_to_shape
 from ..validation import as_float_array, as_generator, check_count, check_positive, first_bad_index
 from ._checks import data_batch_shape, require_family
 
-__all__ = ["GammaPoisson", "gamma_poisson_log_joint"]
+__all__ = ["GammaPoisson", "gamma_poisson_log_joint", "poisson_log_likelihood"]
+
+
+def poisson_log_likelihood(x, z):
+    """log p(x | λ) = Σᵢ [xᵢ log λ − λ − lnΓ(xᵢ + 1)] = S log λ − nλ − Σᵢ lnΓ(xᵢ + 1) for
+    λ > 0, written with ``vi_ref.autodiff`` operations (z may be a Tensor).
+
+    Args:
+        x: (..., n) counts. z: rates λ > 0 broadcasting with x's leading axes (...).
+    """
+    count = np.shape(x)[-1]
+    total = np.sum(x, axis=-1)
+    log_factorials = np.sum(scipy.special.gammaln(np.asarray(x) + 1), axis=-1)
+    return total * ad.log(z) - count * z - log_factorials
 
 
 def gamma_poisson_log_joint(x, z, concentration, rate):
@@ -38,10 +51,7 @@ def gamma_poisson_log_joint(x, z, concentration, rate):
     Args:
         x: (..., n) counts. z: rates λ > 0 broadcasting with x's leading axes (...).
     """
-    count = np.shape(x)[-1]
-    total = np.sum(x, axis=-1)
-    log_factorials = np.sum(scipy.special.gammaln(np.asarray(x) + 1), axis=-1)
-    return gamma_log_prob(z, concentration, rate) + total * ad.log(z) - count * z - log_factorials
+    return gamma_log_prob(z, concentration, rate) + poisson_log_likelihood(x, z)
 
 
 class GammaPoisson:
@@ -105,7 +115,10 @@ class GammaPoisson:
     # ----- the model ----------------------------------------------------------
 
     def log_prior(self, z):
-        """log p(λ) = α log β − lnΓ(α) + (α − 1) log λ − βλ for λ > 0, −∞ otherwise."""
+        """log p(λ) = α log β − lnΓ(α) + (α − 1) log λ − βλ for λ > 0, −∞ otherwise;
+        for a ``vi_ref.autodiff.Tensor`` z of positive rates, the Tensor of that value."""
+        if isinstance(z, ad.Tensor):
+            return gamma_log_prob(self._check_positive_rates(z), self.concentration, self.rate)
         return self.prior.log_prob(self._check_rates(z))
 
     def log_likelihood(self, x, z):
@@ -115,8 +128,11 @@ class GammaPoisson:
         and so it is for λ = +∞, the limit (e^(−nλ) wins over λ^S), not ∞ − ∞ = NaN.
 
         Args:
-            x: (..., n) counts. z: rates λ whose shape broadcasts with x's leading axes (...).
+            x: (..., n) counts. z: rates λ whose shape broadcasts with x's leading axes (...),
+                or a ``vi_ref.autodiff.Tensor`` of positive rates (``poisson_log_likelihood``).
         """
+        if isinstance(z, ad.Tensor):
+            return poisson_log_likelihood(self._check_counts(x), self._check_positive_rates(z))
         x, z = self._check_counts(x), self._check_rates(z)
         inside = (z > 0) & (z < np.inf)
         rate = np.where(inside, z, 1.0)[..., None]
