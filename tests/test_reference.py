@@ -266,7 +266,9 @@ def test_compare_handles_infinities_shapes_and_nan():
 def test_crosscheck_only_and_list(tmp_path, capsys):
     path = tmp_path / "reference.json"
     assert cli.main(["reference", "--out", str(path), "--only", "kl.Gamma"]) == 0
-    assert set(reference.read(path)["cases"]) == {"kl.Gamma-Gamma", "kl.Gamma-Exponential"}
+    assert set(reference.read(path)["cases"]) == {
+        "kl.Gamma-Gamma", "kl.Gamma-Exponential", "kl.Gamma-CategoricalLogits"
+    }
     capsys.readouterr()
     assert cli.main(["crosscheck", str(path), "--only", "Exponential"]) == 0
     assert "kl.Gamma-Gamma " not in capsys.readouterr().out

@@ -213,7 +213,13 @@ _KL_PAIRS = [
     ("CategoricalProbs", "CategoricalProbs"),
 ]
 # the pairs whose divergence is +∞ for every parameter value (support of q ⊄ support of p)
-_INFINITE_KL_PAIRS = [("Normal", "Exponential"), ("Normal", "Gamma"), ("Normal", "LogNormal")]
+# or one law is discrete and the other continuous (neither is absolutely continuous
+# with respect to the other)
+_INFINITE_KL_PAIRS = [("Normal", "Exponential"), ("Normal", "Gamma"), ("Normal", "LogNormal")] + [
+    pair
+    for continuous in ("Normal", "Exponential", "Gamma", "LogNormal")
+    for pair in (("CategoricalLogits", continuous), (continuous, "CategoricalLogits"))
+]
 
 
 def _kl_case(q_label, p_label, infinite=False):
