@@ -18,7 +18,7 @@ TARGET = Path(__file__).with_name("api.md")
 
 # the public modules, bottom to top (the ones not present yet are skipped)
 MODULES = ["numerics", "gradcheck", "autodiff", "distributions", "kl", "models", "elbo", "learning", "em",
-           "estimators", "vi", "flows", "cavi", "testing", "likelihoods", "validation", "registry", "tour", "figures"]
+           "estimators", "vi", "flows", "cavi", "reference", "testing", "likelihoods", "validation", "registry", "tour", "figures"]
 
 INTRODUCTION = """# vi_ref — public API reference
 

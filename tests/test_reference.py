@@ -1,0 +1,364 @@
+"""The golden reference files: the case table covers what the issue lists, generation
+is deterministic, both encodings round-trip bit for bit, vi_ref's own file passes the
+crosscheck and a wrong value fails it, and the documented schema is the table's."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vi_ref import cli, distributions, kl, reference
+from vi_ref.models.gaussian_mixture import COVARIANCE_TYPES
+from vi_ref.reference_cases import CASES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return reference.generate(seed=7)
+
+
+# ----- coverage of the table ---------------------------------------------------------
+
+
+def _family_classes(label):
+    return {"CategoricalLogits": distributions.Categorical, "CategoricalProbs": distributions.Categorical}.get(
+        label, getattr(distributions, label, None)
+    )
+
+
+def test_every_registered_kl_pair_has_a_case():
+    covered = set()
+    for name in reference.case_names():
+        if name.startswith("kl."):
+            q_label, p_label = name[len("kl."):].split("-")
+            covered.add((_family_classes(q_label), _family_classes(p_label)))
+    assert covered == set(kl._RULES)
+
+
+def test_every_family_has_a_case_with_score_and_pathwise_fields():
+    families = {
+        type_ for type_ in vars(distributions).values()
+        if isinstance(type_, type) and issubclass(type_, distributions.Distribution)
+        and type_ not in (distributions.Distribution, distributions.ReparameterizedDistribution)
+    }
+    cases = {name: reference.get_case(name) for name in reference.case_names() if name.startswith("distribution.")}
+    assert {_family_classes(name.split(".")[1]) for name in cases} == families
+    for name, case in cases.items():
+        family = _family_classes(name.split(".")[1])
+        assert {"log_prob", "entropy"} <= set(case.outputs)
+        assert any(field.startswith("score_") for field in case.outputs)
+        pathwise = issubclass(family, distributions.ReparameterizedDistribution)
+        assert ("transform" in case.outputs) == pathwise, name
+        assert any(field.startswith("transform_vjp_") for field in case.outputs) == pathwise, name
+
+
+def test_models_and_em_have_cases():
+    names = set(reference.case_names())
+    assert {f"gmm.{t}" for t in COVARIANCE_TYPES} <= names
+    gmm_fields = set(reference.get_case("gmm.full").outputs)
+    assert gmm_fields == {"log_likelihood", "responsibilities", "em_weights", "em_means", "em_covariances"}
+    for name in ("linear_gaussian.isotropic", "linear_gaussian.diagonal"):
+        fields = set(reference.get_case(name).outputs)
+        assert {"log_marginal", "posterior_loc", "posterior_scale_tril", "elbo", "elbo_grad_W", "elbo_grad_q_loc"} <= fields
+    assert {"log_marginal", "posterior_concentration", "posterior_rate", "elbo", "elbo_grad_concentration",
+            "elbo_grad_q_rate"} <= set(reference.get_case("gamma_poisson.Gamma").outputs)
+    assert {"elbo", "elbo_grad_rate", "elbo_grad_q_loc", "elbo_grad_q_scale"} <= set(reference.get_case("gamma_poisson.LogNormal").outputs)
+
+
+def test_the_estimator_suite_and_the_iwae_bound_have_cases():
+    names = set(reference.case_names())
+    assert {"estimators.quadratic", "estimators.gaussian_bump", "estimators.cosine", "estimators.dimension",
+            "iwae.linear_gaussian"} <= names
+    fields = set(reference.get_case("estimators.quadratic").outputs)
+    for label in ("score_function", "score_function_constant", "score_function_leave_one_out",
+                  "score_function_optimal", "reparameterization"):
+        assert {f"variance_{label}_loc", f"variance_{label}_scale"} <= fields
+
+
+def test_every_case_computes_the_fields_it_declares(generated):
+    for case in CASES:
+        outputs = generated["cases"][case.name]["outputs"]
+        assert set(outputs) == set(case.outputs)
+        for part, specs in (("inputs", case.inputs), ("outputs", case.outputs)):
+            for key, spec in specs.items():
+                array = generated["cases"][case.name][part][key]
+                assert array.dtype == np.dtype(spec.dtype) and array.ndim == len(spec.shape), (case.name, key)
+        assert reference.validate(generated.copy()) is not None
+
+
+# ----- an independent look at a few outputs (not vi_ref's formulas against themselves)
+
+
+def test_reference_values_agree_with_scipy(generated):
+    import scipy.stats
+
+    case = generated["cases"]["distribution.Gamma"]
+    inputs = case["inputs"]
+    expected = scipy.stats.gamma.logpdf(inputs["x"], inputs["concentration"], scale=1 / inputs["rate"])
+    np.testing.assert_allclose(case["outputs"]["log_prob"], expected, rtol=1e-12)
+    case = generated["cases"]["gmm.full"]
+    inputs = case["inputs"]
+    densities = np.stack(
+        [w * scipy.stats.multivariate_normal(m, c).pdf(inputs["X"])
+         for w, m, c in zip(inputs["weights"], inputs["means"], inputs["covariances"])],
+        axis=1,
+    )
+    np.testing.assert_allclose(case["outputs"]["log_likelihood"], np.log(densities.sum(axis=1)), rtol=1e-12)
+    np.testing.assert_allclose(case["outputs"]["responsibilities"], densities / densities.sum(axis=1, keepdims=True), rtol=1e-10)
+    case = generated["cases"]["linear_gaussian.diagonal"]
+    inputs = case["inputs"]
+    W, b, psi = inputs["W"], inputs["b"], inputs["noise_var"]
+    evidence = scipy.stats.multivariate_normal(b, W @ W.T + np.diag(psi)).logpdf(inputs["x"])
+    np.testing.assert_allclose(case["outputs"]["log_marginal"], evidence, rtol=1e-12)
+
+
+def test_estimator_variances_agree_with_closed_forms_and_scipy_quad():
+    import scipy.integrate
+
+    inputs = reference.case_inputs("estimators.quadratic", 5)
+    outputs = reference.compute_outputs("estimators.quadratic", inputs)
+    offset, scale = inputs["loc"] - inputs["k"], inputs["scale"]
+    # pathwise terms 2(z − k)(1, ε) with z − k = offset + σ ε
+    np.testing.assert_allclose(outputs["variance_reparameterization_loc"], 4 * scale**2, rtol=1e-12)
+    np.testing.assert_allclose(outputs["variance_reparameterization_scale"], 4 * offset**2 + 8 * scale**2, rtol=1e-12)
+    density = lambda e: np.exp(-e * e / 2) / np.sqrt(2 * np.pi)  # noqa: E731
+    for seed in (0, 1):
+        inputs = reference.case_inputs("estimators.gaussian_bump", seed)
+        outputs = reference.compute_outputs("estimators.gaussian_bump", inputs)
+        mu, sigma, k = (float(inputs[key]) for key in ("loc", "scale", "k"))
+        derivative = lambda e: -2 * k * (mu + sigma * e) * np.exp(-k * (mu + sigma * e) ** 2)  # noqa: E731
+        second_moment = scipy.integrate.quad(lambda e: (derivative(e) * e) ** 2 * density(e), -40, 40,
+                                             points=[0.0], limit=2000, epsabs=0, epsrel=1e-13)[0]
+        np.testing.assert_allclose(outputs["variance_reparameterization_scale"],
+                                   second_moment - outputs["gradient_scale"] ** 2, rtol=1e-10)
+
+
+def test_the_iwae_case_is_elbo_iwae_bound_on_the_same_draws():
+    from vi_ref.distributions import Normal
+    from vi_ref.elbo import iwae_bound
+    from vi_ref.models import LinearGaussian
+
+    inputs = reference.case_inputs("iwae.linear_gaussian", 3)
+    model = LinearGaussian(inputs["W"], inputs["b"], inputs["noise_var"])
+    q = Normal(inputs["q_loc"], inputs["q_scale"])
+    groups, size, latent = inputs["eps"].shape
+    # the noise iwae_bound draws with seed 11, as the case's eps
+    _, eps = q.rsample(groups * size, np.random.default_rng(11))
+    inputs["eps"] = eps.reshape(groups, size, latent)
+    outputs = reference.compute_outputs("iwae.linear_gaussian", inputs)
+    estimate, _ = iwae_bound(model, q, inputs["x"], size, groups, rng=11)
+    np.testing.assert_allclose(outputs["estimate"], estimate, rtol=1e-14)
+
+
+# ----- determinism and the two encodings ------------------------------------------------
+
+
+def _assert_same_document(first, second):
+    assert first["cases"].keys() == second["cases"].keys()
+    for name, case in first["cases"].items():
+        for part in ("inputs", "outputs"):
+            assert case[part].keys() == second["cases"][name][part].keys()
+            for key, array in case[part].items():
+                other = second["cases"][name][part][key]
+                assert array.dtype == other.dtype and array.shape == other.shape, (name, key)
+                assert np.array_equal(array, other), (name, key)
+
+
+def test_the_same_seed_gives_identical_files(tmp_path, generated):
+    for suffix in (".json", ".npz"):
+        first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+        assert cli.main(["reference", "--out", str(first), "--seed", "7"]) == 0
+        assert cli.main(["reference", "--out", str(second), "--seed", "7"]) == 0
+        if suffix == ".json":
+            assert first.read_bytes() == second.read_bytes()
+        _assert_same_document(reference.read(first), reference.read(second))
+        _assert_same_document(reference.read(first), generated)
+
+
+def test_another_seed_gives_other_inputs(generated):
+    other = reference.generate(seed=8, only="kl.Normal-Normal")
+    assert not np.array_equal(other["cases"]["kl.Normal-Normal"]["inputs"]["q_loc"], generated["cases"]["kl.Normal-Normal"]["inputs"]["q_loc"])
+
+
+def test_a_subset_has_the_full_files_inputs(generated):
+    subset = reference.generate(seed=7, only="gmm.")
+    assert set(subset["cases"]) == {f"gmm.{t}" for t in COVARIANCE_TYPES}
+    _assert_same_document(subset, {"cases": {name: generated["cases"][name] for name in subset["cases"]}})
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_both_encodings_round_trip_bit_for_bit(tmp_path, generated, suffix):
+    path = tmp_path / f"reference{suffix}"
+    reference.write(path, generated)
+    back = reference.read(path)
+    _assert_same_document(generated, back)
+    assert back["seed"] == 7 and back["version"] == reference.SCHEMA_VERSION
+
+
+def test_infinite_kl_round_trips_as_a_string_in_json(tmp_path):
+    document = reference.generate(0, only="kl.Normal-Gamma")
+    path = tmp_path / "inf.json"
+    reference.write(path, document)
+    assert json.loads(path.read_text(encoding="utf-8"))["cases"]["kl.Normal-Gamma"]["outputs"]["value"]["data"] == ["inf"] * 3
+    assert np.all(reference.read(path)["cases"]["kl.Normal-Gamma"]["outputs"]["value"] == np.inf)
+
+
+# ----- crosscheck ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_vi_refs_own_file_passes_the_crosscheck(tmp_path, capsys, suffix):
+    path = tmp_path / f"reference{suffix}"
+    assert cli.main(["reference", "--out", str(path), "--seed", "3"]) == 0
+    assert cli.main(["crosscheck", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"All {sum(len(c.outputs) for c in CASES)} fields in {len(CASES)} cases match vi_ref." in out
+
+
+def test_a_wrong_value_fails_naming_the_case_and_field(tmp_path, capsys, generated):
+    document = reference.generate(seed=7, only="linear_gaussian.isotropic")
+    outputs = document["cases"]["linear_gaussian.isotropic"]["outputs"]
+    # the full-matrix gradient a library might return, upper triangle included
+    outputs["elbo_grad_q_scale_tril"] = outputs["elbo_grad_q_scale_tril"] + np.triu(np.ones((2, 2)), k=1)
+    path = tmp_path / "wrong.npz"
+    reference.write(path, document)
+    assert cli.main(["crosscheck", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "case 'linear_gaussian.isotropic', field 'elbo_grad_q_scale_tril': MISMATCH" in out
+    assert "expected 0.0, got 1.0" in out
+
+
+def test_a_perturbation_below_the_tolerance_passes_and_above_fails():
+    document = reference.generate(seed=0, only="kl.Gamma-Gamma")
+    case = document["cases"]["kl.Gamma-Gamma"]
+    value = case["outputs"]["value"]
+    case["outputs"]["value"] = value * (1 + 1e-11)
+    assert all(result.ok for result in reference.check(document))
+    case["outputs"]["value"] = value * (1 + 1e-8)
+    failed = [result for result in reference.check(document) if not result.ok]
+    assert [(r.case, r.field) for r in failed] == [("kl.Gamma-Gamma", "value")]
+    assert failed[0].max_rel_error == pytest.approx(1e-8, rel=1e-3)
+
+
+def test_a_file_cannot_loosen_its_own_tolerance():
+    document = reference.generate(seed=0, only="kl.Normal-Normal")
+    case = document["cases"]["kl.Normal-Normal"]
+    case["tolerance"] = {"rtol": 1.0, "atol": 1.0}
+    case["outputs"]["value"] = case["outputs"]["value"] + 0.5
+    assert not all(result.ok for result in reference.check(document))
+    assert all(result.ok for result in reference.check(document, atol=1.0))
+
+
+def test_compare_handles_infinities_shapes_and_nan():
+    inf = np.array([np.inf, 1.0])
+    assert reference.compare("c", "f", inf, inf.copy(), rtol=1e-9, atol=0).ok
+    assert not reference.compare("c", "f", inf, np.array([1e308, 1.0]), rtol=1e-9, atol=0).ok
+    assert not reference.compare("c", "f", inf, np.array([-np.inf, 1.0]), rtol=1e-9, atol=0).ok
+    assert not reference.compare("c", "f", inf, np.array([np.inf, np.nan]), rtol=1e-9, atol=0).ok
+    mismatch = reference.compare("c", "f", np.zeros(3), np.zeros((1, 3)), rtol=1e-9, atol=0)
+    assert not mismatch.ok and "shape (1, 3), but vi_ref's has shape (3,)" in str(mismatch)
+
+
+def test_crosscheck_only_and_list(tmp_path, capsys):
+    path = tmp_path / "reference.json"
+    assert cli.main(["reference", "--out", str(path), "--only", "kl.Gamma"]) == 0
+    assert set(reference.read(path)["cases"]) == {
+        "kl.Gamma-Gamma", "kl.Gamma-Exponential", "kl.Gamma-CategoricalLogits"
+    }
+    capsys.readouterr()
+    assert cli.main(["crosscheck", str(path), "--only", "Exponential"]) == 0
+    assert "kl.Gamma-Gamma " not in capsys.readouterr().out
+    assert cli.main(["crosscheck", "--list"]) == 0
+    listing = capsys.readouterr().out
+    for case in CASES:
+        assert f"{case.name}: " in listing
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["reference", "--out", "file.txt"], "must end in .json or .npz"),
+        (["reference", "--out", "x.json", "--seed", "-1"], "seed must be a non-negative integer"),
+        (["reference", "--out", "x.json", "--only", "no such case"], "matches no case"),
+        (["crosscheck"], "give a FILE"),
+    ],
+)
+def test_command_line_refusals_exit_2(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+# ----- the documented schema is the table ------------------------------------------
+
+
+def test_the_schema_document_lists_every_case_and_field_as_the_table_has_them():
+    text = (ROOT / "docs" / "reference-files.md").read_text(encoding="utf-8")
+    assert reference.describe_cases(detailed=True) in text
+    for constant in (reference.FORMAT, f"{reference.MAX_ARRAY_ELEMENTS:,}", str(reference.SCHEMA_VERSION)):
+        assert constant in text
+
+
+def _convention_rows():
+    """(case pattern, field pattern) of every row of docs/conventions.md's tables whose
+    first two cells are code: `kl.*` | `grad_q_<param>` ...; <...> matches any text."""
+    rows = []
+    for line in (ROOT / "docs" / "conventions.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) > 2 and cells[0].startswith("`"):
+            cases = re.findall(r"`([^`]+)`", cells[0])
+            fields = re.findall(r"`([^`]+)`", cells[1])
+            rows.extend((c, f) for c in cases for f in fields)
+    return rows
+
+
+def _pattern(text):
+    return re.compile(re.sub(r"<[^>]+>|\\\*", ".+", re.escape(text)) + r"\Z")
+
+
+def test_the_conventions_table_covers_every_quantity_in_the_reference_file():
+    rows = [(_pattern(c), _pattern(f)) for c, f in _convention_rows()]
+    assert rows
+    missing = [
+        (case.name, field)
+        for case in CASES
+        for field in case.outputs
+        if not any(c.match(case.name) and f.match(field) for c, f in rows)
+    ]
+    assert not missing, missing
+
+
+@pytest.mark.slow
+def test_every_seed_gives_valid_inputs_and_a_file_that_passes_its_own_crosscheck(tmp_path):
+    """20 other seeds: the draws stay inside every family's domain (no refusal, no
+    non-finite output), and the file (JSON or NPZ by turns) round-trips and passes."""
+    for seed in range(100, 120):
+        path = tmp_path / f"seed{seed}{('.json', '.npz')[seed % 2]}"
+        reference.write(path, reference.generate(seed))
+        results = reference.check(reference.read(path))
+        assert all(result.ok for result in results), [str(r) for r in results if not r.ok]
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_the_em_step_is_scikit_learns_one_iteration(covariance_type):
+    """The conversion docs/conventions.md gives for the em_* fields, executed."""
+    mixture = pytest.importorskip("sklearn.mixture")
+    name = f"gmm.{covariance_type}"
+    inputs = reference.case_inputs(name, 1)
+    outputs = reference.compute_outputs(name, inputs)
+    covariances = inputs["covariances"]
+    precisions = np.linalg.inv(covariances) if covariance_type in ("full", "tied") else 1 / covariances
+    fitted = mixture.GaussianMixture(
+        len(inputs["weights"]), covariance_type=covariance_type, max_iter=1, reg_covar=float(inputs["reg_covar"]),
+        weights_init=inputs["weights"], means_init=inputs["means"], precisions_init=precisions,
+    )
+    with pytest.warns(Warning):  # one iteration does not converge
+        fitted.fit(inputs["X"])
+    for field, value in (("em_weights", fitted.weights_), ("em_means", fitted.means_), ("em_covariances", fitted.covariances_)):
+        result = reference.compare(name, field, outputs[field], value, rtol=1e-12, atol=1e-14)
+        assert result.ok, str(result)
