@@ -4,6 +4,8 @@ independently from an SVD and checked by scipy.stats and scikit-learn; at the op
 the ELBO equals the exact log-evidence; plain gradient ascent gets close in a few
 hundred steps; and bad input is refused."""
 
+import zlib
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -143,3 +145,17 @@ def test_learning_refuses_bad_input(data):
         LinearGaussianELBO(data, 2).objective(np.zeros(3))
     with pytest.raises(ValueError, match="learning_rate must be positive"):
         fit_linear_gaussian(data, 2, optimizer="gradient_ascent", learning_rate=0.0)
+
+
+def test_lbfgs_line_search_stays_inside_the_float_range():
+    """A data set (the tour's 'putting-together' inputs at seed 154) on which an L-BFGS
+    trial step once took log ψ to −1e3: exp underflowed to ψ = 0 and the objective
+    raised. The log-coordinates are now boxed (``log_coordinate_bounds``)."""
+    rng = np.random.default_rng([154, zlib.crc32(b"putting-together")])
+    truth = LinearGaussian(rng.standard_normal((5, 2)), rng.standard_normal(5), 0.3)
+    X = truth.sample(100, rng)[0]
+    fit = fit_linear_gaussian(X, 2, rng=rng)
+    oracle = ppca_maximum_likelihood(X, 2)
+    assert fit.converged
+    gap = oracle.log_marginal(X).sum() - fit.model.log_marginal(X).sum()
+    assert abs(gap) <= 1e-6 * abs(oracle.log_marginal(X).sum())

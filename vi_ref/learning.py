@@ -103,6 +103,21 @@ class LinearGaussianELBO:
             "log_diagonal": (n_samples, L),
         }
 
+    def log_coordinate_bounds(self, width=60.0):
+        """Box bounds for L-BFGS-B: each log-variance or log-scale within ``width`` of
+        its natural scale (log of the mean column variance of X for log ψ, 0 for the
+        log-diagonal of Rᵢ, whose posterior scale is at most the prior's 1), the other
+        coordinates free. Without them a trial step of the line search can leave the
+        float range (exp(log ψ) underflowing to 0) and the objective is undefined there;
+        e^±60 never binds at a finite optimum of a well-posed problem.
+        """
+        centre = float(np.log(np.mean(np.var(self.X, axis=0)) + np.finfo(float).tiny))
+        bounds = [(None, None)] * self.size
+        for name, middle in (("log_noise_var", centre), ("log_diagonal", 0.0)):
+            part = self._slices[name]
+            bounds[part] = [(middle - width, middle + width)] * (part.stop - part.start)
+        return bounds
+
     @property
     def local_coordinates(self):
         """The slice of the vector holding the per-data-point φᵢ (everything after θ)."""
@@ -268,6 +283,7 @@ def fit_linear_gaussian(
             vector,
             jac=True,
             method="L-BFGS-B",
+            bounds=problem.log_coordinate_bounds(),
             callback=lambda v: trace.append(problem.objective(v)),
             options={"maxiter": steps, "gtol": tol, "ftol": 0.0, "maxcor": 20},
         )
