@@ -619,8 +619,9 @@ def test_predict_score_and_fit_predict_are_consistent(kind, prior_type):
 
 @pytest.mark.parametrize("kind", COVARIANCE_TYPES)
 def test_sample_draws_from_the_point_mixture(kind):
-    """Label frequencies within 4.5 SE of weights_, each component's sample mean within
-    4.5 SE of means_ (SE from covariances_), draws in random order."""
+    """Label frequencies within 4.5 SE of weights_, each component's sample mean and
+    variances within 4.5 SE of means_ and the diagonal of covariances_, draws in
+    random order."""
     _, model = fitted(kind, "dirichlet_distribution", max_iter=5)
     n = 20000
     draws, labels = model.sample(n, rng=3)
@@ -633,6 +634,9 @@ def test_sample_draws_from_the_point_mixture(kind):
     for k in range(3):
         mine = draws[labels == k]
         assert np.all(np.abs(mine.mean(axis=0) - model.means_[k]) <= 4.5 * np.sqrt(variances(k) / len(mine)))
+        # the sample variance of Gaussian draws has variance 2σ⁴/(n − 1)
+        error = np.abs(mine.var(axis=0, ddof=1) - variances(k))
+        assert np.all(error <= 4.5 * variances(k) * np.sqrt(2 / (len(mine) - 1)))
     assert not np.all(np.diff(labels) >= 0)
 
 
