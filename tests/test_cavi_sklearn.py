@@ -245,3 +245,17 @@ def test_clone_round_trip():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         np.testing.assert_array_equal(refit.fit(X).means_, first.means_)
+
+
+@pytest.mark.parametrize("check", [
+    "check_parameters_default_constructible", "check_no_attributes_set_in_init",
+    "check_get_params_invariance", "check_set_params", "check_dont_overwrite_parameters",
+    "check_fit_idempotent", "check_n_features_in",
+])
+def test_passes_sklearns_parameter_checks(check):
+    """scikit-learn's own checks of the estimator protocol (its check_estimators_unfitted
+    wants scikit-learn's NotFittedError class, which vi_ref does not import)."""
+    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        getattr(estimator_checks, check)("BayesianGaussianMixtureCAVI", BayesianGaussianMixtureCAVI(2))

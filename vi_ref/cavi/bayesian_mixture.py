@@ -475,7 +475,10 @@ class _ELBOTracker:
 
 class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
     """Variational Bayesian Gaussian mixture by coordinate ascent, with scikit-learn's
-    ``BayesianGaussianMixture`` interface and meanings (``rng`` for ``random_state``).
+    ``BayesianGaussianMixture`` interface and meanings (``rng`` or ``random_state``):
+    ``fit``, ``fit_predict``, ``predict``, ``predict_proba``, ``score_samples`` and
+    ``score`` (from E_q[log π] and E_q[log N], as scikit-learn's), ``sample`` (from the
+    point mixture), ``warm_start``, ``verbose``.
 
     Fitting starts from responsibilities (``init_params`` or ``responsibilities_init``),
     sets q(π) and q(μ, Λ) from them, then repeats, ``max_iter`` times at most:
@@ -686,6 +689,12 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         return _Run(tracker.parameters, tracker.responsibilities, history[-1], n_iter,
                     converged, np.array(history))
 
+    def _new_start(self, X, n_components, prior, reg_covar, generator):
+        """(q(π) Πₖ q(μₖ, Λₖ), q(z), −∞) of a new start: the initial responsibilities
+        and the factors updated from them."""
+        responsibilities = self._initial_responsibilities(X, n_components, generator)
+        return update_parameters(X, responsibilities, prior, reg_covar), responsibilities, -np.inf
+
     def _warm_start_parameters(self, X, prior):
         """The fitted q(π) Πₖ q(μₖ, Λₖ), and q(z) for X from them; they must fit the
         current settings and X."""
@@ -733,9 +742,8 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         if warm_start and hasattr(self, "parameters_"):
             starts = [(*self._warm_start_parameters(X, prior), self.lower_bound_)]
         else:
-            starts = ((update_parameters(X, responsibilities, prior, reg_covar), responsibilities, -np.inf)
-                      for responsibilities in (self._initial_responsibilities(X, n_components, child)
-                                               for child in generator.spawn(n_init)))
+            starts = (self._new_start(X, n_components, prior, reg_covar, child)
+                      for child in generator.spawn(n_init))
         best = None
         for index, (parameters, responsibilities, previous) in enumerate(starts):
             if verbose:
