@@ -23,7 +23,7 @@ from vi_ref.cavi import (
 )
 from vi_ref.cavi import bayesian_mixture as bm
 from vi_ref.cavi import unit_variance_mixture as uvm
-from vi_ref.em import ConvergenceWarning
+from vi_ref.em import ConvergenceWarning, NotFittedError
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
@@ -542,3 +542,212 @@ def test_same_seed_same_result():
     first = BayesianGaussianMixtureCAVI(3, rng=4, init_params="random", n_init=2).fit(X)
     second = BayesianGaussianMixtureCAVI(3, rng=4, init_params="random", n_init=2).fit(X)
     np.testing.assert_array_equal(first.elbo_history_, second.elbo_history_)
+
+
+# ---------------------------------------------------------------------------
+# Using the fitted q: scikit-learn's methods, warm start, progress, parameters
+# ---------------------------------------------------------------------------
+
+
+def monte_carlo_log_joint(model, x, n_draws, rng):
+    """E_q[log πₖ] + E_q[log N(x | μₖ, Λₖ⁻¹)] for each k of a full-covariance Dirichlet
+    fit, by draws from q (scipy.stats, independent draws for each k): (estimates, SEs)."""
+    alpha = model.weight_concentration_
+    estimates, errors = [], []
+    for k in range(len(alpha)):
+        weights = scipy.stats.dirichlet(alpha).rvs(n_draws, random_state=rng)[:, k]
+        scale = model.precisions_[k] / model.degrees_of_freedom_[k]  # W
+        precisions = scipy.stats.wishart(df=model.degrees_of_freedom_[k], scale=scale).rvs(n_draws, random_state=rng)
+        # μ | Λ ~ N(mₖ, (βₖ Λ)⁻¹), then log N(x | μ, Λ⁻¹) = ½ log |Λ/2π| − ½ (x − μ)ᵀ Λ (x − μ)
+        mean_factors = np.linalg.cholesky(np.linalg.inv(precisions) / model.mean_precision_[k])
+        means = model.means_[k] + (mean_factors @ rng.standard_normal((n_draws, len(x), 1)))[..., 0]
+        offsets = x - means
+        values = np.log(weights) + 0.5 * (
+            np.linalg.slogdet(precisions / (2 * np.pi))[1]
+            - np.einsum("si,sij,sj->s", offsets, precisions, offsets))
+        estimates.append(values.mean())
+        errors.append(values.std(ddof=1) / np.sqrt(n_draws))
+    return np.array(estimates), np.array(errors)
+
+
+def test_score_samples_is_log_sum_exp_of_the_expected_log_joint_by_monte_carlo():
+    """score_samples(x) = log Σₖ exp(E_q[log πₖ] + E_q[log N(x | μₖ, Λₖ⁻¹)]): the
+    expectations by sampling q with scipy.stats; the SE of the log-sum-exp by the delta
+    method (its gradient is q(z = k | x))."""
+    X, model = fitted("full", "dirichlet_distribution", max_iter=5)
+    points = np.array([[3.0, 0.5], [0.2, -1.5]])
+    rng = np.random.default_rng(7)
+    for x, score, proba in zip(points, model.score_samples(points), model.predict_proba(points)):
+        estimates, errors = monte_carlo_log_joint(model, x, 4000, rng)
+        standard_error = np.sqrt(np.sum((proba * errors) ** 2))
+        assert abs(scipy.special.logsumexp(estimates) - score) <= 4.5 * standard_error
+
+
+def test_score_samples_is_below_the_log_predictive_density():
+    """Jensen: score_samples(x) ≤ log E_q[p(x | π, μ, Λ)], the Student-t mixture of
+    Bishop (10.81) for a Dirichlet q(π), here from scipy.stats.multivariate_t."""
+    X, model = fitted("full", "dirichlet_distribution", max_iter=5)
+    D = X.shape[1]
+    points = np.vstack([X[::5], [[10.0, 10.0]]])
+    alpha = model.weight_concentration_
+    terms = []
+    for k in range(len(alpha)):
+        dof = model.degrees_of_freedom_[k] + 1 - D
+        W = model.precisions_[k] / model.degrees_of_freedom_[k]
+        shape = np.linalg.inv(dof * model.mean_precision_[k] / (1 + model.mean_precision_[k]) * W)
+        terms.append(np.log(alpha[k] / alpha.sum())
+                     + scipy.stats.multivariate_t(model.means_[k], shape, df=dof).logpdf(points))
+    log_predictive = scipy.special.logsumexp(terms, axis=0)
+    scores = model.score_samples(points)
+    assert np.all(scores < log_predictive)
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_predict_score_and_fit_predict_are_consistent(kind, prior_type):
+    X, model = fitted(kind, prior_type, max_iter=5)
+    points = X[::3] + 0.25
+    scores, proba = model.score_samples(points), model.predict_proba(points)
+    assert scores.shape == (len(points),) and proba.shape == (len(points), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-14)
+    np.testing.assert_array_equal(model.predict(points), np.argmax(proba, axis=1))
+    assert model.score(points) == pytest.approx(np.mean(scores), rel=1e-15)
+    again = BayesianGaussianMixtureCAVI(**model.get_params())
+    with pytest.warns(ConvergenceWarning):
+        labels = again.fit_predict(X)
+    np.testing.assert_array_equal(labels, model.predict(X))
+
+
+@pytest.mark.parametrize("kind", COVARIANCE_TYPES)
+def test_sample_draws_from_the_point_mixture(kind):
+    """Label frequencies within 4.5 SE of weights_, each component's sample mean and
+    variances within 4.5 SE of means_ and the diagonal of covariances_, draws in
+    random order."""
+    _, model = fitted(kind, "dirichlet_distribution", max_iter=5)
+    n = 20000
+    draws, labels = model.sample(n, rng=3)
+    assert draws.shape == (n, 2) and labels.shape == (n,)
+    counts = np.bincount(labels, minlength=3)
+    weights = model.weights_
+    assert np.all(np.abs(counts / n - weights) <= 4.5 * np.sqrt(weights * (1 - weights) / n))
+    variances = {"full": lambda k: np.diag(model.covariances_[k]), "tied": lambda k: np.diag(model.covariances_),
+                 "diag": lambda k: model.covariances_[k], "spherical": lambda k: np.full(2, model.covariances_[k])}[kind]
+    for k in range(3):
+        mine = draws[labels == k]
+        assert np.all(np.abs(mine.mean(axis=0) - model.means_[k]) <= 4.5 * np.sqrt(variances(k) / len(mine)))
+        # the sample variance of Gaussian draws has variance 2σ⁴/(n − 1)
+        error = np.abs(mine.var(axis=0, ddof=1) - variances(k))
+        assert np.all(error <= 4.5 * variances(k) * np.sqrt(2 / (len(mine) - 1)))
+    assert not np.all(np.diff(labels) >= 0)
+
+
+def test_sample_uses_the_estimators_rng_by_default():
+    _, model = fitted("diag", "dirichlet_process")
+    first, second = model.sample(5), model.sample(5)
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(model.sample(5, rng=np.random.default_rng(0))[0],
+                                  model.sample(5, rng=0)[0])
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_warm_start_continues_the_previous_run(kind, prior_type):
+    """10 iterations, then 10 more with warm_start, equal 20 iterations in one run."""
+    X = three_clusters(np.random.default_rng(1))
+    options = dict(covariance_type=kind, weight_concentration_prior_type=prior_type, tol=0, rng=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        whole = BayesianGaussianMixtureCAVI(3, max_iter=20, **options).fit(X)
+        parts = BayesianGaussianMixtureCAVI(3, max_iter=10, **options).fit(X)
+        parts.set_params(warm_start=True).fit(X)
+    assert parts.n_iter_ == 10
+    for name in ("means_", "precisions_cholesky_", "degrees_of_freedom_", "mean_precision_", "weights_"):
+        np.testing.assert_allclose(getattr(parts, name), getattr(whole, name), rtol=1e-12, atol=0)
+    assert parts.lower_bound_ == pytest.approx(whole.lower_bound_, rel=1e-13)
+    np.testing.assert_allclose(parts.elbo_history_[1:], whole.elbo_history_[31:], rtol=1e-13)
+    assert_never_decreases(parts.elbo_history_)
+
+
+def test_warm_start_stops_where_the_whole_run_stops():
+    """The first change of a warm run is measured from the previous lower_bound_."""
+    X = three_clusters(np.random.default_rng(2))
+    whole = BayesianGaussianMixtureCAVI(3, max_iter=500, tol=1e-6, rng=2).fit(X)
+    with pytest.warns(ConvergenceWarning):
+        parts = BayesianGaussianMixtureCAVI(3, max_iter=whole.n_iter_ - 1, tol=1e-6, rng=2).fit(X)
+    parts.set_params(warm_start=True, max_iter=500).fit(X)
+    assert parts.converged_ and parts.n_iter_ == 1
+    for change in (dict(n_components=4), dict(covariance_type="diag"),
+                   dict(weight_concentration_prior_type="dirichlet_distribution")):
+        with pytest.raises(ValueError, match="warm_start"):
+            BayesianGaussianMixtureCAVI(**parts.get_params()).fit(X).set_params(**change).fit(X)
+    wider = np.hstack([X, np.random.default_rng(0).standard_normal((len(X), 1))])
+    with pytest.raises(ValueError, match="warm_start"):
+        parts.fit(wider)
+
+
+def test_verbose_prints_scikit_learns_lines(capsys):
+    X = three_clusters(np.random.default_rng(0))
+    BayesianGaussianMixtureCAVI(3, max_iter=500, tol=1e-6, rng=0, n_init=2, verbose=1,
+                                verbose_interval=2).fit(X)
+    model = BayesianGaussianMixtureCAVI(3, max_iter=500, tol=1e-6, rng=0)
+    n_iter = model.fit(X).n_iter_
+    lines = capsys.readouterr().out.splitlines()
+    expected = [f"  Iteration {i}" for i in range(2, n_iter + 1, 2)]
+    assert lines[0] == "Initialization 0" and lines[1:1 + len(expected)] == expected
+    assert lines[1 + len(expected)] == "Initialization converged." and lines[2 + len(expected)] == "Initialization 1"
+    with pytest.warns(ConvergenceWarning):
+        model.set_params(max_iter=3, tol=0, verbose=2, verbose_interval=1).fit(X)
+    lines = capsys.readouterr().out.splitlines()
+    changes = [float(line.split("ll change")[1]) for line in lines[1:4]]
+    np.testing.assert_allclose(changes[1:], np.diff(model.elbo_history_[3::3]), atol=1e-5)
+    assert lines[4].startswith("Initialization did not converge. time lapse")
+    assert lines[4].endswith(f"lower bound {model.lower_bound_:.5f}.")
+
+
+def test_parameters_are_stored_unchanged_and_validated_by_fit():
+    prior = np.eye(2)
+    model = BayesianGaussianMixtureCAVI(3, covariance_prior=prior, tol="loose")
+    assert model.get_params()["covariance_prior"] is prior and model.get_params()["tol"] == "loose"
+    assert set(model.get_params()) == {
+        "n_components", "covariance_type", "tol", "reg_covar", "max_iter", "n_init", "init_params",
+        "weight_concentration_prior_type", "weight_concentration_prior", "mean_precision_prior",
+        "mean_prior", "degrees_of_freedom_prior", "covariance_prior", "responsibilities_init", "rng",
+        "random_state", "warm_start", "verbose", "verbose_interval"}
+    assert repr(model).startswith("BayesianGaussianMixtureCAVI(n_components=3, tol='loose'")
+    X = three_clusters(np.random.default_rng(0))
+    with pytest.raises(TypeError, match="tol"):
+        model.fit(X)
+    assert model.set_params(tol=1e-3) is model and model.fit(X).converged_
+    with pytest.raises(ValueError, match="Invalid parameter 'banana'"):
+        model.set_params(banana=1)
+
+
+def test_refusals_of_the_scikit_learn_methods_and_settings():
+    X = three_clusters(np.random.default_rng(0))
+    unfitted = BayesianGaussianMixtureCAVI(3)
+    for method, args in (("predict", (X,)), ("predict_proba", (X,)), ("score_samples", (X,)),
+                         ("score", (X,)), ("sample", (2,))):
+        with pytest.raises(NotFittedError, match="not fitted"):
+            getattr(unfitted, method)(*args)
+    bad = [
+        (dict(warm_start=1), TypeError, "warm_start"),
+        (dict(verbose=-1), ValueError, "verbose"),
+        (dict(verbose=1.5), TypeError, "verbose"),
+        (dict(verbose_interval=0), ValueError, "verbose_interval"),
+        (dict(rng=0, random_state=0), ValueError, "random_state"),
+        (dict(random_state="seed"), TypeError, "random_state"),
+        (dict(rng=True), TypeError, "rng"),
+    ]
+    for options, error, name in bad:
+        with pytest.raises(error, match=name):
+            BayesianGaussianMixtureCAVI(3, **options).fit(X)
+    _, model = fitted("full", "dirichlet_process")
+    with pytest.raises(ValueError, match="n_samples"):
+        model.sample(0)
+    with pytest.raises(TypeError, match="n_samples"):
+        model.sample(2.0)
+    with pytest.raises(TypeError, match="rng"):
+        model.sample(2, rng="seed")
+    for method in (model.score_samples, model.score, model.predict_proba):
+        with pytest.raises(ValueError, match="features"):
+            method(np.zeros((3, 5)))
+        with pytest.raises(ValueError, match="X"):
+            method(np.array([[np.nan, 0.0]]))

@@ -3,6 +3,7 @@ from identical initial responsibilities (both weight priors, four covariance typ
 its bound differs from scikit-learn's by a constant, and it stays exact for data far
 from the origin, where scikit-learn's E[x²] − x̄² statistics lose digits."""
 
+import re
 import warnings
 
 import numpy as np
@@ -13,6 +14,7 @@ from vi_ref.em import ConvergenceWarning
 
 mixture = pytest.importorskip("sklearn.mixture")
 sklearn_exceptions = pytest.importorskip("sklearn.exceptions")
+sklearn_base = pytest.importorskip("sklearn.base")
 
 pytestmark = pytest.mark.peer
 
@@ -42,9 +44,10 @@ def data(seed=0, offset=0.0):
     return offset + X, rng.dirichlet(np.ones(4), size=len(X))
 
 
-def fit(library, X, start, kind, prior_type, max_iter=40, tol=0.0, reg_covar=0.0, mean_prior=None):
+def fit(library, X, start, kind, prior_type, max_iter=40, tol=0.0, reg_covar=0.0, mean_prior=None,
+        **more):
     options = dict(n_components=4, covariance_type=kind, weight_concentration_prior_type=prior_type,
-                   max_iter=max_iter, tol=tol, reg_covar=reg_covar, mean_prior=mean_prior)
+                   max_iter=max_iter, tol=tol, reg_covar=reg_covar, mean_prior=mean_prior, **more)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", sklearn_exceptions.ConvergenceWarning)
@@ -106,3 +109,153 @@ def test_exact_far_from_the_origin_where_sklearn_loses_digits(kind, prior_type):
     assert relative_error(ours.means_ - shift, theirs_near.means_) <= 1e-8
     for name in ATTRIBUTES[2:]:
         assert relative_error(getattr(ours, name), getattr(theirs_near, name)) <= 1e-8, name
+
+
+# ---------------------------------------------------------------------------
+# Using the fitted q: scikit-learn's methods, warm start, progress, clone
+# ---------------------------------------------------------------------------
+
+
+def new_points(seed=10):
+    """Points the fit has not seen, some far from every cluster."""
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.uniform(-6, 6, size=(40, 3)), [[30.0, -20.0, 10.0]]])
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_scores_and_predictions_equal_sklearn(kind, prior_type):
+    """score_samples, score, predict_proba and predict of the fitted q on new points
+    equal scikit-learn's (which use E[log π] and E[log N], not the point mixture)."""
+    X, start = data()
+    ours, theirs = both(X, start, kind, prior_type)
+    points = new_points()
+    assert relative_error(ours.score_samples(points), theirs.score_samples(points)) <= 1e-10
+    assert ours.score(points) == pytest.approx(theirs.score(points), rel=1e-10)
+    np.testing.assert_allclose(ours.predict_proba(points), theirs.predict_proba(points), rtol=1e-8, atol=1e-12)
+    np.testing.assert_array_equal(ours.predict(points), theirs.predict(points))
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_fit_predict_equals_sklearn(kind, prior_type):
+    X, start = data(4)
+    options = dict(n_components=4, covariance_type=kind, weight_concentration_prior_type=prior_type,
+                   max_iter=40, tol=0.0, reg_covar=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", sklearn_exceptions.ConvergenceWarning)
+        ours = BayesianGaussianMixtureCAVI(responsibilities_init=start, **options).fit_predict(X)
+        theirs = FromResponsibilities(start, **options).fit_predict(X)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def their_sample(theirs, n):
+    theirs.random_state = 5  # FromResponsibilities's signature hides set_params' names
+    return theirs.sample(n)
+
+
+@pytest.mark.parametrize("kind", COVARIANCE_TYPES)
+def test_sample_matches_sklearns_sample(kind):
+    """Different generators, the same mixture: per component, our draws' frequency,
+    mean and variances agree with scikit-learn's draws (two-sample, 4.5 SE of the difference)."""
+    X, start = data()
+    ours, theirs = both(X, start, kind, "dirichlet_distribution")
+    n = 40000
+    (mine, my_labels), (their, their_labels) = ours.sample(n, rng=5), their_sample(theirs, n)
+    for k in range(4):
+        p, q = np.mean(my_labels == k), np.mean(their_labels == k)
+        assert abs(p - q) <= 4.5 * np.sqrt((p * (1 - p) + q * (1 - q)) / n)
+        a, b = mine[my_labels == k], their[their_labels == k]
+        standard_error = np.sqrt(a.var(axis=0, ddof=1) / len(a) + b.var(axis=0, ddof=1) / len(b))
+        assert np.all(np.abs(a.mean(axis=0) - b.mean(axis=0)) <= 4.5 * standard_error)
+        # for Gaussian draws the sample variance has variance 2σ⁴/(n − 1)
+        variances = a.var(axis=0, ddof=1), b.var(axis=0, ddof=1)
+        standard_error = np.sqrt(2 * variances[0] ** 2 / len(a) + 2 * variances[1] ** 2 / len(b))
+        assert np.all(np.abs(variances[0] - variances[1]) <= 4.5 * standard_error)
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_warm_start_equals_sklearns(kind, prior_type):
+    """15 iterations from the same start, then 15 more with warm_start, on both sides."""
+    X, start = data(5)
+    ours, theirs = both(X, start, kind, prior_type, max_iter=15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", sklearn_exceptions.ConvergenceWarning)
+        ours.set_params(warm_start=True).fit(X)
+        theirs.warm_start = True
+        theirs.fit(X)
+    assert ours.n_iter_ == theirs.n_iter_ == 15
+    for name in ATTRIBUTES:
+        assert relative_error(getattr(ours, name), getattr(theirs, name)) <= 1e-8, name
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS[:2])
+def test_warm_start_stops_when_sklearn_stops(kind, prior_type):
+    X, start = data(2)
+    ours, theirs = both(X, start, kind, prior_type, max_iter=8, tol=1e-3)
+    ours.set_params(warm_start=True, max_iter=500).fit(X)
+    theirs.warm_start, theirs.max_iter = True, 500
+    theirs.fit(X)
+    assert ours.converged_ and theirs.converged_ and ours.n_iter_ == theirs.n_iter_
+
+
+def test_verbose_output_equals_sklearns(capsys):
+    """The same lines; at verbose=2 the same changes of the bound (scikit-learn's bound
+    differs from the ELBO by a constant), the times and bounds themselves aside."""
+    X, start = data(2)
+    fit("vi_ref", X, start, "full", "dirichlet_process", max_iter=500, tol=1e-3, verbose=1, verbose_interval=3)
+    ours = capsys.readouterr().out
+    fit("sklearn", X, start, "full", "dirichlet_process", max_iter=500, tol=1e-3, verbose=1, verbose_interval=3)
+    assert ours == capsys.readouterr().out and ours.count("Iteration") >= 3
+    fit("vi_ref", X, start, "diag", "dirichlet_distribution", max_iter=12, verbose=2, verbose_interval=1)
+    ours = capsys.readouterr().out
+    fit("sklearn", X, start, "diag", "dirichlet_distribution", max_iter=12, verbose=2, verbose_interval=1)
+    theirs = capsys.readouterr().out
+
+    def without_times_and_bounds(text):
+        return re.sub(r"time lapse [0-9.]+s|lower bound -?[0-9.]+", "", text)
+
+    assert without_times_and_bounds(ours) == without_times_and_bounds(theirs)
+    assert ours.count("ll change") == 12
+
+
+def test_clone_round_trip():
+    """sklearn.base.clone copies the constructor arguments (checking that they are
+    stored unchanged) into an unfitted estimator that fits to the same result."""
+    X, start = data(6)
+    original = BayesianGaussianMixtureCAVI(
+        3, covariance_type="diag", weight_concentration_prior=0.5, covariance_prior=np.ones(3),
+        max_iter=30, tol=0.0, random_state=np.random.RandomState(1), init_params="random", verbose=0)
+    copy = sklearn_base.clone(original)
+    assert copy is not original and not hasattr(copy, "means_")
+    assert copy.get_params().keys() == original.get_params().keys()
+    np.testing.assert_array_equal(copy.covariance_prior, original.covariance_prior)
+    for name, value in original.get_params().items():
+        if name not in ("covariance_prior", "random_state"):
+            assert copy.get_params()[name] == value, name
+    seeded = original.set_params(random_state=3)
+    again = sklearn_base.clone(seeded)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        first, second = seeded.fit(X), again.fit(X)
+    np.testing.assert_array_equal(first.means_, second.means_)
+    refit = sklearn_base.clone(first)
+    assert not hasattr(refit, "parameters_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        np.testing.assert_array_equal(refit.fit(X).means_, first.means_)
+
+
+@pytest.mark.parametrize("check", [
+    "check_parameters_default_constructible", "check_no_attributes_set_in_init",
+    "check_get_params_invariance", "check_set_params", "check_dont_overwrite_parameters",
+    "check_fit_idempotent", "check_n_features_in",
+])
+def test_passes_sklearns_parameter_checks(check):
+    """scikit-learn's own checks of the estimator protocol (its check_estimators_unfitted
+    wants scikit-learn's NotFittedError class, which vi_ref does not import)."""
+    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        getattr(estimator_checks, check)("BayesianGaussianMixtureCAVI", BayesianGaussianMixtureCAVI(2))

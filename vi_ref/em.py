@@ -206,6 +206,26 @@ def _as_generator(value, name):
     return generator
 
 
+def _estimator_generator(rng, random_state):
+    """The generator of an estimator given ``rng`` or scikit-learn's ``random_state``
+    (at most one of them)."""
+    if rng is not None and random_state is not None:
+        raise ValueError("give rng or random_state (scikit-learn's name for it), not both")
+    return (_as_generator(random_state, "random_state") if rng is None
+            else _as_generator(rng, "rng"))
+
+
+def _check_progress(warm_start, verbose, verbose_interval):
+    """(warm_start, verbose, verbose_interval) checked: a bool, a level ≥ 0 (which
+    scikit-learn also accepts as a bool) and an interval ≥ 1."""
+    if not isinstance(warm_start, (bool, np.bool_)):
+        raise TypeError(f"warm_start must be a bool; got {type(warm_start).__name__}")
+    verbose = (int(verbose) if isinstance(verbose, (bool, np.bool_))
+               else _check_integer(verbose, "verbose", minimum=0))
+    return (bool(warm_start), verbose,
+            _check_integer(verbose_interval, "verbose_interval", minimum=1))
+
+
 def _check_weights_init(weights, n_components):
     """Starting weights, shape (K,), non-negative, summing to 1 within scikit-learn's
     tolerance for their dtype (1e-6 for float32, 1e-8 otherwise), renormalised."""
@@ -278,7 +298,51 @@ class _Run:
     elbo_history: np.ndarray
 
 
-class GaussianMixtureEM:
+class _ScikitLearnParameters:
+    """scikit-learn's parameter protocol for an estimator whose constructor stores its
+    keyword arguments unchanged (they are validated by ``fit``): ``get_params``,
+    ``set_params``, a repr of the changed arguments and scikit-learn's tags, so that
+    ``sklearn.base.clone``, ``Pipeline`` and ``GridSearchCV`` work with it. Shared by
+    ``GaussianMixtureEM`` and ``cavi.BayesianGaussianMixtureCAVI``."""
+
+    @classmethod
+    def _parameter_names(cls):
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+    def get_params(self, deep=True):
+        """The constructor's arguments as stored, {name: value}. No parameter is an
+        estimator, so ``deep`` (kept for scikit-learn) changes nothing."""
+        return {name: getattr(self, name) for name in self._parameter_names()}
+
+    def set_params(self, **params):
+        """Set constructor arguments by name (stored unchanged, validated by ``fit``);
+        returns self. An unknown name is a ValueError, as in scikit-learn."""
+        names = self._parameter_names()
+        for name, value in params.items():
+            if name not in names:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator {type(self).__name__};"
+                    f" valid parameters are: {sorted(names)}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = inspect.signature(type(self).__init__).parameters
+        changed = [f"{name}={value!r}" for name, value in self.get_params().items()
+                   if not _is_default(value, defaults[name].default)]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        """scikit-learn's tags (called only by scikit-learn, so importing it here
+        adds no run-time dependency): an unsupervised density estimator."""
+        from sklearn.utils import InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False),
+                    input_tags=InputTags())
+
+
+class GaussianMixtureEM(_ScikitLearnParameters):
     """Maximum-likelihood Gaussian mixture by EM, a scikit-learn estimator.
 
     Where a name is shared with ``sklearn.mixture.GaussianMixture`` the meaning is
@@ -374,44 +438,6 @@ class GaussianMixtureEM:
         self.verbose = verbose
         self.verbose_interval = verbose_interval
 
-    # ----- scikit-learn's parameter protocol ---------------------------------------
-
-    @classmethod
-    def _parameter_names(cls):
-        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
-
-    def get_params(self, deep=True):
-        """The constructor's arguments as stored, {name: value}. No parameter is an
-        estimator, so ``deep`` (kept for scikit-learn) changes nothing."""
-        return {name: getattr(self, name) for name in self._parameter_names()}
-
-    def set_params(self, **params):
-        """Set constructor arguments by name (stored unchanged, validated by ``fit``);
-        returns self. An unknown name is a ValueError, as in scikit-learn."""
-        names = self._parameter_names()
-        for name, value in params.items():
-            if name not in names:
-                raise ValueError(
-                    f"Invalid parameter {name!r} for estimator {type(self).__name__};"
-                    f" valid parameters are: {sorted(names)}"
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self):
-        defaults = inspect.signature(type(self).__init__).parameters
-        changed = [f"{name}={value!r}" for name, value in self.get_params().items()
-                   if not _is_default(value, defaults[name].default)]
-        return f"{type(self).__name__}({', '.join(changed)})"
-
-    def __sklearn_tags__(self):
-        """scikit-learn's tags (called only by scikit-learn, so importing it here
-        adds no run-time dependency): an unsupervised density estimator."""
-        from sklearn.utils import InputTags, Tags, TargetTags
-
-        return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False),
-                    input_tags=InputTags())
-
     # ----- fitting --------------------------------------------------------------
 
     def _check_settings(self, n_features):
@@ -433,15 +459,9 @@ class GaussianMixtureEM:
             precisions_init = _check_precisions_init(
                 self.precisions_init, covariance_type, n_components, n_features
             )
-        if self.rng is not None and self.random_state is not None:
-            raise ValueError("give rng or random_state (scikit-learn's name for it), not both")
-        generator = (_as_generator(self.random_state, "random_state") if self.rng is None
-                     else _as_generator(self.rng, "rng"))
-        if not isinstance(self.warm_start, (bool, np.bool_)):
-            raise TypeError(f"warm_start must be a bool; got {type(self.warm_start).__name__}")
-        # scikit-learn's verbose is a level that may also be given as a bool
-        verbose = (int(self.verbose) if isinstance(self.verbose, (bool, np.bool_))
-                   else _check_integer(self.verbose, "verbose", minimum=0))
+        generator = _estimator_generator(self.rng, self.random_state)
+        warm_start, verbose, verbose_interval = _check_progress(
+            self.warm_start, self.verbose, self.verbose_interval)
         return _Settings(
             n_components=n_components,
             covariance_type=covariance_type,
@@ -454,9 +474,9 @@ class GaussianMixtureEM:
             means_init=means_init,
             precisions_init=precisions_init,
             generator=generator,
-            warm_start=bool(self.warm_start),
+            warm_start=warm_start,
             verbose=verbose,
-            verbose_interval=_check_integer(self.verbose_interval, "verbose_interval", minimum=1),
+            verbose_interval=verbose_interval,
         )
 
     def _initial_model(self, X, settings, generator):
@@ -656,12 +676,9 @@ class GaussianMixtureEM:
         ``rng`` (or ``random_state``): an integer seed gives the same draws each call."""
         model = self._fitted_model()
         n_samples = _check_integer(n_samples, "n_samples", minimum=1)
-        if rng is None:
-            if self.rng is not None and self.random_state is not None:
-                raise ValueError("give rng or random_state (scikit-learn's name for it), not both")
-            rng = (_as_generator(self.random_state, "random_state") if self.rng is None
-                   else self.rng)
-        return model.sample(n_samples, rng=_as_generator(rng, "rng"))
+        generator = (_estimator_generator(self.rng, self.random_state) if rng is None
+                     else _as_generator(rng, "rng"))
+        return model.sample(n_samples, rng=generator)
 
     def _n_parameters(self):
         """Free parameters: K − 1 weights, K·D means and the covariances' entries."""

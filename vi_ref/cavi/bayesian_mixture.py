@@ -40,6 +40,7 @@ every digit when the data sit far from the origin, where scikit-learn's
 E[x²] − x̄² statistics (tied, diag, spherical) do not.
 """
 
+import time
 import warnings
 from dataclasses import dataclass, replace
 
@@ -48,15 +49,26 @@ import scipy.special
 
 from .. import autodiff as ad
 from .. import numerics
-from ..em import INIT_PARAMS, ConvergenceWarning, GaussianMixtureEM
+from ..em import (
+    INIT_PARAMS,
+    ConvergenceWarning,
+    GaussianMixtureEM,
+    NotFittedError,
+    _as_generator,
+    _check_progress,
+    _estimator_generator,
+    _ScikitLearnParameters,
+)
+from ..em_steps import _check_columns, _check_data, _check_integer
 from ..models.gaussian_mixture import (
+    GaussianMixture,
     centred_moments,
     check_covariance_type,
     parameter_shape,
     posterior_from_log_joint,
     squared_mahalanobis,
 )
-from ..validation import as_float_array, as_generator, check_count, check_positive
+from ..validation import as_float_array, check_count, check_positive
 
 __all__ = [
     "BayesianGaussianMixtureCAVI",
@@ -461,9 +473,12 @@ class _ELBOTracker:
         ))
 
 
-class BayesianGaussianMixtureCAVI:
+class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
     """Variational Bayesian Gaussian mixture by coordinate ascent, with scikit-learn's
-    ``BayesianGaussianMixture`` interface and meanings (``rng`` for ``random_state``).
+    ``BayesianGaussianMixture`` interface and meanings (``rng`` or ``random_state``):
+    ``fit``, ``fit_predict``, ``predict``, ``predict_proba``, ``score_samples`` and
+    ``score`` (from E_q[log π] and E_q[log N], as scikit-learn's), ``sample`` (from the
+    point mixture), ``warm_start``, ``verbose``.
 
     Fitting starts from responsibilities (``init_params`` or ``responsibilities_init``),
     sets q(π) and q(μ, Λ) from them, then repeats, ``max_iter`` times at most:
@@ -499,6 +514,22 @@ class BayesianGaussianMixtureCAVI:
         responsibilities_init: optional (N, K) starting responsibilities (overrides
             ``init_params``; used for comparisons from an identical start).
         rng: ``np.random.Generator``, int seed or None (SPEC 7).
+        random_state: scikit-learn's name for ``rng`` (it also accepts a legacy
+            ``np.random.RandomState``); give at most one of the two.
+        warm_start: if true and the estimator is fitted, ``fit`` continues from the
+            fitted q(π) Πₖ q(μₖ, Λₖ) (one start; ``init_params``,
+            ``responsibilities_init`` and ``n_init`` ignored), exactly as if the
+            previous run had gone on: its first update is q(z) for X, and its first
+            change of the ELBO is measured from the previous ``lower_bound_``.
+        verbose: 0 silent, 1 prints each start and every ``verbose_interval``-th
+            iteration, 2 also the time and the change of the ELBO (scikit-learn's
+            lines; the change equals scikit-learn's, whose bound differs from the
+            ELBO by a constant).
+        verbose_interval: iterations between two printed lines (≥ 1).
+
+    The constructor stores its arguments unchanged; ``fit`` validates them
+    (``get_params``/``set_params`` follow scikit-learn, so ``sklearn.base.clone``
+    works).
 
     Attributes after ``fit``: ``weight_concentration_`` (α, or the tuple (γ₁, γ₂) as
     in scikit-learn), ``weights_`` (E[π], normalised), ``mean_precision_``, ``means_``,
@@ -515,7 +546,8 @@ class BayesianGaussianMixtureCAVI:
                  weight_concentration_prior_type="dirichlet_process",
                  weight_concentration_prior=None, mean_precision_prior=None, mean_prior=None,
                  degrees_of_freedom_prior=None, covariance_prior=None,
-                 responsibilities_init=None, rng=None):
+                 responsibilities_init=None, rng=None, random_state=None, warm_start=False,
+                 verbose=0, verbose_interval=10):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -531,13 +563,10 @@ class BayesianGaussianMixtureCAVI:
         self.covariance_prior = covariance_prior
         self.responsibilities_init = responsibilities_init
         self.rng = rng
-
-    def __repr__(self):
-        return (
-            f"BayesianGaussianMixtureCAVI(n_components={self.n_components!r},"
-            f" covariance_type={self.covariance_type!r},"
-            f" weight_concentration_prior_type={self.weight_concentration_prior_type!r})"
-        )
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
 
     # ----- validation ---------------------------------------------------------------
 
@@ -629,13 +658,16 @@ class BayesianGaussianMixtureCAVI:
 
     # ----- fitting --------------------------------------------------------------------
 
-    def _run(self, X, prior, responsibilities, tol, reg_covar, max_iter):
-        parameters = update_parameters(X, responsibilities, prior, reg_covar)
+    def _run(self, X, prior, parameters, responsibilities, settings, previous=-np.inf):
+        """Coordinate ascent from q(z) = ``responsibilities`` and the other factors
+        ``parameters``, until the ELBO changes by less than tol between iterations
+        (``previous``: the ELBO before this run, −∞ for a new start)."""
+        tol, reg_covar, max_iter, verbose, verbose_interval = settings
         tracker = _ELBOTracker(X, responsibilities, parameters, prior)
         history = [tracker.value()]
-        previous = -np.inf
         converged = False
         n_iter = 0
+        clock = time.perf_counter()
         for n_iter in range(1, max_iter + 1):
             tracker.update_assignments()
             history.append(tracker.value())
@@ -643,35 +675,86 @@ class BayesianGaussianMixtureCAVI:
             history.append(tracker.value())
             tracker.update_components(reg_covar)
             history.append(tracker.value())
-            if abs(history[-1] - previous) < tol:
+            change = history[-1] - previous
+            if verbose and n_iter % verbose_interval == 0:
+                now = time.perf_counter()
+                print(f"  Iteration {n_iter}" + (
+                    f"\t time lapse {now - clock:.5f}s\t ll change {change:.5f}"
+                    if verbose >= 2 else ""))
+                clock = now
+            if abs(change) < tol:
                 converged = True
                 break
             previous = history[-1]
         return _Run(tracker.parameters, tracker.responsibilities, history[-1], n_iter,
                     converged, np.array(history))
 
-    def fit(self, X):
-        """Fit q by coordinate ascent from ``n_init`` starts; keep the highest ELBO.
+    def _new_start(self, X, n_components, prior, reg_covar, generator):
+        """(q(π) Πₖ q(μₖ, Λₖ), q(z), −∞) of a new start: the initial responsibilities
+        and the factors updated from them."""
+        responsibilities = self._initial_responsibilities(X, n_components, generator)
+        return update_parameters(X, responsibilities, prior, reg_covar), responsibilities, -np.inf
+
+    def _warm_start_parameters(self, X, prior):
+        """The fitted q(π) Πₖ q(μₖ, Λₖ), and q(z) for X from them; they must fit the
+        current settings and X."""
+        parameters = self.parameters_
+        expected = (check_count(self.n_components, "n_components", minimum=1), X.shape[1],
+                    prior.covariance_type, prior.weight_concentration_prior_type)
+        found = (parameters.means.shape[0], parameters.means.shape[1],
+                 self.prior_.covariance_type, self.prior_.weight_concentration_prior_type)
+        if found != expected:
+            raise ValueError(
+                "warm_start: the fitted q has (n_components, n_features, covariance_type,"
+                f" weight_concentration_prior_type) = {found} but the settings and X ask for"
+                f" {expected}; fit with warm_start=False"
+            )
+        responsibilities = update_responsibilities(
+            expected_log_likelihood(X, parameters, prior.covariance_type),
+            expected_log_weights(parameters.weight_concentration, prior.weight_concentration_prior_type),
+        )
+        return parameters, responsibilities
+
+    def fit(self, X, y=None):
+        """Fit q by coordinate ascent from ``n_init`` starts (or, with ``warm_start``,
+        from the fitted q); keep the highest ELBO.
 
         Args:
             X: (N, D) finite data with N ≥ max(2, n_components).
+            y: ignored (scikit-learn's signature).
 
         Returns:
             self.
         """
-        X = as_float_array(X, "X", ndim=2)
+        X = _check_data(X)
         n_components = check_count(self.n_components, "n_components", minimum=1)
-        if X.shape[0] < max(2, n_components) or X.shape[1] == 0:
+        if X.shape[0] < max(2, n_components):
             raise ValueError(
-                f"X must have at least max(2, n_components) = {max(2, n_components)} samples and"
-                f" one feature; got shape {X.shape}"
+                f"X must have at least max(2, n_components) = {max(2, n_components)} samples;"
+                f" got shape {X.shape}"
             )
         prior = self._prior(X)
         tol, reg_covar, max_iter, n_init = self._check_fit_settings()
+        generator = _estimator_generator(self.rng, self.random_state)
+        warm_start, verbose, verbose_interval = _check_progress(
+            self.warm_start, self.verbose, self.verbose_interval)
+        settings = (tol, reg_covar, max_iter, verbose, verbose_interval)
+        if warm_start and hasattr(self, "parameters_"):
+            starts = [(*self._warm_start_parameters(X, prior), self.lower_bound_)]
+        else:
+            starts = (self._new_start(X, n_components, prior, reg_covar, child)
+                      for child in generator.spawn(n_init))
         best = None
-        for generator in as_generator(self.rng).spawn(n_init):
-            start = self._initial_responsibilities(X, n_components, generator)
-            run = self._run(X, prior, start, tol, reg_covar, max_iter)
+        for index, (parameters, responsibilities, previous) in enumerate(starts):
+            if verbose:
+                print(f"Initialization {index}")
+            clock = time.perf_counter()
+            run = self._run(X, prior, parameters, responsibilities, settings, previous)
+            if verbose and max_iter > 0:
+                state = "converged" if run.converged else "did not converge"
+                print(f"Initialization {state}." + (
+                    f" time lapse {time.perf_counter() - clock:.5f}s\t lower bound"
+                    f" {run.lower_bound:.5f}." if verbose >= 2 else ""))
             if best is None or run.lower_bound > best.lower_bound:
                 best = run
         self._set_fitted(best, prior, X.shape[1])
@@ -682,6 +765,10 @@ class BayesianGaussianMixtureCAVI:
                 ConvergenceWarning, stacklevel=2,
             )
         return self
+
+    def fit_predict(self, X, y=None):
+        """``fit(X)``, then the labels of X under the fitted q (= ``predict(X)``)."""
+        return self.fit(X).predict(X)
 
     def _set_fitted(self, run, prior, n_features):
         parameters = run.parameters
@@ -716,26 +803,60 @@ class BayesianGaussianMixtureCAVI:
 
     # ----- using the fitted q ----------------------------------------------------------
 
-    def _checked(self, X):
+    def _check_fitted(self):
         if not hasattr(self, "parameters_"):
-            raise ValueError("this BayesianGaussianMixtureCAVI is not fitted yet; call fit(X) first")
-        X = as_float_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X must have {self.n_features_in_} features (columns); got shape {X.shape}")
-        return X
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
 
-    def predict_proba(self, X):
-        """q(zₙ = k) ∝ exp(ℓₙₖ + E[log πₖ]) under the fitted q, (N, K)."""
+    def _checked(self, X):
+        self._check_fitted()
+        return _check_columns(X, self.n_features_in_, type(self).__name__)
+
+    def _log_joint(self, X):
+        """ℓₙₖ + E[log πₖ] under the fitted q, (N, K): the exponent of q(zₙ = k)."""
         X = self._checked(X)
         log_likelihood = expected_log_likelihood(X, self.parameters_, self.prior_.covariance_type)
         log_weights = expected_log_weights(
             self.parameters_.weight_concentration, self.prior_.weight_concentration_prior_type
         )
-        return update_responsibilities(log_likelihood, log_weights)
+        return log_likelihood + log_weights
+
+    def predict_proba(self, X):
+        """q(zₙ = k) ∝ exp(ℓₙₖ + E[log πₖ]) under the fitted q, (N, K)."""
+        return posterior_from_log_joint(self._log_joint(X), axis=1)[0]
 
     def predict(self, X):
         """The component of largest q(zₙ = k), (N,) integer labels."""
-        return np.argmax(self.predict_proba(X), axis=1)
+        return np.argmax(self._log_joint(X), axis=1)
+
+    def score_samples(self, X):
+        """scikit-learn's score of each row, (N,):
+
+            log Σₖ exp(E_q[log πₖ] + E_q[log N(xₙ | μₖ, Λₖ⁻¹)]),
+
+        the normaliser of ``predict_proba``. It is neither the log density of the
+        point mixture (``weights_``, ``means_``, ``covariances_``) nor the log
+        predictive density log E_q[p(xₙ | π, μ, Λ)], which it bounds from below
+        (Jensen, derivation 07 §7).
+        """
+        return posterior_from_log_joint(self._log_joint(X), axis=1)[1]
+
+    def score(self, X, y=None):
+        """The mean of ``score_samples(X)``; ``y`` is ignored (scikit-learn's signature)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, rng=None):
+        """``n_samples`` draws (X (n, D), component labels (n,)), in random order, from
+        the point mixture of ``weights_``, ``means_`` and ``covariances_`` (as
+        scikit-learn's ``sample``, which orders them by component). ``rng`` defaults,
+        as in scikit-learn, to the estimator's own ``rng`` (or ``random_state``): an
+        integer seed gives the same draws each call."""
+        self._check_fitted()
+        n_samples = _check_integer(n_samples, "n_samples", minimum=1)
+        generator = (_estimator_generator(self.rng, self.random_state) if rng is None
+                     else _as_generator(rng, "rng"))
+        mixture = GaussianMixture(self.weights_, self.means_, self.covariances_,
+                                  covariance_type=self.prior_.covariance_type)
+        return mixture.sample(n_samples, rng=generator)
 
 
 def _moments_of_precision(parameters, covariance_type):
