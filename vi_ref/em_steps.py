@@ -254,6 +254,8 @@ def _distances_into(X, kind, means, factors, centre, out):
     if kind == "tied":
         transposed = np.ascontiguousarray(factors.T)
         offsets = (means - centre) @ factors  # row k: (Pᵀ(μₖ − c))ᵀ
+    elif kind == "diag":
+        precisions = factors**2  # λₖd = p²ₖd
     for start, stop in row_chunks(n_samples, n_features):
         # a copy (for D = 1 the transpose is already contiguous: a view of X)
         columns = X[start:stop].T - centre[:, None] if kind == "tied" else (
@@ -262,13 +264,13 @@ def _distances_into(X, kind, means, factors, centre, out):
         if kind == "tied":
             shared = transposed @ columns
         for k, mean in enumerate(means):
-            if kind == "tied":
-                squared = np.subtract(shared, offsets[k][:, None], out=work)
-            else:
-                squared = np.subtract(columns, mean[:, None], out=work)
-                if kind == "diag":
-                    squared *= factors[k][:, None]
-            np.einsum("dn,dn->n", squared, squared, out=out[k, start:stop])
+            if kind == "diag":  # Σ_d λₖd (xₙd − μₖd)²: centre, square, one product
+                squared = np.square(np.subtract(columns, mean[:, None], out=work), out=work)
+                np.matmul(precisions[k], squared, out=out[k, start:stop])
+                continue
+            centred = (np.subtract(shared, offsets[k][:, None], out=work) if kind == "tied"
+                       else np.subtract(columns, mean[:, None], out=work))
+            np.einsum("dn,dn->n", centred, centred, out=out[k, start:stop])
     if kind == "spherical":
         out *= (factors**2)[:, None]
     return out
