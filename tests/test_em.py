@@ -910,6 +910,35 @@ def test_grouped_kernels_equal_the_centred_sums_for_any_grouping(offset):
         np.testing.assert_allclose(tied, expected_tied, rtol=1e-12, atol=1e-12 * np.abs(expected_tied).max())
 
 
+@pytest.mark.parametrize("offset", [0.0, 1e7])
+def test_grouped_spherical_kernels_equal_rational_arithmetic_for_any_grouping(offset):
+    """The spherical kernels that sum ‖x̃ₙ‖² once (used from GROUPED_MIN_FEATURES
+    features on), at D = 3: p²ₖ ‖xₙ − μₖ‖² and Σₙ rₖₙ ‖xₙ − μₖ‖² against rational
+    arithmetic on the stored numbers, for the grouping by mode and a random one."""
+    from vi_ref.em_steps import _group_by_mode, _spherical_distances_into, _spherical_scatter
+
+    X, _ = three_clusters(n=40, seed=39, offset=offset)
+    rng = np.random.default_rng(40)
+    responsibilities = np.ascontiguousarray(rng.dirichlet(np.full(3, 0.3), size=40).T)
+    means = offset + CENTRES + rng.normal(scale=0.1, size=(3, 3))
+    precisions = np.array([0.5, 2.0, 1.25])
+    squared = np.array([[float(sum((Fraction(x) - Fraction(m)) ** 2
+                                   for x, m in zip(X[n].tolist(), means[k].tolist())))
+                         for n in range(40)] for k in range(3)])
+    exact_scatter = [float(sum(Fraction(responsibilities[k, n]) * sum(
+        (Fraction(x) - Fraction(m)) ** 2 for x, m in zip(X[n].tolist(), means[k].tolist()))
+        for n in range(40))) for k in range(3)]
+    random_weights = rng.dirichlet(np.ones(3), size=40).T
+    for grouping in (_group_by_mode(responsibilities), _group_by_mode(random_weights)):
+        distances = np.empty((3, 40))
+        _spherical_distances_into(X, means, precisions, grouping, distances)
+        # rounding eps·(‖x̃‖² + ‖δ‖²): absolute, in units of the squared distances
+        np.testing.assert_allclose(distances, precisions[:, None] * squared, rtol=1e-12,
+                                   atol=1e-12 * squared.max())
+        np.testing.assert_allclose(_spherical_scatter(X, responsibilities, means, grouping),
+                                   exact_scatter, rtol=1e-12)
+
+
 @pytest.mark.parametrize("n_features", [1, 3, 20])
 def test_fit_leaves_the_data_unchanged(n_features):
     """For D = 1 a transposed chunk of rows is a view of X: no kernel may write to it."""

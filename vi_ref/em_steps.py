@@ -190,9 +190,10 @@ def _log_joint_into(model, X, out, centre, grouping=None):
     """
     n_samples, n_features = X.shape
     kind, means, factors = model.covariance_type, model.means, model.precisions_cholesky
-    if grouping is not None and kind in ("diag", "spherical") and _grouped(kind, n_features):
-        precisions = np.broadcast_to((factors**2).reshape(len(means), -1), means.shape)
-        _diagonal_distances_into(X, means, precisions, grouping, out)
+    if grouping is not None and kind == "diag" and _grouped(kind, n_features):
+        _diagonal_distances_into(X, means, factors**2, grouping, out)
+    elif grouping is not None and kind == "spherical" and _grouped(kind, n_features):
+        _spherical_distances_into(X, means, factors**2, grouping, out)
     else:
         _distances_into(X, kind, means, factors, centre, out)
     out *= -0.5
@@ -211,12 +212,30 @@ def _diagonal_distances_into(X, means, precisions, grouping, out):
     Rounding eps·(‖x̃ₙ‖² + ‖δₖ‖²) in the metric of k, from the mode, not the origin.
     """
     for j, group in _groups(grouping, X.shape[1]):
-        centred = X[group] - means[j]
+        centred = np.take(X, group, axis=0) - means[j]
         differences = means - means[j]
         scaled = precisions * differences
         distances = precisions @ np.square(centred).T
         distances -= 2 * (scaled @ centred.T)
         distances += np.sum(scaled * differences, axis=1)[:, None]
+        out[:, group] = distances
+
+
+def _spherical_distances_into(X, means, precisions, grouping, out):
+    """p²ₖ ‖xₙ − μₖ‖² for spherical precisions p² (K,), into the (K, N) ``out``, by one
+    product per group: with x̃ₙ = xₙ − μⱼ and δₖ = μₖ − μⱼ for the points of group j,
+
+        ‖x̃ₙ − δₖ‖² = ‖x̃ₙ‖² − 2 δₖ·x̃ₙ + ‖δₖ‖²,
+
+    ‖x̃ₙ‖² summed once for all K components, the precision applied after the sum."""
+    for j, group in _groups(grouping, X.shape[1]):
+        centred = np.take(X, group, axis=0) - means[j]
+        differences = means - means[j]
+        distances = differences @ centred.T
+        distances *= -2
+        distances += np.einsum("nd,nd->n", centred, centred)
+        distances += np.einsum("kd,kd->k", differences, differences)[:, None]
+        distances *= precisions[:, None]
         out[:, group] = distances
 
 
@@ -235,6 +254,8 @@ def _distances_into(X, kind, means, factors, centre, out):
     if kind == "tied":
         transposed = np.ascontiguousarray(factors.T)
         offsets = (means - centre) @ factors  # row k: (Pᵀ(μₖ − c))ᵀ
+    elif kind == "diag":
+        precisions = factors**2  # λₖd = p²ₖd
     for start, stop in row_chunks(n_samples, n_features):
         # a copy (for D = 1 the transpose is already contiguous: a view of X)
         columns = X[start:stop].T - centre[:, None] if kind == "tied" else (
@@ -243,13 +264,13 @@ def _distances_into(X, kind, means, factors, centre, out):
         if kind == "tied":
             shared = transposed @ columns
         for k, mean in enumerate(means):
-            if kind == "tied":
-                squared = np.subtract(shared, offsets[k][:, None], out=work)
-            else:
-                squared = np.subtract(columns, mean[:, None], out=work)
-                if kind == "diag":
-                    squared *= factors[k][:, None]
-            np.einsum("dn,dn->n", squared, squared, out=out[k, start:stop])
+            if kind == "diag":  # Σ_d λₖd (xₙd − μₖd)²: centre, square, one product
+                squared = np.square(np.subtract(columns, mean[:, None], out=work), out=work)
+                np.matmul(precisions[k], squared, out=out[k, start:stop])
+                continue
+            centred = (np.subtract(shared, offsets[k][:, None], out=work) if kind == "tied"
+                       else np.subtract(columns, mean[:, None], out=work))
+            np.einsum("dn,dn->n", centred, centred, out=out[k, start:stop])
     if kind == "spherical":
         out *= (factors**2)[:, None]
     return out
@@ -303,8 +324,9 @@ def _scatter(X, responsibilities, means, components, covariance_type, grouping=N
         grouping = _group_by_mode(responsibilities) if grouping is None else grouping
         if covariance_type == "tied":
             return _tied_scatter(X, responsibilities, means, grouping)
-        diagonal = _diagonal_scatter(X, responsibilities, means, grouping)
-        return diagonal if covariance_type == "diag" else diagonal.sum(axis=1)
+        if covariance_type == "spherical":
+            return _spherical_scatter(X, responsibilities, means, grouping)
+        return _diagonal_scatter(X, responsibilities, means, grouping)
     n_samples, n_features = X.shape
     matrix = covariance_type in ("full", "tied")
     scatter = np.zeros(parameter_shape("full" if matrix else covariance_type, len(means),
@@ -384,9 +406,9 @@ def _tied_scatter(X, responsibilities, means, grouping):
     spread = np.zeros((n_features, n_features))
     totals = np.zeros((len(means), len(means)))  # row j: Σₙ∈Gⱼ rₖₙ
     for j, group in _groups(grouping, n_features):
-        weights = responsibilities[:, group]
+        weights = np.take(responsibilities, group, axis=1)
         shift = (means - means[j]).T @ weights  # eₙ as columns
-        centred = X[group].T - means[j][:, None]
+        centred = np.take(X, group, axis=0).T - means[j][:, None]
         centred -= shift
         gram += centred @ centred.T
         spread += shift @ shift.T
@@ -406,12 +428,31 @@ def _diagonal_scatter(X, responsibilities, means, grouping):
     """
     scatter = np.zeros(means.shape)
     for j, group in _groups(grouping, means.shape[1]):
-        weights = responsibilities[:, group]
-        centred = X[group] - means[j]
+        weights = np.take(responsibilities, group, axis=1)
+        centred = np.take(X, group, axis=0) - means[j]
         differences = means - means[j]
         scatter += weights @ np.square(centred)
         scatter -= 2 * differences * (weights @ centred)
         scatter += differences**2 * weights.sum(axis=1)[:, None]
+    return scatter
+
+
+def _spherical_scatter(X, responsibilities, means, grouping):
+    """Sₖ = Σₙ rₖₙ ‖xₙ − μₖ‖² (K,) with ‖x̃ₙ‖² summed once per point: with x̃ₙ = xₙ − μⱼ
+    and δₖ = μₖ − μⱼ for the points of group j,
+
+        Σₙ∈Gⱼ rₖₙ ‖x̃ₙ − δₖ‖² = Σₙ rₖₙ ‖x̃ₙ‖² − 2 δₖ·Σₙ rₖₙ x̃ₙ + ‖δₖ‖² Σₙ rₖₙ,
+
+    one product and one matrix-vector product per group instead of the (K, D)
+    moments of ``_diagonal_scatter``; rounding as there."""
+    scatter = np.zeros(len(means))
+    for j, group in _groups(grouping, means.shape[1]):
+        weights = np.take(responsibilities, group, axis=1)
+        centred = np.take(X, group, axis=0) - means[j]
+        differences = means - means[j]
+        scatter += weights @ np.einsum("nd,nd->n", centred, centred)
+        scatter -= 2 * np.einsum("kd,kd->k", differences, weights @ centred)
+        scatter += np.einsum("kd,kd->k", differences, differences) * weights.sum(axis=1)
     return scatter
 
 

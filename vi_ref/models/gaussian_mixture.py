@@ -237,17 +237,27 @@ def posterior_from_log_joint(log_joint, axis=-1):
             f"{first_bad_index(np.squeeze(bad, axis=axis))}"
         )
     responsibilities = np.subtract(log_joint, shift)
-    kept = responsibilities >= LOG_SMALLEST_NORMAL
-    # clamp, exponentiate, then zero what was clamped: exp is slow on arguments
-    # whose result underflows, and a masked exp is slower still
-    np.maximum(responsibilities, LOG_SMALLEST_NORMAL, out=responsibilities)
-    np.exp(responsibilities, out=responsibilities)
-    responsibilities *= kept
+    # one pass (the minimum) instead of three where nothing underflows
+    if responsibilities.size == 0 or np.min(responsibilities) >= LOG_SMALLEST_NORMAL:
+        np.exp(responsibilities, out=responsibilities)
+    else:
+        _exp_zeroing_subnormal(responsibilities)
     total = np.sum(responsibilities, axis=axis, keepdims=True)
     responsibilities /= total
     log_evidence = np.log(total)
     log_evidence += shift
     return responsibilities, np.squeeze(log_evidence, axis=axis)
+
+
+def _exp_zeroing_subnormal(shifted):
+    """exp of ``shifted`` (≤ 0) in place, with the terms below the smallest normal float
+    set to 0: clamp, exponentiate, then zero what was clamped (exp is slow on arguments
+    whose result underflows, and a masked exp is slower still)."""
+    kept = shifted >= LOG_SMALLEST_NORMAL
+    np.maximum(shifted, LOG_SMALLEST_NORMAL, out=shifted)
+    np.exp(shifted, out=shifted)
+    shifted *= kept
+    return shifted
 
 
 def _check_parameter_shape(value, name, covariance_type, means):
