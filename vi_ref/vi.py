@@ -384,7 +384,7 @@ def _gradient_terms(target, q, n, rng, estimator, baseline):
         # L = E_ε[log p(T(ε)) − log N(ε) + log|det ∂T/∂ε|]: its total derivative
         # = transform_vjp(ε, ∇ log p) + log_det_jacobian_grad(ε), in one backward pass
         z, eps = q.rsample(n, rng)
-        return q._backward(eps, target.gradient(z), log_det_weight=1.0), None
+        return q.transform_and_log_det_vjp(eps, target.gradient(z), np.ones(n)), None
     if estimator == "score_function":
         seen = {}
 
