@@ -24,6 +24,7 @@ import scipy.optimize
 import scipy.special
 
 from vi_ref import autodiff as ad
+from vi_ref import flows as vi_flows
 from vi_ref import kl, vi
 from vi_ref.distributions import Categorical, Gamma, LogNormal, MultivariateNormal, Normal
 from vi_ref.elbo import dataset_elbo, dataset_elbo_grad
@@ -546,6 +547,36 @@ def test_fit_refuses_a_log_joint_not_finite_at_the_start():
 def test_fit_refuses_a_family_the_estimator_cannot_use(q, estimator):
     with pytest.raises(ValueError, match=f"estimator='{estimator}'.*score_function"):
         vi.fit(lambda z: -z * 1.0, q, steps=5, learning_rate=0.1, estimator=estimator)
+
+
+@pytest.mark.parametrize("module", ["vi_ref/vi.py", "vi_ref/estimators/elbo_gradients.py"])
+def test_svi_calls_no_private_method_of_another_object(module):
+    """vi and the ELBO estimators use the families' public, documented (and, for
+    gradients, registered) methods: ``PlanarFlow.transform_and_log_det_vjp``, not
+    ``_backward``; ``log_prob_x_grad``, not autodiff through ``_log_prob``."""
+    import ast
+    import pathlib
+
+    tree = ast.parse((pathlib.Path(__file__).parent.parent / module).read_text())
+    reached = {
+        ast.unparse(node)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+    }
+    assert not reached
+
+
+def test_flow_elbo_gradient_is_the_sum_of_the_transform_and_log_det_vjps():
+    flow = vi_flows.PlanarFlow.initial(2, 3, rng=0, spread=0.8)
+    rng = np.random.default_rng(1)
+    eps, cotangent = rng.standard_normal((4, 2)), rng.standard_normal((4, 2))
+    combined = flow.transform_and_log_det_vjp(eps, cotangent, np.full(4, 2.0))
+    transform, log_det = flow.transform_vjp(eps, cotangent), flow.log_det_jacobian_grad(eps)
+    for name in flow.parameter_names:
+        np.testing.assert_allclose(combined[name], transform[name] + 2.0 * log_det[name], rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="log_det_cotangent must have shape"):
+        flow.transform_and_log_det_vjp(eps, cotangent, np.ones(3))
 
 
 def test_fit_refuses_an_unsupported_family():
