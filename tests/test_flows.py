@@ -28,8 +28,8 @@ def random_flow(rng, dim=2, n_layers=3):
 
 def test_u_hat_satisfies_the_invertibility_constraint_for_every_u():
     """wᵀû = −1 + softplus(wᵀu) > −1 for every u; in float64 the margin e^(wᵀu)
-    is lost below wᵀu ≈ −37 (then the layer is singular to round-off), so the
-    extreme cases here stop at wᵀu = −30."""
+    is lost in wᵀû below wᵀu ≈ −37 (the log-determinant does not use wᵀû, see
+    the next test), so the extreme cases here stop at wᵀu = −30."""
     rng = np.random.default_rng(0)
     w = rng.standard_normal((6, 3))
     along_w = w / np.sum(w**2, axis=-1, keepdims=True)
