@@ -63,6 +63,41 @@ def test_log_prob_matches_scipy_stats_for_batched_parameters(label, q, law, x):
     assert _max_relative_error(q.log_prob(x), expected) <= 1e-12
 
 
+def _scipy_log_density_slope(logpdf, x, step):
+    """d/dx of a scipy.stats log-density by a central difference (error O(step²))."""
+    return (logpdf(x + step) - logpdf(x - step)) / (2 * step)
+
+
+@pytest.mark.parametrize("label, q, law, x", SCALAR_CASES, ids=[case[0] for case in SCALAR_CASES])
+def test_log_prob_x_grad_is_the_slope_of_the_scipy_stats_log_density(label, q, law, x):
+    shape = np.broadcast_shapes(x.shape, q.batch_shape)
+    x = np.broadcast_to(x, shape)
+    expected = np.empty(shape)
+    for index in np.ndindex(*q.batch_shape):
+        values = x[(...,) + index]
+        expected[(...,) + index] = _scipy_log_density_slope(law(index).logpdf, values, 1e-5 * np.minimum(1, values))
+    np.testing.assert_allclose(q.log_prob_x_grad(x)["x"], expected, rtol=1e-6, atol=1e-8)
+
+
+def test_multivariate_normal_log_prob_x_grad_is_the_slope_of_scipy_stats():
+    rng = np.random.default_rng(5)
+    loc, covariance = rng.standard_normal(3), _spd(rng, 3)
+    q = MultivariateNormal(loc, covariance_matrix=covariance)
+    x = rng.standard_normal((4, 3)) * 2
+    law = scipy.stats.multivariate_normal(loc, covariance)
+    step = 1e-5
+    expected = np.stack(
+        [(law.logpdf(x + step * unit) - law.logpdf(x - step * unit)) / (2 * step) for unit in np.eye(3)], axis=-1
+    )
+    np.testing.assert_allclose(q.log_prob_x_grad(x)["x"], expected, rtol=1e-7, atol=1e-9)
+
+
+def test_log_prob_x_grad_is_zero_outside_the_support():
+    for q in (Gamma(2.0, 1.0), LogNormal(0.0, 1.0), Exponential(2.0)):
+        np.testing.assert_array_equal(q.log_prob_x_grad(np.array([-1.0, -np.inf]))["x"], 0.0)
+    assert Exponential(2.0).log_prob_x_grad(0.0)["x"] == -2.0  # from the right at x = 0
+
+
 @pytest.mark.parametrize("label, q, law, x", SCALAR_CASES, ids=[case[0] for case in SCALAR_CASES])
 def test_entropy_matches_scipy_stats_for_batched_parameters(label, q, law, x):
     expected = np.array([law(index).entropy() for index in np.ndindex(*q.batch_shape)]).reshape(q.batch_shape)

@@ -28,8 +28,8 @@ def random_flow(rng, dim=2, n_layers=3):
 
 def test_u_hat_satisfies_the_invertibility_constraint_for_every_u():
     """wᵀû = −1 + softplus(wᵀu) > −1 for every u; in float64 the margin e^(wᵀu)
-    is lost below wᵀu ≈ −37 (then the layer is singular to round-off), so the
-    extreme cases here stop at wᵀu = −30."""
+    is lost in wᵀû below wᵀu ≈ −37 (the log-determinant does not use wᵀû, see
+    the next test), so the extreme cases here stop at wᵀu = −30."""
     rng = np.random.default_rng(0)
     w = rng.standard_normal((6, 3))
     along_w = w / np.sum(w**2, axis=-1, keepdims=True)
@@ -39,6 +39,24 @@ def test_u_hat_satisfies_the_invertibility_constraint_for_every_u():
         assert np.all(inner > -1)
         # wᵀû = m(wᵀu) = −1 + softplus(wᵀu) exactly
         np.testing.assert_allclose(inner, -1 + np.logaddexp(0, np.sum(w * u, axis=-1)), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("inner", [-40.0, -300.0])
+def test_a_layer_past_the_rounding_of_w_u_hat_stays_invertible(inner):
+    """Below wᵀu ≈ −37, wᵀû = −1 + softplus(wᵀu) rounds to −1; at a = wᵀz + b = 0 the
+    factor 1 + h′(a) wᵀû = softplus(wᵀu) would then be 0 (log-det −∞). Computed as
+    t² + h′ softplus(wᵀu), it is exact: log-det = log softplus(wᵀu) (+ Σ log σ = 0)."""
+    w = np.array([[0.6, -0.8]])
+    flow = PlanarFlow(np.zeros(2), np.ones(2), w, inner * w, np.zeros(1))  # ‖w‖ = 1: wᵀu = inner
+    eps = np.array([[0.0, 0.0], [0.3, -1.2]])  # the first at a = 0
+    expected = np.logaddexp(0.0, inner)  # log(1 + e^s) ≈ e^s ≠ 0; the layer's log-det is log of it
+    log_det = flow.log_det_jacobian(eps)
+    np.testing.assert_allclose(log_det[0], np.log(expected), rtol=1e-14)
+    assert np.isfinite(flow.log_prob_of_noise(eps)).all()
+    gradient = flow.log_det_jacobian_grad(eps)
+    assert all(np.isfinite(g).all() for g in gradient.values())
+    # ∂ log-det/∂u at a = 0: σ(s) w / softplus(s), which → w as s → −∞
+    np.testing.assert_allclose(gradient["u"][0, 0], w[0], rtol=1e-12)
 
 
 def test_log_det_is_the_log_determinant_of_the_jacobian():

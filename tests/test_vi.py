@@ -24,6 +24,7 @@ import scipy.optimize
 import scipy.special
 
 from vi_ref import autodiff as ad
+from vi_ref import flows as vi_flows
 from vi_ref import kl, vi
 from vi_ref.distributions import Categorical, Gamma, LogNormal, MultivariateNormal, Normal
 from vi_ref.elbo import dataset_elbo, dataset_elbo_grad
@@ -517,6 +518,12 @@ def quadratic(z):
         (dict(optimizer="sgd"), ValueError, "optimizer"),
         (dict(elbo_samples=1), ValueError, "elbo_samples"),
         (dict(schedule=3), TypeError, "schedule"),
+        (dict(schedule=lambda step: -1.0), ValueError, "schedule must return a finite factor > 0"),
+        (dict(schedule=lambda step: np.nan), ValueError, "schedule must return a finite factor > 0"),
+        (dict(optimizer=["adam"]), ValueError, "optimizer must be one of"),
+        (dict(stop_when_converged="no"), TypeError, "stop_when_converged must be True or False"),
+        (dict(track_gradient_variance="no"), TypeError, "track_gradient_variance must be True or False"),
+        (dict(log_joint_grad=lambda z: np.full(z.shape, "a")), TypeError, "log_joint_grad must return real numbers"),
     ],
 )
 def test_fit_refuses_bad_arguments(kwargs, error, match):
@@ -529,6 +536,12 @@ def test_fit_refuses_bad_arguments(kwargs, error, match):
 def test_fit_refuses_a_log_joint_of_the_wrong_shape():
     with pytest.raises(ValueError, match=r"log_joint must map samples .* shape \(100,\)"):
         vi.fit(lambda z: ad.sum(z), Normal(np.zeros(2), np.ones(2)), steps=5, learning_rate=0.1)
+
+
+@pytest.mark.parametrize("values", [lambda z: 1j * np.sum(z, axis=-1), lambda z: None])
+def test_fit_refuses_a_log_joint_that_is_not_real(values):
+    with pytest.raises(TypeError, match="log_joint must return real numbers"):
+        vi.fit(values, Normal(np.zeros(2), np.ones(2)), steps=5, learning_rate=0.1)
 
 
 def test_fit_refuses_a_log_joint_not_finite_at_the_start():
@@ -546,6 +559,36 @@ def test_fit_refuses_a_log_joint_not_finite_at_the_start():
 def test_fit_refuses_a_family_the_estimator_cannot_use(q, estimator):
     with pytest.raises(ValueError, match=f"estimator='{estimator}'.*score_function"):
         vi.fit(lambda z: -z * 1.0, q, steps=5, learning_rate=0.1, estimator=estimator)
+
+
+@pytest.mark.parametrize("module", ["vi_ref/vi.py", "vi_ref/estimators/elbo_gradients.py"])
+def test_svi_calls_no_private_method_of_another_object(module):
+    """vi and the ELBO estimators use the families' public, documented (and, for
+    gradients, registered) methods: ``PlanarFlow.transform_and_log_det_vjp``, not
+    ``_backward``; ``log_prob_x_grad``, not autodiff through ``_log_prob``."""
+    import ast
+    import pathlib
+
+    tree = ast.parse((pathlib.Path(__file__).parent.parent / module).read_text())
+    reached = {
+        ast.unparse(node)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+    }
+    assert not reached
+
+
+def test_flow_elbo_gradient_is_the_sum_of_the_transform_and_log_det_vjps():
+    flow = vi_flows.PlanarFlow.initial(2, 3, rng=0, spread=0.8)
+    rng = np.random.default_rng(1)
+    eps, cotangent = rng.standard_normal((4, 2)), rng.standard_normal((4, 2))
+    combined = flow.transform_and_log_det_vjp(eps, cotangent, np.full(4, 2.0))
+    transform, log_det = flow.transform_vjp(eps, cotangent), flow.log_det_jacobian_grad(eps)
+    for name in flow.parameter_names:
+        np.testing.assert_allclose(combined[name], transform[name] + 2.0 * log_det[name], rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="log_det_cotangent must have shape"):
+        flow.transform_and_log_det_vjp(eps, cotangent, np.ones(3))
 
 
 def test_fit_refuses_an_unsupported_family():
@@ -568,6 +611,32 @@ def test_fit_dataset_refuses_a_batch_larger_than_the_data(ppca_data):
     with pytest.raises(ValueError, match="q must hold one distribution per data point"):
         shared = MultivariateNormal(np.zeros(2), scale_tril=np.eye(2))
         vi.fit_dataset(model, ppca_data, shared, steps=5, learning_rate=0.1)
+    with pytest.raises(ValueError, match="X must hold at least one data point"):
+        vi.fit_dataset(model, ppca_data[:0], q, steps=5, learning_rate=0.1)
+    with pytest.raises(TypeError, match="learn_model must be True or False"):
+        vi.fit_dataset(model, ppca_data, q, steps=5, learning_rate=0.1, learn_model="no")
+    with pytest.raises(TypeError, match="callback must be callable"):
+        vi.fit_dataset(model, ppca_data, q, steps=5, learning_rate=0.1, callback=3)
+
+
+@pytest.mark.parametrize(
+    "rows, error, match",
+    [
+        ([20], ValueError, r"rows must be one or more distinct indices in \[0, N = 20\)"),
+        ([1, 1], ValueError, "rows must be one or more distinct"),
+        (np.array([], dtype=int), ValueError, "rows must be one or more distinct"),
+        ([1.5], TypeError, "rows must be a 1-d array of integer indices"),
+    ],
+)
+def test_minibatch_gradient_refuses_bad_rows(ppca_data, rows, error, match):
+    model, q = starting_point(ppca_data, np.random.default_rng(0))
+    with pytest.raises(error, match=match):
+        vi.minibatch_elbo_gradient(model, q, ppca_data, rows, 1, rng=0)
+
+
+def test_window_converged_refuses_an_empty_window():
+    with pytest.raises(ValueError, match="window must be >= 1"):
+        vi.window_converged([1.0, 2.0], 0, 1e-3)
 
 
 def test_callback_sees_the_estimates_and_can_stop():

@@ -408,6 +408,13 @@ class Distribution:
             result[name] = np.where(mask, _full(gradient, shape + event), 0.0)
         return result
 
+    def _value_gradient(self, gradient, inside):
+        """{"x": ∇_x log q(x)} of shape broadcast(x, batch + event), 0 where x lies
+        outside the support (log q = −∞ there, a constant)."""
+        gradient = np.asarray(gradient, dtype=float)
+        mask = inside[(...,) + (None,) * len(self.event_shape)]
+        return {"x": np.where(mask, gradient, 0.0)}
+
     def _summed_over_batch(self, grads):
         """Gradient of a quantity summed over the batch, as arrays of each parameter's
         own shape: entries copied by broadcasting receive the sum of their copies."""
@@ -536,6 +543,12 @@ class Normal(ReparameterizedDistribution):
         x, inside = self._value_in_support(x)
         u = (x - self.loc) / self.scale
         return self._score({"loc": u / self.scale, "scale": (u**2 - 1) / self.scale}, inside)
+
+    def log_prob_x_grad(self, x):
+        """∇_x log N(x | μ, σ²) = −(x − μ)/σ², per value: {"x": array of shape
+        broadcast(x, batch)} (the pathwise estimators' ∇_z log q(z))."""
+        x, inside = self._value_in_support(x)
+        return self._value_gradient(-scaled_difference(x, self.loc, self.scale) / self.scale, inside)
 
     def entropy(self, *, diagonal=False):
         """½ log(2πe σ²) per coordinate (``normal_entropy``); summed over the last
@@ -710,6 +723,13 @@ class MultivariateNormal(ReparameterizedDistribution):
         grads = {"loc": precision_times_residual, "scale_tril": np.tril(outer) - _diagonal_matrix(inverse_diagonal)}
         return self._score(grads, inside)
 
+    def log_prob_x_grad(self, x):
+        """∇_x log N(x | μ, R Rᵀ) = −Σ⁻¹(x − μ) = −R⁻ᵀ R⁻¹ (x − μ), by two triangular
+        solves: {"x": array of shape broadcast(x, batch + (D,))}."""
+        x, inside = self._value_in_support(x)
+        whitened = _solve_lower(self.scale_tril, x - self.loc)
+        return self._value_gradient(-_solve_lower(self.scale_tril, whitened, transpose=True), inside)
+
     def entropy(self):
         """(D/2)(1 + log 2π) + Σᵢ log Rᵢᵢ (``mvn_entropy``)."""
         return self._broadcast_batch(mvn_entropy(self.scale_tril))[()]
@@ -789,6 +809,12 @@ class Exponential(ReparameterizedDistribution):
         """∂ log q/∂λ = 1/λ − x."""
         x, inside = self._value_in_support(x)
         return self._score({"rate": 1 / self.rate - x}, inside)
+
+    def log_prob_x_grad(self, x):
+        """∇_x log Exp(x | λ) = −λ for x ≥ 0 (from the right at x = 0): {"x": array
+        of shape broadcast(x, batch)}, 0 outside the support."""
+        x, inside = self._value_in_support(x)
+        return self._value_gradient(np.broadcast_to(-self.rate, np.broadcast_shapes(x.shape, self.batch_shape)), inside)
 
     def entropy(self):
         """1 − log λ (``exponential_entropy``)."""
@@ -901,6 +927,12 @@ class Gamma(Distribution):
         }
         return self._score(grads, inside)
 
+    def log_prob_x_grad(self, x):
+        """∇_x log Gamma(x | α, β) = (α − 1)/x − β for x > 0: {"x": array of shape
+        broadcast(x, batch)}, 0 outside the support."""
+        x, inside = self._value_in_support(x)
+        return self._value_gradient((self.concentration - 1) / x - self.rate, inside)
+
     def entropy(self):
         """α − log β + lnΓ(α) + (1 − α) ψ(α) (``gamma_entropy``)."""
         return self._broadcast_batch(gamma_entropy(self.concentration, self.rate))[()]
@@ -989,6 +1021,12 @@ class LogNormal(ReparameterizedDistribution):
         x, inside = self._value_in_support(x)
         u = (np.log(x) - self.loc) / self.scale
         return self._score({"loc": u / self.scale, "scale": (u**2 - 1) / self.scale}, inside)
+
+    def log_prob_x_grad(self, x):
+        """∇_x log LogNormal(x | μ, σ) = −(1 + (log x − μ)/σ²)/x for x > 0: {"x": array
+        of shape broadcast(x, batch)}, 0 outside the support."""
+        x, inside = self._value_in_support(x)
+        return self._value_gradient(-(1 + (np.log(x) - self.loc) / self.scale**2) / x, inside)
 
     def entropy(self):
         """μ + ½ log(2πe σ²) (``lognormal_entropy``)."""

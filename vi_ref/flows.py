@@ -22,11 +22,21 @@ u, and the layer uses
 so that wᵀû = m(wᵀu) > −1 for every real u. (m(s) − s = softplus(−s) − 1, which is
 how it is computed: no cancellation for large s.)
 
+The log-determinant is not computed from wᵀû: below wᵀu ≈ −37 the margin
+wᵀû + 1 = softplus(wᵀu) < 2⁻⁵³ is lost when wᵀû is rounded, and 1 + h′(a) wᵀû
+would cancel to 0 (a singular layer, log-det −∞) near a = 0. With h′ = 1 − t²,
+t = tanh a, the factor is instead written as a sum of two non-negative terms,
+
+    1 + h′(a) m(wᵀu) = t² + h′(a) softplus(wᵀu),
+
+which never cancels (it is exact to rounding for every wᵀu above ≈ −745, where
+softplus(wᵀu) underflows).
+
 The formulas are written once, with ``vi_ref.autodiff`` operations
 (``planar_u_hat``, ``planar_layer``, ``planar_flow_transform``): on ndarrays they
 are the values the class returns, on Tensors they give the autodiff gradients that
 check the hand-written ones (``PlanarFlow.transform_vjp``,
-``PlanarFlow.log_det_jacobian_grad``). Derivation:
+``PlanarFlow.log_det_jacobian_grad``, ``PlanarFlow.transform_and_log_det_vjp``). Derivation:
 ``derivations/06-stochastic-variational-inference.md``, "Flows as a family".
 """
 
@@ -52,12 +62,15 @@ def planar_u_hat(w, u):
     return u + ad.reshape(shift, (-1, 1)) * w
 
 
-def planar_layer(z, w, u_hat, b):
-    """One planar layer on samples z (S, D): (z + û tanh(a), log(1 + h′(a) wᵀû)) with
-    a = wᵀz + b, h′ = 1 − tanh², for one layer's w, û (D,) and b ()."""
+def planar_layer(z, w, u_hat, b, inner):
+    """One planar layer on samples z (S, D): (z + û t, log(1 + h′(a) wᵀû)) with
+    a = wᵀz + b, t = tanh a, h′ = 1 − t², for one layer's w, û (D,), b () and
+    ``inner`` = wᵀu of its free u. The log-determinant is computed as
+    log(t² + h′ softplus(wᵀu)), which does not cancel (module docstring)."""
     activation = ad.tanh(ad.matmul(z, w) + b)
     moved = z + ad.reshape(activation, (-1, 1)) * u_hat
-    log_det = ad.log1p((1.0 - ad.square(activation)) * ad.sum(w * u_hat))
+    squared = ad.square(activation)
+    log_det = ad.log(squared + (1.0 - squared) * ad.softplus(inner))
     return moved, log_det
 
 
@@ -67,8 +80,9 @@ def planar_flow_transform(eps, loc, scale, w, u, b):
     z = loc + scale * eps
     log_det = ad.sum(ad.log(scale)) + np.zeros(np.shape(eps)[0])
     u_hat = planar_u_hat(w, u)
+    inner = ad.sum(w * u, axis=-1)
     for k in range(np.shape(b.value if isinstance(b, ad.Tensor) else b)[0]):
-        z, layer_log_det = planar_layer(z, w[k], u_hat[k], b[k])
+        z, layer_log_det = planar_layer(z, w[k], u_hat[k], b[k], inner[k])
         log_det = log_det + layer_log_det
     return z, log_det
 
@@ -154,6 +168,11 @@ class PlanarFlow:
         """The constrained û (K, D) the layers use, with wᵀû > −1 (``planar_u_hat``)."""
         return planar_u_hat(self.w, self.u)
 
+    @property
+    def _inner(self):
+        """wᵀu (K,) of the free u, from which the log-determinant is computed."""
+        return np.sum(self.w * self.u, axis=-1)
+
     def __repr__(self):
         return f"PlanarFlow(dim={self.event_shape[0]}, n_layers={self.n_layers})"
 
@@ -204,11 +223,11 @@ class PlanarFlow:
         if z.shape[-1:] != self.event_shape:
             raise ValueError(f"z must end with the event shape {self.event_shape}; got shape {z.shape}")
         points = z.reshape(-1, self.event_shape[0])
-        u_hat = self.u_hat
+        u_hat, inner = self.u_hat, self._inner
         log_det = np.zeros(points.shape[0])
         for k in reversed(range(self.n_layers)):
             points = _invert_planar_layer(points, self.w[k], u_hat[k], self.b[k])
-            log_det += planar_layer(points, self.w[k], u_hat[k], self.b[k])[1]
+            log_det += planar_layer(points, self.w[k], u_hat[k], self.b[k], inner[k])[1]
         eps = (points - self.loc) / self.scale
         log_density = _standard_normal_log_prob(eps) - np.sum(np.log(self.scale)) - log_det
         return log_density.reshape(z.shape[:-1])[()]
@@ -216,44 +235,62 @@ class PlanarFlow:
     # ----- hand-written gradients --------------------------------------------
 
     def transform_vjp(self, eps, cotangent):
-        """Per-sample ∂⟨c_s, T(ε_s)⟩/∂φ for every parameter, shapes (n, *param shape).
+        """Per-sample ∂⟨c_s, T(ε_s)⟩/∂φ for every parameter, shapes (n, *param shape):
+        ``transform_and_log_det_vjp`` with no log-determinant cotangent."""
+        eps, cotangent = self._check_vjp_arguments(eps, cotangent)
+        return self._vjp(eps, cotangent, np.zeros(eps.shape[0]))
 
-        Backward through the layers from c = c_s, with y = z_{k−1}, a = wᵀy + b,
-        t = tanh a, h′ = 1 − t², g = cᵀû:
+    def log_det_jacobian_grad(self, eps):
+        """Per-sample ∂ log|det ∂T/∂ε_s| / ∂φ, shapes (n, *param shape):
+        ``transform_and_log_det_vjp`` with cotangents c_s = 0, λ_s = 1."""
+        eps = self._check_noise(eps)
+        return self._vjp(eps, np.zeros_like(eps), np.ones(eps.shape[0]))
 
-            b̄ += g h′,   w̄ += g h′ y,   ū_hat += c t,   c ← c + g h′ w
+    def transform_and_log_det_vjp(self, eps, cotangent, log_det_cotangent):
+        """Per-sample ∂/∂φ [⟨c_s, T(ε_s)⟩ + λ_s log|det ∂T/∂ε_s|], shapes (n, *param shape):
+        the vector–Jacobian product of the pair (z, log-det) that ``log_det_jacobian``
+        and ``transform`` return, with cotangents c (n, D) and λ (n,). With c = ∇_z log p
+        and λ = 1 it is the reparameterisation gradient of the ELBO
+        E_ε[log p(T(ε)) − log N(ε | 0, I) + log|det ∂T/∂ε|], in one backward pass.
 
-        then through the base: μ̄ = c, σ̄ = c ⊙ ε; ū_hat is pulled back to (u, w)
-        through ``planar_u_hat`` (see ``_pull_back_u_hat``).
+        Backward through the layers from c, with y = z_{k−1}, a = wᵀy + b, t = tanh a,
+        h′ = 1 − t², s = wᵀu, p = softplus(s), the layer's log-det ℓ = log D,
+        D = t² + h′ p (module docstring), and g = cᵀû:
+
+            ∂ℓ/∂a = 2 t h′ (1 − p) / D,      ∂ℓ/∂s = h′ σ(s) / D
+            ā = g h′ + λ ∂ℓ/∂a,    s̄ = λ ∂ℓ/∂s
+            b̄ += ā,   w̄ += ā y + s̄ u,   ū += s̄ w,   ū_hat += c t,   c ← c + ā w
+
+        then through the base: μ̄ = c, σ̄ = c ⊙ ε + λ/σ; ū_hat is pulled back to (u, w)
+        through ``planar_u_hat`` (see ``_pull_back_u_hat``). No term divides by
+        1 + h′ wᵀû computed from a rounded wᵀû, so the gradients stay finite below
+        wᵀu ≈ −37.
         """
+        eps, cotangent = self._check_vjp_arguments(eps, cotangent)
+        log_det_cotangent = as_float_array(log_det_cotangent, "log_det_cotangent")
+        if log_det_cotangent.shape != eps.shape[:1]:
+            raise ValueError(
+                f"log_det_cotangent must have shape ({eps.shape[0]},), one per row of eps; got {log_det_cotangent.shape}"
+            )
+        return self._vjp(eps, cotangent, log_det_cotangent)
+
+    def _check_vjp_arguments(self, eps, cotangent):
         eps = self._check_noise(eps)
         cotangent = as_float_array(cotangent, "cotangent")
         if cotangent.shape != eps.shape:
             raise ValueError(f"cotangent must have the shape of eps {eps.shape}; got {cotangent.shape}")
-        return self._backward(eps, cotangent, log_det_weight=0.0)
+        return eps, cotangent
 
-    def log_det_jacobian_grad(self, eps):
-        """Per-sample ∂ log|det ∂T/∂ε_s| / ∂φ, shapes (n, *param shape).
-
-        Layer k contributes ℓ = log(1 + h′(a) c), c = wᵀû, with h″ = −2 t h′:
-
-            ∂ℓ/∂a = h″ c / (1 + h′ c),    ∂ℓ/∂c = h′ / (1 + h′ c)
-
-        and a = wᵀy + b carries ∂ℓ/∂a to b, w (·y) and, through y, to every earlier
-        layer and the base; c carries ∂ℓ/∂c to w (·û) and û (·w); the base adds
-        ∂(Σ log σ_d)/∂σ = 1/σ.
-        """
-        eps = self._check_noise(eps)
-        return self._backward(eps, np.zeros_like(eps), log_det_weight=1.0)
-
-    def _backward(self, eps, cotangent, *, log_det_weight):
-        """Per-sample gradient of ⟨c, T(ε)⟩ + λ log|det ∂T/∂ε| (λ = ``log_det_weight``)."""
-        u_hat = self.u_hat
+    def _vjp(self, eps, cotangent, log_det_cotangent):
+        """``transform_and_log_det_vjp`` on checked arguments (formulas there)."""
+        u_hat, inner = self.u_hat, self._inner
         inputs = [self.loc + self.scale * eps]
         for k in range(self.n_layers - 1):
-            inputs.append(planar_layer(inputs[-1], self.w[k], u_hat[k], self.b[k])[0])
+            inputs.append(planar_layer(inputs[-1], self.w[k], u_hat[k], self.b[k], inner[k])[0])
         n = eps.shape[0]
+        weight = log_det_cotangent
         grad_w = np.zeros((n,) + self.w.shape)
+        grad_u = np.zeros((n,) + self.w.shape)
         grad_u_hat = np.zeros((n,) + self.w.shape)
         grad_b = np.zeros((n, self.n_layers))
         c = cotangent
@@ -261,20 +298,21 @@ class PlanarFlow:
             y, w, u, b = inputs[k], self.w[k], u_hat[k], self.b[k]
             t = np.tanh(y @ w + b)
             slope = 1.0 - t**2
-            inner = w @ u
-            denominator = 1.0 + slope * inner
-            grad_activation = c @ u * slope + log_det_weight * (-2.0 * t * slope * inner / denominator)
-            grad_inner = log_det_weight * slope / denominator
+            pushed = softplus(inner[k])
+            denominator = t**2 + slope * pushed
+            grad_activation = c @ u * slope + weight * (2.0 * t * slope * (1.0 - pushed) / denominator)
+            grad_inner = weight * slope * sigmoid(inner[k]) / denominator
             grad_b[:, k] = grad_activation
-            grad_w[:, k] = grad_activation[:, None] * y + grad_inner[:, None] * u
-            grad_u_hat[:, k] = c * t[:, None] + grad_inner[:, None] * w
+            grad_w[:, k] = grad_activation[:, None] * y + grad_inner[:, None] * self.u[k]
+            grad_u[:, k] = grad_inner[:, None] * w
+            grad_u_hat[:, k] = c * t[:, None]
             c = c + grad_activation[:, None] * w
-        grad_u, grad_w_from_u_hat = self._pull_back_u_hat(grad_u_hat)
+        grad_u_from_u_hat, grad_w_from_u_hat = self._pull_back_u_hat(grad_u_hat)
         return {
             "loc": c,
-            "scale": c * eps + log_det_weight / self.scale,
+            "scale": c * eps + weight[:, None] / self.scale,
             "w": grad_w + grad_w_from_u_hat,
-            "u": grad_u,
+            "u": grad_u + grad_u_from_u_hat,
             "b": grad_b,
         }
 

@@ -71,7 +71,7 @@ from .estimators import elbo_gradient, score_function_gradient
 from .flows import PlanarFlow
 from .models.gamma_poisson import GammaPoisson
 from .models.linear_gaussian import LinearGaussian
-from .validation import as_float_array, as_generator, check_count, check_positive, first_bad_index
+from .validation import as_float_array, as_generator, check_count, check_flag, check_positive, first_bad_index
 
 __all__ = [
     "fit",
@@ -272,6 +272,7 @@ def decay_schedule(timescale, power=1.0):
 def window_converged(estimates, window, tol):
     """The convergence rule: True when the mean of the last ``window`` ELBO estimates
     and the mean of the ``window`` before differ by at most tol · max(1, |last mean|)."""
+    window = check_count(window, "window", minimum=1)
     if len(estimates) < 2 * window:
         return False
     recent = float(np.mean(estimates[-window:]))
@@ -303,6 +304,8 @@ class _Target:
         """log_joint(z) as a float array (S,), checked."""
         values = self._log_joint(z)
         values = np.asarray(values.value if isinstance(values, ad.Tensor) else values)
+        if values.dtype.kind not in "biuf":
+            raise TypeError(f"log_joint must return real numbers; got dtype {values.dtype}")
         if values.shape != (z.shape[0],):
             raise ValueError(
                 f"log_joint must map samples of shape {z.shape} to one value per sample, shape"
@@ -313,7 +316,10 @@ class _Target:
     def gradient(self, z):
         """∇_z log_joint(z) per sample, of z's shape."""
         if self._log_joint_grad is not None:
-            gradient = np.asarray(self._log_joint_grad(z), dtype=float)
+            gradient = np.asarray(self._log_joint_grad(z))
+            if gradient.dtype.kind not in "biuf":
+                raise TypeError(f"log_joint_grad must return real numbers; got dtype {gradient.dtype}")
+            gradient = gradient.astype(float)
         else:
             gradient = ad.grad(lambda tensor: ad.sum(self._log_joint(tensor)))(z)
         if gradient.shape != z.shape:
@@ -384,7 +390,7 @@ def _gradient_terms(target, q, n, rng, estimator, baseline):
         # L = E_ε[log p(T(ε)) − log N(ε) + log|det ∂T/∂ε|]: its total derivative
         # = transform_vjp(ε, ∇ log p) + log_det_jacobian_grad(ε), in one backward pass
         z, eps = q.rsample(n, rng)
-        return q._backward(eps, target.gradient(z), log_det_weight=1.0), None
+        return q.transform_and_log_det_vjp(eps, target.gradient(z), np.ones(n)), None
     if estimator == "score_function":
         seen = {}
 
@@ -449,7 +455,7 @@ def _check_learning_rate(learning_rate):
 
 
 def _make_optimizer(optimizer):
-    if optimizer not in OPTIMIZERS:
+    if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {tuple(OPTIMIZERS)}; got {optimizer!r}")
     return OPTIMIZERS[optimizer]()
 
@@ -458,6 +464,16 @@ def _check_schedule(schedule):
     if schedule is not None and not callable(schedule):
         raise TypeError(f"schedule must be callable (step -> factor) or None; got {type(schedule).__name__}")
     return schedule or (lambda step: 1.0)
+
+
+def _scheduled_rate(learning_rate, schedule, step):
+    """η · schedule(step − 1), refusing a factor that is not a finite positive number
+    (a negative one would turn the ascent into descent)."""
+    factor = schedule(step - 1)
+    if isinstance(factor, (bool, np.bool_)) or not isinstance(factor, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(factor) or factor <= 0:
+        raise ValueError(f"schedule must return a finite factor > 0; got {factor!r} at step {step - 1}")
+    return learning_rate * float(factor)
 
 
 def _check_finite_gradient(grads, step, q):
@@ -561,6 +577,8 @@ def fit(
     window = check_count(window, "window", minimum=1)
     eval_every = max(1, steps // 100) if eval_every is None else check_count(eval_every, "eval_every", minimum=1)
     tol = float(check_positive(as_float_array(tol, "tol", ndim=0), "tol"))
+    stop_when_converged = check_flag(stop_when_converged, "stop_when_converged")
+    track_gradient_variance = check_flag(track_gradient_variance, "track_gradient_variance")
     _check_estimator(q, estimator)
     opt = _make_optimizer(optimizer)
     schedule = _check_schedule(schedule)
@@ -586,7 +604,7 @@ def fit(
         grads = {name: np.mean(t, axis=0) for name, t in terms.items()}
         _check_finite_gradient(grads, step, q)
         grads = _pull_back(cls, unconstrained, grads)
-        rate = learning_rate * schedule(step - 1)
+        rate = _scheduled_rate(learning_rate, schedule, step)
         unconstrained = {name: opt.step(name, v, grads[name], rate) for name, v in unconstrained.items()}
         q = _checked_family(cls, unconstrained, step)
         if ratios is not None and n_samples == 1:
@@ -708,6 +726,16 @@ def _check_local_family(q, n_points):
             )
 
 
+def _check_rows(rows, n_points):
+    """rows as a 1-d array of distinct integer indices into the N data points."""
+    rows = np.atleast_1d(np.asarray(rows))
+    if rows.ndim != 1 or rows.dtype.kind not in "iu":
+        raise TypeError(f"rows must be a 1-d array of integer indices; got {rows!r}")
+    if rows.size == 0 or rows.min() < 0 or rows.max() >= n_points or np.unique(rows).size != rows.size:
+        raise ValueError(f"rows must be one or more distinct indices in [0, N = {n_points}); got {rows}")
+    return rows
+
+
 def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator="reparameterization"):
     """Monte Carlo gradient of the mean-field data-set ELBO L = (1/N) Σᵢ Lᵢ(θ, φᵢ) from
     the minibatch B = ``rows`` (lecture, "Mean Field Assumption for Parametric
@@ -724,6 +752,8 @@ def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator
         (grads_theta, grads_phi): θ's gradient estimates (parameter shapes), and the
         rows' φᵢ gradients (|B|, *per-point parameter shape).
     """
+    X = as_float_array(X, "X", min_ndim=1)
+    rows = _check_rows(rows, X.shape[0])
     local = _local_rows(q, rows)
     grads_theta, grads_phi = elbo_gradient(model, local, X[rows], n_samples, rng, estimator=estimator)
     size = len(np.atleast_1d(rows))
@@ -815,7 +845,12 @@ def fit_dataset(
     phi = _unconstrained(q, "q")
     X = as_float_array(X, "X", min_ndim=1)
     n_points = X.shape[0]
+    if n_points == 0:
+        raise ValueError(f"X must hold at least one data point (row); got shape {X.shape}")
     _check_local_family(q, n_points)
+    learn_model = check_flag(learn_model, "learn_model")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
     steps = check_count(steps, "steps", minimum=1)
     learning_rate = _check_learning_rate(learning_rate)
     n_samples = check_count(n_samples, "n_samples", minimum=1)
@@ -839,7 +874,7 @@ def fit_dataset(
         rows = np.sort(generator.choice(n_points, size=batch_size, replace=False))
         grads_theta, grads_phi = minibatch_elbo_gradient(model, q, X, rows, n_samples, generator, estimator=estimator)
         _check_finite_gradient({**grads_theta, **grads_phi}, step, q)
-        rate = learning_rate * schedule(step - 1)
+        rate = _scheduled_rate(learning_rate, schedule, step)
         if learn_model:
             grads_theta = _pull_back(model_cls, theta, grads_theta)
             theta = {name: opt.step(("model", name), v, grads_theta[name], rate) for name, v in theta.items()}

@@ -12,6 +12,9 @@ For data x, a model p_θ(x, z) and q_φ(z), with h(z) = log p_θ(x, z) − log q
                              term, of mean 0, dropped; zero variance when q = p(z | x))
       "closed_form_entropy"  E_ε[(∂T/∂φ)ᵀ ∇_z log p(x, z)] + ∇_φ H[q]
 
+∇_z log q(z) is the family's hand-written ``log_prob_x_grad`` (checked in the
+registry), not autodiff through its log-density at every step.
+
 Each returns per-sample gradients (grads_theta, grads_phi) like ``model.elbo_grad``
 with a leading sample axis, whose mean is an unbiased estimate of it: the gradient of
 Σ ELBO(xᵢ, qᵢ) over the data points of x.
@@ -21,7 +24,6 @@ import functools
 
 import numpy as np
 
-from .. import autodiff as ad
 from ..elbo import _latent_axes
 from ..numerics import sum_to_shape
 from ..numerics import logsumexp
@@ -83,7 +85,7 @@ def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization"):
         raise TypeError(f"the pathwise estimators need a continuous latent z; {type(model).__name__} has none")
     cotangent = terms.log_joint_z()
     if estimator != "closed_form_entropy":
-        cotangent = cotangent - terms.multiplicity * _log_density_z_gradient(q, z)
+        cotangent = cotangent - terms.multiplicity * q.log_prob_x_grad(z)["x"]
     grads_phi = q.transform_vjp(eps, cotangent)
     if estimator == "reparameterization":
         scores = per_sample_parameter_terms(q, q.log_prob_grad(z))
@@ -129,7 +131,7 @@ def iwae_gradient(model, q, x, k, n, rng=None):
     weighted_joint = {name: _expand(normalised, value) * value for name, value in terms.joint.items()}
     per_q = terms.to_q_points(normalised)  # Σ of the weights of the points sharing each q
     cotangent = sum_to_shape(weighted_joint["z"], terms.padded.shape).reshape(z.shape)
-    cotangent = cotangent - _expand(per_q, z) * _log_density_z_gradient(q, z)
+    cotangent = cotangent - _expand(per_q, z) * q.log_prob_x_grad(z)["x"]
     grads_phi = q.transform_vjp(eps, cotangent)
     scores = q.log_prob_grad(z)
     scores = per_sample_parameter_terms(q, {name: _expand(per_q, g) * g for name, g in scores.items()})
@@ -234,9 +236,3 @@ class _JointTerms:
 def _expand(weights, score):
     """(n, *q points) weights with unit axes for q's latent and parameter event axes."""
     return weights.reshape(weights.shape + (1,) * (score.ndim - weights.ndim))
-
-
-def _log_density_z_gradient(q, z):
-    """∇_z log q(z) per sample, by ``vi_ref.autodiff`` through the family's own
-    log-density formula (each entry of z enters its own term only)."""
-    return ad.grad(lambda tensor: ad.sum(q._log_prob(tensor)))(z)

@@ -1,6 +1,7 @@
 """Registry entries for the hand-written derivatives of ``vi_ref.distributions``:
-every family's score ``log_prob_grad``, ``entropy_grad``, and the pathwise
-``transform_vjp`` of the reparameterisable families.
+every family's score ``log_prob_grad``, ``entropy_grad``, the pathwise
+``transform_vjp`` of the reparameterisable families, and ∇_x log q(x)
+(``log_prob_x_grad``) of the continuous ones.
 
 Each value function is the family's module-level formula (``normal_log_prob``, ...),
 contracted with random weights to a scalar; it is written with ``vi_ref.autodiff``
@@ -203,9 +204,29 @@ def _transform_case(label, spec):
     return GradientCase(f"distributions.{label}.transform_vjp", (gradient_name(type(family).transform_vjp),), build)
 
 
+def _value_case(label, spec):
+    """∇_x log q(x) at draws of q; on (0, ∞) moved 0.5 inwards, so that the finite
+    difference steps (≈ 6e-3 · max(1, x)) stay inside the support and small against x."""
+
+    def build(rng):
+        params = spec["draw"](rng)
+        family = spec["family"](**params)
+        x = family.sample(4, rng)
+        if family.support is not dist.REAL and family.support is not dist.REAL_VECTOR:
+            x = x + 0.5
+        weights = rng.standard_normal(np.shape(family.log_prob(x)))
+        value = lambda x: ad.sum(weights * spec["log_prob"](x, **params))  # noqa: E731
+        gradient = lambda x: {"x": _weighted(family.log_prob_x_grad(x)["x"], weights, np.shape(x))}  # noqa: E731
+        return GradientProblem(value, gradient, {"x": x})
+
+    family = spec["family"](**spec["draw"](np.random.default_rng(0)))
+    return GradientCase(f"distributions.{label}.log_prob_x_grad", (gradient_name(type(family).log_prob_x_grad),), build)
+
+
 ALL_FAMILIES = {**FAMILIES, **HARD_FAMILIES}
 CASES = (
     [_score_case(label, spec) for label, spec in ALL_FAMILIES.items()]
     + [_entropy_case(label, spec) for label, spec in ALL_FAMILIES.items()]
     + [_transform_case(label, spec) for label, spec in ALL_FAMILIES.items() if "transform" in spec]
+    + [_value_case(label, spec) for label, spec in ALL_FAMILIES.items() if not label.startswith("Categorical")]
 )
