@@ -2,9 +2,11 @@
 
 Modules, bottom to top (each uses only those before it):
 ``validation``, ``numerics``, ``gradcheck``, ``autodiff``, ``likelihoods``,
-``distributions``, ``kl``, ``models``, ``elbo``, ``learning``, ``em``; then
-``registry`` (every gradient with its finite-difference check), ``tour`` and ``cli``
-on top. The derivations behind each formula are in the repository's ``derivations/``.
+``distributions``, ``kl``, ``models``, ``elbo``, ``learning``, ``em_steps``, ``em``,
+``cavi``, ``estimators``, ``flows``, ``vi``; then ``reference_cases``, ``reference``
+and ``testing`` (golden files and cross-checks of other implementations),
+``registry`` (every gradient with its finite-difference check), ``figures``,
+``tour`` and ``cli`` on top. The derivations behind each formula are in the repository's ``derivations/``.
 """
 
 __version__ = "0.1.0"
