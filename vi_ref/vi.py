@@ -71,7 +71,7 @@ from .estimators import elbo_gradient, score_function_gradient
 from .flows import PlanarFlow
 from .models.gamma_poisson import GammaPoisson
 from .models.linear_gaussian import LinearGaussian
-from .validation import as_float_array, as_generator, check_count, check_positive, first_bad_index
+from .validation import as_float_array, as_generator, check_count, check_flag, check_positive, check_size, first_bad_index
 
 __all__ = [
     "fit",
@@ -554,10 +554,13 @@ def fit(
     cls = type(q)
     unconstrained = _unconstrained(q, "q")
     q = _build(cls, _constrained(cls, unconstrained))  # a Categorical from probs becomes one from logits
-    steps = check_count(steps, "steps", minimum=1)
+    steps = check_size(check_count(steps, "steps", minimum=1), "steps")
     learning_rate = _check_learning_rate(learning_rate)
-    n_samples = check_count(n_samples, "n_samples", minimum=1)
-    elbo_samples = check_count(elbo_samples, "elbo_samples", minimum=2)
+    n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples", per_unit=q_size(q))
+    elbo_samples = check_size(check_count(elbo_samples, "elbo_samples", minimum=2), "elbo_samples",
+                              per_unit=q_size(q))
+    stop_when_converged = check_flag(stop_when_converged, "stop_when_converged")
+    track_gradient_variance = check_flag(track_gradient_variance, "track_gradient_variance")
     window = check_count(window, "window", minimum=1)
     eval_every = max(1, steps // 100) if eval_every is None else check_count(eval_every, "eval_every", minimum=1)
     tol = float(check_positive(as_float_array(tol, "tol", ndim=0), "tol"))
@@ -708,6 +711,11 @@ def _check_local_family(q, n_points):
             )
 
 
+def q_size(q):
+    """Entries of one draw of q (for the memory bound on sample counts)."""
+    return max(1, int(np.prod(getattr(q, "batch_shape", ()) + getattr(q, "event_shape", ()), dtype=float)))
+
+
 def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator="reparameterization"):
     """Monte Carlo gradient of the mean-field data-set ELBO L = (1/N) Σᵢ Lᵢ(θ, φᵢ) from
     the minibatch B = ``rows`` (lecture, "Mean Field Assumption for Parametric
@@ -724,6 +732,16 @@ def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator
         (grads_theta, grads_phi): θ's gradient estimates (parameter shapes), and the
         rows' φᵢ gradients (|B|, *per-point parameter shape).
     """
+    if type(q) not in UNCONSTRAINED:
+        raise TypeError(f"q must be a batched vi_ref.distributions family; got {type(q).__name__}")
+    X = as_float_array(X, "X", min_ndim=1)
+    _check_local_family(q, X.shape[0])
+    rows = np.asarray(rows)
+    if rows.ndim != 1 or rows.size == 0 or rows.dtype.kind not in "iu":
+        raise ValueError(f"rows must be a non-empty 1-D array of integer row indices; got {rows!r}")
+    if rows.min() < 0 or rows.max() >= X.shape[0]:
+        raise ValueError(f"rows must lie in [0, {X.shape[0]}) (the rows of X); got {rows}")
+    n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples", per_unit=X.size)
     local = _local_rows(q, rows)
     grads_theta, grads_phi = elbo_gradient(model, local, X[rows], n_samples, rng, estimator=estimator)
     size = len(np.atleast_1d(rows))
@@ -816,10 +834,11 @@ def fit_dataset(
     X = as_float_array(X, "X", min_ndim=1)
     n_points = X.shape[0]
     _check_local_family(q, n_points)
-    steps = check_count(steps, "steps", minimum=1)
+    steps = check_size(check_count(steps, "steps", minimum=1), "steps")
     learning_rate = _check_learning_rate(learning_rate)
-    n_samples = check_count(n_samples, "n_samples", minimum=1)
-    elbo_samples = check_count(elbo_samples, "elbo_samples", minimum=2)
+    n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples", per_unit=X.size)
+    elbo_samples = check_size(check_count(elbo_samples, "elbo_samples", minimum=2), "elbo_samples", per_unit=X.size)
+    learn_model = check_flag(learn_model, "learn_model")
     batch_size = n_points if batch_size is None else check_count(batch_size, "batch_size", minimum=1)
     if batch_size > n_points:
         raise ValueError(f"batch_size must be at most the number of data points N = {n_points}; got {batch_size}")
