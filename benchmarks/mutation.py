@@ -44,6 +44,14 @@ D, K, N, V, L, E, M, G, LI, LE, EV, GC = (
 T_D, T_K, T_N, T_V = "tests/test_distributions.py", "tests/test_kl.py", "tests/test_numerics.py", "tests/test_validation.py"
 T_E, T_M, T_L, T_LI = "tests/test_elbo.py", "tests/test_models.py", "tests/test_likelihoods.py", "tests/test_learning.py"
 T_F, T_P, T_G = "tests/test_fuzz.py", "tests/test_validation_policy.py", "tests/test_gradcheck.py"
+ES, EG, VI, FL, CU, CB, EM = (
+    "vi_ref/estimators/generic.py", "vi_ref/estimators/elbo_gradients.py", "vi_ref/vi.py", "vi_ref/flows.py",
+    "vi_ref/cavi/unit_variance_mixture.py", "vi_ref/cavi/bayesian_mixture.py", "vi_ref/em_steps.py",
+)
+T_ES, T_VI, T_FL, T_CA, T_EM, T_R = (
+    "tests/test_estimators.py", "tests/test_vi.py", "tests/test_flows.py", "tests/test_cavi.py", "tests/test_em.py",
+    "tests/test_registry.py",
+)
 
 MUTANTS = [
     # ----- KL divergences
@@ -159,6 +167,55 @@ MUTANTS = [
            "            log_gamma_ratio = gammaln_bregman(alpha, alpha + total) + total * scipy.special.digamma(alpha + 1)",
            "GammaPoisson evidence (α ≥ 10): ψ(α) → ψ(α + 1)", (T_M,)),
     Mutant(GC, "factor = 4.0**level", "factor = 2.0**level", "Richardson extrapolation: wrong factor", (T_G,)),
+    # ----- the modules added since: IWAE, estimators, SVI, flows, CAVI, EM, log_joint_grad
+    Mutant(E, "values = logsumexp(groups, axis=1) - np.log(k)", "values = logsumexp(groups, axis=1) - np.log(k + 1)",
+           "iwae_bound: log-mean-exp over k + 1", (T_ES,)),
+    Mutant(E, "np.std(values, axis=0, ddof=1) / np.sqrt(n))", "np.std(values, axis=0, ddof=1) / n)",
+           "iwae_bound SE: 1/n instead of 1/√n", (T_ES,)),
+    Mutant(ES, "np.std(terms, axis=axis, ddof=1) / np.sqrt(count)", "np.std(terms, axis=axis, ddof=0) / np.sqrt(count)",
+           "mean_and_standard_error: ddof 1 → 0", (T_ES,)),
+    Mutant(ES, "others = (np.sum(values) - values) / (values.shape[0] - 1)",
+           "others = (np.sum(values) - values) / values.shape[0]", "leave-one-out baseline: divided by n", (T_ES,)),
+    Mutant(ES, "centred = _broadcast_over(values, score) - baseline", "centred = _broadcast_over(values, score) + baseline",
+           "score function: baseline added", (T_ES,)),
+    Mutant(EG, "normalised = np.exp(groups - logsumexp(groups, axis=1, keepdims=True))",
+           "normalised = np.exp(groups - logsumexp(groups, axis=0, keepdims=True))",
+           "iwae_gradient: weights normalised over the wrong axis", (T_ES,)),
+    Mutant(FL, "shift = (ad.softplus(-inner) - 1.0) / ad.sum(ad.square(w), axis=-1)",
+           "shift = (ad.softplus(inner) - 1.0) / ad.sum(ad.square(w), axis=-1)", "planar û: softplus(−s) → softplus(s)",
+           (T_FL,)),
+    Mutant(FL, "log_det = ad.log1p((1.0 - ad.square(activation)) * ad.sum(w * u_hat))",
+           "log_det = ad.log1p((1.0 + ad.square(activation)) * ad.sum(w * u_hat))", "planar log-det: h′ = 1 + tanh²",
+           (T_FL,)),
+    Mutant(FL, "log_det = ad.sum(ad.log(scale)) + np.zeros(np.shape(eps)[0])", "log_det = np.zeros(np.shape(eps)[0])",
+           "planar flow: base layer's log σ lost", (T_FL,)),
+    Mutant(CU, "variance = 1.0 / (1.0 / prior_variance + weights.sum())",
+           "variance = 1.0 / (prior_variance + weights.sum())", "CAVI q(μₖ): 1/σ² → σ²", (T_CA,)),
+    Mutant(CU, "logits = X @ means.T - 0.5 * (np.sum(means**2, axis=1) + dimension * mean_variances)",
+           "logits = X @ means.T - 0.5 * np.sum(means**2, axis=1)", "CAVI q(cᵢ): D sₖ² lost", (T_CA,)),
+    Mutant(CU, "+ 0.5 * dimension * (LOG_2PI + 1 + ad.log(mean_variances))",
+           "+ 0.5 * dimension * (LOG_2PI + ad.log(mean_variances))", "CAVI ELBO: entropy's +1 lost", (T_CA,)),
+    Mutant(CB, "return np.stack([1.0 + counts, prior.weight_concentration + later])",
+           "return np.stack([counts, prior.weight_concentration + later])", "Bayesian CAVI stick-breaking γ₁: 1 lost",
+           (T_CA,)),
+    Mutant(EM, "covariances[live] = scatter[live] / counts[live, None] + reg_covar",
+           "covariances[live] = scatter[live] / counts[live, None]", "EM M-step: reg_covar lost (diag/spherical)",
+           (T_EM,)),
+    Mutant(VI, "return np.exp(v) * grad_phi", "return grad_phi", "SVI: chain rule through φ = exp(v) lost", (T_VI,)),
+    Mutant(VI, "{name: np.mean(g, axis=0) / size for name, g in grads_theta.items()}",
+           "{name: np.mean(g, axis=0) for name, g in grads_theta.items()}", "minibatch θ gradient: not divided by |B|",
+           (T_VI,)),
+    Mutant(VI, "float(np.sqrt(np.sum(np.square(errors))) / count)", "float(np.sum(errors) / count)",
+           "fit_dataset ELBO SE: errors added, not in quadrature", (T_VI,)),
+    Mutant(VI, "float(np.std(ratios, ddof=1) / np.sqrt(n))", "float(np.std(ratios, ddof=1) / n)",
+           "vi.fit ELBO SE: 1/n instead of 1/√n", (T_VI,)),
+    Mutant(VI, "corrected_first = first[index] / (1 - self.beta1**t)", "corrected_first = first[index]",
+           "Adam: first-moment bias correction lost", (T_VI,)),
+    Mutant(G, '"rate": np.broadcast_to(alpha / beta - z, batch)[()]', '"rate": np.broadcast_to(alpha / beta + z, batch)[()]',
+           "GammaPoisson log_joint_grad ∂/∂β: sign of λ", (T_R, T_ES)),
+    Mutant(LE, "residual_term = 0.5 * (weighted_residual**2 - 1 / self._noise)",
+           "residual_term = 0.5 * (weighted_residual**2 + 1 / self._noise)", "LinearGaussian log_joint_grad ∂/∂ψ: sign",
+           (T_R, T_ES)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -24,7 +24,12 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from vi_ref import elbo, gradcheck, kl, learning, likelihoods, numerics
+from vi_ref import elbo, estimators, gradcheck, kl, learning, likelihoods, numerics, vi
+from vi_ref.autodiff import functions as ad
+from vi_ref.cavi import BayesianGaussianMixtureCAVI, UnitVarianceMixtureCAVI, exact_log_evidence
+from vi_ref.em import GaussianMixtureEM
+from vi_ref.estimators import suite
+from vi_ref.flows import PlanarFlow
 from vi_ref.distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
 from vi_ref.models import GammaPoisson, GaussianMixture, LinearGaussian
 from vi_ref.models import evidence
@@ -167,6 +172,11 @@ def tolerance(rng, valid):
     return [np.nan, -1.0, np.inf, None, "1e-3", True, -1e-300]
 
 
+def function(rng, valid):
+    """A callable argument (f, log_joint, baseline functions)."""
+    return [None, 3.0, "f", object(), np.zeros(2)]
+
+
 def scipy_like():
     class Impostor:
         def log_prob(self, x):
@@ -194,6 +204,7 @@ KINDS = {
     "model": model,
     "probs": probability_vector,
     "tolerance": tolerance,
+    "function": function,
 }
 
 
@@ -432,6 +443,229 @@ def _learning_targets():
     ]
 
 
+def _quadratic(z):
+    return -0.5 * ad.sum(ad.square(z), axis=-1)
+
+
+FLOW = PlanarFlow(np.zeros(2), np.ones(2), np.array([[1.0, 0.5]]), np.array([[0.2, -0.1]]), np.array([0.1]))
+Q_BATCH = MultivariateNormal(np.zeros((4, 2)), scale_tril=np.tile(np.eye(2), (4, 1, 1)))
+
+
+def _estimator_targets():
+    q = Normal(np.array([0.5, -0.2]), np.array([1.0, 0.5]))
+
+    def f(z):
+        return ad.sum(ad.square(z), axis=-1)
+
+    def score(f, q, n, rng, baseline):
+        return estimators.score_function_gradient(f, q, n, rng, baseline=baseline)
+
+    def pathwise(f, q, n, rng):
+        return estimators.reparameterization_gradient(f, q, n, rng)
+
+    def with_f_grad(f_grad):
+        return estimators.reparameterization_gradient(f, q, 3, 0, f_grad=f_grad)
+
+    def gradient(model, q, x, n, rng, estimator):
+        return estimators.elbo_gradient(model, q, x, n, rng, estimator=estimator)
+
+    shared = {"model": LINEAR_GAUSSIAN, "q": Q_LATENT, "x": np.zeros(3)}
+    shared_kinds = {"model": "model", "q": "distribution", "x": "points"}
+    return [
+        Target("score_function_gradient", score, {"f": f, "q": q, "n": 4, "rng": 0, "baseline": None},
+               {"f": "function", "q": "distribution", "n": "count1", "rng": "rng", "baseline": "baseline"}),
+        Target("reparameterization_gradient", pathwise, {"f": f, "q": q, "n": 4, "rng": 0},
+               {"f": "function", "q": "distribution", "n": "count1", "rng": "rng"}),
+        Target("reparameterization_gradient(f_grad)", with_f_grad, {"f_grad": lambda z: 2 * z},
+               {"f_grad": "optional_function"}),
+        Target("elbo_gradient", gradient, {**shared, "n": 3, "rng": 0, "estimator": "reparameterization"},
+               {**shared_kinds, "n": "count1", "rng": "rng", "estimator": "elbo_estimator"}),
+        Target("iwae_gradient", estimators.iwae_gradient, {**shared, "k": 2, "n": 3, "rng": 0},
+               {**shared_kinds, "k": "count1", "n": "count1", "rng": "rng"}),
+        Target("iwae_bound", elbo.iwae_bound, {**shared, "k": 2, "n": 3, "rng": 0},
+               {**shared_kinds, "k": "count1", "n": "count1", "rng": "rng"}),
+        Target("mean_and_standard_error", estimators.mean_and_standard_error,
+               {"terms": np.array([[0.5, 1.0], [2.0, -1.0], [0.1, 0.3]]), "axis": 0},
+               {"terms": "real", "axis": "axis"}),
+        Target("quadratic_problem", suite.quadratic_problem, {"loc": 0.5, "scale": 0.5, "k": -2.5},
+               {"loc": "real", "scale": "positive", "k": "real"}),
+        Target("gaussian_bump_problem", suite.gaussian_bump_problem, {"k": 0.5, "loc": 0.5, "scale": 1.0},
+               {"k": "non_negative", "loc": "real", "scale": "positive"}),
+        Target("cosine_problem", suite.cosine_problem, {"k": 0.5, "loc": 0.5, "scale": 1.0},
+               {"k": "real", "loc": "real", "scale": "positive"}),
+        Target("dimension_problem", suite.dimension_problem, {"dimension": 3}, {"dimension": "index"}),
+        Target("ScalarGaussianProblem.estimate", lambda estimator, n, rng: suite.quadratic_problem().estimate(
+            estimator, n, rng), {"estimator": "reparameterization", "n": 3, "rng": 0},
+               {"estimator": "elbo_estimator", "n": "count1", "rng": "rng"}),
+    ]
+
+
+def _log_joint_grad_targets():
+    return [
+        Target("LinearGaussian.log_joint_grad", LINEAR_GAUSSIAN.log_joint_grad, {"x": np.zeros(3), "z": np.zeros(2)},
+               {"x": "points", "z": "points"}),
+        Target("GammaPoisson.log_joint_grad", GAMMA_POISSON.log_joint_grad, {"x": np.array([1.0, 2.0]), "z": 1.5},
+               {"x": "counts", "z": "positive"}),
+        Target("GaussianMixture.log_joint_grad", MIXTURE.log_joint_grad, {"x": np.array([0.1, 0.2]), "z": 1},
+               {"x": "points", "z": "label"}),
+    ]
+
+
+def _vi_targets():
+    def run(log_joint, q, steps, learning_rate, n_samples, rng, elbo_samples, tol, estimator, optimizer):
+        return vi.fit(log_joint, q, steps=steps, learning_rate=learning_rate, n_samples=n_samples, rng=rng,
+                      elbo_samples=elbo_samples, tol=tol, estimator=estimator, optimizer=optimizer)
+
+    def run_flags(stop_when_converged, track_gradient_variance):
+        return vi.fit(_quadratic, Normal(np.zeros(2), 1.0), steps=2, learning_rate=0.1, rng=0,
+                      stop_when_converged=stop_when_converged, track_gradient_variance=track_gradient_variance)
+
+    def run_dataset(model, X, q, steps, learning_rate, batch_size, n_samples, rng, elbo_samples, learn_model):
+        return vi.fit_dataset(model, X, q, steps=steps, learning_rate=learning_rate, batch_size=batch_size,
+                              n_samples=n_samples, rng=rng, elbo_samples=elbo_samples, learn_model=learn_model)
+
+    def minibatch(model, q, X, rows, n_samples, rng, estimator):
+        return vi.minibatch_elbo_gradient(model, q, X, rows, n_samples, rng, estimator=estimator)
+
+    return [
+        Target("fit", run,
+               {"log_joint": _quadratic, "q": Normal(np.zeros(2), 1.0), "steps": 2, "learning_rate": 0.1,
+                "n_samples": 2, "rng": 0, "elbo_samples": 5, "tol": 1e-3, "estimator": "reparameterization",
+                "optimizer": "adam"},
+               {"log_joint": "function", "q": "distribution", "steps": "count1", "learning_rate": "positive",
+                "n_samples": "count1", "rng": "rng", "elbo_samples": "count1", "tol": "tolerance",
+                "estimator": "elbo_estimator", "optimizer": "optimizer"}),
+        Target("fit(flags)", run_flags, {"stop_when_converged": False, "track_gradient_variance": False},
+               {"stop_when_converged": "flag", "track_gradient_variance": "flag"}),
+        Target("fit(PlanarFlow)", lambda q: vi.fit(_quadratic, q, steps=1, learning_rate=0.1, rng=0),
+               {"q": FLOW}, {"q": "distribution"}),
+        Target("fit_dataset", run_dataset,
+               {"model": LINEAR_GAUSSIAN, "X": X_DATA, "q": Q_BATCH, "steps": 1, "learning_rate": 0.1,
+                "batch_size": 2, "n_samples": 1, "rng": 0, "elbo_samples": 3, "learn_model": True},
+               {"model": "model", "X": "matrix", "q": "distribution", "steps": "count1", "learning_rate": "positive",
+                "batch_size": "optional_count1", "n_samples": "count1", "rng": "rng", "elbo_samples": "count1",
+                "learn_model": "flag"}),
+        Target("minibatch_elbo_gradient", minibatch,
+               {"model": LINEAR_GAUSSIAN, "q": Q_BATCH, "X": X_DATA, "rows": np.array([0, 2]), "n_samples": 2,
+                "rng": 0, "estimator": "reparameterization"},
+               {"model": "model", "q": "distribution", "X": "matrix", "rows": "rows", "n_samples": "count1",
+                "rng": "rng", "estimator": "elbo_estimator"}),
+    ]
+
+
+def _flow_targets():
+    eps = np.array([[0.3, -0.2], [1.0, 0.5]])
+    return [
+        Target("PlanarFlow", PlanarFlow,
+               {"loc": np.zeros(2), "scale": np.ones(2), "w": np.array([[1.0, 0.5]]), "u": np.array([[0.2, -0.1]]),
+                "b": np.array([0.1])},
+               {"loc": "strict", "scale": "positive", "w": "matrix", "u": "matrix", "b": "strict"}),
+        Target("PlanarFlow.initial", lambda dim, n_layers, rng, spread: PlanarFlow.initial(dim, n_layers, rng,
+                                                                                          spread=spread),
+               {"dim": 2, "n_layers": 2, "rng": 0, "spread": 0.1},
+               {"dim": "count1", "n_layers": "count", "rng": "rng", "spread": "positive"}),
+        Target("PlanarFlow.log_prob", FLOW.log_prob, {"z": eps}, {"z": "points"}),
+        Target("PlanarFlow.rsample", FLOW.rsample, {"n": 3, "rng": 0}, {"n": "count", "rng": "rng"}),
+        Target("PlanarFlow.sample", FLOW.sample, {"n": 3, "rng": 0}, {"n": "count", "rng": "rng"}),
+        Target("PlanarFlow.transform", FLOW.transform, {"eps": eps}, {"eps": "points"}),
+        Target("PlanarFlow.log_det_jacobian", FLOW.log_det_jacobian, {"eps": eps}, {"eps": "points"}),
+        Target("PlanarFlow.log_prob_of_noise", FLOW.log_prob_of_noise, {"eps": eps}, {"eps": "points"}),
+        Target("PlanarFlow.transform_vjp", FLOW.transform_vjp, {"eps": eps, "cotangent": np.ones((2, 2))},
+               {"eps": "strict", "cotangent": "strict"}),
+        Target("PlanarFlow.log_det_jacobian_grad", FLOW.log_det_jacobian_grad, {"eps": eps}, {"eps": "points"}),
+    ]
+
+
+X_MIXTURE = np.array([[0.0, 0.1], [0.2, -0.1], [3.0, 3.1], [2.9, 3.2], [0.1, 0.0], [3.1, 2.8]])
+
+
+def _cavi_and_em_targets():
+    def unit(X, n_components, prior_variance, tol, max_iter, responsibilities_init, rng):
+        return UnitVarianceMixtureCAVI(n_components, prior_variance=prior_variance, tol=tol, max_iter=max_iter,
+                                       responsibilities_init=responsibilities_init, rng=rng).fit(X)
+
+    def bayesian(X, n_components, covariance_type, tol, reg_covar, max_iter, n_init, weight_concentration_prior,
+                 mean_precision_prior, rng):
+        return BayesianGaussianMixtureCAVI(
+            n_components, covariance_type=covariance_type, tol=tol, reg_covar=reg_covar, max_iter=max_iter,
+            n_init=n_init, weight_concentration_prior=weight_concentration_prior,
+            mean_precision_prior=mean_precision_prior, rng=rng).fit(X)
+
+    def em(X, n_components, covariance_type, tol, reg_covar, max_iter, n_init, rng, warm_start):
+        return GaussianMixtureEM(n_components, covariance_type=covariance_type, tol=tol, reg_covar=reg_covar,
+                                 max_iter=max_iter, n_init=n_init, rng=rng, warm_start=warm_start).fit(X)
+
+    fitted = GaussianMixtureEM(2, rng=0).fit(X_MIXTURE)
+    return [
+        Target("UnitVarianceMixtureCAVI.fit", unit,
+               {"X": X_MIXTURE, "n_components": 2, "prior_variance": 1.0, "tol": 1e-6, "max_iter": 5,
+                "responsibilities_init": None, "rng": 0},
+               {"X": "matrix", "n_components": "count1", "prior_variance": "positive", "tol": "tolerance",
+                "max_iter": "index", "responsibilities_init": "responsibilities", "rng": "rng"}),
+        Target("exact_log_evidence", exact_log_evidence,
+               {"X": X_MIXTURE[:4], "n_components": 2, "prior_variance": 1.0},
+               {"X": "matrix", "n_components": "count1", "prior_variance": "positive"}),
+        Target("BayesianGaussianMixtureCAVI.fit", bayesian,
+               {"X": X_MIXTURE, "n_components": 2, "covariance_type": "full", "tol": 1e-3, "reg_covar": 1e-6,
+                "max_iter": 5, "n_init": 1, "weight_concentration_prior": None, "mean_precision_prior": None,
+                "rng": 0},
+               {"X": "matrix", "n_components": "count1", "covariance_type": "covariance_type", "tol": "tolerance",
+                "reg_covar": "tolerance", "max_iter": "index", "n_init": "count1",
+                "weight_concentration_prior": "step", "mean_precision_prior": "step", "rng": "rng"}),
+        Target("GaussianMixtureEM.fit", em,
+               {"X": X_MIXTURE, "n_components": 2, "covariance_type": "full", "tol": 1e-3, "reg_covar": 1e-6,
+                "max_iter": 5, "n_init": 1, "rng": 0, "warm_start": False},
+               {"X": "matrix", "n_components": "count1", "covariance_type": "covariance_type", "tol": "tolerance",
+                "reg_covar": "tolerance", "max_iter": "index", "n_init": "count1", "rng": "rng",
+                "warm_start": "flag"}),
+        Target("GaussianMixtureEM.predict_proba", fitted.predict_proba, {"X": X_MIXTURE}, {"X": "matrix"}),
+        Target("GaussianMixtureEM.score_samples", fitted.score_samples, {"X": X_MIXTURE}, {"X": "matrix"}),
+        Target("GaussianMixtureEM.sample", fitted.sample, {"n_samples": 3, "rng": 0},
+               {"n_samples": "count1", "rng": "rng"}),
+    ]
+
+
+def rows(rng, valid):
+    """Row indices of a data set (N = 4 rows here)."""
+    return ["0", 1.5, np.array([0.5, 1.0]), np.array([True, False]), np.array([0, 7]), np.array([-9]),
+            np.zeros((1, 2), dtype=int), np.array([], dtype=int)]
+
+
+def label(rng, valid):
+    """A component label 0 ≤ z < K."""
+    return [None, "0", 0.5, -1, 7, True, np.nan]
+
+
+def responsibilities(rng, valid):
+    """An optional (N, K) matrix of rows on the simplex (None: drawn with rng)."""
+    row = np.array([0.4, 0.6])
+    return [v for v in real_array(rng, np.tile(row, (6, 1))) if v is not None] + [np.tile(row, (5, 1)), np.tile([1.4, -0.4], (6, 1)),
+                                                   np.tile([0.5, 0.6], (6, 1)), row]
+
+
+def baseline(rng, valid):
+    return ["nope", np.nan, np.inf, {"loc": np.nan}, {"nope": 1.0}, object(), np.array([1.0, 2.0, 3.0])]
+
+
+def non_negative(rng, valid):
+    """A finite real ≥ 0."""
+    return [v for v in positive(rng, valid) if not (np.ndim(v) == 0 and v == 0.0)]
+
+
+def axis(rng, valid):
+    """An axis of a 2-D array: an integer in [−2, 2)."""
+    return [2, -3, 1.5, "0", True, None, np.array([0])]
+
+
+KINDS["non_negative"] = non_negative
+KINDS["axis"] = axis
+KINDS["optional_function"] = lambda rng, valid: [v for v in function(rng, valid) if v is not None]
+KINDS["optional_count1"] = lambda rng, valid: [v for v in count_at_least_one(rng, valid) if v is not None]
+KINDS["rows"] = rows
+KINDS["label"] = label
+KINDS["responsibilities"] = responsibilities
+KINDS["baseline"] = baseline
+KINDS["elbo_estimator"] = choice(("reparameterization", "score_function", "path_derivative"))
 KINDS["method"] = choice(("central", "richardson", "complex"))
 KINDS["covariance_type"] = choice(("full", "tied", "diag", "spherical"))
 KINDS["optimizer"] = choice(("lbfgs", "gradient_ascent"))
@@ -445,6 +679,11 @@ TARGETS = (
     + _model_targets()
     + _elbo_targets()
     + _learning_targets()
+    + _estimator_targets()
+    + _log_joint_grad_targets()
+    + _vi_targets()
+    + _flow_targets()
+    + _cavi_and_em_targets()
 )
 
 

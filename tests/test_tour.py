@@ -14,7 +14,8 @@ from vi_ref.tour import framework, policy
 
 ROOT = Path(__file__).parent.parent
 QUESTIONS = ("VI1.1", "VI1.2", "VI2.1", "VI2.2", "VI2.3", "VI3.1", "VI3.2", "VI3.3")
-LECTURE = (ROOT.parent.parent / "shared" / "lecture" / "variational-inference-lecture.md")
+# the lecture lies in the project's shared/ folder, beside the checkout
+LECTURE = ROOT.parent / "shared" / "lecture" / "variational-inference-lecture.md"
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ import numpy as np
 from . import kl
 from .distributions import Distribution, MultivariateNormal, Normal
 from .numerics import logsumexp
-from .validation import as_float_array, as_generator, check_count, check_methods
+from .validation import as_float_array, as_generator, check_count, check_methods, check_size
 
 __all__ = [
     "elbo_monte_carlo",
@@ -254,8 +254,10 @@ def iwae_bound(model, q, x, k, n, rng=None):
     """
     if not isinstance(q, Distribution):
         raise TypeError(f"q must be a vi_ref.distributions distribution; got {type(q).__name__}")
+    check_methods(model, "model", ("log_joint",), "a latent variable model")
     k = check_count(k, "k", minimum=1)
     n = check_count(n, "n", minimum=2)
+    check_size(k * n, "k * n", per_unit=max(1, int(np.prod(q.batch_shape + q.event_shape, dtype=float))))
     z = q.sample(n * k, as_generator(rng))
     log_weights = log_importance_weights(model, q, x, z)
     groups = log_weights.reshape((n, k) + log_weights.shape[1:])

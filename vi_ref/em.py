@@ -51,7 +51,7 @@ from .models.gaussian_mixture import (
     squared_mahalanobis,
 )
 from .numerics import cholesky
-from .validation import as_float_array, check_positive, check_probability_vector
+from .validation import as_float_array, check_positive, check_probability_vector, check_size
 
 __all__ = [
     "e_step",
@@ -675,7 +675,8 @@ class GaussianMixtureEM(_ScikitLearnParameters):
         in random order. ``rng`` defaults, as in scikit-learn, to the estimator's own
         ``rng`` (or ``random_state``): an integer seed gives the same draws each call."""
         model = self._fitted_model()
-        n_samples = _check_integer(n_samples, "n_samples", minimum=1)
+        n_samples = check_size(_check_integer(n_samples, "n_samples", minimum=1), "n_samples",
+                               per_unit=model.n_features + 1)
         generator = (_estimator_generator(self.rng, self.random_state) if rng is None
                      else _as_generator(rng, "rng"))
         return model.sample(n_samples, rng=generator)

@@ -45,7 +45,7 @@ import numpy as np
 from . import autodiff as ad
 from .distributions import LOG_2PI, REAL_VECTOR
 from .numerics import sigmoid, softplus
-from .validation import as_float_array, as_generator, check_count, check_positive, first_bad_index
+from .validation import as_float_array, as_generator, check_count, check_positive, check_size, first_bad_index
 
 __all__ = ["PlanarFlow", "planar_u_hat", "planar_layer", "planar_flow_transform"]
 
@@ -147,8 +147,9 @@ class PlanarFlow:
     def initial(cls, dim, n_layers, rng=None, *, loc=None, scale=None, spread=0.1):
         """A flow close to its base: w, u ~ N(0, spread²) entries, b = 0, base
         N(loc, diag(scale²)) (default N(0, I))."""
-        dim = check_count(dim, "dim", minimum=1)
-        n_layers = check_count(n_layers, "n_layers")
+        dim = check_size(check_count(dim, "dim", minimum=1), "dim")
+        n_layers = check_size(check_count(n_layers, "n_layers"), "n_layers", per_unit=dim)
+        spread = float(check_positive(as_float_array(spread, "spread", ndim=0), "spread"))
         generator = as_generator(rng)
         loc = np.zeros(dim) if loc is None else loc
         scale = np.ones(dim) if scale is None else scale
@@ -180,7 +181,7 @@ class PlanarFlow:
 
     def rsample(self, n, rng=None):
         """(z, ε): ε ~ N(0, I) of shape (n, D) and z = T(ε)."""
-        n = check_count(n, "n")
+        n = check_size(check_count(n, "n"), "n", per_unit=self.event_shape[0])
         eps = as_generator(rng).standard_normal((n,) + self.event_shape)
         return self._transform(eps)[0], eps
 

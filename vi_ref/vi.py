@@ -71,7 +71,7 @@ from .estimators import elbo_gradient, score_function_gradient
 from .flows import PlanarFlow
 from .models.gamma_poisson import GammaPoisson
 from .models.linear_gaussian import LinearGaussian
-from .validation import as_float_array, as_generator, check_count, check_flag, check_positive, first_bad_index
+from .validation import as_float_array, as_generator, check_count, check_flag, check_positive, check_size, first_bad_index
 
 __all__ = [
     "fit",
@@ -570,10 +570,13 @@ def fit(
     cls = type(q)
     unconstrained = _unconstrained(q, "q")
     q = _build(cls, _constrained(cls, unconstrained))  # a Categorical from probs becomes one from logits
-    steps = check_count(steps, "steps", minimum=1)
+    steps = check_size(check_count(steps, "steps", minimum=1), "steps")
     learning_rate = _check_learning_rate(learning_rate)
-    n_samples = check_count(n_samples, "n_samples", minimum=1)
-    elbo_samples = check_count(elbo_samples, "elbo_samples", minimum=2)
+    n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples", per_unit=q_size(q))
+    elbo_samples = check_size(check_count(elbo_samples, "elbo_samples", minimum=2), "elbo_samples",
+                              per_unit=q_size(q))
+    stop_when_converged = check_flag(stop_when_converged, "stop_when_converged")
+    track_gradient_variance = check_flag(track_gradient_variance, "track_gradient_variance")
     window = check_count(window, "window", minimum=1)
     eval_every = max(1, steps // 100) if eval_every is None else check_count(eval_every, "eval_every", minimum=1)
     tol = float(check_positive(as_float_array(tol, "tol", ndim=0), "tol"))
@@ -736,6 +739,11 @@ def _check_rows(rows, n_points):
     return rows
 
 
+def q_size(q):
+    """Entries of one draw of q (for the memory bound on sample counts)."""
+    return max(1, int(np.prod(getattr(q, "batch_shape", ()) + getattr(q, "event_shape", ()), dtype=float)))
+
+
 def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator="reparameterization"):
     """Monte Carlo gradient of the mean-field data-set ELBO L = (1/N) Σᵢ Lᵢ(θ, φᵢ) from
     the minibatch B = ``rows`` (lecture, "Mean Field Assumption for Parametric
@@ -752,8 +760,12 @@ def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator
         (grads_theta, grads_phi): θ's gradient estimates (parameter shapes), and the
         rows' φᵢ gradients (|B|, *per-point parameter shape).
     """
+    if type(q) not in UNCONSTRAINED:
+        raise TypeError(f"q must be a batched vi_ref.distributions family; got {type(q).__name__}")
     X = as_float_array(X, "X", min_ndim=1)
+    _check_local_family(q, X.shape[0])
     rows = _check_rows(rows, X.shape[0])
+    n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples", per_unit=X.size)
     local = _local_rows(q, rows)
     grads_theta, grads_phi = elbo_gradient(model, local, X[rows], n_samples, rng, estimator=estimator)
     size = len(np.atleast_1d(rows))
@@ -848,13 +860,13 @@ def fit_dataset(
     if n_points == 0:
         raise ValueError(f"X must hold at least one data point (row); got shape {X.shape}")
     _check_local_family(q, n_points)
-    learn_model = check_flag(learn_model, "learn_model")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
-    steps = check_count(steps, "steps", minimum=1)
+    steps = check_size(check_count(steps, "steps", minimum=1), "steps")
     learning_rate = _check_learning_rate(learning_rate)
-    n_samples = check_count(n_samples, "n_samples", minimum=1)
-    elbo_samples = check_count(elbo_samples, "elbo_samples", minimum=2)
+    n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples", per_unit=X.size)
+    elbo_samples = check_size(check_count(elbo_samples, "elbo_samples", minimum=2), "elbo_samples", per_unit=X.size)
+    learn_model = check_flag(learn_model, "learn_model")
     batch_size = n_points if batch_size is None else check_count(batch_size, "batch_size", minimum=1)
     if batch_size > n_points:
         raise ValueError(f"batch_size must be at most the number of data points N = {n_points}; got {batch_size}")

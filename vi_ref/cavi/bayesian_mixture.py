@@ -68,7 +68,7 @@ from ..models.gaussian_mixture import (
     posterior_from_log_joint,
     squared_mahalanobis,
 )
-from ..validation import as_float_array, check_count, check_positive
+from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
 
 __all__ = [
     "BayesianGaussianMixtureCAVI",
@@ -630,7 +630,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         if self.init_params not in INIT_PARAMS:
             raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {self.init_params!r}")
         return (float(tol), float(reg_covar), check_count(self.max_iter, "max_iter", minimum=0),
-                check_count(self.n_init, "n_init", minimum=1))
+                check_size(check_count(self.n_init, "n_init", minimum=1), "n_init"))
 
     def _initial_responsibilities(self, X, n_components, generator):
         if self.responsibilities_init is not None:

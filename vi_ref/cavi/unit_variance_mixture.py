@@ -30,7 +30,7 @@ import scipy.stats
 from .. import autodiff as ad
 from ..models.gaussian_mixture import posterior_from_log_joint
 from ..numerics import logsumexp
-from ..validation import as_float_array, as_generator, check_count, check_positive
+from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
 
 __all__ = ["UnitVarianceMixtureCAVI", "unit_variance_mixture_elbo", "exact_log_evidence"]
 
@@ -91,13 +91,15 @@ def exact_log_evidence(X, n_components, prior_variance):
     the CAVI formulas. For small problems (Kᴺ ≤ 2·10⁶, N ≤ 20).
     """
     X = as_float_array(X, "X", ndim=2)
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must have at least one row and one column; got shape {X.shape}")
     n_components = check_count(n_components, "n_components", minimum=1)
     check_positive(as_float_array(prior_variance, "prior_variance", ndim=0), "prior_variance")
     n_samples, dimension = X.shape
     if n_samples > 20 or n_components**n_samples > MAX_ASSIGNMENTS:
         raise ValueError(
             f"enumeration needs K^N <= {MAX_ASSIGNMENTS} and N <= 20; got K = {n_components},"
-            f" N = {n_samples}"
+            f" N = {n_samples} (n_components and the rows of X)"
         )
     subset_log_marginal = np.zeros(2**n_samples)
     for mask in range(1, 2**n_samples):
@@ -161,7 +163,10 @@ class UnitVarianceMixtureCAVI:
     def fit(self, X):
         """Run CAVI on X (N, D). Returns self."""
         X = as_float_array(X, "X", ndim=2)
-        n_components = check_count(self.n_components, "n_components", minimum=1)
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"X must have at least one row and one column; got shape {X.shape}")
+        n_components = check_size(check_count(self.n_components, "n_components", minimum=1), "n_components",
+                                  per_unit=X.size)
         prior_variance = float(check_positive(as_float_array(self.prior_variance, "prior_variance", ndim=0),
                                               "prior_variance"))
         tol = float(as_float_array(self.tol, "tol", ndim=0))

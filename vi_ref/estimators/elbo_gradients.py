@@ -27,7 +27,7 @@ import numpy as np
 from ..elbo import _latent_axes
 from ..numerics import sum_to_shape
 from ..numerics import logsumexp
-from ..validation import as_generator, check_count
+from ..validation import as_generator, check_count, check_size
 from .generic import (
     check_distribution,
     check_reparameterizable,
@@ -118,6 +118,7 @@ def iwae_gradient(model, q, x, k, n, rng=None):
     check_reparameterizable(q)
     k = check_count(k, "k", minimum=1)
     n = check_count(n, "n", minimum=1)
+    check_size(k * n, "k * n", per_unit=max(1, int(np.prod(q.batch_shape + q.event_shape, dtype=float))))
     latent_axes = _latent_axes(model, q)
     z, eps = q.rsample(n * k, as_generator(rng))
     terms = _JointTerms(model, q, x, z, latent_axes)
