@@ -21,6 +21,7 @@ Both record the ELBO, in closed form, after every coordinate update. Derivation:
 ``derivations/07-coordinate-ascent-variational-inference.md``.
 """
 
+from . import bayesian_mixture, unit_variance_mixture
 from .bayesian_mixture import (
     WEIGHT_CONCENTRATION_PRIOR_TYPES,
     BayesianGaussianMixtureCAVI,
@@ -30,21 +31,6 @@ from .bayesian_mixture import (
     expected_log_likelihood,
     expected_log_weights,
 )
-from .unit_variance_mixture import (
-    UnitVarianceMixtureCAVI,
-    exact_log_evidence,
-    unit_variance_mixture_elbo,
-)
+from .unit_variance_mixture import UnitVarianceMixtureCAVI, exact_log_evidence, unit_variance_mixture_elbo
 
-__all__ = [
-    "BayesianGaussianMixtureCAVI",
-    "GaussianWishartPrior",
-    "VariationalParameters",
-    "WEIGHT_CONCENTRATION_PRIOR_TYPES",
-    "bayesian_mixture_elbo",
-    "expected_log_likelihood",
-    "expected_log_weights",
-    "UnitVarianceMixtureCAVI",
-    "exact_log_evidence",
-    "unit_variance_mixture_elbo",
-]
+__all__ = bayesian_mixture.__all__ + unit_variance_mixture.__all__

@@ -358,14 +358,22 @@ class DimensionProblem:
 # ---------------------------------------------------------------------------
 
 
-def _one_dimensional_model():
-    """z ~ N(0, 1), x | z ~ N(1.5 z, 0.5), observed x = 1.2: posterior
-    N(0.6545…, 0.4264…²), log p(x) = −1.6866…"""
-    return LinearGaussian(np.array([[1.5]]), np.array([0.0]), 0.5), np.array([1.2])
+class _OneDimensionalModel:
+    """The model and datum of the STL and IWAE problems: z ~ N(0, 1),
+    x | z ~ N(1.5 z, 0.5), observed x = 1.2; posterior N(0.6545…, 0.4264…²),
+    log p(x) = −1.6866…"""
+
+    @property
+    def model(self):
+        return LinearGaussian(np.array([[1.5]]), np.array([0.0]), 0.5)
+
+    @property
+    def x(self):
+        return np.array([1.2])
 
 
 @dataclass(frozen=True)
-class StickingTheLandingProblem:
+class StickingTheLandingProblem(_OneDimensionalModel):
     """The ELBO gradient at q = p(z | x) = N(m, s²) of a Gaussian model, where
     log p(x, z) − log q(z) = log p(x) for every z (derivation 05, §5):
 
@@ -381,14 +389,6 @@ class StickingTheLandingProblem:
     name: str = "sticking the landing"
     description: str = "1-D linear-Gaussian model, q = the exact posterior"
     estimators: tuple = ELBO_ESTIMATORS
-
-    @property
-    def model(self):
-        return _one_dimensional_model()[0]
-
-    @property
-    def x(self):
-        return _one_dimensional_model()[1]
 
     @property
     def q(self):
@@ -424,7 +424,7 @@ class StickingTheLandingProblem:
 
 
 @dataclass(frozen=True)
-class IWAEProblem:
+class IWAEProblem(_OneDimensionalModel):
     """The importance-weighted bound for the 1-D linear-Gaussian model and a Normal q
     that is not the posterior N(m, s²) (derivation 05, §7). With w = p(x, z)/q(z):
 
@@ -442,14 +442,6 @@ class IWAEProblem:
 
     def __post_init__(self):
         _check_location_and_scale(self.loc, self.scale)
-
-    @property
-    def model(self):
-        return _one_dimensional_model()[0]
-
-    @property
-    def x(self):
-        return _one_dimensional_model()[1]
 
     @property
     def q(self):

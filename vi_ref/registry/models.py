@@ -31,13 +31,15 @@ def lower_factor(rng, size, batch=()):
     return factor + np.eye(size) * rng.uniform(1.0, 2.0, batch + (size,))[..., None, :]
 
 
-def _elbo_problem(x, make_model, make_q, inputs, model_names):
+def _elbo_problem(x, make_model, make_q, inputs, model_names, q_prefix=""):
     """GradientProblem for Σₙ ELBO with the model built from ``inputs[model_names]``
-    and q from the rest."""
+    and q from the rest, whose names carry ``q_prefix`` (needed where q's parameters
+    have the model's names, as a Gamma q of the Gamma–Poisson model)."""
 
     def split(params):
         model = make_model(**{name: params[name] for name in model_names})
-        q = make_q(**{name: value for name, value in params.items() if name not in model_names})
+        q = make_q(**{name.removeprefix(q_prefix): value
+                      for name, value in params.items() if name not in model_names})
         return model, q
 
     def value(**params):
@@ -47,7 +49,7 @@ def _elbo_problem(x, make_model, make_q, inputs, model_names):
     def gradient(**params):
         model, q = split(params)
         grads_theta, grads_phi = model.elbo_grad(x, q)
-        return {**grads_theta, **grads_phi}
+        return {**grads_theta, **{q_prefix + name: g for name, g in grads_phi.items()}}
 
     return GradientProblem(value, gradient, inputs)
 
@@ -156,26 +158,9 @@ def _gamma_poisson_problem(family):
         else:
             q_inputs = {"concentration": rng.uniform(2.0, 8.0, 3), "rate": rng.uniform(1.0, 3.0, 3)}
         make_q = LogNormal if family == "LogNormal" else Gamma
-        # a Gamma q's parameters have the model's names: q's are kept apart by a prefix
-        q_names = ["q_" + name for name in q_inputs]
-        renamed = {"concentration": rng.uniform(0.5, 3.0), "rate": rng.uniform(0.5, 2.0),
-                   **{"q_" + name: value for name, value in q_inputs.items()}}
-
-        def split(params):
-            model = GammaPoisson(params["concentration"], params["rate"])
-            q = make_q(**{name[2:]: params[name] for name in q_names})
-            return model, q
-
-        def value(**params):
-            model, q = split(params)
-            return float(np.sum(model.elbo(x, q)))
-
-        def gradient(**params):
-            model, q = split(params)
-            grads_theta, grads_phi = model.elbo_grad(x, q)
-            return {**grads_theta, **{"q_" + name: g for name, g in grads_phi.items()}}
-
-        return GradientProblem(value, gradient, renamed)
+        inputs = {"concentration": rng.uniform(0.5, 3.0), "rate": rng.uniform(0.5, 2.0),
+                  **{"q_" + name: value for name, value in q_inputs.items()}}
+        return _elbo_problem(x, GammaPoisson, make_q, inputs, GAMMA_POISSON, q_prefix="q_")
 
     return build
 
