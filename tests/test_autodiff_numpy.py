@@ -270,3 +270,37 @@ def test_every_namesake_default_is_numpys_or_the_keyword_is_refused():
                 assert ours[parameter.name].default == default, f"{name}({parameter.name}=...) default"
                 compared += 1
     assert compared >= 40
+
+
+def _tanh_vjp_unblocked(g, t, x):
+    """The tanh rule in one pass over whole arrays, as it was before it ran in blocks."""
+    derivative = 1.0 - t * t
+    tails = derivative < 2.2e-4
+    e = np.exp(-2.0 * np.abs(x[tails]))
+    derivative[tails] = 4.0 * e / (1.0 + e) ** 2
+    product = derivative * g
+    return np.where(np.isnan(product) & (g == 0), 0.0, product)
+
+
+@pytest.mark.parametrize("scale", [0.5, 1.7, 6.0, 30.0])  # no tails, a few per block, many, nearly all
+def test_tanh_rule_in_blocks_gives_the_unblocked_products_bit_for_bit(scale):
+    rng = np.random.default_rng(int(scale * 10))
+    x = scale * rng.normal(size=(2500, 40))  # 100,000 entries: four blocks, the last partial
+    x[7, 3], x[2000, 0] = np.nan, np.nan  # a NaN x: the strong zero where its cotangent is 0
+    g = rng.normal(size=x.shape)
+    g[7, 3] = 0.0
+    t = np.tanh(x)
+    for g_, t_, x_ in [(g, t, x), (g.T, t.T, x.T), (np.broadcast_to(-0.5, x.shape), t, x), (g[5], t[5], x[5])]:
+        ours = ad.tanh.vjp(0, g_, t_, (x_,), {})
+        np.testing.assert_array_equal(ours, _tanh_vjp_unblocked(g_, t_, x_))
+    assert ad.tanh.vjp(0, np.float64(2.0), np.tanh(30.0), (np.array(30.0),), {}).shape == ()
+    assert ad.tanh.vjp(0, np.ones((0, 3)), np.ones((0, 3)), (np.ones((0, 3)),), {}).shape == (0, 3)
+
+
+def test_tanh_derivative_stays_accurate_across_blocks():
+    # the accuracy test above, on an input long enough to be split into blocks
+    base = np.linspace(-25, 25, 1001)
+    with mpmath.workdps(40):
+        exact = np.array([float(1 / mpmath.cosh(mpmath.mpf(v)) ** 2) for v in base])
+    gradient = ad.grad(lambda t: ad.sum(ad.tanh(t)))(np.tile(base, 90).reshape(90, 1001))
+    np.testing.assert_allclose(gradient, np.broadcast_to(exact, (90, 1001)), rtol=1e-12)

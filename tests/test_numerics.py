@@ -247,3 +247,23 @@ def test_sum_to_shape_refuses_incompatible_shapes():
         numerics.sum_to_shape(np.ones((3, 4)), (2,))
     with pytest.raises(ValueError):
         numerics.sum_to_shape(np.ones(3), (2, 3))
+
+
+def test_sum_to_shape_adds_in_numpys_order():
+    # the leading-axis sum takes a faster loop (einsum) for C-contiguous arrays with at
+    # least two kept entries; it must make NumPy's additions in NumPy's order, bit for bit
+    rng = np.random.default_rng(5)
+    cases = [((5000, 10), (10,)), ((400, 32), (32,)), ((300, 7, 3), (3,)), ((300, 7, 3), (7, 3)),
+             ((6, 50, 4), (50, 4)), ((10, 10000), (10000,)), ((2000, 1), (1,)), ((4000,), ()),
+             ((0, 5), (5,)), ((3, 0), (0,)), ((2000, 4, 6), (1, 6)), ((50, 3), (50, 3))]
+    for shape, target in cases:
+        scale = np.exp(3 * rng.normal(size=shape))  # magnitudes spread over 1e±8: rounding shows
+        for array in (rng.normal(size=shape) * scale, np.asfortranarray(rng.normal(size=shape) * scale)):
+            leading = array.ndim - len(target)
+            expected = array.sum(axis=tuple(range(leading)))
+            stretched = tuple(i for i, size in enumerate(target) if size == 1 and expected.shape[i] != 1)
+            expected = expected.sum(axis=stretched, keepdims=True) if stretched else expected
+            np.testing.assert_array_equal(numerics.sum_to_shape(array, target), expected)
+    row = rng.normal(size=12)
+    broadcast = np.broadcast_to(row, (3000, 12))  # a stride-0 view, as a sum's cotangent is
+    np.testing.assert_array_equal(numerics.sum_to_shape(broadcast, (12,)), broadcast.sum(axis=0))

@@ -6,11 +6,16 @@ taken from Cholesky factors, never from inverses or determinants.
 Derivations: ``derivations/01-finite-differences-and-reverse-mode.md`` uses these.
 """
 
+import math
+import string
+
 import numpy as np
 import scipy.linalg
 import scipy.special
 
 from .validation import as_float_array, check_flag, check_positive, first_bad_index
+
+_AXIS_LETTERS = string.ascii_letters  # einsum subscripts, one per axis
 
 __all__ = [
     "logsumexp",
@@ -276,6 +281,22 @@ def solve_triangular(factor, rhs, *, lower=True, transpose=False):
 # ---------------------------------------------------------------------------
 
 
+def _sum_leading_axes(array, count):
+    """``array.sum(axis=(0, …, count − 1))``, bit for bit, faster when few entries are kept.
+
+    For a C-contiguous array whose kept part has at least two entries, NumPy's
+    reduction adds whole rows in order (the kept axes are the innermost loop);
+    ``einsum`` makes the same additions in the same order with a tighter loop:
+    0.35 ms against 1.3 ms for a 1e5 × 10 cotangent summed to a bias. With a
+    single kept entry NumPy adds pairwise instead, so ``sum`` is kept there.
+    """
+    kept = math.prod(array.shape[count:])
+    if array.flags.c_contiguous and 2 <= kept <= array.size // kept and array.ndim <= len(_AXIS_LETTERS):
+        letters = _AXIS_LETTERS[: array.ndim]
+        return np.einsum(f"{letters}->{letters[count:]}", array)
+    return array.sum(axis=tuple(range(count)))
+
+
 def sum_to_shape(array, shape):
     """Sum ``array`` over the axes that NumPy broadcasting added to or stretched in
     ``shape``: the adjoint of ``np.broadcast_to(x, array.shape)``.
@@ -291,7 +312,7 @@ def sum_to_shape(array, shape):
     leading = array.ndim - len(shape)
     if leading < 0:
         raise ValueError(f"cannot sum shape {array.shape} to the larger shape {shape}")
-    array = array.sum(axis=tuple(range(leading))) if leading else array
+    array = _sum_leading_axes(array, leading) if leading else array
     stretched = tuple(i for i, size in enumerate(shape) if size == 1 and array.shape[i] != 1)
     if stretched:
         array = array.sum(axis=stretched, keepdims=True)

@@ -116,8 +116,14 @@ def _maximum_share(x, y):
     return (x > y) + 0.5 * (x == y)
 
 
+# Entries per block of a blocked elementwise rule: a block of each operand (three
+# float64 blocks of 256 KiB) stays in a core's L2 cache through the rule's passes.
+_BLOCK_ENTRIES = 1 << 15
+_TANH_TAIL = 2.2e-4  # below this, 1 − t² has lost relative accuracy: recomputed from x
+
+
 def _tanh_vjp(g, ans, x):
-    """ḡ · tanh'(x) with tanh' = 1 − t² computed from the forward value t, in place:
+    """ḡ · tanh'(x) with tanh' = 1 − t² computed from the forward value t:
     cosh (not vectorised in NumPy) was the most expensive step of a tanh network's
     backward pass.
 
@@ -127,18 +133,42 @@ def _tanh_vjp(g, ans, x):
     entries are recomputed as 4e/(1 + e)² with e = exp(−2|x|). The one pass that
     looks for them (the minimum) also finds a NaN x, the only way this derivative
     can be non-finite, so the rule applies the strong-zero convention itself.
+
+    The passes (t², 1 − t², the minimum, the tails, the product with ḡ) run block
+    by block, so that each block is read from memory once and the passes work in
+    cache: this nearly halves the rule's time on a 1e5 × 32 hidden layer, and
+    more when many units saturate. Every entry gets the same operations as it
+    would unblocked (a tail entry's ḡ · 4e/(1 + e)² is the same product whether
+    the tail is fixed inside its block or after the loop).
     """
-    derivative = np.multiply(ans, ans, out=np.empty_like(ans))  # an array also for 0-d
-    np.subtract(1.0, derivative, out=derivative)
-    smallest = derivative.min() if derivative.size else 1.0
-    if not smallest >= 2.2e-4:  # tails, or a NaN
-        tails = np.flatnonzero(derivative < 2.2e-4)
-        e = np.exp(-2.0 * np.abs(x.reshape(-1)[tails]))
-        derivative.reshape(-1)[tails] = 4.0 * e / (1.0 + e) ** 2
-    derivative *= g
-    if smallest != smallest:
-        derivative = strong_zero_where_unused(derivative, g)
-    return derivative
+    result = np.empty(ans.shape)
+    out, t, x = result.reshape(-1), ans.reshape(-1), x.reshape(-1)
+    g_flat = g.reshape(-1) if g.shape == ans.shape else np.broadcast_to(g, ans.shape).reshape(-1)
+    scattered, saw_nan = [], False
+    for start in range(0, out.size, _BLOCK_ENTRIES):
+        block = slice(start, start + _BLOCK_ENTRIES)
+        derivative = out[block]
+        np.multiply(t[block], t[block], out=derivative)
+        np.subtract(1.0, derivative, out=derivative)
+        smallest = derivative.min()
+        if not smallest >= _TANH_TAIL:  # tails, or a NaN
+            saw_nan |= smallest != smallest
+            tails = np.flatnonzero(derivative < _TANH_TAIL)
+            if 64 * tails.size >= derivative.size:  # many: fixed while the block is in cache
+                derivative[tails] = _tanh_derivative_in_tail(x[block][tails])
+            else:  # a few: gathered over all blocks and fixed at once
+                scattered.append(start + tails)
+        derivative *= g_flat[block]
+    if scattered:
+        tails = np.concatenate(scattered)
+        out[tails] = g_flat[tails] * _tanh_derivative_in_tail(x[tails])
+    return strong_zero_where_unused(result, g) if saw_nan else result
+
+
+def _tanh_derivative_in_tail(x):
+    """tanh'(x) = 4e/(1 + e)² with e = exp(−2|x|): accurate where 1 − tanh²x is not."""
+    e = np.exp(-2.0 * np.abs(x))
+    return 4.0 * e / (1.0 + e) ** 2
 
 
 def _sigmoid_from_softplus(x, softplus_x):
