@@ -111,3 +111,22 @@ def test_check_size_refuses_requests_above_the_memory_bound():
 def test_check_tolerance_refuses_nan_negative_and_infinite(value):
     with pytest.raises(ValueError, match="rtol must be"):
         check_tolerance(value, "rtol")
+
+
+def test_refusals_of_non_numbers_say_what_was_given():
+    messages = {
+        "abc": "tol must be real numbers; got str 'abc'",
+        None: "tol must be real numbers; got None",
+        True: "tol must be real numbers; got bool True",
+        1j: "tol must be real numbers; got complex 1j",
+    }
+    for value, message in messages.items():
+        with pytest.raises(TypeError) as refusal:
+            as_float_array(value, "tol")
+        assert str(refusal.value) == message
+    with pytest.raises(TypeError, match=r"got an array of dtype <U1$"):
+        as_float_array(np.array(["a"]), "tol")
+    with pytest.raises(TypeError, match=r"got a list that converts to dtype bool$"):
+        as_float_array([True, False], "tol")
+    with pytest.raises(TypeError, match=r"got str 'x{36}\.\.\.$"):
+        as_float_array("x" * 100, "tol")

@@ -66,6 +66,7 @@ __all__ = [
     "exponential_transform",
     "gamma_log_prob",
     "gamma_entropy",
+    "gamma_mean_log",
     "lognormal_log_prob",
     "lognormal_entropy",
     "lognormal_transform",
@@ -877,6 +878,21 @@ def gamma_entropy(concentration, rate):
         + _stirling_remainder(alpha) + (1 - alpha) * _stirling_remainder_derivative(alpha)
     )
     return ad.where(small, direct, stirling) - ad.log(rate)
+
+
+def gamma_mean_log(concentration, rate):
+    """E[log z] for z ~ Gamma(α, β): ψ(α) − log β.
+
+    For α ≥ 10, ψ(α) = log α − 1/(2α) + S′(α), so E[log z] = log(α/β) − 1/(2α) + S′(α)
+    with log(α/β) from ``log_ratio``: exact also where ψ(α) and log β are both about
+    690 and differ in their 16th digit (α, β ≈ 1e300).
+    """
+    small = concentration < STIRLING_THRESHOLD
+    alpha = _clamp(small, concentration, 1.0)
+    direct = ad.digamma(alpha) - ad.log(rate)
+    alpha = _clamp(small, STIRLING_THRESHOLD, concentration)
+    stirling = log_ratio(alpha, rate) - 0.5 / alpha + _stirling_remainder_derivative(alpha)
+    return ad.where(small, direct, stirling)
 
 
 class Gamma(Distribution):

@@ -39,6 +39,19 @@ def first_bad_index(bad):
     return f" at index {index[0] if len(index) == 1 else index}"
 
 
+def _describe(value, array):
+    """What a refused value is, in a few words: ``str 'abc'``, ``None``, or an
+    array's dtype."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return f"an array of dtype {array.dtype}" if array.ndim else f"a {array.dtype} scalar"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} that converts to dtype {array.dtype}"
+    if value is None:
+        return "None"
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
 def as_float_array(value, name, *, finite=True, ndim=None, min_ndim=None):
     """Convert ``value`` to a float64 ndarray, refusing what cannot be one.
 
@@ -60,10 +73,7 @@ def as_float_array(value, name, *, finite=True, ndim=None, min_ndim=None):
     array = np.asarray(value)
     # kinds i, u, f: booleans (kind b) are refused with strings and objects
     if array.dtype.kind not in "iuf":
-        raise TypeError(
-            f"{name} must be real numbers; got {type(value).__name__}"
-            f" with dtype {array.dtype}"
-        )
+        raise TypeError(f"{name} must be real numbers; got {_describe(value, array)}")
     array = array.astype(float, copy=False)
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional; got shape {array.shape}")

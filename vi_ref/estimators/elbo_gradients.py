@@ -25,8 +25,7 @@ import functools
 import numpy as np
 
 from ..elbo import _latent_axes
-from ..numerics import sum_to_shape
-from ..numerics import logsumexp
+from ..numerics import logsumexp, sum_to_shape
 from ..validation import as_generator, check_count, check_size
 from .generic import (
     check_distribution,
