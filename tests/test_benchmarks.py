@@ -1,0 +1,33 @@
+"""The benchmark scripts run: a tiny size of each case, so that a script broken by a
+change of the package fails here rather than when someone measures with it. (They
+check their sides' gradients against each other before timing, so this also checks
+the hand-written sides, such as the autodiff benchmark's tape floor.)"""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("shape", [["2", "32", "10"], ["3", "5", "4"]])
+def test_autodiff_benchmark_runs_every_case(shape, capsys):
+    _load("autodiff").main(["--rounds", "1", "--sizes", "40", "--decoder-shape", *shape])
+    table = capsys.readouterr().out
+    for case in ("nodes", "logistic", "gmm", "decoder"):
+        assert case in table
+    assert "tape floor" in table
+
+
+def test_em_benchmark_runs_a_small_case(capsys):
+    _load("em").main(["--repeats", "1", "--case", "300,2,3,full", "--case", "300,3,2,spherical"])
+    table = capsys.readouterr().out
+    assert "full" in table and "spherical" in table
