@@ -467,11 +467,12 @@ def test_dataset_vi_reaches_lbfgs_and_tipping_bishop(ppca_data):
     the same objective (``learning.fit_linear_gaussian``, L-BFGS on the closed-form
     ELBO), which is the maximum likelihood of Tipping & Bishop because the bound is
     tight there. The data-set ELBO is flat to second order at its maximum (and flat
-    along rotations of W, so θ itself is compared through the marginal covariance
-    C = W Wᵀ + σ² I that the likelihood determines): the final iterate must lose
+    along rotations of W, so θ itself is compared through the log-likelihood it
+    determines, whose shortfall the ELBO's gap bounds): the final iterate must lose
     less than the resolution of the run's own last ELBO estimate, 5 of its SE (the
-    optimum to within what one estimate can distinguish; measured gaps 0.005–0.018
-    against 5 SE ≈ 0.013–0.029 over 16 seeds)."""
+    optimum to within what one estimate can distinguish; measured gaps 0.0009–0.006
+    against 5 SE ≈ 0.007–0.022 over 36 seeds, at most 0.48 of it; with 2000 steps
+    instead of 4000, 2 of 30 seeds had not yet converged along the noise variance)."""
     check_dataset(ppca_data, seed=10)
 
 
@@ -479,7 +480,7 @@ def check_dataset(X, seed):
     rng = np.random.default_rng(seed)
     model, q = starting_point(X, rng)
     result = vi.fit_dataset(
-        model, X, q, steps=2000, learning_rate=0.05, batch_size=10, n_samples=2, estimator="path_derivative",
+        model, X, q, steps=4000, learning_rate=0.05, batch_size=10, n_samples=2, estimator="path_derivative",
         rng=rng, eval_every=5, schedule=vi.decay_schedule(200, 1.0),
     )
     # the last iterate, not the average: the φᵢ move only when their point is drawn, so
@@ -491,10 +492,12 @@ def check_dataset(X, seed):
     gap = oracle.elbo - dataset_elbo(fitted_model, fitted_q, X)
     assert 0 <= gap <= Z_TOLERANCE * result.elbo_standard_error
     assert abs(result.elbo - oracle.elbo) <= Z_TOLERANCE * result.elbo_standard_error + gap
-    covariance = fitted_model.marginal_covariance
-    exact_covariance = maximum_likelihood.marginal_covariance
-    # a coarse check that the run is at the right θ, not a tolerance from an SE
-    assert np.linalg.norm(covariance - exact_covariance) < 0.1 * np.linalg.norm(exact_covariance)
+    # θ through the likelihood it determines (rotations of W included): log p(x | θ) ≥
+    # ELBO(θ, q) for every q, and θ_ML maximises log p(x | θ), where the bound is tight,
+    # so the fitted θ's shortfall in mean log-likelihood is at most the ELBO's gap
+    shortfall = oracle.elbo - np.mean(fitted_model.log_marginal(X))
+    rounding = 1e-12 * abs(oracle.elbo)
+    assert -rounding <= shortfall <= gap + rounding
 
 
 # ---------------------------------------------------------------------------
