@@ -701,7 +701,7 @@ def test_vi_seed_sweep(check):
 @pytest.mark.slow
 def test_dataset_seed_sweep(ppca_data):
     failures = []
-    for seed in range(100, 105):
+    for seed in range(200, 230):
         try:
             check_dataset(ppca_data, seed)
         except AssertionError as error:
