@@ -290,9 +290,14 @@ def test_tanh_rule_in_blocks_gives_the_unblocked_products_bit_for_bit(scale):
     g = rng.normal(size=x.shape)
     g[7, 3] = 0.0
     t = np.tanh(x)
-    for g_, t_, x_ in [(g, t, x), (g.T, t.T, x.T), (np.broadcast_to(-0.5, x.shape), t, x), (g[5], t[5], x[5])]:
+    cube = x.reshape(50, 40, 50).transpose(2, 0, 1)  # memory in neither C nor F order
+    cases = [(g, t, x), (g.T, t.T, x.T), (np.broadcast_to(-0.5, x.shape), t, x), (g[5], t[5], x[5]),
+             (g.reshape(cube.shape), np.tanh(cube), cube)]
+    for g_, t_, x_ in cases:
         ours = ad.tanh.vjp(0, g_, t_, (x_,), {})
         np.testing.assert_array_equal(ours, _tanh_vjp_unblocked(g_, t_, x_))
+        assert ours.strides == t_.strides  # t's layout, as an unblocked product would have:
+        # a later sum over it then adds in the same order
     assert ad.tanh.vjp(0, np.float64(2.0), np.tanh(30.0), (np.array(30.0),), {}).shape == ()
     assert ad.tanh.vjp(0, np.ones((0, 3)), np.ones((0, 3)), (np.ones((0, 3)),), {}).shape == (0, 3)
 

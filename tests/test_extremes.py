@@ -225,6 +225,11 @@ GAMMA_PAIRS = [
     (0.5, 1e-300, 3.0, 1e300),
     (2.0, 1.0, 2.0 * (1 + 1e-8), 1.0),
     (9.99, 2.0, 10.01, 2.5),
+    (3e200, 1e200, 1e200, 1e200),  # βp · αq overflowed before the division by βq
+    (1e-185, 1e-168, 1e190, 1e115),  # u = (αp − αq)/αq overflows: +∞, was NaN
+    (3e-10, 2.0, 1e-10, 1.0),  # tiny concentrated shapes: was off by 4e-7
+    (3e-200, 1.0, 1e-200, 1.0),  # was 0 for 0.43
+    (0.9, 1.0, 0.3, 2.0),
 ]
 
 
@@ -429,6 +434,30 @@ def test_gamma_poisson_elbo_at_the_posterior_is_the_evidence(alpha, beta, counts
              - sum(mp.loggamma(f(c) + 1) for c in counts))
     assert_close(model.log_marginal(counts), truth)
     assert_close(model.elbo(counts, model.posterior(counts)), truth)
+
+
+@pytest.mark.parametrize(
+    "alpha, beta, counts, a, b",
+    [
+        (1e200, 1e200, [1], 3e200, 1e200),  # q concentrated: a · βp/βq without overflowing βp · a
+        (1e190, 1e115, [1], 1e-185, 1e-168),  # the ELBO is −1e375: −inf, not NaN
+        (1e-10, 1.0, [0], 3e-10, 2.0),  # tiny shapes: no ψ(a) ≈ −1/a terms cancel
+        (1e-200, 1.0, [0], 3e-200, 1.0),
+        (2.0, 3.0, [1, 4, 0], 7.0, 6.0),
+        (1e8, 1e8, [3, 1], 1e8 + 4, 1e8 + 2.5),
+    ],
+)
+def test_gamma_poisson_elbo_with_any_gamma_q(alpha, beta, counts, a, b):
+    """ELBO = E_q[log p(x, λ)] + H[q], term by term at 400 digits, against the value
+    computed as E_q[log p(x | λ)] − KL(q ‖ p(λ))."""
+    model = GammaPoisson(alpha, beta)
+    A, B, al, be = f(a), f(b), f(alpha), f(beta)
+    total, n = f(sum(counts)), len(counts)
+    mean_log = mp.digamma(A) - mp.log(B)
+    truth = (al * mp.log(be) - mp.loggamma(al) - sum(mp.loggamma(f(c) + 1) for c in counts)
+             + (al + total - 1) * mean_log - (be + n) * A / B
+             + A - mp.log(B) + mp.loggamma(A) + (1 - A) * mp.digamma(A))
+    assert_close(model.elbo(counts, Gamma(a, b)), truth)
 
 
 def test_gaussian_mixture_elbo_at_the_posterior_is_the_evidence_far_from_the_origin():

@@ -699,9 +699,10 @@ def test_vi_seed_sweep(check):
 
 
 @pytest.mark.slow
-def test_dataset_seed_sweep(ppca_data):
+@pytest.mark.parametrize("seeds", [range(200, 210), range(210, 220), range(220, 230)], ids=str)
+def test_dataset_seed_sweep(ppca_data, seeds):
     failures = []
-    for seed in range(200, 230):
+    for seed in seeds:
         try:
             check_dataset(ppca_data, seed)
         except AssertionError as error:

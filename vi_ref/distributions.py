@@ -196,9 +196,11 @@ def gammaln_bregman(a, b):
     shifted_b = b + STIRLING_THRESHOLD
     total = 0.0
     for j in range(int(STIRLING_THRESHOLD)):
-        u = difference / (a + j)
+        with np.errstate(over="ignore"):  # an overflowing u is handled below
+            u = difference / (a + j)
         # log(1 + u) = log((b + j)/(a + j)), from the logs where b + j ≪ a + j loses u
-        below = _plain(u) < -0.5
+        # and where u overflows (then u − log(1 + u) = +∞, not ∞ − ∞)
+        below = (_plain(u) < -0.5) | (_plain(u) == np.inf)
         log1p_u = ad.where(below, ad.log(b + j) - ad.log(a + j), ad.log1p(_clamp(below, 0.0, u)))
         total = total + log1pmx(u, log1p_u)
     u = difference / shifted_a

@@ -421,17 +421,26 @@ def _gamma_gamma(alpha_q, beta_q, alpha_p, beta_p):
         u = (beta_p - beta_q) / beta_q
         log_rho = log_ratio(beta_p, beta_q)
         bregman = gammaln_bregman(alpha_q, alpha_p) + alpha_q * log1pmx(u, log_rho) + (alpha_q - alpha_p) * log_rho
-        # q much more concentrated than p (αq ≥ 2 αp): the divergence is O(log αq) while
-        # those terms are O(αq); the cross-entropy form −H[q] − E_q[log p] has small terms
-        concentrated = _plain(alpha_q) >= 2 * _plain(alpha_p)
+        # q much more concentrated than p (αq ≥ 2 αp, αq ≥ 1): the divergence is
+        # O(log αq) while those terms are O(αq); the cross-entropy form −H[q] − E_q[log p]
+        # has small terms. (Below αq = 1 its ψ(αq) ≈ −1/αq terms would cancel instead.)
+        concentrated = (_plain(alpha_q) >= 2 * _plain(alpha_p)) & (_plain(alpha_q) >= 1)
         shape_p = _clamp(concentrated, alpha_p, 1.0)
         cross_entropy = (
             -shape_p * ad.log(beta_p)
             + ad.gammaln(shape_p)
             - (shape_p - 1) * (ad.digamma(alpha_q) - ad.log(beta_q))
-            + beta_p * alpha_q / beta_q
+            + _product_with_ratio(alpha_q, beta_p, beta_q)
         )
         return ad.where(concentrated, cross_entropy - gamma_entropy(alpha_q, beta_q), bregman)
+
+
+def _product_with_ratio(a, b, c):
+    """a · b/c, also where b/c or a/c overflows but the product does not."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        first = _plain(a) * (_plain(b) / _plain(c))
+    finite = np.isfinite(first)
+    return ad.where(finite, a * (b / c), ad.where(finite, 1.0, a / c) * b)
 
 
 def _gamma_gamma_grad(alpha_q, beta_q, alpha_p, beta_p):

@@ -42,8 +42,10 @@ def first_bad_index(bad):
 def _describe(value, array):
     """What a refused value is, in a few words: ``str 'abc'``, ``None``, or an
     array's dtype."""
-    if isinstance(value, (np.ndarray, np.generic)):
-        return f"an array of dtype {array.dtype}" if array.ndim else f"a {array.dtype} scalar"
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {array.dtype}"
+    if isinstance(value, np.generic):
+        return f"a NumPy scalar of dtype {array.dtype}"
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} that converts to dtype {array.dtype}"
     if value is None:
