@@ -31,3 +31,14 @@ def test_em_benchmark_runs_a_small_case(capsys):
     _load("em").main(["--repeats", "1", "--case", "300,2,3,full", "--case", "300,3,2,spherical"])
     table = capsys.readouterr().out
     assert "full" in table and "spherical" in table
+
+
+def test_every_mutant_finds_its_text_once():
+    # a formula rewritten since its mutant was written leaves the mutant unable to apply
+    mutation = _load("mutation")
+    mutants = [m for value in vars(mutation).values() if isinstance(value, list)
+               for m in value if isinstance(m, mutation.Mutant)]
+    assert len(mutants) > 50
+    for mutant in mutants:
+        text = (BENCHMARKS.parent / mutant.path).read_text(encoding="utf-8")
+        assert text.count(mutant.old) == 1, mutant.description
