@@ -580,10 +580,10 @@ def test_iwae_gradient_at_k_1_is_the_reparameterised_elbo_gradient():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", range(1, 21))
+@pytest.mark.parametrize("seed", range(1, 31))
 def test_suite_sweep_other_seeds(seed):
-    """Every estimator of every suite problem and every ELBO case, at n = 10⁵, for 20
-    other seeds: 4.5 SE for means and for variances."""
+    """Every estimator of every suite problem and every ELBO case, at n = 10⁵, for 30
+    other seeds: 4.5 SE for means and for variances (seeds 31–50 also pass)."""
     for problem, estimator in _suite_cases():
         _assert_terms_match(problem, estimator, problem.estimate(estimator, 100_000, seed))
     for _, model, x, q in ELBO_CASES:
