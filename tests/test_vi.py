@@ -226,9 +226,16 @@ def check_full_rank_reparameterization(seed):
 MEAN_FIELD_SAMPLES = {"reparameterization": 4, "score_function": 8, "path_derivative": 4}
 
 
-def mean_field_run(estimator, seed, track_gradient_variance=False):
+# The score function's iterates (under Adam) stay correlated for so long that the
+# batch-means blocks of a 1500-step run are shorter than their correlation time: its
+# z-scores had SD 3 there (t₉: 1.13), 1.9 at 6000 steps and 1.0–1.4 at 24000, where
+# the largest of 240 was 4.8. Its optimum is checked on a 24000-step run.
+SCORE_FUNCTION_STEPS = 24_000
+
+
+def mean_field_run(estimator, seed, track_gradient_variance=False, steps=1500):
     return vi.fit(
-        correlated_gaussian_log_joint, Normal(np.zeros(3), np.ones(3)), steps=1500, learning_rate=0.05,
+        correlated_gaussian_log_joint, Normal(np.zeros(3), np.ones(3)), steps=steps, learning_rate=0.05,
         n_samples=MEAN_FIELD_SAMPLES[estimator], estimator=estimator, rng=seed, eval_every=5,
         schedule=vi.decay_schedule(150, 0.75), track_gradient_variance=track_gradient_variance,
     )
@@ -244,29 +251,20 @@ def test_mean_field_reaches_the_under_dispersed_optimum(mean_field_runs, estimat
     """The best factorised q of N(m, Λ⁻¹) has mean m and variances 1/Λᵢᵢ, smaller
     than the marginal variances (Λ⁻¹)ᵢᵢ: mean field under-disperses. Both
     estimators converge there (the acceptance's "same problem, both estimators")."""
-    check_mean_field_optimum(mean_field_runs[estimator])
+    if estimator == "score_function":
+        check_mean_field_optimum(mean_field_run(estimator, 2, steps=SCORE_FUNCTION_STEPS))
+    else:
+        check_mean_field_optimum(mean_field_runs[estimator])
 
 
 def check_mean_field_optimum(result):
-    """Reparameterisation: the iterate average within 6 batch-means SE (module doc).
-
-    Score function: under Adam its iterates wander with a correlation time as long as
-    the averaging blocks (a 30-seed sweep found batch-means z-scores up to 16: the
-    blocks are not independent, so that SE is too small), so the claim checked is
-    that the optimum lies inside the cloud the run settles in: the average within
-    4 standard deviations of the second-half iterates (for a normal spread a false
-    alarm of 6e-5 per coordinate)."""
+    """The iterate average within 6 batch-means SE (module doc); for the score
+    function, of a run long enough for that SE (``SCORE_FUNCTION_STEPS``)."""
     q, mean, standard_error = vi.iterate_average(result)
     assert isinstance(q, Normal)
     exact = {"loc": MEAN, "scale": -0.5 * np.log(np.diag(PRECISION))}
-    if result.estimator == "score_function":
-        half = result.trace_parameters[len(result.trace_parameters) // 2 :]
-        spread = {name: np.std([params[name] for params in half], axis=0, ddof=1) for name in exact}
-        for name in exact:
-            assert_within_standard_errors(mean[name], exact[name], spread[name], name, tolerance=4.0)
-    else:
-        for name in exact:
-            assert_within_standard_errors(mean[name], exact[name], standard_error[name], name)
+    for name in exact:
+        assert_within_standard_errors(mean[name], exact[name], standard_error[name], name)
     assert np.all(q.variance < np.diag(np.linalg.inv(PRECISION)))
 
 
@@ -686,7 +684,7 @@ SWEEP = range(100, 110)
     [
         check_full_rank_reparameterization,
         lambda seed: check_mean_field_optimum(mean_field_run("reparameterization", seed)),
-        lambda seed: check_mean_field_optimum(mean_field_run("score_function", seed)),
+        lambda seed: check_mean_field_optimum(mean_field_run("score_function", seed, steps=SCORE_FUNCTION_STEPS)),
         lambda seed: check_mean_field_gap(mean_field_run("reparameterization", seed)),
         check_lognormal,
         check_gamma,
