@@ -53,13 +53,20 @@ def _max_relative_error(actual, expected):
     return float(np.max(np.abs(actual - expected) / np.abs(expected)))
 
 
-@pytest.mark.parametrize("label, q, law, x", SCALAR_CASES, ids=[case[0] for case in SCALAR_CASES])
-def test_log_prob_matches_scipy_stats_for_batched_parameters(label, q, law, x):
+def _per_batch_member(q, law, x, value):
+    """x broadcast with q's batch, and ``value(frozen scipy law, its x)`` for each
+    member of the batch: the scipy.stats side, one parameter set at a time."""
     shape = np.broadcast_shapes(x.shape, q.batch_shape)
     x = np.broadcast_to(x, shape)
     expected = np.empty(shape)
     for index in np.ndindex(*q.batch_shape):
-        expected[(...,) + index] = law(index).logpdf(x[(...,) + index])
+        expected[(...,) + index] = value(law(index), x[(...,) + index])
+    return x, expected
+
+
+@pytest.mark.parametrize("label, q, law, x", SCALAR_CASES, ids=[case[0] for case in SCALAR_CASES])
+def test_log_prob_matches_scipy_stats_for_batched_parameters(label, q, law, x):
+    x, expected = _per_batch_member(q, law, x, lambda frozen, values: frozen.logpdf(values))
     assert _max_relative_error(q.log_prob(x), expected) <= 1e-12
 
 
@@ -70,12 +77,9 @@ def _scipy_log_density_slope(logpdf, x, step):
 
 @pytest.mark.parametrize("label, q, law, x", SCALAR_CASES, ids=[case[0] for case in SCALAR_CASES])
 def test_log_prob_x_grad_is_the_slope_of_the_scipy_stats_log_density(label, q, law, x):
-    shape = np.broadcast_shapes(x.shape, q.batch_shape)
-    x = np.broadcast_to(x, shape)
-    expected = np.empty(shape)
-    for index in np.ndindex(*q.batch_shape):
-        values = x[(...,) + index]
-        expected[(...,) + index] = _scipy_log_density_slope(law(index).logpdf, values, 1e-5 * np.minimum(1, values))
+    x, expected = _per_batch_member(
+        q, law, x, lambda frozen, values: _scipy_log_density_slope(frozen.logpdf, values, 1e-5 * np.minimum(1, values))
+    )
     np.testing.assert_allclose(q.log_prob_x_grad(x)["x"], expected, rtol=1e-6, atol=1e-8)
 
 

@@ -497,7 +497,23 @@ def normal_transform(eps, loc, scale):
     return loc + scale * eps
 
 
-class Normal(ReparameterizedDistribution):
+class _LocationScale:
+    """The parameters loc μ (real) and scale σ > 0 of a Normal, or of the Normal
+    behind a LogNormal, and the score in terms of the standardised value u."""
+
+    parameter_names = ("loc", "scale")
+
+    def __init__(self, loc, scale):
+        self.loc = as_float_array(loc, "loc")
+        self.scale = check_positive(as_float_array(scale, "scale"), "scale")
+        self.batch_shape = _broadcast_shapes(loc=self.loc.shape, scale=self.scale.shape)
+
+    def _standardised_score(self, u, inside):
+        """∂ log q/∂μ = u/σ and ∂ log q/∂σ = (u² − 1)/σ, from log q = −u²/2 − log σ + c."""
+        return self._score({"loc": u / self.scale, "scale": (u**2 - 1) / self.scale}, inside)
+
+
+class Normal(_LocationScale, ReparameterizedDistribution):
     """N(loc, scale²), elementwise over broadcast ``loc`` and ``scale``.
 
     Vector parameters give a batch of independent Normals; read as one vector,
@@ -511,13 +527,7 @@ class Normal(ReparameterizedDistribution):
             shapes do not broadcast.
     """
 
-    parameter_names = ("loc", "scale")
     support = REAL
-
-    def __init__(self, loc, scale):
-        self.loc = as_float_array(loc, "loc")
-        self.scale = check_positive(as_float_array(scale, "scale"), "scale")
-        self.batch_shape = _broadcast_shapes(loc=self.loc.shape, scale=self.scale.shape)
 
     @property
     def mean(self):
@@ -544,8 +554,7 @@ class Normal(ReparameterizedDistribution):
             ∂ log q/∂μ = u/σ,    ∂ log q/∂σ = (u² − 1)/σ.
         """
         x, inside = self._value_in_support(x)
-        u = (x - self.loc) / self.scale
-        return self._score({"loc": u / self.scale, "scale": (u**2 - 1) / self.scale}, inside)
+        return self._standardised_score((x - self.loc) / self.scale, inside)
 
     def log_prob_x_grad(self, x):
         """∇_x log N(x | μ, σ²) = −(x − μ)/σ², per value: {"x": array of shape
@@ -999,7 +1008,7 @@ def lognormal_transform(eps, loc, scale):
     return ad.exp(loc + scale * eps)
 
 
-class LogNormal(ReparameterizedDistribution):
+class LogNormal(_LocationScale, ReparameterizedDistribution):
     """LogNormal(loc μ, scale σ): the law of exp(u) for u ~ N(μ, σ²), on (0, ∞).
 
     Raises:
@@ -1007,13 +1016,7 @@ class LogNormal(ReparameterizedDistribution):
             shapes do not broadcast.
     """
 
-    parameter_names = ("loc", "scale")
     support = POSITIVE
-
-    def __init__(self, loc, scale):
-        self.loc = as_float_array(loc, "loc")
-        self.scale = check_positive(as_float_array(scale, "scale"), "scale")
-        self.batch_shape = _broadcast_shapes(loc=self.loc.shape, scale=self.scale.shape)
 
     @property
     def mean(self):
@@ -1037,8 +1040,7 @@ class LogNormal(ReparameterizedDistribution):
     def log_prob_grad(self, x):
         """With u = (log x − μ)/σ: ∂ log q/∂μ = u/σ, ∂ log q/∂σ = (u² − 1)/σ."""
         x, inside = self._value_in_support(x)
-        u = (np.log(x) - self.loc) / self.scale
-        return self._score({"loc": u / self.scale, "scale": (u**2 - 1) / self.scale}, inside)
+        return self._standardised_score((np.log(x) - self.loc) / self.scale, inside)
 
     def log_prob_x_grad(self, x):
         """∇_x log LogNormal(x | μ, σ) = −(1 + (log x − μ)/σ²)/x for x > 0: {"x": array

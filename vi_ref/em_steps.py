@@ -20,6 +20,7 @@ import scipy.sparse
 from .models.gaussian_mixture import (
     LOG_2PI,
     GaussianMixture,
+    centred_chunks,
     check_covariance_type,
     parameter_shape,
     posterior_from_log_joint,
@@ -316,7 +317,7 @@ def _scatter(X, responsibilities, means, components, covariance_type, grouping=N
 
     Each chunk of rows is centred at μₖ before anything is summed (the centred
     moments of derivation 04, section 5; ``centred_moments`` computes the same sums
-    with the first moments, for the gradient): no digit is lost far from the origin.
+    with the first moments, for the gradient, from the same ``centred_chunks``): no digit is lost far from the origin.
     Where ``_grouped``, each point is centred at the mean of its most responsible
     component instead (``_group_by_mode``), which lets BLAS do the work.
     """
@@ -327,26 +328,16 @@ def _scatter(X, responsibilities, means, components, covariance_type, grouping=N
         if covariance_type == "spherical":
             return _spherical_scatter(X, responsibilities, means, grouping)
         return _diagonal_scatter(X, responsibilities, means, grouping)
-    n_samples, n_features = X.shape
     matrix = covariance_type in ("full", "tied")
-    scatter = np.zeros(parameter_shape("full" if matrix else covariance_type, len(means),
-                                       n_features))
-    for start, stop in row_chunks(n_samples, n_features):
-        columns = np.ascontiguousarray(X[start:stop].T)
-        weights = responsibilities[:, start:stop]
+    scatter = np.zeros(parameter_shape("full" if matrix else covariance_type, len(means), X.shape[1]))
+    for k, centred, weights in centred_chunks(X, responsibilities, means, components, matrix):
         if matrix:
-            weights = np.sqrt(weights)
-        centred = np.empty_like(columns)
-        for k in components:
-            np.subtract(columns, means[k][:, None], out=centred)
-            if matrix:
-                centred *= weights[k]
-                scatter[k] += centred @ centred.T  # a symmetric rank-rows update
-            elif covariance_type == "diag":
-                np.square(centred, out=centred)
-                scatter[k] += centred @ weights[k]
-            else:
-                scatter[k] += np.einsum("dn,dn->n", centred, centred) @ weights[k]
+            scatter[k] += centred @ centred.T  # a symmetric rank-rows update
+        elif covariance_type == "diag":
+            np.square(centred, out=centred)
+            scatter[k] += centred @ weights
+        else:
+            scatter[k] += np.einsum("dn,dn->n", centred, centred) @ weights
     return scatter.sum(axis=0) if covariance_type == "tied" else scatter
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "posterior_from_log_joint",
     "row_chunks",
     "centred_moments",
+    "centred_chunks",
     "gaussian_mixture_log_joint",
 ]
 
@@ -157,7 +158,23 @@ def centred_moments(X, responsibilities, means, components, matrix):
         )
     first = np.zeros(means.shape)
     second = np.zeros(means.shape + ((n_features,) if matrix else ()))
-    for start, stop in row_chunks(n_samples, n_features):
+    for k, centred, weights in centred_chunks(X, responsibilities, means, components, matrix):
+        first[k] += centred @ weights
+        if matrix:
+            second[k] += centred @ centred.T
+        else:
+            np.square(centred, out=centred)
+            second[k] += centred @ weights
+    return first, second
+
+
+def centred_chunks(X, responsibilities, means, components, matrix):
+    """For each chunk of rows and each listed component k: (k, cₖ, wₖ), the chunk's
+    columns (D, rows) centred at μₖ, cₖ = xₙ − μₖ, with their weights wₖ = rₖₙ; for a
+    ``matrix`` second moment both as square roots instead, cₖ = √rₖₙ (xₙ − μₖ) and
+    wₖ = √rₖₙ, so that cₖ cₖᵀ is the weighted outer product and cₖ wₖ the weighted
+    sum. cₖ is a buffer reused for the next component: the caller may overwrite it."""
+    for start, stop in row_chunks(*X.shape):
         columns = np.ascontiguousarray(X[start:stop].T)
         weights = responsibilities[:, start:stop]
         if matrix:
@@ -167,13 +184,7 @@ def centred_moments(X, responsibilities, means, components, matrix):
             np.subtract(columns, means[k][:, None], out=centred)
             if matrix:
                 centred *= weights[k]
-                first[k] += centred @ weights[k]
-                second[k] += centred @ centred.T
-            else:
-                first[k] += centred @ weights[k]
-                np.square(centred, out=centred)
-                second[k] += centred @ weights[k]
-    return first, second
+            yield k, centred, weights[k]
 
 
 def squared_mahalanobis(X, means, precisions_cholesky, covariance_type="full"):
