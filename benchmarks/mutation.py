@@ -225,9 +225,15 @@ MUTANTS = [
     Mutant(G, '"rate": (rate_weight * expected_rate - (shape_weight + 1)) / b,',
            '"rate": (rate_weight * expected_rate - shape_weight) / b,', "GammaPoisson elbo_grad ∂/∂b: the −1/b lost",
            (T_M, T_R)),
-    Mutant("vi_ref/autodiff/rules.py", "out[tails] = g_flat[tails] * _tanh_derivative_in_tail(x_flat[tails])",
-           "out[tails] = _tanh_derivative_in_tail(x_flat[tails])", "tanh' tails fixed after the loop: ḡ lost",
+    Mutant("vi_ref/autodiff/rules.py", "out[tails] = out[tails] * _tanh_derivative_in_tail(x_flat, out, tails)",
+           "out[tails] = _tanh_derivative_in_tail(x_flat, out, tails)", "tanh' tails fixed after the loop: ḡ lost",
            ("tests/test_autodiff_numpy.py",)),
+    # ----- the backward pass's reuse of owned cotangents
+    Mutant("vi_ref/autodiff/graph.py", "in_place is not None and len(parents) == 1 and g.flags.c_contiguous",
+           "in_place is not None and g.flags.c_contiguous",
+           "ḡ overwritten while another argument's rule still needs it", ("tests/test_autodiff_memory.py",)),
+    Mutant("vi_ref/autodiff/graph.py", "holder = key if holder is None else False", "holder = key",
+           "ḡ owned although two arguments hold it", ("tests/test_autodiff_memory.py",)),
     Mutant(N, "if array.flags.c_contiguous and 2 <= kept", "if array.flags.c_contiguous and 1 <= kept",
            "leading-axis sum: einsum also for one kept entry (not NumPy's pairwise order)", (T_N,)),
 ]

@@ -24,6 +24,9 @@ __all__ = ["Tensor", "Primitive", "backward", "grad", "value_and_grad"]
 
 _FLOAT64 = np.dtype(float)
 _REAL_KINDS = "biuf"
+# Cotangents from this many entries up are owned and updated in place: for smaller
+# ones an allocation costs less than the bookkeeping.
+_OWNED_SIZE = 1 << 12
 
 
 class Tensor:
@@ -153,15 +156,29 @@ class Primitive:
             ``False`` for elementwise rules whose local derivative is finite
             wherever the cotangent is finite (add, subtract, negative, where, the
             maximum/minimum shares), which need no finiteness test.
+        fresh_results: every rule returns ḡ itself, a view, or an array it has
+            just allocated (never an argument, the forward value or an array kept
+            elsewhere), so the backward pass may update those new arrays in place
+            (summing a second contribution into the first, or handing one to an
+            ``in_place_vjps`` rule) instead of allocating more.
+        in_place_vjps: optional rules like ``vjps`` that may write their result
+            into ḡ and return it. The backward pass calls one instead of its
+            ``vjps`` rule only when it owns ḡ (an array it allocated, referred to
+            by nothing else), ḡ is C-contiguous, and the argument is the node's
+            only Tensor (no other rule needs ḡ). The rule applies the strong-zero
+            convention itself, if it needs it: afterwards ḡ is gone.
     """
 
-    def __init__(self, name, forward, vjps, *, elementwise=False, strong_zero=None):
+    def __init__(self, name, forward, vjps, *, elementwise=False, strong_zero=None, fresh_results=False,
+                 in_place_vjps=None):
         self.name = name
         self.forward = forward
         self.variadic = callable(vjps)
         self.vjps = vjps
         self.elementwise = elementwise
         self.strong_zero = elementwise if strong_zero is None else strong_zero
+        self.fresh_results = fresh_results
+        self.in_place_vjps = in_place_vjps
         # argument numbers that are differentiable; None: all of them (variadic)
         self._differentiable = (
             None if self.variadic else frozenset(i for i, rule in enumerate(vjps) if rule is not None)
@@ -290,10 +307,20 @@ def backward(output, leaves):
 
     Returns fresh, writable float64 arrays, one per leaf, none sharing memory with
     another, with an input, or with a value of the graph.
+
+    Memory: a cotangent the pass allocated and nothing else refers to is *owned*
+    (the seed; a new array from a ``fresh_results`` rule; a sum of two
+    contributions). A second contribution is added into an owned first one in
+    place, and an ``in_place_vjps`` rule may write into an owned ḡ, so that a deep
+    network's backward pass does not allocate a new layer-sized array per rule.
+    Every entry gets the same operations in the same order either way, and the
+    arrays keep the same (C) layout: the gradients are bit-identical.
     """
     leaf_ids = {id(leaf) for leaf in leaves}
-    cotangents = {id(output): np.ones(output.value.shape)}
-    get, isfinite = cotangents.get, np.isfinite
+    seed = np.ones(output.value.shape)
+    cotangents = {id(output): seed}
+    owned = {id(seed)}  # ids of the owned arrays among the cotangents
+    get, isfinite, ndarray = cotangents.get, np.isfinite, np.ndarray
     # Local derivatives may be infinite or NaN where the forward value is (log at 0,
     # a division by 0); the strong-zero convention decides what survives, so the
     # warnings are noise.
@@ -308,9 +335,18 @@ def backward(output, leaves):
             primitive, parents, args, kwargs = node
             ans = tensor.value
             rules, variadic, strong_zero = primitive.vjps, primitive.variadic, primitive.strong_zero
+            fresh_results, in_place = primitive.fresh_results, primitive.in_place_vjps
+            # the rule may overwrite ḡ if the pass owns it and ḡ has no other use here
+            overwritable = False
+            if id(g) in owned:
+                owned.remove(id(g))
+                overwritable = in_place is not None and len(parents) == 1 and g.flags.c_contiguous
+            holder = None
             for argnum, parent in parents:
                 if variadic:
                     contribution = rules(argnum, g, ans, *args, **kwargs)
+                elif overwritable and in_place[argnum] is not None:
+                    contribution = in_place[argnum](g, ans, *args, **kwargs)
                 else:
                     contribution = rules[argnum](g, ans, *args, **kwargs)
                 if strong_zero and not isfinite(contribution).all():
@@ -320,8 +356,37 @@ def backward(output, leaves):
                     contribution = sum_to_shape(contribution, shape)
                 key = id(parent)
                 previous = get(key)
-                cotangents[key] = contribution if previous is None else previous + contribution
+                if previous is not None:
+                    _accumulate(cotangents, owned, key, previous, contribution)
+                elif contribution is g:  # passed on unchanged (add, reshape): one holder may own it
+                    cotangents[key] = contribution
+                    holder = key if holder is None else False
+                else:
+                    cotangents[key] = contribution
+                    if (
+                        fresh_results and type(contribution) is ndarray and contribution.base is None
+                        and contribution.size >= _OWNED_SIZE
+                    ):
+                        owned.add(id(contribution))
+            if holder and get(holder) is g and type(g) is ndarray:
+                owned.add(id(g))
     return _fresh_gradients([cotangents.get(id(leaf)) for leaf in leaves], leaves)
+
+
+def _accumulate(cotangents, owned, key, previous, contribution):
+    """Add a second contribution to the cotangent under ``key``: into the first in
+    place when the pass owns it (the same sum, in the same C layout, as
+    ``previous + contribution``), otherwise into a new owned array."""
+    if id(previous) in owned and previous.flags.c_contiguous and (
+        type(contribution) is not np.ndarray or contribution.flags.c_contiguous
+    ):
+        previous += contribution
+        return
+    owned.discard(id(previous))
+    total = previous + contribution
+    cotangents[key] = total
+    if type(total) is np.ndarray:
+        owned.add(id(total))
 
 
 def strong_zero_where_unused(contribution, g):

@@ -129,45 +129,59 @@ def _tanh_vjp(g, ans, x):
 
     t is within ε/2 of tanh x, so 1 − t² has absolute error about ε, and relative
     error below 1e-12 while 1 − t² ≥ 2.2e-4 (|x| ≲ 4.9). Beyond, where it loses its
-    relative accuracy (at |x| = 20 it rounds to 0; the true value is 4e-18), the few
-    entries are recomputed as 4e/(1 + e)² with e = exp(−2|x|). The one pass that
-    looks for them (the minimum) also finds a NaN x, the only way this derivative
-    can be non-finite, so the rule applies the strong-zero convention itself.
+    relative accuracy (at |x| = 20 it rounds to 0; the true value is 4e-18), the
+    entries are recomputed as 4e/(1 + e)² with e = exp(−2|x|). The test that finds
+    them also finds a NaN x, the only way this derivative can be non-finite, so the
+    rule applies the strong-zero convention itself.
 
-    The passes (t², 1 − t², the minimum, the tails, the product with ḡ) run block
-    by block, so that each block is read from memory once and the passes work in
-    cache: this nearly halves the rule's time on a 1e5 × 32 hidden layer, and
-    more when many units saturate. Every entry gets the same operations as it
-    would unblocked (a tail entry's ḡ · 4e/(1 + e)² is the same product whether
-    the tail is fixed inside its block or after the loop), and the result has t's
-    memory layout, as the unblocked product would.
+    The passes (t², 1 − t², the tail test, the product with ḡ) run block by block,
+    so that each block is read from memory once and the passes work in cache: this
+    nearly halves the rule's time on a 1e5 × 32 hidden layer. Where a block has
+    many tails they are fixed in the block; where it has a few, their derivative is
+    set to 1 for the product, which leaves ḡ there exactly, and one gather after the
+    loop multiplies those entries by 4e/(1 + e)². Either way every entry gets the
+    single product ḡ · tanh' it would get unblocked. The result has t's memory
+    layout, as the unblocked product would.
     """
-    result = np.empty_like(ans)
+    return _tanh_vjp_into(np.empty_like(ans), g, ans, x)
+
+
+def _tanh_vjp_in_place(g, ans, x):
+    """``_tanh_vjp`` written into ḡ (which the backward pass owns) when ḡ has t's
+    layout: no new array of the hidden layer's size."""
+    if g.strides != ans.strides:
+        return _tanh_vjp(g, ans, x)
+    return _tanh_vjp_into(g, g, ans, x)
+
+
+def _tanh_vjp_into(result, g, ans, x):
     axes = _memory_order(result)
     out = result.transpose(axes).reshape(-1)  # a view: transposed, result is C-contiguous
     t, x_flat, g_flat = (np.broadcast_to(a, ans.shape).transpose(axes).reshape(-1) for a in (ans, x, g))
-    scattered, saw_nan = [], False
+    size = builtins.min(_BLOCK_ENTRIES, out.size)
+    derivatives, accurate = np.empty(size), np.empty(size, dtype=bool)
+    tails = []
     for start in range(0, out.size, _BLOCK_ENTRIES):
         block = slice(start, start + _BLOCK_ENTRIES)
-        derivative = out[block]
-        np.multiply(t[block], t[block], out=derivative)
+        t_block = t[block]
+        derivative, fine = derivatives[: t_block.size], accurate[: t_block.size]
+        np.multiply(t_block, t_block, out=derivative)
         np.subtract(1.0, derivative, out=derivative)
-        smallest = derivative.min()
-        if not smallest >= _TANH_TAIL:  # tails, or a NaN
-            saw_nan |= smallest != smallest
-            tails = np.flatnonzero(derivative < _TANH_TAIL)
-            # many (≥ 1/64 of the block, where one index array costs about as much as
-            # a block's pass): fixed while the block is in cache; a few: fixed at once
-            if 64 * tails.size >= derivative.size:
-                derivative[tails] = _tanh_derivative_in_tail(x_flat[block][tails])
+        np.greater_equal(derivative, _TANH_TAIL, out=fine)
+        g_block = g_flat[block]
+        if not fine.all():  # tails, or a NaN
+            in_block = np.logical_not(fine, out=fine).nonzero()[0]
+            # many (≥ 1/64 of the block, where one index array costs about as much
+            # as a block's pass): fixed while the block is in cache; a few: later
+            if 64 * in_block.size >= derivative.size:
+                derivative[in_block] = _tanh_derivative_in_tail(x_flat[block], g_block, in_block)
             else:
-                scattered.append(start + tails)
-        derivative *= g_flat[block]
-    if scattered:
-        tails = np.concatenate(scattered)
-        out[tails] = g_flat[tails] * _tanh_derivative_in_tail(x_flat[tails])
-    if saw_nan:  # the strong zero (``strong_zero_where_unused``), in place
-        np.copyto(result, 0.0, where=np.broadcast_to(g, ans.shape) == 0)
+                derivative[in_block] = 1.0
+                tails.append(start + in_block)
+        np.multiply(g_block, derivative, out=out[block])
+    if tails:
+        tails = np.concatenate(tails)
+        out[tails] = out[tails] * _tanh_derivative_in_tail(x_flat, out, tails)  # out is ḡ there
     return result
 
 
@@ -178,10 +192,15 @@ def _memory_order(array):
     return tuple(sorted(range(array.ndim), key=lambda axis: -array.strides[axis]))
 
 
-def _tanh_derivative_in_tail(x):
-    """tanh'(x) = 4e/(1 + e)² with e = exp(−2|x|): accurate where 1 − tanh²x is not."""
-    e = np.exp(-2.0 * np.abs(x))
-    return 4.0 * e / (1.0 + e) ** 2
+def _tanh_derivative_in_tail(x, g, tails):
+    """tanh'(x) = 4e/(1 + e)² with e = exp(−2|x|) at x[tails]: accurate where 1 − tanh²x
+    is not. NaN only for a NaN x, and there 0 where the cotangent g[tails] is 0 (the
+    strong zero)."""
+    e = np.exp(-2.0 * np.abs(x[tails]))
+    derivative = 4.0 * e / (1.0 + e) ** 2
+    if np.isnan(derivative.sum()):  # one pass finds a NaN: the other entries are in [0, 1]
+        derivative[np.isnan(derivative) & (g[tails] == 0)] = 0.0
+    return derivative
 
 
 def _sigmoid_from_softplus(x, softplus_x):
@@ -569,11 +588,14 @@ special = scipy.special
 
 # ----- arithmetic ----------------------------------------------------------
 add = Primitive("add", np.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g), **_LINEAR)
-subtract = Primitive("subtract", np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), **_LINEAR)
+subtract = Primitive(
+    "subtract", np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+    in_place_vjps=(None, lambda g, ans, x, y: np.negative(g, out=g)), **_LINEAR
+)
 multiply = Primitive("multiply", np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), **_E)
 divide = Primitive("divide", np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), **_E)
 power = Primitive("power", np.power, (_power_vjp_base, _power_vjp_exponent), **_E)
-negative = Primitive("negative", np.negative, (lambda g, ans, x: -g,), **_LINEAR)
+negative = Primitive("negative", np.negative, (lambda g, ans, x: -g,), in_place_vjps=(lambda g, ans, x: np.negative(g, out=g),), **_LINEAR)
 matmul = Primitive("matmul", np.matmul, (_matmul_vjp_left, _matmul_vjp_right))
 maximum = Primitive(
     "maximum", np.maximum,
@@ -603,7 +625,9 @@ expm1 = Primitive("expm1", np.expm1, (lambda g, ans, x: g * np.exp(x),), **_E)
 sqrt = Primitive("sqrt", np.sqrt, (lambda g, ans, x: g / (2 * ans),), **_E)
 square = Primitive("square", np.square, (lambda g, ans, x: 2 * g * x,), **_E)
 abs = Primitive("abs", np.abs, (lambda g, ans, x: g * np.sign(x),), **_E)  # noqa: A001
-tanh = Primitive("tanh", np.tanh, (_tanh_vjp,), elementwise=True, strong_zero=False)  # in the rule
+tanh = Primitive(  # the strong zero is applied in the rule
+    "tanh", np.tanh, (_tanh_vjp,), in_place_vjps=(_tanh_vjp_in_place,), elementwise=True, strong_zero=False
+)
 # σ' = σ(x) σ(−x): unlike σ(1 − σ) it keeps its relative accuracy for x ≫ 0
 sigmoid = Primitive("sigmoid", numerics.sigmoid, (lambda g, ans, x: g * ans * numerics.sigmoid(-x),), **_E)
 softplus = Primitive("softplus", numerics.softplus, (lambda g, ans, x: g * _sigmoid_from_softplus(x, ans),), **_E)
@@ -658,6 +682,11 @@ PRIMITIVES = {
         solve_triangular, cholesky, _solve, inv, _logabsdet, _einsum,
     )
 }
+for _primitive in PRIMITIVES.values():
+    # every rule above returns ḡ, a view, or an array it allocates
+    # (tests/test_autodiff_memory.py checks each against the registry's inputs)
+    _primitive.fresh_results = True
+del _primitive
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,167 @@
+"""The backward pass's memory reuse: owned cotangents updated in place.
+
+``autodiff.graph.backward`` adds a second contribution into an owned first one, and
+hands an owned ḡ to a rule that writes into it (``tanh``, ``negative``, ``subtract``),
+instead of allocating a new array per rule. That is only a saving if it never changes
+a gradient and never writes into an array that something else holds; these tests
+check both, against the same pass with the reuse switched off.
+"""
+
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from test_autodiff_programs import random_program, run
+from vi_ref import autodiff as ad
+from vi_ref import registry
+from vi_ref.autodiff import graph
+
+
+def _without_reuse(monkeypatch):
+    for primitive in ad.PRIMITIVES.values():
+        monkeypatch.setattr(primitive, "fresh_results", False)
+        monkeypatch.setattr(primitive, "in_place_vjps", None)
+
+
+def _gradients_of_programs(count, seed):
+    rng = np.random.default_rng(seed)
+    results = []
+    for _ in range(count):
+        steps, inputs, weights = random_program(rng)
+        argnums = tuple(range(len(inputs)))
+        results.append(ad.grad(lambda *xs: run(steps, weights, *xs), argnums)(*inputs))
+    return results
+
+
+def _assert_bit_identical(ours, theirs):
+    for mine, other in zip(ours, theirs):
+        for a, b in zip(mine, other):
+            assert a.shape == b.shape and a.strides == b.strides
+            assert a.tobytes() == b.tobytes()
+
+
+def test_reuse_leaves_random_programs_gradients_bit_identical(monkeypatch):
+    # every array owned, however small, so that the programs' 60-entry arrays take
+    # the in-place paths (the reuse counted below shows they do)
+    monkeypatch.setattr(graph, "_OWNED_SIZE", 1)
+    calls = {"in place": 0}
+    for primitive in ad.PRIMITIVES.values():
+        if primitive.in_place_vjps is not None:
+            counted = tuple(None if rule is None else _counting(rule, calls) for rule in primitive.in_place_vjps)
+            monkeypatch.setattr(primitive, "in_place_vjps", counted)
+    reused = _gradients_of_programs(300, seed=7)
+    assert calls["in place"] >= 30
+    with monkeypatch.context() as switched_off:
+        _without_reuse(switched_off)
+        plain = _gradients_of_programs(300, seed=7)
+    _assert_bit_identical(reused, plain)
+
+
+def _counting(rule, calls):
+    def counted(*args, **kwargs):
+        calls["in place"] += 1
+        return rule(*args, **kwargs)
+
+    return counted
+
+
+def _decoder(Z, W1, b1, W2, b2, X):
+    hidden = ad.tanh(Z @ W1 + b1)
+    residual = X - (hidden @ W2 + b2)
+    return -0.5 * ad.sum(residual * residual) - 0.5 * ad.sum(Z * Z) + ad.sum(-hidden[:3])
+
+
+def _gradient_and_peak_memory(function, argnums, *args):
+    tracemalloc.start()
+    try:
+        gradient = ad.grad(function, argnums)(*args)
+        return gradient, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_reuse_at_layer_size_is_bit_identical_and_allocates_less(monkeypatch):
+    rng = np.random.default_rng(3)
+    n, hidden = 6000, 8  # the hidden layer (6000 × 8) is above the owned-size threshold
+    params = (rng.normal(size=(n, 2)), 2.5 * rng.normal(size=(2, hidden)), rng.normal(size=hidden),
+              rng.normal(size=(hidden, 3)), rng.normal(size=3))
+    X = rng.normal(size=(n, 3))
+    argnums = tuple(range(5))
+    reused, reused_peak = _gradient_and_peak_memory(_decoder, argnums, *params, X)
+    with monkeypatch.context() as switched_off:
+        _without_reuse(switched_off)
+        plain, plain_peak = _gradient_and_peak_memory(_decoder, argnums, *params, X)
+    _assert_bit_identical([reused], [plain])
+    # the hidden layer's two contributions summed in place, and tanh' written into
+    # the sum: two hidden-layer arrays fewer at the peak (NumPy reports its
+    # allocations to tracemalloc)
+    layer_bytes = n * hidden * 8
+    assert plain_peak - reused_peak >= 1.5 * layer_bytes
+
+
+def test_rules_declared_fresh_return_arrays_nothing_else_holds(monkeypatch):
+    """``fresh_results``: each rule returns ḡ, a view, or a new array that no other
+    object refers to and that shares memory with no argument (the reference count of
+    a just-returned array is exactly that of a local variable)."""
+    checked = {"new arrays": 0}
+
+    def checking(rule, variadic):
+        def checked_rule(*call, **kwargs):
+            g, ans, args = (call[1], call[2], call[3:]) if variadic else (call[0], call[1], call[2:])
+            result = rule(*call, **kwargs)
+            if result is g or not isinstance(result, np.ndarray) or result.base is not None:
+                return result
+            assert sys.getrefcount(result) == 2, "a rule returned an array held elsewhere"
+            for other in (g, ans) + tuple(a for a in args if isinstance(a, np.ndarray)):
+                assert not np.shares_memory(result, other)
+            checked["new arrays"] += 1
+            return result
+
+        return checked_rule
+
+    for primitive in ad.PRIMITIVES.values():
+        assert primitive.fresh_results
+        if primitive.variadic:
+            monkeypatch.setattr(primitive, "vjps", checking(primitive.vjps, True))
+        else:
+            rules = tuple(None if r is None else checking(r, False) for r in primitive.vjps)
+            monkeypatch.setattr(primitive, "vjps", rules)
+    rule_cases = [case for case in registry.CASES if any(name.startswith("autodiff.") for name in case.covers)]
+    for case in rule_cases:
+        problem = case.build(np.random.default_rng(0))
+        problem.gradient(**problem.inputs)
+    assert checked["new arrays"] > 150
+
+
+def test_an_array_a_user_rule_keeps_is_never_written(monkeypatch):
+    # a Primitive made outside the rule table is not fresh_results: what its rule
+    # returns may be held elsewhere, and a tanh (in place) or a second contribution
+    # (summed in place) must not write into it
+    monkeypatch.setattr(graph, "_OWNED_SIZE", 1)
+    kept = np.full(50, 0.25)
+    kept_copy = kept.copy()
+    constant_cotangent = ad.Primitive("kept", lambda x: 2.0 * x, (lambda g, ans, x: kept,))
+    x = np.linspace(-3, 3, 50)
+    gradient = ad.grad(lambda t: ad.sum(constant_cotangent(ad.tanh(t))) + ad.sum(3.0 * ad.tanh(t)))(x)
+    np.testing.assert_array_equal(kept, kept_copy)
+    np.testing.assert_allclose(gradient, (0.25 + 3.0) * (1 - np.tanh(x) ** 2), rtol=1e-14)
+
+
+@pytest.mark.parametrize("shape", [(4000,), (50, 90), (3, 40, 40)])
+def test_gradients_stay_fresh_when_cotangents_are_reused(shape):
+    x = np.random.default_rng(1).normal(size=shape)
+    gx, gy = ad.grad(lambda a, b: ad.sum(ad.tanh(a - b)) + ad.sum(-(a * b)), (0, 1))(x, 2 * x)
+    assert not np.shares_memory(gx, gy) and gx.flags.writeable and gy.flags.writeable
+    gx *= 0.5  # the caller owns them
+
+
+def test_a_cotangent_two_arguments_receive_is_not_overwritten():
+    # add passes its ḡ to both arguments unchanged: neither tanh may write into it
+    # (nor may a later contribution be summed into it), or the other gets its result
+    rng = np.random.default_rng(5)
+    a, b, w = (rng.normal(size=(100, 50)) for _ in range(3))
+    ga, gb = ad.grad(lambda u, v: ad.sum(w * (ad.tanh(u) + ad.tanh(v))) + ad.sum(ad.tanh(v)), (0, 1))(a, b)
+    np.testing.assert_allclose(ga, w / np.cosh(a) ** 2, rtol=1e-12)  # the rule's stated accuracy
+    np.testing.assert_allclose(gb, (w + 1) / np.cosh(b) ** 2, rtol=1e-12)
