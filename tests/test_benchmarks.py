@@ -24,7 +24,7 @@ def test_autodiff_benchmark_runs_every_case(shape, capsys):
     table = capsys.readouterr().out
     for case in ("nodes", "logistic", "gmm", "decoder"):
         assert case in table
-    assert "tape floor" in table
+    assert "tape floor" in table and "exact floor" in table
 
 
 def test_em_benchmark_runs_a_small_case(capsys):
