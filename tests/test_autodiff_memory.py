@@ -165,3 +165,59 @@ def test_a_cotangent_two_arguments_receive_is_not_overwritten():
     ga, gb = ad.grad(lambda u, v: ad.sum(w * (ad.tanh(u) + ad.tanh(v))) + ad.sum(ad.tanh(v)), (0, 1))(a, b)
     np.testing.assert_allclose(ga, w / np.cosh(a) ** 2, rtol=1e-12)  # the rule's stated accuracy
     np.testing.assert_allclose(gb, (w + 1) / np.cosh(b) ** 2, rtol=1e-12)
+
+
+def _reuse_matches_no_reuse(monkeypatch, function, argnums, *args):
+    reused = ad.grad(function, argnums)(*args)
+    with monkeypatch.context() as switched_off:
+        _without_reuse(switched_off)
+        plain = ad.grad(function, argnums)(*args)
+    _assert_bit_identical([reused], [plain])
+    return reused
+
+
+def test_a_cotangent_passed_on_is_owned_only_if_it_was(monkeypatch):
+    # ``+ 1.0`` passes its ḡ on unchanged: that must not make a ḡ owned that was
+    # not (a user rule's kept array, a cotangent shared by add's two arguments, a
+    # read-only broadcast view from sum or einsum)
+    n = 5000
+    kept = np.full(n, 0.25)
+    constant_cotangent = ad.Primitive("kept", lambda x: 2.0 * x, (lambda g, ans, x: kept,))
+    ad.grad(lambda t: ad.sum(constant_cotangent(ad.tanh(t) + 1.0)))(np.linspace(-3, 3, n))
+    np.testing.assert_array_equal(kept, 0.25)
+    rng = np.random.default_rng(2)
+    x, y, w = (rng.normal(size=n) for _ in range(3))
+    gx, gy = _reuse_matches_no_reuse(
+        monkeypatch, lambda u, v: ad.sum(w * ((ad.tanh(u) + 1.0) + ad.tanh(v))), (0, 1), x, y
+    )
+    np.testing.assert_allclose(gx, w / np.cosh(x) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(gy, w / np.cosh(y) ** 2, rtol=1e-12)
+    np.testing.assert_array_equal(ad.grad(lambda u: ad.sum(u + 1.0) + ad.sum(u * u))(np.array([0.3])), [1.6])
+    A, B = rng.normal(size=(100, 50)), rng.normal(size=(50, 3))
+    gradient = ad.grad(lambda a: ad.sum(ad.einsum("ij,jk->ik", a + 1.0, B)) + ad.sum(a * a))(A)
+    np.testing.assert_allclose(gradient, B.sum(axis=1) + 2 * A, rtol=1e-13, atol=1e-13)
+
+
+def test_a_cotangent_given_to_one_argument_and_viewed_by_another_is_not_owned(monkeypatch):
+    # a fresh_results rule may return ḡ to one argument and a view of it to another
+    twin = ad.Primitive("twin", lambda x, y: x + y, (lambda g, ans, x, y: g, lambda g, ans, x, y: g[:]),
+                        fresh_results=True)
+    rng = np.random.default_rng(4)
+    a, b, w = (rng.normal(size=5000) for _ in range(3))
+    ga, gb = _reuse_matches_no_reuse(monkeypatch, lambda u, v: ad.sum(w * twin(ad.tanh(u), ad.tanh(v))), (0, 1), a, b)
+    np.testing.assert_allclose(gb, w / np.cosh(b) ** 2, rtol=1e-12)
+
+
+def test_a_sum_in_place_keeps_the_strides_a_new_sum_would_have(monkeypatch):
+    # np.take's result may carry any stride on an axis of length one; ``+=`` keeps
+    # it where ``previous + contribution`` would not
+    monkeypatch.setattr(graph, "_OWNED_SIZE", 1)
+    x, w = np.arange(3.0).reshape(3, 1), np.ones((3, 3, 3))
+    gradient = _reuse_matches_no_reuse(monkeypatch, lambda v: ad.sum(w * (ad.stack([v, v, v], axis=1) - v)), 0, x)
+    assert gradient.strides == (8, 8)
+
+
+def test_an_in_place_rule_needs_a_primitive_without_the_strong_zero_test():
+    with pytest.raises(ValueError, match="strong_zero=False"):
+        ad.Primitive("bad", np.exp, (lambda g, ans, x: g * ans,), elementwise=True,
+                     in_place_vjps=(lambda g, ans, x: np.multiply(g, ans, out=g),))

@@ -24,8 +24,9 @@ __all__ = ["Tensor", "Primitive", "backward", "grad", "value_and_grad"]
 
 _FLOAT64 = np.dtype(float)
 _REAL_KINDS = "biuf"
-# Cotangents from this many entries up are owned and updated in place: for smaller
-# ones an allocation costs less than the bookkeeping.
+# A rule's new array is owned (updated in place later) from this many entries up:
+# for smaller ones an allocation costs less than the bookkeeping. (The seed, sums
+# of contributions and ḡ passed on unchanged are owned at any size.)
 _OWNED_SIZE = 1 << 12
 
 
@@ -158,15 +159,17 @@ class Primitive:
             maximum/minimum shares), which need no finiteness test.
         fresh_results: every rule returns ḡ itself, a view, or an array it has
             just allocated (never an argument, the forward value or an array kept
-            elsewhere), so the backward pass may update those new arrays in place
+            elsewhere, and it keeps no reference to ḡ), so the backward pass may
+            update those new arrays, and a ḡ passed on unchanged, in place
             (summing a second contribution into the first, or handing one to an
             ``in_place_vjps`` rule) instead of allocating more.
         in_place_vjps: optional rules like ``vjps`` that may write their result
             into ḡ and return it. The backward pass calls one instead of its
             ``vjps`` rule only when it owns ḡ (an array it allocated, referred to
             by nothing else), ḡ is C-contiguous, and the argument is the node's
-            only Tensor (no other rule needs ḡ). The rule applies the strong-zero
-            convention itself, if it needs it: afterwards ḡ is gone.
+            only Tensor (no other rule needs ḡ). The primitive must be
+            ``strong_zero=False``: the convention needs ḡ, which the rule
+            overwrites, so the rule applies it itself where it is needed.
     """
 
     def __init__(self, name, forward, vjps, *, elementwise=False, strong_zero=None, fresh_results=False,
@@ -177,6 +180,8 @@ class Primitive:
         self.vjps = vjps
         self.elementwise = elementwise
         self.strong_zero = elementwise if strong_zero is None else strong_zero
+        if in_place_vjps is not None and self.strong_zero:
+            raise ValueError(f"{name}: in_place_vjps needs strong_zero=False (the rules apply the convention)")
         self.fresh_results = fresh_results
         self.in_place_vjps = in_place_vjps
         # argument numbers that are differentiable; None: all of them (variadic)
@@ -308,13 +313,17 @@ def backward(output, leaves):
     Returns fresh, writable float64 arrays, one per leaf, none sharing memory with
     another, with an input, or with a value of the graph.
 
-    Memory: a cotangent the pass allocated and nothing else refers to is *owned*
-    (the seed; a new array from a ``fresh_results`` rule; a sum of two
-    contributions). A second contribution is added into an owned first one in
-    place, and an ``in_place_vjps`` rule may write into an owned ḡ, so that a deep
-    network's backward pass does not allocate a new layer-sized array per rule.
-    Every entry gets the same operations in the same order either way, and the
-    arrays keep the same (C) layout: the gradients are bit-identical.
+    Memory: a cotangent the pass allocated and nothing else refers to is *owned*:
+    the seed; a new array (of ``_OWNED_SIZE`` entries or more) from a
+    ``fresh_results`` rule; a sum of two contributions; an owned ḡ that a
+    ``fresh_results`` primitive passed on unchanged to one argument (add, an
+    in-place rule) while giving no other argument a view of it. A second
+    contribution is added into an owned first one in place, and an
+    ``in_place_vjps`` rule may write into an owned ḡ, so that a deep network's
+    backward pass does not allocate a new layer-sized array per rule. Every entry
+    gets the same operations in the same order either way, and every array has
+    the shape and strides it would have without the reuse: the gradients are
+    bit-identical.
     """
     leaf_ids = {id(leaf) for leaf in leaves}
     seed = np.ones(output.value.shape)
@@ -337,11 +346,12 @@ def backward(output, leaves):
             rules, variadic, strong_zero = primitive.vjps, primitive.variadic, primitive.strong_zero
             fresh_results, in_place = primitive.fresh_results, primitive.in_place_vjps
             # the rule may overwrite ḡ if the pass owns it and ḡ has no other use here
+            was_owned = id(g) in owned
             overwritable = False
-            if id(g) in owned:
+            if was_owned:
                 owned.remove(id(g))
                 overwritable = in_place is not None and len(parents) == 1 and g.flags.c_contiguous
-            holder = None
+            holder, viewed = None, False  # the argument given ḡ itself; one given a view
             for argnum, parent in parents:
                 if variadic:
                     contribution = rules(argnum, g, ans, *args, **kwargs)
@@ -358,18 +368,17 @@ def backward(output, leaves):
                 previous = get(key)
                 if previous is not None:
                     _accumulate(cotangents, owned, key, previous, contribution)
-                elif contribution is g:  # passed on unchanged (add, reshape): one holder may own it
+                elif contribution is g:  # passed on unchanged (add, an in-place rule)
                     cotangents[key] = contribution
                     holder = key if holder is None else False
                 else:
                     cotangents[key] = contribution
-                    if (
-                        fresh_results and type(contribution) is ndarray and contribution.base is None
-                        and contribution.size >= _OWNED_SIZE
-                    ):
+                    if contribution.base is not None:
+                        viewed = True
+                    elif fresh_results and type(contribution) is ndarray and contribution.size >= _OWNED_SIZE:
                         owned.add(id(contribution))
-            if holder and get(holder) is g and type(g) is ndarray:
-                owned.add(id(g))
+            if holder and was_owned and fresh_results and not viewed and get(holder) is g:
+                owned.add(id(g))  # ḡ still owned: one argument holds it, and no view of it
     return _fresh_gradients([cotangents.get(id(leaf)) for leaf in leaves], leaves)
 
 
@@ -377,7 +386,7 @@ def _accumulate(cotangents, owned, key, previous, contribution):
     """Add a second contribution to the cotangent under ``key``: into the first in
     place when the pass owns it (the same sum, in the same C layout, as
     ``previous + contribution``), otherwise into a new owned array."""
-    if id(previous) in owned and previous.flags.c_contiguous and (
+    if id(previous) in owned and _has_c_strides(previous) and (
         type(contribution) is not np.ndarray or contribution.flags.c_contiguous
     ):
         previous += contribution
@@ -387,6 +396,18 @@ def _accumulate(cotangents, owned, key, previous, contribution):
     cotangents[key] = total
     if type(total) is np.ndarray:
         owned.add(id(total))
+
+
+def _has_c_strides(array):
+    """The strides of a new C-order array: what ``previous + contribution`` of two
+    C-contiguous arrays returns (C-contiguity alone allows any stride on an axis of
+    length one, which ``+=`` would keep)."""
+    expected = array.itemsize
+    for size, stride in zip(reversed(array.shape), reversed(array.strides)):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def strong_zero_where_unused(contribution, g):

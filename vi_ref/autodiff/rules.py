@@ -160,7 +160,7 @@ def _tanh_vjp_into(result, g, ans, x):
     t, x_flat, g_flat = (np.broadcast_to(a, ans.shape).transpose(axes).reshape(-1) for a in (ans, x, g))
     size = builtins.min(_BLOCK_ENTRIES, out.size)
     derivatives, accurate = np.empty(size), np.empty(size, dtype=bool)
-    tails = []
+    deferred = []  # indices of the blocks' few tails
     for start in range(0, out.size, _BLOCK_ENTRIES):
         block = slice(start, start + _BLOCK_ENTRIES)
         t_block = t[block]
@@ -177,10 +177,10 @@ def _tanh_vjp_into(result, g, ans, x):
                 derivative[in_block] = _tanh_derivative_in_tail(x_flat[block], g_block, in_block)
             else:
                 derivative[in_block] = 1.0
-                tails.append(start + in_block)
+                deferred.append(start + in_block)
         np.multiply(g_block, derivative, out=out[block])
-    if tails:
-        tails = np.concatenate(tails)
+    if deferred:
+        tails = np.concatenate(deferred)
         out[tails] = out[tails] * _tanh_derivative_in_tail(x_flat, out, tails)  # out is ḡ there
     return result
 
@@ -595,7 +595,10 @@ subtract = Primitive(
 multiply = Primitive("multiply", np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), **_E)
 divide = Primitive("divide", np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), **_E)
 power = Primitive("power", np.power, (_power_vjp_base, _power_vjp_exponent), **_E)
-negative = Primitive("negative", np.negative, (lambda g, ans, x: -g,), in_place_vjps=(lambda g, ans, x: np.negative(g, out=g),), **_LINEAR)
+negative = Primitive(
+    "negative", np.negative, (lambda g, ans, x: -g,), in_place_vjps=(lambda g, ans, x: np.negative(g, out=g),),
+    **_LINEAR
+)
 matmul = Primitive("matmul", np.matmul, (_matmul_vjp_left, _matmul_vjp_right))
 maximum = Primitive(
     "maximum", np.maximum,
