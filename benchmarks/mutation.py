@@ -229,8 +229,8 @@ MUTANTS = [
            "out[tails] = _tanh_derivative_in_tail(x_flat, out, tails)", "tanh' tails fixed after the loop: ḡ lost",
            ("tests/test_autodiff_numpy.py",)),
     # ----- the backward pass's reuse of owned cotangents
-    Mutant("vi_ref/autodiff/graph.py", "in_place is not None and len(parents) == 1 and g.flags.c_contiguous",
-           "in_place is not None and g.flags.c_contiguous",
+    Mutant("vi_ref/autodiff/graph.py", "in_place is not None and len(parents) == 1 and _has_c_strides(g)",
+           "in_place is not None and _has_c_strides(g)",
            "ḡ overwritten while another argument's rule still needs it", ("tests/test_autodiff_memory.py",)),
     Mutant("vi_ref/autodiff/graph.py", "holder = key if holder is None else False", "holder = key",
            "ḡ owned although two arguments hold it", ("tests/test_autodiff_memory.py",)),
@@ -243,6 +243,9 @@ MUTANTS = [
     Mutant("vi_ref/autodiff/graph.py", "if id(previous) in owned and _has_c_strides(previous) and (",
            "if id(previous) in owned and previous.flags.c_contiguous and (",
            "sum in place keeps a length-one axis's odd stride", ("tests/test_autodiff_memory.py",)),
+    Mutant("vi_ref/autodiff/graph.py", "len(parents) == 1 and _has_c_strides(g)",
+           "len(parents) == 1 and g.flags.c_contiguous",
+           "in-place negation keeps a length-one axis's odd stride", ("tests/test_autodiff_memory.py",)),
     Mutant(N, "if array.flags.c_contiguous and 2 <= kept", "if array.flags.c_contiguous and 1 <= kept",
            "leading-axis sum: einsum also for one kept entry (not NumPy's pairwise order)", (T_N,)),
 ]

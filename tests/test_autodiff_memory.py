@@ -221,3 +221,21 @@ def test_an_in_place_rule_needs_a_primitive_without_the_strong_zero_test():
     with pytest.raises(ValueError, match="strong_zero=False"):
         ad.Primitive("bad", np.exp, (lambda g, ans, x: g * ans,), elementwise=True,
                      in_place_vjps=(lambda g, ans, x: np.multiply(g, ans, out=g),))
+
+
+def test_an_in_place_negation_keeps_the_strides_a_new_one_would_have(monkeypatch):
+    # ḡ summed to a (n, 1) shape from an F-ordered contribution has an odd stride
+    # on its length-one axis: C-contiguous, but not a new array's strides
+    n = 5000
+    v = np.linspace(-1, 1, n).reshape(n, 1)
+    W = np.asfortranarray(np.random.default_rng(0).normal(size=(n, 3)))
+    for function in (lambda x: ad.sum(W * -x), lambda x: ad.sum(W * (1.0 - x))):
+        gradient = _reuse_matches_no_reuse(monkeypatch, function, 0, v)
+        assert gradient.strides == (8, 8)
+
+
+def test_backward_refuses_a_computed_tensor_as_a_leaf():
+    x = ad.Tensor(np.ones(3))
+    u = ad.exp(x)
+    with pytest.raises(ValueError, match="computed by exp"):
+        ad.backward(ad.sum(u * u), [x, u])

@@ -166,8 +166,9 @@ class Primitive:
         in_place_vjps: optional rules like ``vjps`` that may write their result
             into ḡ and return it. The backward pass calls one instead of its
             ``vjps`` rule only when it owns ḡ (an array it allocated, referred to
-            by nothing else), ḡ is C-contiguous, and the argument is the node's
-            only Tensor (no other rule needs ḡ). The primitive must be
+            by nothing else), ḡ has the strides of a new C-order array, and the
+            argument is the node's only Tensor (no other rule needs ḡ). The result
+            must have the shape and strides the ``vjps`` rule's would have. The primitive must be
             ``strong_zero=False``: the convention needs ḡ, which the rule
             overwrites, so the rule applies it itself where it is needed.
     """
@@ -311,7 +312,8 @@ def backward(output, leaves):
     """Gradient of the scalar Tensor ``output`` with respect to each of ``leaves``.
 
     Returns fresh, writable float64 arrays, one per leaf, none sharing memory with
-    another, with an input, or with a value of the graph.
+    another, with an input, or with a value of the graph. A ValueError if a leaf
+    was computed by a primitive (its gradient is not kept: it would be zeros).
 
     Memory: a cotangent the pass allocated and nothing else refers to is *owned*:
     the seed; a new array (of ``_OWNED_SIZE`` entries or more) from a
@@ -325,6 +327,12 @@ def backward(output, leaves):
     the shape and strides it would have without the reuse: the gradients are
     bit-identical.
     """
+    computed = [leaf for leaf in leaves if leaf._node is not None]
+    if computed:
+        raise ValueError(
+            "backward: leaves must be the Tensors being differentiated, not Tensors computed"
+            f" from them (one was computed by {computed[0]._node[0].name})"
+        )
     leaf_ids = {id(leaf) for leaf in leaves}
     seed = np.ones(output.value.shape)
     cotangents = {id(output): seed}
@@ -350,7 +358,7 @@ def backward(output, leaves):
             overwritable = False
             if was_owned:
                 owned.remove(id(g))
-                overwritable = in_place is not None and len(parents) == 1 and g.flags.c_contiguous
+                overwritable = in_place is not None and len(parents) == 1 and _has_c_strides(g)
             holder, viewed = None, False  # the argument given ḡ itself; one given a view
             for argnum, parent in parents:
                 if variadic:
@@ -385,7 +393,8 @@ def backward(output, leaves):
 def _accumulate(cotangents, owned, key, previous, contribution):
     """Add a second contribution to the cotangent under ``key``: into the first in
     place when the pass owns it (the same sum, in the same C layout, as
-    ``previous + contribution``), otherwise into a new owned array."""
+    ``previous + contribution``), otherwise into a new array, owned (a 0-d sum is
+    a NumPy scalar, which is never updated in place)."""
     if id(previous) in owned and _has_c_strides(previous) and (
         type(contribution) is not np.ndarray or contribution.flags.c_contiguous
     ):
