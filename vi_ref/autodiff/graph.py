@@ -168,9 +168,9 @@ class Primitive:
             ``vjps`` rule only when it owns ḡ (an array it allocated, referred to
             by nothing else), ḡ has the strides of a new C-order array, and the
             argument is the node's only Tensor (no other rule needs ḡ). The result
-            must have the shape and strides the ``vjps`` rule's would have. The primitive must be
-            ``strong_zero=False``: the convention needs ḡ, which the rule
-            overwrites, so the rule applies it itself where it is needed.
+            must have the shape and strides the ``vjps`` rule's would have. The
+            primitive must be ``strong_zero=False``: the convention needs ḡ, which
+            the rule overwrites, so the rule applies it itself where it is needed.
     """
 
     def __init__(self, name, forward, vjps, *, elementwise=False, strong_zero=None, fresh_results=False,
