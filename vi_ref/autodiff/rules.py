@@ -157,7 +157,10 @@ def _tanh_vjp_in_place(g, ans, x):
 def _tanh_vjp_into(result, g, ans, x):
     axes = _memory_order(result)
     out = result.transpose(axes).reshape(-1)  # a view: transposed, result is C-contiguous
-    t, x_flat, g_flat = (np.broadcast_to(a, ans.shape).transpose(axes).reshape(-1) for a in (ans, x, g))
+    t, x_flat, g_flat = (
+        (a if np.shape(a) == ans.shape else np.broadcast_to(a, ans.shape)).transpose(axes).reshape(-1)
+        for a in (ans, x, g)
+    )
     size = builtins.min(_BLOCK_ENTRIES, out.size)
     derivatives, accurate = np.empty(size), np.empty(size, dtype=bool)
     deferred = []  # indices of the blocks' few tails
