@@ -314,3 +314,104 @@ def test_tanh_derivative_stays_accurate_across_blocks():
         exact = np.array([float(1 / mpmath.cosh(mpmath.mpf(v)) ** 2) for v in base])
     gradient = ad.grad(lambda t: ad.sum(ad.tanh(t)))(np.tile(base, 90).reshape(90, 1001))
     np.testing.assert_allclose(gradient, np.broadcast_to(exact, (90, 1001)), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# A user's audit: each of these failed before its fix
+# ---------------------------------------------------------------------------
+
+
+def test_positive_definite_solve_of_a_batch_with_one_vector():
+    rng = np.random.default_rng(11)
+    factors = rng.normal(size=(2, 3, 3))
+    spd = factors @ np.swapaxes(factors, -1, -2) + 3 * np.eye(3)
+    b = rng.normal(size=3)
+    ours = ad.solve(ad.Tensor(spd), b, assume_a="pos").value
+    assert ours.shape == (2, 3)
+    np.testing.assert_allclose(ours, np.linalg.solve(spd, b), rtol=1e-13)
+    weights = rng.normal(size=(2, 3))
+    gradient = ad.grad(lambda v: ad.sum(weights * ad.solve(spd, v, assume_a="pos")))(b)
+    numerical = numerical_gradient(lambda v: np.sum(weights * np.linalg.solve(spd, v)), b, method="richardson")
+    np.testing.assert_allclose(gradient, numerical, rtol=1e-9)
+
+
+def test_numpy_functions_dispatch_only_to_namesakes_of_the_same_meaning():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(np.trace(ad.Tensor(x)).value, np.trace(x))  # axes (0, 1)
+    for linalg_function in (np.linalg.trace, np.linalg.diagonal, np.linalg.norm):  # the last two axes, or no rule
+        with pytest.raises(TypeError, match=f"numpy.linalg.{linalg_function.__name__} is not differentiable"):
+            linalg_function(ad.Tensor(x))
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    np.testing.assert_allclose(np.linalg.solve(ad.Tensor(a), np.ones(2)).value, np.linalg.solve(a, np.ones(2)))
+    result = ad.slogdet(ad.Tensor(a))
+    assert result.sign == 1.0 and float(result.logabsdet) == pytest.approx(np.log(5.0), rel=1e-15)
+
+
+def test_reductions_of_empty_and_zero_dimensional_arrays_have_gradients():
+    np.testing.assert_array_equal(ad.grad(lambda z: ad.prod(z))(np.zeros((0, 3))), np.zeros((0, 3)))
+    np.testing.assert_array_equal(ad.grad(lambda z: ad.sum(ad.prod(z, axis=1)))(np.zeros((2, 0))), np.zeros((2, 0)))
+    scalar = np.array(2.0)
+    for function in (ad.logsumexp, lambda z: ad.sum(ad.softmax(z)), lambda z: ad.sum(ad.log_softmax(z))):
+        assert np.isfinite(ad.grad(function)(scalar))
+    assert ad.grad(ad.logsumexp)(scalar) == 1.0
+    for reduction in (ad.sum, ad.max, ad.prod, ad.logsumexp):
+        for axis in (0, -1):  # NumPy's reductions allow these on a 0-d array
+            assert ad.grad(lambda z: reduction(z, axis=axis))(scalar) == 1.0
+    with pytest.raises(np.exceptions.AxisError):
+        ad.mean(ad.Tensor(scalar), axis=0)  # as np.mean
+
+
+def test_gradients_at_infinite_inputs_are_the_limits():
+    with np.errstate(invalid="ignore"):
+        assert ad.grad(lambda z: ad.sum(ad.softplus(z)))(np.array([np.inf]))[0] == 1.0
+        assert ad.grad(lambda z: ad.sum(ad.log_sigmoid(z)))(np.array([-np.inf]))[0] == 1.0
+        gz, g0 = ad.grad(lambda z, w: ad.sum(ad.logaddexp(z, w)), (0, 1))(np.array([np.inf]), np.array([0.0]))
+        assert (gz[0], g0[0]) == (1.0, 0.0)
+        both = ad.grad(lambda z, w: ad.sum(ad.logaddexp(z, w)), (0, 1))(np.array([np.inf]), np.array([np.inf]))
+        assert (both[0][0], both[1][0]) == (0.5, 0.5)  # a tie, shared as maximum's
+        np.testing.assert_array_equal(ad.grad(ad.logsumexp)(np.array([np.inf, 0.0])), [1.0, 0.0])
+        np.testing.assert_array_equal(ad.grad(ad.logsumexp)(np.array([np.inf, np.inf, 0.0])), [0.5, 0.5, 0.0])
+        np.testing.assert_array_equal(ad.grad(ad.logsumexp)(np.full(4, -np.inf)), np.full(4, 0.25))
+        rows = np.array([[np.inf, 1.0], [0.0, 1.0]])
+        expected = np.array([[1.0, 0.0], scipy.special.softmax([0.0, 1.0])])
+        np.testing.assert_allclose(ad.grad(lambda z: ad.sum(ad.logsumexp(z, axis=1)))(rows), expected, rtol=1e-15)
+        # a NaN input still gives NaN
+        assert np.isnan(ad.grad(lambda z: ad.sum(ad.softplus(z)))(np.array([np.nan]))[0])
+
+
+def test_std_at_zero_variance_has_the_central_difference_gradient():
+    x = np.full(4, 1.5)
+    np.testing.assert_array_equal(ad.grad(ad.std)(x), np.zeros(4))
+    np.testing.assert_array_equal(ad.grad(lambda z: ad.sum(ad.std(z, axis=0)))(np.ones((1, 3))), np.zeros((1, 3)))
+    central = numerical_gradient(lambda v: float(np.std(v)), x, method="central")
+    np.testing.assert_allclose(central, 0.0, atol=1e-12)
+    y = np.random.default_rng(3).normal(size=(3, 4))
+    np.testing.assert_allclose(
+        ad.grad(lambda z: ad.sum(ad.std(z, axis=1, ddof=1)))(y),
+        numerical_gradient(lambda v: float(np.sum(np.std(v, axis=1, ddof=1))), y, method="richardson"),
+        rtol=1e-9,
+    )
+    assert np.isnan(float(ad.std(ad.Tensor([1.0, np.nan]))))
+
+
+def test_tensors_iterate_and_have_truth_values_as_ndarrays_do():
+    with pytest.raises(TypeError, match="0-d"):
+        list(ad.Tensor(5.0))
+    rows = list(ad.Tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert len(rows) == 2 and isinstance(rows[1], ad.Tensor)
+    np.testing.assert_array_equal(rows[1].value, [3.0, 4.0])
+    assert ad.grad(lambda z: sum(v * v for v in z))(np.array([1.0, 2.0])).tolist() == [2.0, 4.0]
+    assert not ad.Tensor([0.0]) and not ad.Tensor(0.0) and ad.Tensor(2.0)
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(ad.Tensor([1.0, 2.0]))
+
+
+def test_bad_axes_and_results_are_refused_as_numpy_would():
+    t = ad.Tensor(np.ones((2, 3)))
+    for call in (lambda: t.mean(axis=5), lambda: ad.var(t, axis=2), lambda: ad.swapaxes(t, 0, 3)):
+        with pytest.raises(np.exceptions.AxisError):
+            call()
+    with pytest.raises(TypeError):
+        ad.mean(t, axis=1.5)
+    with pytest.raises(TypeError, match="must return a scalar"):
+        ad.grad(lambda z: None)(np.ones(2))

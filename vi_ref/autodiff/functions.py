@@ -6,6 +6,8 @@ chain rule makes of the primitives it is written with (so, e.g., ``clip`` and
 ndarray methods and NumPy's function protocol are attached to ``Tensor``.
 """
 
+import operator
+
 import numpy as np
 
 from .graph import Tensor, _plain, as_operand
@@ -39,6 +41,7 @@ from .rules import (
     sum,
     transpose,
 )
+from .rules import where as where_  # mean, var and std take a keyword named where
 
 __all__ = [
     "mean", "var", "std", "amax", "amin", "clip", "relu", "softmax", "log_softmax", "log_sigmoid",
@@ -49,11 +52,24 @@ amax = max
 amin = min
 
 
+def _axes(axis, ndim):
+    """``axis`` (an int or a tuple of ints) as non-negative ints, or NumPy's AxisError
+    (TypeError for a non-integer)."""
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    normalised = []
+    for a in axes:
+        a = operator.index(a)
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(a, ndim)
+        normalised.append(a % ndim)
+    return tuple(normalised)
+
+
 def _count(shape, axis, keepdims, where):
     """How many entries a reduction over ``axis`` averages: an int, or (with a
     ``where`` mask) an array of counts shaped like the reduction."""
     if where is True:
-        axes = range(len(shape)) if axis is None else np.atleast_1d(axis)
+        axes = range(len(shape)) if axis is None else _axes(axis, len(shape))
         return int(np.prod([shape[a] for a in axes]))
     return np.sum(np.broadcast_to(where, shape), axis=axis, keepdims=keepdims)
 
@@ -93,8 +109,13 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=_UNSET,
         correction=_UNSET):
-    """Standard deviation √var (infinite derivative where the variance is 0)."""
-    return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction))
+    """Standard deviation √var. Where the variance is 0 the entries are equal, and
+    std(c + t h) = |t| std(h) is a kink, like |x| at 0: the derivative there is 0,
+    what the central difference gives (√'s infinite slope times the variance's zero
+    one would be NaN)."""
+    variance = var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)
+    nonzero = _plain(variance) != 0  # NaN stays on the √ branch
+    return where_(nonzero, sqrt(where_(nonzero, variance, 1.0)), 0.0)
 
 
 def clip(a, a_min=_UNSET, a_max=_UNSET, out=None, *, min=_UNSET, max=_UNSET):  # noqa: A002
@@ -183,7 +204,9 @@ def squeeze(a, axis=None):
 def swapaxes(a, axis1, axis2):
     """``np.swapaxes``: a transpose exchanging two axes."""
     a = as_operand(a)
-    axes = list(range(np.ndim(_plain(a))))
+    ndim = np.ndim(_plain(a))
+    (axis1,), (axis2,) = _axes(axis1, ndim), _axes(axis2, ndim)
+    axes = list(range(ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(a, axes)
 
@@ -288,23 +311,38 @@ Tensor.reshape = _reshape_method
 Tensor.transpose = _transpose_method
 
 
+# NumPy functions outside the top-level namespace that mean what ours of the same
+# name mean (np.linalg.trace and np.linalg.diagonal do not: they take the last two
+# axes, where np.trace and np.diagonal take the first two)
+_LINALG_NAMESAKES = ("solve", "inv", "slogdet", "cholesky")
+
+
 def _array_function(self, func, types, args, kwargs):
     """NumPy's function protocol: ``np.sum(t)``, ``np.concatenate([t, x])``,
-    ``np.dot(X, t)`` call this package's function of the same name; a NumPy
-    function without one is refused (it would compute on the Tensor as an opaque
-    object, detached from the graph)."""
+    ``np.dot(X, t)``, ``np.linalg.solve(t, b)`` call this package's function of the
+    same name and meaning; any other NumPy function is refused (it would compute on
+    the Tensor as an opaque object, detached from the graph)."""
     from .. import autodiff
 
     name = func.__name__
     if name in ("shape", "ndim", "size"):
         return getattr(_plain(args[0]), name)
-    ours = getattr(autodiff, name, None)
-    if name in autodiff.__all__ and callable(ours):
-        return ours(*args, **kwargs)
-    raise TypeError(
-        f"numpy.{name} is not differentiable by vi_ref.autodiff; use the vi_ref.autodiff"
-        " functions on Tensors (or .value for a plain, detached array)"
+    namesake = getattr(np, name, None) is func or (
+        name in _LINALG_NAMESAKES and getattr(np.linalg, name, None) is func
     )
+    if namesake and name in autodiff.__all__:
+        return getattr(autodiff, name)(*args, **kwargs)
+    raise TypeError(
+        f"{func.__module__}.{name} is not differentiable by vi_ref.autodiff; use the"
+        " vi_ref.autodiff functions on Tensors (or .value for a plain, detached array)"
+    )
+
+
+def _iterate(self):
+    """Iteration over the first axis, as for an ndarray (each item a Tensor)."""
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d Tensor")
+    return (getitem(self, i) for i in range(len(self)))
 
 
 def _array(self, dtype=None, copy=None):
@@ -316,3 +354,4 @@ def _array(self, dtype=None, copy=None):
 
 Tensor.__array_function__ = _array_function
 Tensor.__array__ = _array
+Tensor.__iter__ = _iterate

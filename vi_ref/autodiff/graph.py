@@ -72,6 +72,10 @@ class Tensor:
     def __pos__(self):
         return self
 
+    def __bool__(self):
+        # NumPy's truth value: that of the one entry, or ValueError for several
+        return bool(self.value)
+
     def __lt__(self, other):
         return self.value < _plain(other)
 
@@ -503,6 +507,8 @@ def value_and_grad(f, argnums=0):
             args[argnum] = leaf
             leaves.append(leaf)
         output = f(*args, **kwargs)
+        if not (type(output) is Tensor or _is_real_operand(output)):
+            raise TypeError(f"f must return a scalar (a Tensor or a real number); got {type(output).__name__}")
         shape = np.shape(_plain(output))
         if shape != ():
             raise ValueError(f"f must return a scalar to be differentiated; got shape {shape}")

@@ -22,6 +22,7 @@ the registry checks it):
 """
 
 import builtins
+import collections
 
 import numpy as np
 import scipy.special
@@ -71,8 +72,9 @@ def _given(**options):
 
 
 def _reduced_axes(axis, ndim):
-    """The reduced axes as a tuple of non-negative ints (all of them for None)."""
-    if axis is None:
+    """The reduced axes as a tuple of non-negative ints (all of them for None; none
+    for a 0-d array, whose reductions NumPy allows with axis 0 or −1)."""
+    if axis is None or ndim == 0:
         return tuple(range(ndim))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     return tuple(int(a) % ndim for a in axes)
@@ -207,8 +209,12 @@ def _tanh_derivative_in_tail(x, g, tails):
 
 
 def _sigmoid_from_softplus(x, softplus_x):
-    """σ(x) = eˣ / (1 + eˣ) = e^(x − softplus(x)): one exponential, reusing the forward value."""
-    return np.exp(x - softplus_x)
+    """σ(x) = eˣ / (1 + eˣ) = e^(x − softplus(x)): one exponential, reusing the forward
+    value; at x = +∞, where x − softplus(x) is ∞ − ∞, the limit σ = 1."""
+    sigmoid = np.exp(x - softplus_x)
+    if np.isnan(np.sum(sigmoid)):  # one pass finds a NaN: the other entries are in [0, 1]
+        sigmoid[np.broadcast_to(x, sigmoid.shape) == np.inf] = 1.0
+    return sigmoid
 
 
 _SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
@@ -244,6 +250,19 @@ def _logaddexp_forward(x, y):
     if not np.isfinite(result).all():
         result = np.where(np.isinf(larger) & (x == y), larger, result)
     return result[()] if result.ndim == 0 else result
+
+
+def _logaddexp_weight(x, y, ans):
+    """∂ log(eˣ + eʸ)/∂x = e^(x − ans), the weight of x in the sum. Where x is the
+    infinite answer, e^(∞ − ∞) is NaN: the limit is 1 if y is finite, and x and y
+    tie (½ each, as ``maximum``'s ties) if y is the same infinity."""
+    weight = np.subtract(x, ans, out=np.empty(np.shape(ans)))
+    np.exp(weight, out=weight)
+    if np.isnan(np.sum(weight)):  # one pass finds a NaN: the other weights are in [0, 1]
+        x, y = np.broadcast_to(x, weight.shape), np.broadcast_to(y, weight.shape)
+        infinite = np.isinf(x) & (x == ans)
+        weight[infinite] = np.where(x[infinite] == y[infinite], 0.5, 1.0)
+    return weight
 
 
 def _xlogy_vjp_y(g, ans, x, y):
@@ -289,6 +308,8 @@ def _product_of_the_others(factors, axes):
 
 
 def _prod_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=_UNSET, where=_UNSET):
+    if a.size == 0:  # no factor, nothing to differentiate (the product is 1, or initial)
+        return np.zeros(a.shape)
     factors = a if where is _UNSET else np.where(where, a, 1.0)
     others = _product_of_the_others(factors, _reduced_axes(axis, a.ndim))
     if initial is not _UNSET:
@@ -335,13 +356,18 @@ def _logsumexp_forward(a, axis=None, keepdims=False):
 
 
 def _logsumexp_vjp(g, ans, a, axis=None, keepdims=False):
-    # ∂/∂xᵢ log Σⱼ exp xⱼ = exp(xᵢ − logsumexp x), the softmax. A row of −∞ has
-    # no softmax (−∞ − (−∞) is NaN); with a zero cotangent it contributes nothing,
-    # the strong-zero convention of the elementwise rules.
+    # ∂/∂xᵢ log Σⱼ exp xⱼ = exp(xᵢ − logsumexp x), the softmax. Where the sum is
+    # infinite (entries at +∞, or a row of −∞), exp(∞ − ∞) is NaN: those entries
+    # tie, and share the weight equally, as ``max``'s ties do.
     # one work array, updated in place: at N × K entries the allocations cost as
     # much as the arithmetic
-    contribution = np.subtract(a, _expand_reduced(ans, a.shape, axis, keepdims))
+    largest = _expand_reduced(ans, a.shape, axis, keepdims)
+    contribution = np.subtract(a, largest, out=np.empty(a.shape))
     np.exp(contribution, out=contribution)
+    if np.isnan(np.sum(contribution)):  # one pass finds a NaN: the other weights are in [0, 1]
+        tied = np.isinf(a) & (a == largest)
+        count = np.sum(tied, axis=_reduced_axes(axis, a.ndim), keepdims=True)
+        np.copyto(contribution, 1.0 / np.maximum(count, 1), where=tied)
     g = _expand_reduced(g, a.shape, axis, keepdims)
     contribution *= g
     return strong_zero_where_unused(contribution, g)
@@ -618,7 +644,8 @@ where = Primitive(
 # ∂/∂x log(eˣ + eʸ) = e^(x − ans): the weight of x in the sum
 logaddexp = Primitive(
     "logaddexp", _logaddexp_forward,
-    (lambda g, ans, x, y: g * np.exp(x - ans), lambda g, ans, x, y: g * np.exp(y - ans)), **_E
+    (lambda g, ans, x, y: g * _logaddexp_weight(x, y, ans), lambda g, ans, x, y: g * _logaddexp_weight(y, x, ans)),
+    **_E
 )
 xlogy = Primitive("xlogy", special.xlogy, (lambda g, ans, x, y: g * np.log(y), _xlogy_vjp_y), **_E)
 
@@ -726,7 +753,16 @@ def solve(a, b, *, assume_a="gen"):
     if assume_a != "pos":
         raise ValueError(f"solve: assume_a must be 'gen' or 'pos'; got {assume_a!r}")
     factor = cholesky(a)
-    return solve_triangular(factor, solve_triangular(factor, b, lower=True), trans=1, lower=True)
+    from .graph import _plain
+
+    vector = np.ndim(_plain(b)) == 1  # one right-hand side for every matrix of the batch
+    columns = getitem(b, (slice(None), None)) if vector else b
+    x = solve_triangular(factor, solve_triangular(factor, columns, lower=True), trans=1, lower=True)
+    return getitem(x, (Ellipsis, 0)) if vector else x
+
+
+# NumPy's result type: a named pair (``.sign``, ``.logabsdet``) that also unpacks
+SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
 
 def slogdet(a):
@@ -737,7 +773,7 @@ def slogdet(a):
     ``2 * sum(log(diagonal(cholesky(a), axis1=-2, axis2=-1)), axis=-1)``."""
     from .graph import _plain
 
-    return np.linalg.slogdet(_plain(a))[0], _logabsdet(a)
+    return SlogdetResult(np.linalg.slogdet(_plain(a))[0], _logabsdet(a))
 
 
 def einsum(subscripts, *operands, out=None, optimize=False):
