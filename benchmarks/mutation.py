@@ -228,6 +228,13 @@ MUTANTS = [
     Mutant("vi_ref/autodiff/rules.py", "out[tails] = out[tails] * _tanh_derivative_in_tail(x_flat, out, tails)",
            "out[tails] = _tanh_derivative_in_tail(x_flat, out, tails)", "tanh' tails fixed after the loop: ḡ lost",
            ("tests/test_autodiff_numpy.py",)),
+    Mutant("vi_ref/autodiff/rules.py", "np.copyto(contribution, 1.0 / np.maximum(count, 1), where=tied)",
+           "np.copyto(contribution, 1.0, where=tied)", "logsumexp' at infinite ties: not shared",
+           ("tests/test_autodiff_numpy.py",)),
+    Mutant("vi_ref/autodiff/rules.py", "weight[infinite] = np.where(x[infinite] == y[infinite], 0.5, 1.0)",
+           "weight[infinite] = 1.0", "logaddexp' at a tie of infinities: not shared", ("tests/test_autodiff_numpy.py",)),
+    Mutant("vi_ref/autodiff/functions.py", "nonzero = _plain(variance) != 0", "nonzero = _plain(variance) > 0",
+           "std of a NaN: the NaN dropped for 0", ("tests/test_autodiff_numpy.py",)),
     # ----- the backward pass's reuse of owned cotangents
     Mutant("vi_ref/autodiff/graph.py", "in_place is not None and len(parents) == 1 and _has_c_strides(g)",
            "in_place is not None and _has_c_strides(g)",
