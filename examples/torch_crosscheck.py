@@ -28,8 +28,12 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.distributions as D
+
+try:
+    import torch
+    import torch.distributions as D
+except ImportError:
+    sys.exit("examples/torch_crosscheck.py needs PyTorch (pip install torch); vi_ref itself does not")
 
 from vi_ref import reference
 from vi_ref.testing import reference_inputs

@@ -59,9 +59,45 @@ def test_only_a_question_label_and_json(capsys):
     assert all(row["label"] == "VI2.3" for row in document["sections"][0]["rows"])
 
 
-def test_only_with_no_matching_section_fails(capsys):
-    assert cli.main(["tour", "--only", "no such section"]) == 1
-    assert "no section" in capsys.readouterr().out
+@pytest.mark.parametrize("only", ["no such section", ""])
+def test_only_with_no_matching_section_fails(only, capsys):
+    assert cli.main(["tour", "--only", only]) == 1
+    assert "no section" in capsys.readouterr().err
+
+
+def test_json_output_keeps_stdout_for_json(capsys):
+    assert cli.main(["tour", "--json", "--only", "no such section"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "no section" in captured.err
+
+
+def test_list_shows_the_sections_only_selects(capsys):
+    assert cli.main(["tour", "--only", "VI2.3", "--list"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["VI2.3"]
+    assert cli.main(["tour", "--only", "no such section", "--list"]) == 1
+
+
+def test_one_section_is_counted_in_the_singular(capsys):
+    assert cli.main(["tour", "--only", "VI2.3"]) == 0
+    assert "in 1 section," in capsys.readouterr().out
+
+
+def test_figures_refuse_unknown_names_and_an_unusable_directory_without_a_traceback(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert cli.main(["figures", "--out", str(tmp_path), "--only", "nosuch"]) == 2
+    assert "unknown figures ['nosuch']" in capsys.readouterr().err
+    a_file = tmp_path / "taken"
+    a_file.write_text("")
+    assert cli.main(["figures", "--out", str(a_file), "--only", "gmm"]) == 2
+    assert "vi-ref figures:" in capsys.readouterr().err
+
+
+def test_reference_refuses_a_seed_an_npz_file_cannot_hold_and_writes_nothing(tmp_path, capsys):
+    path = tmp_path / "cases.npz"
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["reference", "--out", str(path), "--seed", str(2**70)])
+    assert exit_info.value.code == 2 and "below 2**63" in capsys.readouterr().err
+    assert not path.exists()
 
 
 @pytest.mark.parametrize("seed", ["-1", "x", "1.5", str(2**63)])

@@ -23,15 +23,22 @@ def _print_now(line):
     print(line, flush=True)  # each row appears as soon as it is computed, also through a pipe
 
 
+def _print_error(line):
+    print(line, file=sys.stderr, flush=True)
+
+
 def _tour(arguments):
     from . import tour
 
     if arguments.list:
-        for candidate in tour.SECTIONS:
+        listed = tour.select(arguments.only)
+        for candidate in listed:
             _print_now(f"{candidate.key:24}  {candidate.title}  [derivation {candidate.derivation}]")
-        return 0
+        if not listed:
+            _print_error(f"vi-ref tour: no section matches {arguments.only!r}")
+        return 0 if listed else 1
     passed = tour.run(arguments.seed, only=arguments.only, verbose=arguments.verbose,
-                      as_json=arguments.json, out=_print_now)
+                      as_json=arguments.json, out=_print_now, err=_print_error)
     return 0 if passed else 1
 
 
@@ -40,7 +47,7 @@ def _figures(arguments):
 
     try:
         written = figures.write_figures(arguments.out, only=arguments.only, seed=arguments.seed)
-    except ImportError as error:
+    except (ImportError, ValueError, OSError) as error:  # no matplotlib, unknown names, an unusable --out
         print(f"vi-ref figures: {error}", file=sys.stderr)
         return 2
     for path, caption in written:
@@ -125,7 +132,7 @@ def _add_reference_commands(commands):
         "reference", help="write vi_ref's golden reference file (JSON or NPZ) of named cases"
     )
     reference.add_argument("--out", metavar="FILE", required=True, help="output path ending in .json or .npz")
-    reference.add_argument("--seed", type=int, default=0, help="seed of the cases' inputs (default 0)")
+    reference.add_argument("--seed", type=_seed, default=0, help="seed of the cases' inputs (default 0)")
     reference.add_argument("--only", metavar="TEXT", help="write only the cases whose name contains TEXT")
     reference.set_defaults(run=_reference)
     crosscheck = commands.add_parser(
@@ -148,7 +155,8 @@ def _reference(arguments):
     except (ValueError, OSError) as error:
         print(f"vi-ref reference: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {len(document['cases'])} cases (seed {arguments.seed}) to {arguments.out}")
+    count = len(document["cases"])
+    print(f"wrote {count} case{'s' if count != 1 else ''} (seed {arguments.seed}) to {arguments.out}")
     return 0
 
 

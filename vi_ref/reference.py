@@ -132,8 +132,9 @@ def compute_outputs(name, inputs):
 
 
 def _check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    # below 2**63: an NPZ file stores the seed as an int64
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be a non-negative integer below 2**63; got {seed!r}")
     return int(seed)
 
 
@@ -143,7 +144,7 @@ def generate(seed=0, only=None):
     "tolerance": {"rtol", "atol"}, "inputs", "outputs"}``, arrays as ndarrays).
 
     Args:
-        seed: non-negative integer; the same seed gives bit-identical arrays.
+        seed: non-negative integer below 2**63; the same seed gives bit-identical arrays.
         only: if given, keep only the cases whose name contains this text.
 
     Raises:
@@ -230,8 +231,9 @@ def write(path, document):
         }
         Path(path).write_text(_json_text(encoded) + "\n", encoding="utf-8")
     else:
+        members = _npz_members(document)  # before the file is opened: a failure leaves no empty file
         with open(path, "wb") as handle:
-            np.savez_compressed(handle, **_npz_members(document))
+            np.savez_compressed(handle, **members)
 
 
 # ---------------------------------------------------------------------------

@@ -94,9 +94,10 @@ def _matches(token, candidate):
 
 def select(only=None, sections=None):
     """The sections named by ``only``: comma-separated keys, question labels or
-    words of a title (case-insensitive); all sections when ``only`` is empty."""
+    words of a title (case-insensitive); all sections when ``only`` is None (an
+    empty ``only`` names none)."""
     sections = SECTIONS if sections is None else sections
-    if not only:
+    if only is None:
         return list(sections)
     tokens = [token for token in only.split(",") if token.strip()]
     return [candidate for candidate in sections if any(_matches(t, candidate) for t in tokens)]
@@ -142,14 +143,16 @@ def _guarded(candidate, seed):
                   "the check runs to the end", False)
 
 
-def run(seed=0, *, only=None, verbose=False, as_json=False, out=print, sections=None):
-    """Run the selected sections with their own generators, print, and return True
-    if every row passed (False if a row failed, a section checked nothing, or
-    ``only`` named no section: a mistyped ``--only`` must not report success)."""
+def run(seed=0, *, only=None, verbose=False, as_json=False, out=print, err=None, sections=None):
+    """Run the selected sections with their own generators, print with ``out``, and
+    return True if every row passed (False if a row failed, a section checked
+    nothing, or ``only`` named no section: a mistyped ``--only`` must not report
+    success; that is said with ``err``, by default ``out``, so that ``--json``
+    keeps stdout for JSON)."""
     chosen = select(only, sections)
     if not chosen:
-        out(f"There is no section matching {only!r}; nothing was checked. "
-            "`vi-ref tour --list` names them.")
+        (err or out)(f"There is no section matching {only!r}; nothing was checked. "
+                     "`vi-ref tour --list` names them.")
         return False
     start = time.perf_counter()
     report = []
@@ -180,7 +183,8 @@ def run(seed=0, *, only=None, verbose=False, as_json=False, out=print, sections=
         out(json.dumps({"seed": seed, "passed": all_ok, "seconds": round(elapsed, 3),
                         "sections": report}, indent=1, ensure_ascii=False))
         return all_ok
-    shown = f"{len(rows)} checks in {len(report)} sections, {elapsed:.1f} s, seed {seed}"
+    shown = (f"{len(rows)} check{'s' if len(rows) != 1 else ''} in {len(report)}"
+             f" section{'s' if len(report) != 1 else ''}, {elapsed:.1f} s, seed {seed}")
     if all_ok:
         out(f"\nAll {shown}: passed.")
     else:
