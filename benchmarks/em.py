@@ -186,7 +186,7 @@ def main(argv=None):
     limits = threadpool_limits(1) if SklearnGaussianMixture is not None else None
     rate = matmul_rate()
     print(f"one BLAS thread; matmul rate {rate / 1e9:.2f} GFlop/s; per-iteration medians of"
-          f" {arguments.repeats} alternated runs; ratio = vi_ref / scikit-learn time")
+          f" {arguments.repeats} alternated runs; ratio = vi_ref / scikit-learn time (✗: above its target)")
     header = (
         f"{'N':>8} {'D':>3} {'K':>3} {'type':>9} | {'vi_ref ms':>9} {'sklearn ms':>10}"
         f" {'ratio':>6} {'spread':>11} {'target':>6} | {'% matmul':>8} |"
@@ -204,7 +204,7 @@ def main(argv=None):
         print(
             f"{case[0]:>8.0e} {case[1]:>3} {case[2]:>3} {case[3]:>9} | {1e3 * ours:>9.2f}"
             f" {1e3 * theirs:>10.2f} {ours / theirs:>6.2f} {paired.min():>5.2f}–{paired.max():<5.2f}"
-            f" {'≤' + str(target):>6} | {100 * fraction:>7.1f}% |"
+            f" {'≤' + str(target):>6}{' ' if ours / theirs <= target else '✗'}| {100 * fraction:>7.1f}% |"
             f" {memory['vi_ref'] / 2**20:>9.1f} {memory.get('sklearn', np.nan) / 2**20:>10.1f} |"
             f" {difference:>8.1e}",
             flush=True,
