@@ -272,6 +272,26 @@ def test_every_namesake_default_is_numpys_or_the_keyword_is_refused():
     assert compared >= 40
 
 
+def test_every_namesake_takes_its_positional_arguments_in_numpys_order():
+    """A positional argument means what it means for NumPy/SciPy: logsumexp(a, 0, w)
+    was read as keepdims=w where SciPy reads it as weights b."""
+    import inspect
+
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    compared = 0
+    for name in ad.__all__:
+        theirs, ours = _namesake(name), _signature(getattr(ad, name))
+        if theirs is None or ours is None or _signature(theirs) is None:
+            continue
+        mine = [p.name for p in ours.values() if p.kind in positional]
+        numpys = [p.name for p in _signature(theirs).values() if p.kind in positional]
+        common = min(len(mine), len(numpys))
+        if name != "matmul":  # np.matmul is a ufunc: its third positional is out=, refused here
+            assert mine[:common] == numpys[:common], name
+        compared += 1
+    assert compared >= 35
+
+
 def _tanh_vjp_unblocked(g, t, x):
     """The tanh rule in one pass over whole arrays, as it was before it ran in blocks."""
     derivative = 1.0 - t * t

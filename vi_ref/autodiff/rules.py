@@ -351,11 +351,16 @@ def _cumsum_vjp(g, ans, a, axis=None, dtype=None, out=None):
     return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
 
 
-def _logsumexp_forward(a, axis=None, keepdims=False):
+def _logsumexp_forward(a, axis=None, b=None, keepdims=False, return_sign=False):
+    # SciPy's positional order, so that logsumexp(a, 0, w) cannot be read as keepdims
+    if b is not None:
+        raise TypeError("logsumexp: b= (weights) is not supported; add log(b) to a instead")
+    if return_sign is not False:
+        raise TypeError("logsumexp: return_sign= is not supported (the sum of exponentials is positive)")
     return numerics.logsumexp(a, axis=axis, keepdims=keepdims)
 
 
-def _logsumexp_vjp(g, ans, a, axis=None, keepdims=False):
+def _logsumexp_vjp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
     # ∂/∂xᵢ log Σⱼ exp xⱼ = exp(xᵢ − logsumexp x), the softmax. Where the sum is
     # infinite (entries at +∞, or a row of −∞), exp(∞ − ∞) is NaN: those entries
     # tie, and share the weight equally, as ``max``'s ties do.
