@@ -505,3 +505,42 @@ def test_logistic_log_likelihood_at_1e308_is_its_limit_not_nan():
     assert logistic_regression_log_likelihood(np.ones(2), X, np.array([0.0, 1.0])) == -np.inf
     with pytest.raises(ValueError, match="X @ weights"):  # 2e308 − 2e308: ∞ − ∞
         logistic_regression_log_likelihood(np.array([2.0, 2.0]), np.array([[1e308, -1e308]]), np.array([1.0]))
+
+
+def _gamma_kl_truth(alpha_q, beta_q, alpha_p, beta_p):
+    return ((alpha_q - alpha_p) * mp.digamma(alpha_q) - mp.loggamma(alpha_q) + mp.loggamma(alpha_p)
+            + alpha_p * (mp.log(beta_q) - mp.log(beta_p)) + alpha_q * (beta_p - beta_q) / beta_q)
+
+
+@pytest.mark.parametrize(
+    "q, p, side, name",
+    [
+        (Exponential(1e200), Exponential(2e200), 0, "rate"),  # βq² overflowed: the sign came out wrong
+        (Exponential(1e-200), Exponential(2e-200), 0, "rate"),
+        (Gamma(2.0, 1e-200), Gamma(3.0, 1e-200), 0, "rate"),
+        (Gamma(1.0, 1e160), Gamma(1.0, 1e-160), 1, "concentration"),  # βq/βp overflowed
+    ],
+)
+def test_gamma_kl_gradients_where_rates_are_far_from_one(q, p, side, name):
+    def parameters(distribution):
+        alpha = getattr(distribution, "concentration", 1.0)
+        return [f(np.asarray(alpha).item()), f(np.asarray(distribution.rate).item())]
+
+    with mp.workdps(60):
+        arguments = parameters(q) + parameters(p)
+        position = 2 * side + (1 if name == "rate" else 0)
+
+        def along(value):
+            shifted = list(arguments)
+            shifted[position] = value
+            return _gamma_kl_truth(*shifted)
+
+        truth = mp.diff(along, arguments[position], h=arguments[position] * mp.mpf(10) ** -25)  # a relative step
+        assert_close(kl_divergence_grad(q, p)[side][name], truth, 1e-12)
+
+
+def test_normal_score_where_x_minus_mu_overflows():
+    # x − μ = 2e308 overflows; u = (x − μ)/σ = 2e8 does not
+    score = Normal(-1e308, 1e300).log_prob_grad(1e308)
+    assert_close(score["loc"], mp.mpf(2e8) / f(1e300))
+    assert_close(score["scale"], (mp.mpf(2e8) ** 2 - 1) / f(1e300))

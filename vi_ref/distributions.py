@@ -554,7 +554,7 @@ class Normal(_LocationScale, ReparameterizedDistribution):
             ∂ log q/∂μ = u/σ,    ∂ log q/∂σ = (u² − 1)/σ.
         """
         x, inside = self._value_in_support(x)
-        return self._standardised_score((x - self.loc) / self.scale, inside)
+        return self._standardised_score(scaled_difference(x, self.loc, self.scale), inside)
 
     def log_prob_x_grad(self, x):
         """∇_x log N(x | μ, σ²) = −(x − μ)/σ², per value: {"x": array of shape

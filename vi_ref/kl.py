@@ -445,19 +445,25 @@ def _product_with_ratio(a, b, c):
 
 def _gamma_gamma_grad(alpha_q, beta_q, alpha_p, beta_p):
     """Elementwise partial derivatives of ``_gamma_gamma`` (the ψ(αq) terms cancel
-    in ∂/∂αq, leaving the trigamma ψ′)."""
+    in ∂/∂αq, leaving the trigamma ψ′), written with ρ = βp/βq: ∂/∂βq as
+    (αp − αq ρ)/βq, not αp/βq − αq βp/βq², whose βq² overflows (at βq = 1e200 it
+    turned −1e-200 into +1e-200), and log(βq/βp) by ``log_ratio``."""
     shape = np.broadcast_shapes(*(np.shape(a) for a in (alpha_q, beta_q, alpha_p, beta_p)))
     full = lambda value: np.broadcast_to(value, shape)  # noqa: E731
-    return (
-        {
-            "concentration": full((alpha_q - alpha_p) * scipy.special.polygamma(1, alpha_q) + beta_p / beta_q - 1),
-            "rate": full(alpha_p / beta_q - alpha_q * beta_p / beta_q**2),
-        },
-        {
-            "concentration": full(scipy.special.digamma(alpha_p) - scipy.special.digamma(alpha_q) + np.log(beta_q / beta_p)),
-            "rate": full(alpha_q / beta_q - alpha_p / beta_p),
-        },
-    )
+    with np.errstate(over="ignore", under="ignore"):
+        rho = beta_p / beta_q
+        return (
+            {
+                "concentration": full((alpha_q - alpha_p) * scipy.special.polygamma(1, alpha_q) + rho - 1),
+                "rate": full((alpha_p - alpha_q * rho) / beta_q),
+            },
+            {
+                "concentration": full(
+                    scipy.special.digamma(alpha_p) - scipy.special.digamma(alpha_q) + log_ratio(beta_q, beta_p)
+                ),
+                "rate": full(alpha_q / beta_q - alpha_p / beta_p),
+            },
+        )
 
 
 @register_kl(Gamma, Gamma)
@@ -472,7 +478,7 @@ def kl_gamma_gamma(q_params, p_params):
 
 @register_kl_gradient(Gamma, Gamma)
 def kl_gamma_gamma_grad(q_params, p_params):
-    """∂/∂αq = (αq − αp) ψ′(αq) + βp/βq − 1,   ∂/∂βq = αp/βq − αq βp/βq²,
+    """∂/∂αq = (αq − αp) ψ′(αq) + βp/βq − 1,   ∂/∂βq = (αp − αq βp/βq)/βq,
     ∂/∂αp = ψ(αp) − ψ(αq) + log(βq/βp),   ∂/∂βp = αq/βq − αp/βp."""
     grads_q, grads_p = _gamma_gamma_grad(
         q_params["concentration"], q_params["rate"], p_params["concentration"], p_params["rate"]
