@@ -544,3 +544,19 @@ def test_normal_score_where_x_minus_mu_overflows():
     score = Normal(-1e308, 1e300).log_prob_grad(1e308)
     assert_close(score["loc"], mp.mpf(2e8) / f(1e300))
     assert_close(score["scale"], (mp.mpf(2e8) ** 2 - 1) / f(1e300))
+
+
+@pytest.mark.parametrize(
+    "alpha, loc, scale",
+    [(1e10, 0.0, 1e-3), (1e15, 0.0, 1e-3), (1e100, 0.0, 1e-40), (1e300, 0.0, 1e-140), (2.0, 0.3, 0.7), (12.0, 0.1, 0.5)],
+)
+def test_gamma_poisson_elbo_with_a_lognormal_q_at_huge_shapes(alpha, loc, scale):
+    # α log β and lnΓ(α) cancel to O(log α): the textbook form lost 1e-9 at α = 1e10
+    # and everything at 1e100
+    x = np.array([3.0, 2.0])
+    with mp.workdps(320):
+        a, mu, s = f(alpha), f(loc), f(scale)
+        mean = mp.exp(mu + s**2 / 2)
+        truth = (sum(f(v) for v in x) * mu - len(x) * mean - sum(mp.loggamma(f(v) + 1) for v in x)
+                 + a * mp.log(a) - mp.loggamma(a) + (a - 1) * mu - a * mean + mu + mp.log(2 * mp.pi * mp.e * s**2) / 2)
+        assert_close(GammaPoisson(alpha, alpha).elbo(x, LogNormal(loc, scale)), truth, 1e-14)

@@ -209,14 +209,6 @@ class GammaPoisson:
             log_gamma_ratio - alpha * np.log1p(count / beta) - np.sum(scipy.special.gammaln(x + 1), axis=-1)
         )[()]
 
-    def _log_constant(self, x):
-        """The part of log p(x, λ) free of λ: α log β − lnΓ(α) − Σᵢ lnΓ(xᵢ + 1)."""
-        return (
-            self.concentration * np.log(self.rate)
-            - scipy.special.gammaln(self.concentration)
-            - np.sum(scipy.special.gammaln(x + 1), axis=-1)
-        )
-
     def posterior(self, x):
         """p(λ | x) = Gamma(α + Σᵢ xᵢ, β + n), batch shape (...) for x of shape (..., n)."""
         x = self._check_counts(x)
@@ -264,14 +256,16 @@ class GammaPoisson:
             return np.full(batch, -np.inf)[()]
         if isinstance(q, Gamma):
             return np.broadcast_to(self._expected_log_likelihood(x, q) - kl_divergence(q, self.prior), batch)[()]
-        expected_log_rate = q.loc
+        # LogNormal(μ, σ): E[log λ] = μ and E[λ] = m = e^(μ + σ²/2). The prior's part,
+        # α log β − lnΓ(α) + (α − 1) μ − β m, is log Gamma(m | α, β) + (α − 1)(μ − log m):
+        # ``gamma_log_prob`` keeps the first accurate at huge α (its terms of size
+        # α log α cancel there), and μ − log m = −σ²/2 exactly.
         expected_rate = np.exp(q.loc + q.scale**2 / 2)
-        expected_log_joint = (
-            self._log_constant(x)
-            + (self.concentration + np.sum(x, axis=-1) - 1) * expected_log_rate
-            - (self.rate + x.shape[-1]) * expected_rate
-        )
-        return np.broadcast_to(expected_log_joint + q.entropy(), batch)[()]
+        expected_log_prior = (gamma_log_prob(expected_rate, self.concentration, self.rate)
+                              - (self.concentration - 1) * q.scale**2 / 2)
+        expected_log_likelihood = (np.sum(x, axis=-1) * q.loc - x.shape[-1] * expected_rate
+                                   - np.sum(scipy.special.gammaln(x + 1), axis=-1))
+        return np.broadcast_to(expected_log_likelihood + expected_log_prior + q.entropy(), batch)[()]
 
     def _expected_log_likelihood(self, x, q):
         """E_q[log p(x | λ)] = S E_q[log λ] − n E_q[λ] − Σᵢ lnΓ(xᵢ + 1) for a Gamma q."""
