@@ -560,3 +560,8 @@ def test_gamma_poisson_elbo_with_a_lognormal_q_at_huge_shapes(alpha, loc, scale)
         truth = (sum(f(v) for v in x) * mu - len(x) * mean - sum(mp.loggamma(f(v) + 1) for v in x)
                  + a * mp.log(a) - mp.loggamma(a) + (a - 1) * mu - a * mean + mu + mp.log(2 * mp.pi * mp.e * s**2) / 2)
         assert_close(GammaPoisson(alpha, alpha).elbo(x, LogNormal(loc, scale)), truth, 1e-14)
+
+
+def test_lognormal_variance_where_two_mu_overflows():
+    # 2μ + 2σ² = 0 exactly, but 2μ alone is −inf: Var = e⁰ (1 − e^(−1e308)) = 1
+    assert LogNormal(-1e308, 1e154).variance == 1.0

@@ -1031,7 +1031,8 @@ class LogNormal(_LocationScale, ReparameterizedDistribution):
         exp(2μ + σ²) underflows (μ = −1000, σ = 30) and returns ∞ · 0 = NaN.
         """
         with np.errstate(divide="ignore"):  # σ² underflowing to 0 gives log 0 = −∞, Var 0
-            log_variance = 2 * self.loc + 2 * self.scale**2 + np.log(-np.expm1(-self.scale**2))
+            # 2(μ + σ²), not 2μ + 2σ² (the same bits), which overflows at μ = −1e308, σ² = 1e308
+            log_variance = 2 * (self.loc + self.scale**2) + np.log(-np.expm1(-self.scale**2))
         return self._broadcast_batch(np.exp(log_variance))
 
     def _log_prob(self, x):
