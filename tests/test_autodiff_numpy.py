@@ -136,6 +136,34 @@ def test_ties_share_the_cotangent_equally():
     np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(ad.abs(t)))(np.array([-1.0, 0.0, 2.0])), [-1, 0, 1])
 
 
+NAN = np.nan
+
+
+@pytest.mark.parametrize("f, expected", [
+    (lambda t: ad.sum(ad.max(t, axis=1) * np.array([1.0, 2.0])), [[NAN, NAN, NAN], [1, 0, 1]]),
+    (lambda t: ad.sum(ad.amin(t, axis=-1, keepdims=True)), [[NAN, NAN, NAN], [0, 1, 0]]),
+    (lambda t: ad.sum(ad.maximum(t, np.array([1.5, -np.inf, 0.0]))), [[0, NAN, 1], [1, 1, 1]]),
+    (lambda t: ad.sum(ad.minimum(np.array([[NAN], [0.5]]), t)), [[NAN, NAN, NAN], [0, 0, 0]]),
+    (lambda t: ad.sum(ad.clip(t, 0.0, 2.5)), [[1, NAN, 1], [0, 1, 0]]),
+    (lambda t: ad.sum(ad.relu(t)), [[1, NAN, 1], [1, 1, 1]]),
+], ids=["max", "amin", "maximum", "minimum", "clip", "relu"])
+def test_a_nan_that_makes_the_value_nan_makes_its_derivative_nan(f, expected):
+    # was 0: a NaN entry never equals the extremum nor beats the other argument, so
+    # it got no share, silently. NumPy propagates the NaN to the value; moving any
+    # entry the value depends on leaves it NaN, so the central difference is NaN
+    # there, and the derivative is. Elsewhere the usual shares (ties: ½ each).
+    x = np.array([[1.0, NAN, 2.0], [3.0, 1.0, 3.0]])
+    np.testing.assert_array_equal(ad.grad(f)(x), expected)
+
+
+def test_nan_derivatives_of_max_keep_the_strong_zero():
+    x = np.array([1.0, np.nan, 2.0])
+    keep = ~np.isnan(x)
+    np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(ad.where(keep, ad.relu(t), 0.0)))(x), [1, 0, 1])
+    np.testing.assert_array_equal(ad.grad(lambda t: ad.max(t, where=keep, initial=-np.inf))(x), [0, 0, 1])
+    np.testing.assert_array_equal(ad.grad(lambda t: ad.max(t) * 0.0)(x), [0, 0, 0])
+
+
 def test_prod_gradient_is_exact_at_zeros():
     x = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 5.0]])
     np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(ad.prod(t, axis=1)))(x), [[0, 6, 0], [0, 0, 0]])

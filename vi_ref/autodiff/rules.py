@@ -14,6 +14,9 @@ the registry checks it):
 - ties: ``maximum``/``minimum`` give each argument half of the cotangent, and the
   reductions ``max``/``min`` share it equally among the tied entries (1/k each for a
   k-way tie), so the shares always sum to 1;
+- NaN: where NaN makes the value of ``maximum``/``minimum``/``max``/``min`` NaN (as
+  NumPy propagates it), the derivative with respect to every argument or entry
+  taking part is NaN too (never a silent 0), except where the cotangent is 0;
 - ``abs`` has derivative sign(x), 0 at x = 0;
 - ``power`` xʸ: ∂/∂x = y xʸ⁻¹, which is 0 at x = 0 for y > 1 or y = 0, 1 for
   y = 1 and +∞ for 0 < y < 1 (the one-sided limit); ∂/∂y = xʸ log x, taken as its
@@ -113,9 +116,17 @@ def _power_vjp_exponent(g, ans, x, y):
     return g * ans * log_x
 
 
-def _maximum_share(x, y):
-    """∂max(x, y)/∂x: 1 where x wins, 0 where y wins, 1/2 at ties."""
-    return (x > y) + 0.5 * (x == y)
+def _maximum_vjp(g, x, y):
+    """ḡ ∂max(x, y)/∂x: ḡ where x wins, 0 where y wins, ḡ/2 at ties.
+
+    Where x or y is NaN the value is NaN whichever argument moves, and so is the
+    derivative (as the central difference is); 0 where ḡ is 0 (the strong zero).
+    """
+    contribution = g * ((x > y) + 0.5 * (x == y))
+    if np.isnan(np.sum(x)) or np.isnan(np.sum(y)):  # one pass each finds a NaN (or ∞ − ∞)
+        unordered = np.isnan(x) | np.isnan(y)
+        contribution = np.where(unordered & (g != 0), np.nan, contribution)
+    return contribution
 
 
 # Entries per block of a blocked elementwise rule: a block of each operand (three
@@ -336,7 +347,15 @@ def _extremum_vjp(g, ans, a, axis=None, out=None, keepdims=False, initial=_UNSET
     count = np.sum(winners, axis=_reduced_axes(axis, a.ndim), keepdims=True)
     if initial is not _UNSET:
         count = count + (extremum == initial)
-    return _expand_reduced(g, a.shape, axis, keepdims) * winners / np.maximum(count, 1)
+    g = _expand_reduced(g, a.shape, axis, keepdims)
+    contribution = g * winners / np.maximum(count, 1)
+    unordered = np.isnan(extremum)  # a NaN entry (or initial) makes the extremum NaN
+    if unordered.any():  # and its derivative, with respect to every entry taking part
+        unordered = unordered & (g != 0)
+        if where is not _UNSET:
+            unordered &= np.broadcast_to(where, a.shape)
+        contribution = np.where(unordered, np.nan, contribution)
+    return contribution
 
 
 def _cumsum_forward(a, axis=None, dtype=None, out=None):
@@ -635,12 +654,12 @@ negative = Primitive(
 )
 matmul = Primitive("matmul", np.matmul, (_matmul_vjp_left, _matmul_vjp_right))
 maximum = Primitive(
-    "maximum", np.maximum,
-    (lambda g, ans, x, y: g * _maximum_share(x, y), lambda g, ans, x, y: g * _maximum_share(y, x)), **_LINEAR
+    "maximum", np.maximum, (lambda g, ans, x, y: _maximum_vjp(g, x, y), lambda g, ans, x, y: _maximum_vjp(g, y, x)),
+    **_LINEAR
 )
-minimum = Primitive(
-    "minimum", np.minimum,
-    (lambda g, ans, x, y: g * _maximum_share(y, x), lambda g, ans, x, y: g * _maximum_share(x, y)), **_LINEAR
+minimum = Primitive(  # min(x, y) = −max(−x, −y): x wins where x < y
+    "minimum", np.minimum, (lambda g, ans, x, y: _maximum_vjp(g, y, x), lambda g, ans, x, y: _maximum_vjp(g, x, y)),
+    **_LINEAR
 )
 where = Primitive(
     "where", np.where,
