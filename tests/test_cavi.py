@@ -751,3 +751,5 @@ def test_refusals_of_the_scikit_learn_methods_and_settings():
             method(np.zeros((3, 5)))
         with pytest.raises(ValueError, match="X"):
             method(np.array([[np.nan, 0.0]]))
+        with pytest.raises(ValueError, match="X has a point so far from every component"):
+            method(np.array([[0.0, 0.0], [1e160, 0.0]]))

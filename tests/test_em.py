@@ -690,6 +690,9 @@ def test_using_an_unfitted_or_mismatched_estimator_is_refused():
         estimator.score(X[:, :2])
     with pytest.raises(ValueError, match="n_samples must be >= 1"):
         estimator.sample(0)
+    far = np.concatenate([X[:2], [[1e160, 0.0, 0.0]]])
+    with pytest.raises(ValueError, match="X has a point so far from every component .* at index 2"):
+        estimator.predict_proba(far)  # the error named log_joint, which the caller never passed
 
 
 def test_steps_refuse_bad_arguments():

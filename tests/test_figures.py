@@ -43,3 +43,12 @@ def test_the_command_writes_the_chosen_figures_and_refuses_unknown_names(tmp_pat
     assert (tmp_path / "mean-field.png").exists() and "mean-field.png" in capsys.readouterr().out
     with pytest.raises(ValueError, match="unknown figures"):
         figures.write_figures(tmp_path, only="no-such-figure")
+
+
+@pytest.mark.parametrize("only", ["no-such-figure", "", " , "])
+def test_names_are_checked_before_matplotlib_is_needed(only, tmp_path, capsys):
+    # `--only ""` rendered every figure (an empty selection read as no selection),
+    # where `vi-ref tour --only ""` matches nothing; both now refuse it
+    assert cli.main(["figures", "--out", str(tmp_path / "out"), "--only", only]) == 2
+    assert "the figures are" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

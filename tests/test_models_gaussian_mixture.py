@@ -381,6 +381,16 @@ def test_methods_refuse_bad_points_and_labels():
         model.sample(-1)
 
 
+def test_a_point_too_far_for_a_posterior_is_named_as_the_callers_argument():
+    # the error named log_joint, an array the caller of posterior(x) never passed
+    far = np.array([[0.0, 0.0], [1e160, 0.0]])  # every (x − μ)ᵀΣ⁻¹(x − μ) overflows
+    with pytest.raises(ValueError, match="x has a point so far from every component .* at index 1"):
+        GaussianMixture(**GOOD).posterior(far)
+    assert GaussianMixture(**GOOD).log_marginal(far)[1] == -np.inf  # the evidence itself is fine
+    with pytest.raises(ValueError, match="log_joint must have a finite entry"):
+        gaussian_mixture.posterior_from_log_joint([[np.nan, 0.0]], points="x")  # not a far point
+
+
 def test_posterior_from_log_joint_is_stable_at_the_extremes():
     log_joint = np.array([[1000.0, -1e300, -np.inf], [-800.0, -800.0 - np.log(3.0), -1600.0]])
     responsibilities, log_evidence = gaussian_mixture.posterior_from_log_joint(log_joint)

@@ -652,7 +652,7 @@ class GaussianMixtureEM(_ScikitLearnParameters):
     def predict_proba(self, X):
         """Responsibilities p(z = k | xₙ) of the fitted model, (N, K)."""
         model, X = self._check_X(X)
-        responsibilities, _ = posterior_from_log_joint(_log_joint(model, X), axis=0)
+        responsibilities, _ = posterior_from_log_joint(_log_joint(model, X), axis=0, points="X")
         return responsibilities.T
 
     def predict(self, X):

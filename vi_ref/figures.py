@@ -254,16 +254,17 @@ def write_figures(out, *, only=None, seed=0):
 
     Raises:
         ImportError: if matplotlib is not installed (``pip install 'vi-ref[plots]'``).
-        ValueError: if ``only`` names a figure that does not exist.
+        ValueError: if ``only`` names a figure that does not exist, or none at all.
     """
+    names = list(FIGURES) if only is None else [name.strip() for name in only.split(",") if name.strip()]
+    unknown = [name for name in names if name not in FIGURES]
+    if unknown or not names:
+        raise ValueError(f"only names {f'unknown figures {unknown}' if unknown else 'no figure'} ({only!r});"
+                         f" the figures are {list(FIGURES)}")
     try:
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError("vi-ref figures needs matplotlib: pip install 'vi-ref[plots]'") from None
-    names = list(FIGURES) if not only else [name.strip() for name in only.split(",") if name.strip()]
-    unknown = [name for name in names if name not in FIGURES]
-    if unknown:
-        raise ValueError(f"only names unknown figures {unknown}; the figures are {list(FIGURES)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []

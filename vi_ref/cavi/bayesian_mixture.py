@@ -822,7 +822,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
 
     def predict_proba(self, X):
         """q(zₙ = k) ∝ exp(ℓₙₖ + E[log πₖ]) under the fitted q, (N, K)."""
-        return posterior_from_log_joint(self._log_joint(X), axis=1)[0]
+        return posterior_from_log_joint(self._log_joint(X), axis=1, points="X")[0]
 
     def predict(self, X):
         """The component of largest q(zₙ = k), (N,) integer labels."""
@@ -838,7 +838,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         predictive density log E_q[p(xₙ | π, μ, Λ)], which it bounds from below
         (Jensen, derivation 07 §7).
         """
-        return posterior_from_log_joint(self._log_joint(X), axis=1)[1]
+        return posterior_from_log_joint(self._log_joint(X), axis=1, points="X")[1]
 
     def score(self, X, y=None):
         """The mean of ``score_samples(X)``; ``y`` is ignored (scikit-learn's signature)."""

@@ -219,7 +219,7 @@ def squared_mahalanobis(X, means, precisions_cholesky, covariance_type="full"):
     return _squared_mahalanobis_by_component(X, means, factors).T
 
 
-def posterior_from_log_joint(log_joint, axis=-1):
+def posterior_from_log_joint(log_joint, axis=-1, *, points=None):
     """Responsibilities and evidence from log p(x, z = k), normalising along ``axis``:
 
         log p(x) = log Σₖ exp(log p(x, k)),    rₖ = p(z = k | x) = exp(log p(x, k) − log p(x))
@@ -233,6 +233,8 @@ def posterior_from_log_joint(log_joint, axis=-1):
 
     Args:
         log_joint: array of log p(x, z = k), at least one finite entry along ``axis``.
+        points: the name of the data the caller computed ``log_joint`` from (``"x"``,
+            ``"X"``), to name in the error for a point too far from every component.
 
     Returns:
         (responsibilities of the shape of ``log_joint``, log evidence with ``axis`` removed).
@@ -241,11 +243,16 @@ def posterior_from_log_joint(log_joint, axis=-1):
     shift = np.max(log_joint, axis=axis, keepdims=True)
     if not np.all(np.isfinite(shift)):
         bad = ~np.isfinite(shift)
+        where = first_bad_index(np.squeeze(bad, axis=axis))
+        if points is not None and np.all(shift[bad] == -np.inf):
+            raise ValueError(
+                f"{points} has a point so far from every component that every log p(x, z = k)"
+                f" underflows to -inf: its responsibilities are undefined in float64{where}"
+            )
         raise ValueError(
             "log_joint must have a finite entry along the components axis (a NaN or +inf, or a"
             " point so far from every component that every log p(x, z = k) underflows to -inf,"
-            f" leaves the responsibilities undefined in float64); got {shift[bad].flat[0]}"
-            f"{first_bad_index(np.squeeze(bad, axis=axis))}"
+            f" leaves the responsibilities undefined in float64); got {shift[bad].flat[0]}{where}"
         )
     responsibilities = np.subtract(log_joint, shift)
     # one pass (the minimum) instead of three where nothing underflows
@@ -598,7 +605,7 @@ class GaussianMixture:
         """p(z | x) as a ``distributions.Categorical`` with probabilities the
         responsibilities r_k(x) = πₖ N(x | μₖ, Σₖ) / Σⱼ πⱼ N(x | μⱼ, Σⱼ), batch shape (...)
         (Bayes' rule; the E-step of derivation 04, section 2)."""
-        responsibilities, _ = posterior_from_log_joint(self.log_joint_components(x))
+        responsibilities, _ = posterior_from_log_joint(self.log_joint_components(x), points="x")
         return Categorical(probs=responsibilities)
 
     def sample(self, n, rng=None):
