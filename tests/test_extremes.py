@@ -362,6 +362,10 @@ def test_normal_log_prob_at_the_extremes(x, loc, scale):
         (1e300, 50.0, 1e-300, 1e-14 * 700),
         (2.0, 1e-300, 1.0, RTOL),
         (1e-10, 0.5, 1e300, RTOL),
+        (1e-10, 1e-10, 1.0, RTOL),  # was off by 1.4e-6: −lnΓ(α) and −log x cancel
+        (3e-300, 1e-300, 2.0, RTOL),
+        (1e-320, 0.3, 1.0, RTOL),
+        (0.2, 0.4999, 3.0, RTOL),
     ],
 )
 def test_gamma_log_prob_at_the_extremes(x, alpha, beta, rtol):
