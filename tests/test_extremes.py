@@ -569,3 +569,76 @@ def test_gamma_poisson_elbo_with_a_lognormal_q_at_huge_shapes(alpha, loc, scale)
 def test_lognormal_variance_where_two_mu_overflows():
     # 2μ + 2σ² = 0 exactly, but 2μ alone is −inf: Var = e⁰ (1 − e^(−1e308)) = 1
     assert LogNormal(-1e308, 1e154).variance == 1.0
+
+
+# ---------------------------------------------------------------------------
+# LogNormal draws and moments beyond the float range: exp(μ + σε) rounds to 0 below
+# t ≈ −745 and to ∞ above 709.78, where log q = log p(x, z) = −∞ and every Monte Carlo
+# log-ratio was −∞ − (−∞) = NaN (elbo_monte_carlo returned (nan, nan) silently)
+# ---------------------------------------------------------------------------
+
+
+BEYOND_THE_FLOAT_RANGE = [(-800.0, 1.0, "underflows to 0"), (800.0, 1.0, "overflows to inf"),
+                          (0.0, 1e4, "(underflows to 0|overflows to inf)")]
+
+
+@pytest.mark.parametrize("loc, scale, fate", BEYOND_THE_FLOAT_RANGE)
+def test_lognormal_draws_beyond_the_float_range_are_refused_not_rounded(loc, scale, fate):
+    q = LogNormal(loc, scale)
+    eps = np.random.default_rng(0).standard_normal(8)
+    for draw in (lambda: q.sample(8, 0), lambda: q.rsample(8, 0), lambda: q.transform(eps),
+                 lambda: q.transform_vjp(eps, np.zeros(8))):
+        with pytest.raises(ValueError, match=f"loc and scale of LogNormal.* {fate} in float64"):
+            draw()
+
+
+@pytest.mark.parametrize("loc, scale, fate", BEYOND_THE_FLOAT_RANGE)
+def test_monte_carlo_elbo_and_gradients_refuse_lognormal_draws_beyond_the_float_range(loc, scale, fate):
+    from vi_ref.elbo import elbo_monte_carlo, iwae_bound
+    from vi_ref.estimators import ELBO_ESTIMATORS, elbo_gradient, iwae_gradient
+    from vi_ref.vi import fit
+
+    model, x, q = GammaPoisson(2.0, 1.0), np.array([3.0, 1.0]), LogNormal(loc, scale)
+    message = f"{fate} in float64"
+    with pytest.raises(ValueError, match=message):
+        elbo_monte_carlo(model, q, x, 10, 0)  # was (nan, nan)
+    with pytest.raises(ValueError, match=message):
+        iwae_bound(model, q, x, 3, 4, 0)
+    with pytest.raises(ValueError, match=message):
+        iwae_gradient(model, q, x, 3, 4, 0)
+    for estimator in ELBO_ESTIMATORS:
+        with pytest.raises(ValueError, match=message):
+            elbo_gradient(model, q, x, 10, 0, estimator=estimator)
+    for estimator in ("reparameterization", "score_function"):
+        with pytest.raises(ValueError, match=message):  # blamed log_joint for a NaN before
+            fit(lambda z: model.log_joint(x, z), q, steps=2, learning_rate=0.01, n_samples=4, rng=0,
+                estimator=estimator)
+
+
+@pytest.mark.parametrize("loc, scale", [(0.3, 0.7), (-744.0, 1e-3), (709.0, 1e-4)])
+def test_lognormal_draws_inside_the_float_range_are_exp_of_the_normal_draw(loc, scale):
+    # subnormal draws (loc = −744) are positive floats and kept, bit for bit
+    q = LogNormal(loc, scale)
+    z, eps = q.rsample(1000, 7)
+    with np.errstate(under="ignore"):
+        np.testing.assert_array_equal(z, np.exp(loc + scale * np.random.default_rng(7).standard_normal(1000)))
+    assert np.all(z > 0) and np.all(np.isfinite(q.log_prob(z)))
+
+
+@pytest.mark.parametrize(
+    "alpha, beta, loc, scale",
+    [(2.0, 1.0, -800.0, 1.0), (2.0, 1.0, -740.0, 0.1), (2.0, 1.0, -720.0, 0.1), (1e300, 1e300, -800.0, 1.0),
+     (0.5, 1e300, -760.0, 1.0), (2.0, 1.0, -1e300, 1e-3), (1.0, 1.0, -745.5, 1e-8), (12.0, 3.0, -500.0, 34.0),
+     (2.0, 1.0, 800.0, 1.0), (2.0, 1.0, 0.0, 300.0), (1e10, 1e10, 700.0, 5.0)],
+)
+def test_gamma_poisson_elbo_with_a_lognormal_q_whose_mean_leaves_the_float_range(alpha, beta, loc, scale):
+    # m = E[λ] = e^(μ + σ²/2) subnormal, 0 or ∞: the ELBO was −inf, NaN or +inf (and
+    # 5e-7 off where m is subnormal); its finite values are ≈ (α + S) μ
+    x = np.array([3.0, 1.0])
+    a, b, mu, s = f(alpha), f(beta), f(loc), f(scale)
+    mean = mp.exp(mu + s**2 / 2)
+    truth = (sum(f(v) for v in x) * mu - len(x) * mean - sum(mp.loggamma(f(v) + 1) for v in x)
+             + a * mp.log(b) - mp.loggamma(a) + (a - 1) * mu - b * mean + mu + mp.log(2 * mp.pi * mp.e * s**2) / 2)
+    with np.errstate(invalid="raise", divide="raise"):  # no NaN or log 0 on the way
+        value = GammaPoisson(alpha, beta).elbo(x, LogNormal(loc, scale))
+    assert_close(value, truth, 1e-14)

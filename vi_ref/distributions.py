@@ -1033,9 +1033,17 @@ def lognormal_transform(eps, loc, scale):
 class LogNormal(_LocationScale, ReparameterizedDistribution):
     """LogNormal(loc μ, scale σ): the law of exp(u) for u ~ N(μ, σ²), on (0, ∞).
 
+    A draw z = exp(μ + σε) is a float64 only for about −745 < μ + σε < 709.78: below,
+    exp rounds it to 0 and above to ∞, both outside the support, where log q and
+    log p(x, z) are −∞ and every Monte Carlo log-ratio is −∞ − (−∞) = NaN. Every
+    consumer of a draw (``elbo_monte_carlo``, the estimators, ``vi.fit``) evaluates
+    a model or an f at z itself, not at log z, so such a draw cannot be rescued in log
+    space: ``sample``, ``rsample``, ``transform`` and ``transform_vjp`` refuse it.
+
     Raises:
         ValueError: if ``scale`` is not positive, a parameter is not finite, or the
-            shapes do not broadcast.
+            shapes do not broadcast; when sampling or transforming, if a draw
+            exp(μ + σε) underflows to 0 or overflows to ∞ in float64.
     """
 
     support = POSITIVE
@@ -1083,10 +1091,25 @@ class LogNormal(_LocationScale, ReparameterizedDistribution):
         return rng.standard_normal(shape)
 
     def _transform(self, eps):
-        return lognormal_transform(eps, self.loc, self.scale)
+        with np.errstate(over="ignore", under="ignore"):  # an exp that leaves the float range is refused below
+            z = np.asarray(lognormal_transform(eps, self.loc, self.scale))
+        unrepresentable = (z == 0) | (z == np.inf)
+        if unrepresentable.any():
+            log_z = np.broadcast_to(self.loc + self.scale * eps, z.shape)[unrepresentable].flat[0]
+            fate = "underflows to 0" if z[unrepresentable].flat[0] == 0 else "overflows to inf"
+            raise ValueError(
+                f"loc and scale of {self!r} give a draw z = exp(loc + scale * eps) = exp({log_z:.6g}) that"
+                f" {fate} in float64{first_bad_index(unrepresentable)}, outside the support (0, inf): no"
+                " float64 draw represents it (exp(t) is a positive float only for about -745 < t < 709.78)"
+            )
+        return z[()]
 
     def transform_vjp(self, eps, cotangent):
-        """Per-sample VJP of z = exp(μ + σ ε): μ̄_s = c_s z_s, σ̄_s = c_s z_s ε_s."""
+        """Per-sample VJP of z = exp(μ + σ ε): μ̄_s = c_s z_s, σ̄_s = c_s z_s ε_s.
+
+        Raises:
+            ValueError: as ``transform``, where z = exp(μ + σε) leaves the float range.
+        """
         eps, cotangent = self._check_vjp_arguments(eps, cotangent)
         weighted = cotangent * self._transform(eps)
         return self._vjp_per_sample({"loc": weighted, "scale": weighted * eps})

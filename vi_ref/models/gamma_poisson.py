@@ -260,12 +260,38 @@ class GammaPoisson:
         # α log β − lnΓ(α) + (α − 1) μ − β m, is log Gamma(m | α, β) + (α − 1)(μ − log m):
         # ``gamma_log_prob`` keeps the first accurate at huge α (its terms of size
         # α log α cancel there), and μ − log m = −σ²/2 exactly.
-        expected_rate = np.exp(q.loc + q.scale**2 / 2)
-        expected_log_prior = (gamma_log_prob(expected_rate, self.concentration, self.rate)
+        # Where m is subnormal (log m loses bits), 0 or ∞, the prior's part is taken
+        # from log m = μ + σ²/2 instead (``_log_prior_beyond_float_range``).
+        with np.errstate(over="ignore", under="ignore"):
+            expected_rate = np.exp(q.loc + q.scale**2 / 2)
+        outside = (expected_rate < np.finfo(float).tiny) | (expected_rate == np.inf)
+        expected_log_prior = (gamma_log_prob(np.where(outside, 1.0, expected_rate), self.concentration, self.rate)
                               - (self.concentration - 1) * q.scale**2 / 2)
+        if np.any(outside):
+            expected_log_prior = np.where(outside, self._log_prior_beyond_float_range(q, expected_rate),
+                                          expected_log_prior)
         expected_log_likelihood = (np.sum(x, axis=-1) * q.loc - x.shape[-1] * expected_rate
                                    - np.sum(scipy.special.gammaln(x + 1), axis=-1))
         return np.broadcast_to(expected_log_likelihood + expected_log_prior + q.entropy(), batch)[()]
+
+    def _log_prior_beyond_float_range(self, q, expected_rate):
+        """α log β − lnΓ(α) + (α − 1) μ − β m for a LogNormal q whose m = e^(μ + σ²/2)
+        is subnormal, underflowed to 0 or overflowed to ∞ (log m = μ + σ²/2 is finite).
+        The Gamma log-density is linear in (log m, m), so from an anchor c inside the
+        normal float range (the least normal float for a small m, the largest for ∞):
+
+            log Gamma(m | α, β) + (α − 1)(μ − log m) = log Gamma(c | α, β) + (α − 1)(μ − log c) − β (m − c)
+
+        with no log 0 or ∞ − ∞. For a small m, β m < 1.8e308 · 2.2e-308 = 4 enters as
+        the float m holds it, with an error below β · 5e-324 < 1e-15, beneath the
+        rounding of the ELBO (|μ| > 708 there); for m = ∞ it is −∞, the float value of a
+        prior term below −β e^709.78."""
+        tiny, huge = np.finfo(float).tiny, np.finfo(float).max
+        anchor = np.where(expected_rate < tiny, tiny, huge)
+        with np.errstate(over="ignore"):
+            return (gamma_log_prob(anchor, self.concentration, self.rate)
+                    + (self.concentration - 1) * (q.loc - np.log(anchor))
+                    - self.rate * (expected_rate - anchor))
 
     def _expected_log_likelihood(self, x, q):
         """E_q[log p(x | λ)] = S E_q[log λ] − n E_q[λ] − Σᵢ lnΓ(xᵢ + 1) for a Gamma q."""
