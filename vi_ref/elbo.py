@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-def _latent_axes(model, q):
+def count_latent_axes(model, q):
     """How many trailing batch axes of q are coordinates of one latent z.
 
     A diagonal Gaussian over a latent vector is a ``Normal`` with vector parameters:
@@ -81,7 +81,7 @@ def elbo_monte_carlo(model, q, x, n, rng=None):
     """
     n = check_count(n, "n", minimum=2)
     _check_model_and_q(model, q, ("log_joint",))
-    latent_axes = _latent_axes(model, q)
+    latent_axes = count_latent_axes(model, q)
     z = q.sample(n, as_generator(rng))
     q_batch_ndim = len(q.batch_shape) - latent_axes
     # pad the draws (S, *q batch, *z) with unit axes so that they broadcast with x's batch
@@ -213,7 +213,7 @@ def log_importance_weights(model, q, x, z):
     Raises:
         ValueError: if a log weight is NaN (a defect of the model or of q, not a value).
     """
-    latent_axes = _latent_axes(model, q)
+    latent_axes = count_latent_axes(model, q)
     q_batch_ndim = len(q.batch_shape) - latent_axes
     padding = max(0, np.ndim(x) - 1 - q_batch_ndim)
     padded = z.reshape((z.shape[0],) + (1,) * padding + z.shape[1:])
