@@ -319,6 +319,29 @@ def test_one_component_variances_exact_far_from_the_origin(covariance_type):
         np.testing.assert_allclose(found[0], np.trace(covariance) / 3, rtol=1e-9)
 
 
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("constant", [1e100, 1e14 + 0.1, 0.1, -3e-300])
+def test_a_constant_feature_has_variance_reg_covar_exactly(covariance_type, constant):
+    # the means were Σ r x / N, off in the last digit of x (0.1 + 0.1 + 0.1 ≠ 0.3),
+    # which the centred scatter read as spread: (1e100 ulp)² gave a variance of 4e168
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.standard_normal(40), np.full(40, constant)])
+    estimator = fit(X, 2, covariance_type=covariance_type, rng=0)
+    np.testing.assert_array_equal(estimator.means_[:, 1], constant)
+    if covariance_type in ("full", "tied"):
+        variances = estimator.covariances_.reshape(-1, 2, 2)[:, 1]
+        np.testing.assert_array_equal(variances, np.broadcast_to([0.0, 1e-6], variances.shape))
+    elif covariance_type == "diag":
+        np.testing.assert_array_equal(estimator.covariances_[:, 1], 1e-6)
+    else:  # the mean over features of the diag variances: half of feature 0's, plus reg_covar
+        responsibilities = rng.dirichlet(np.ones(2), size=40)
+        both = m_step(X, responsibilities, "spherical").covariances
+        first = m_step(X[:, :1], responsibilities, "spherical").covariances
+        np.testing.assert_allclose(both, (first - 1e-6) / 2 + 1e-6, rtol=1e-14)
+    with pytest.raises(ValueError, match="increase reg_covar"):  # exactly singular, so refused
+        fit(np.full((3, 1), constant), 1, covariance_type=covariance_type, reg_covar=0.0, rng=0)
+
+
 @pytest.mark.parametrize("covariance_type", ["full", "diag"])
 def test_working_memory_has_no_array_of_size_n_k_d(covariance_type):
     """Working memory O(N·K + K·D²), by chunks of rows: the peak of a fit is below a

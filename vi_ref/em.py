@@ -547,7 +547,7 @@ class GaussianMixtureEM(_ScikitLearnParameters):
             grouping = (_group_by_mode(expectation.responsibilities)
                         if _grouped(settings.covariance_type, X.shape[1]) else None)
             model = _maximization(X, expectation.responsibilities, settings.covariance_type,
-                                  settings.reg_covar, model, grouping)
+                                  settings.reg_covar, model, grouping, centre)
             _log_joint_into(model, X, log_joint, centre, grouping)
             history.append(_elbo_after_m_step(log_joint, expectation, _live(model)))
             change = expectation.mean_log_likelihood - previous_log_likelihood

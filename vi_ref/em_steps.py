@@ -294,15 +294,17 @@ def _stacked_distances_into(X, means, factors, centre, out):
     return out
 
 
-def _weighted_sums(X, responsibilities):
-    """Σₙ rₖₙ xₙ for (K, N) responsibilities: (K, D), the numerators of the means.
+def _weighted_sums(X, responsibilities, centre=None):
+    """Σₙ rₖₙ (xₙ − c) for (K, N) responsibilities: (K, D), the numerators of the
+    means about a centre c (the origin if ``None``).
 
     Summed over chunks of rows: cache-sized products stay below OpenBLAS's threshold
     for waking worker threads, whose spinning would slow the elementwise work after.
     """
     sums = np.zeros((responsibilities.shape[0], X.shape[1]))
     for start, stop in row_chunks(*X.shape):
-        sums += responsibilities[:, start:stop] @ X[start:stop]
+        rows = X[start:stop] if centre is None else X[start:stop] - centre
+        sums += responsibilities[:, start:stop] @ rows
     return sums
 
 
@@ -447,10 +449,17 @@ def _spherical_scatter(X, responsibilities, means, grouping):
     return scatter
 
 
-def _maximization(X, responsibilities, covariance_type, reg_covar, previous, grouping=None):
+def _maximization(X, responsibilities, covariance_type, reg_covar, previous, grouping=None, centre=None):
     """M-step from (K, N) responsibilities: the argmax of E_q[log p(X, Z | θ)]
     (derivation 04), with ``reg_covar`` added to the diagonal of each covariance.
-    ``grouping``: the points grouped by their most responsible component, if known.
+    ``grouping``: the points grouped by their most responsible component, if known;
+    ``centre``: the data's median (``_centre``), if known.
+
+    The means are μₖ = c + Σₙ rₖₙ (xₙ − c) / Nₖ about the data's median c: Σₙ rₖₙ xₙ / Nₖ
+    is off by rounding in the last digit of x (0.1 + 0.1 + 0.1 ≠ 0.3), which the
+    scatter then reads as spread: a constant feature at 1e100 got a variance of 4e168.
+    About c, a feature constant over the data has mean c exactly and variance 0, and
+    a mean's rounding is relative to the data's spread, not to their offset.
 
     Empty-component policy: a component whose responsibilities sum to less than
     ``EMPTY_COMPONENT_COUNT`` gets weight Nₖ/N (0 or nearly) and keeps the mean and
@@ -470,7 +479,8 @@ def _maximization(X, responsibilities, covariance_type, reg_covar, previous, gro
         )
     weights = counts / counts.sum()
     means = np.empty((len(counts), n_features)) if previous is None else np.array(previous.means)
-    means[live] = _weighted_sums(X, responsibilities)[live] / counts[live, None]
+    centre = _centre(X) if centre is None else centre
+    means[live] = centre + _weighted_sums(X, responsibilities, centre)[live] / counts[live, None]
     scatter = _scatter(X, responsibilities, means, components, covariance_type, grouping)
     if covariance_type == "tied":
         # Σ = (1/N) Σₖ Σₙ rₖₙ (xₙ − μₖ)(xₙ − μₖ)ᵀ: empty components add nothing
