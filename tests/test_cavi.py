@@ -720,6 +720,23 @@ def test_parameters_are_stored_unchanged_and_validated_by_fit():
         model.set_params(banana=1)
 
 
+def test_degenerate_data_are_refused_by_naming_what_to_change():
+    # the errors named covariance_prior, which the caller had not passed, or an
+    # internal "inverse Wishart scale"
+    rng = np.random.default_rng(0)
+    constant_column = np.column_stack([rng.standard_normal(60), np.full(60, 3.0)])
+    for kind, what in (("full", "feature or direction"), ("diag", "feature"), ("tied", "feature or direction")):
+        with pytest.raises(ValueError, match=f"X has a {what} with no spread.*pass covariance_prior"):
+            BayesianGaussianMixtureCAVI(2, covariance_type=kind).fit(constant_column)
+    with pytest.raises(ValueError, match="^covariance_prior must be positive definite"):  # the caller's own
+        BayesianGaussianMixtureCAVI(2, covariance_prior=np.zeros((2, 2))).fit(constant_column)
+    # two distinct points: np.cov of them is singular but for rounding, which passes
+    two_points = np.repeat(np.random.default_rng(0).normal(size=(2, 2)), 10, axis=0)
+    with pytest.raises(ValueError, match="update of q.Λ. failed.*larger covariance_prior or reg_covar"):
+        BayesianGaussianMixtureCAVI(3, rng=0).fit(two_points)
+    BayesianGaussianMixtureCAVI(2, covariance_prior=np.eye(2), rng=0).fit(constant_column)  # fits
+
+
 def test_refusals_of_the_scikit_learn_methods_and_settings():
     X = three_clusters(np.random.default_rng(0))
     unfitted = BayesianGaussianMixtureCAVI(3)

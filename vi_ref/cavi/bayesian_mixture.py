@@ -360,7 +360,14 @@ def update_weight_concentration(counts, prior):
 def _scale_cholesky_from_inverse(inverse_scale, covariance_type):
     """U upper triangular with U Uᵀ = W from W⁻¹ = C Cᵀ: U = C⁻ᵀ (diagonal: 1/√w⁻¹)."""
     if covariance_type in ("full", "tied"):
-        factor = numerics.cholesky(inverse_scale, "inverse Wishart scale")
+        try:
+            factor = numerics.cholesky(inverse_scale, "inverse Wishart scale")
+        except ValueError as error:
+            raise ValueError(
+                f"the update of q(Λ) failed: {error} (W₀⁻¹ + the spread of a component's points is"
+                " singular in float64: covariance_prior is nearly singular for these data); pass a"
+                " larger covariance_prior or reg_covar > 0"
+            ) from None
         return np.swapaxes(numerics.lower_triangular_inverse(factor), -1, -2)
     return 1.0 / np.sqrt(inverse_scale)
 
@@ -613,10 +620,19 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
                     f"covariance_prior must have shape {shape} for covariance_type={kind!r};"
                     f" got {covariance.shape}"
                 )
-        if kind in ("full", "tied"):
-            numerics.cholesky(covariance, "covariance_prior")
-        else:
-            check_positive(covariance, "covariance_prior")
+        try:
+            if kind in ("full", "tied"):
+                numerics.cholesky(covariance, "covariance_prior")
+            else:
+                check_positive(covariance, "covariance_prior")
+        except ValueError as error:
+            if self.covariance_prior is not None:
+                raise
+            raise ValueError(
+                f"X has a {'feature' if kind in ('diag', 'spherical') else 'feature or direction'} with"
+                " no spread, so the default covariance_prior, the covariance of X, is singular"
+                f" ({error}); the Wishart prior needs it positive definite: pass covariance_prior"
+            ) from None
         return GaussianWishartPrior(
             kind, self.weight_concentration_prior_type, alpha0, beta0, mean, nu0, covariance
         )
