@@ -243,7 +243,12 @@ def fit_linear_gaussian(
     smaller than θ's; the local coordinates take steps of N·η (equivalently, each φᵢ
     ascends its own ELBOᵢ while θ ascends the average). ``"lbfgs"`` minimises −L
     with ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)`` and the same
-    analytic gradient, stopping when the largest gradient entry is below ``tol``.
+    analytic gradient, stopping when the largest gradient entry is below ``tol``, on
+    the standardised data x̃ = (x − x̄)/s (s: the standard deviation of all entries):
+    with W = s W̃, b = x̄ + s b̃, ψ = s² ψ̃ and the same qᵢ, every ELBOᵢ is its
+    standardised value − D log s exactly, so the optimum maps back exactly, and the
+    gradient test means the same for data of any scale (on the raw data a gradient in
+    W scales like 1/s: at s = 1e6 the absolute test passed far from the optimum).
 
     Args:
         X: (N, D) data. n_latent: L < D.
@@ -277,19 +282,39 @@ def fit_linear_gaussian(
             trace.append(problem.objective(vector))
         n_iter, converged = steps, False
     else:
+        centre, scale = _standardisation(problem.X)
+        standard = LinearGaussianELBO((problem.X - centre) / scale, n_latent, isotropic=isotropic)
+        start = standard.initial(rng) if init is None else standard.pack(
+            *_rescale(*problem.unpack(vector), -centre / scale, 1 / scale))
+        shift = problem.X.shape[1] * np.log(scale)  # ELBO = standardised ELBO − D log s
         trace = []
         result = scipy.optimize.minimize(
-            lambda v: (-problem.objective(v), -problem.objective_grad(v)),
-            vector,
+            lambda v: (-standard.objective(v), -standard.objective_grad(v)),
+            start,
             jac=True,
             method="L-BFGS-B",
-            bounds=problem.log_coordinate_bounds(),
-            callback=lambda v: trace.append(problem.objective(v)),
+            bounds=standard.log_coordinate_bounds(),
+            callback=lambda v: trace.append(standard.objective(v) - shift),
             options={"maxiter": steps, "gtol": tol, "ftol": 0.0, "maxcor": 20},
         )
-        vector, n_iter, converged = result.x, int(result.nit), bool(result.success)
+        vector = problem.pack(*_rescale(*standard.unpack(result.x), centre, scale))
+        n_iter, converged = int(result.nit), bool(result.success)
     model, q = problem.unpack(vector)
     return LearningResult(model, q, problem.objective(vector), trace, n_iter, converged, vector)
+
+
+def _standardisation(X):
+    """(x̄, s): the column means and the standard deviation of all entries about them
+    (1 where that is 0: constant data stay as they are)."""
+    centre = X.mean(axis=0)
+    scale = float(np.sqrt(np.mean((X - centre) ** 2)))
+    return centre, scale if scale > 0 and np.isfinite(scale) else 1.0
+
+
+def _rescale(model, q, offset, scale):
+    """The model of the data c + s x given the model of x, with q unchanged:
+    W → s W, b → c + s b, ψ → s² ψ."""
+    return LinearGaussian(scale * model.W, offset + scale * model.b, scale**2 * model.noise_var), q
 
 
 def ppca_maximum_likelihood(X, n_latent):
