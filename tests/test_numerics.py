@@ -267,3 +267,14 @@ def test_sum_to_shape_adds_in_numpys_order():
     row = rng.normal(size=12)
     broadcast = np.broadcast_to(row, (3000, 12))  # a stride-0 view, as a sum's cotangent is
     np.testing.assert_array_equal(numerics.sum_to_shape(broadcast, (12,)), broadcast.sum(axis=0))
+
+
+def test_standard_error_of_mean_where_the_squares_overflow():
+    values = np.random.default_rng(2).standard_normal((50, 3))
+    np.testing.assert_array_equal(numerics.standard_error_of_mean(values), np.std(values, axis=0, ddof=1) / np.sqrt(50))
+    np.testing.assert_array_equal(numerics.standard_error_of_mean(values.T, axis=1),
+                                  np.std(values, axis=0, ddof=1) / np.sqrt(50))
+    for scale in (1e155, 1e200, 1e307):  # np.std squares: ∞ here (the mean-square overflows)
+        expected = np.std(values, axis=0, ddof=1) / np.sqrt(50) * scale
+        np.testing.assert_allclose(numerics.standard_error_of_mean(values * scale), expected, rtol=1e-14)
+    assert np.isnan(numerics.standard_error_of_mean(np.array([1.0, np.inf])))  # an infinite value: no finite spread

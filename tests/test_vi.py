@@ -77,6 +77,23 @@ def test_adam_first_step_moves_each_coordinate_by_the_learning_rate():
     np.testing.assert_allclose(new, 0.01 * np.sign([1e-3, -5.0, 200.0]), rtol=1e-4)
 
 
+@pytest.mark.parametrize("scale", [1e150, 1e160, 1e300])
+def test_adam_steps_are_scale_free_where_the_squared_gradient_overflows(scale):
+    # ĝ² overflowed to ∞ beyond 1e154 and the step m/√s became 0: the parameter stopped,
+    # silently. The same gradients in units of the scale take the same steps.
+    gradients = np.random.default_rng(5).standard_normal((6, 3))
+    huge, unit, reference = vi.Adam(), vi.Adam(epsilon=1e-8 / scale), vi.Adam()
+    value_huge = value_unit = np.zeros(3)
+    for gradient in gradients:
+        value_huge = huge.step("v", value_huge, gradient * scale, 0.1)
+        value_unit = unit.step("v", value_unit, gradient, 0.1)
+    np.testing.assert_allclose(value_huge, value_unit, rtol=1e-14)
+    value = np.zeros(3)
+    for gradient in gradients:  # below 2⁵⁰⁰ nothing is rescaled: the same bits as before
+        value = reference.step("v", value, gradient * 1e10, 0.1)
+    assert reference._state["v"][3] == 0
+
+
 def test_adam_rows_update_only_the_minibatch_with_their_own_counts():
     adam = vi.Adam()
     value = np.zeros((3, 2))

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import kl
 from .distributions import Distribution, MultivariateNormal, Normal
-from .numerics import logsumexp
+from .numerics import logsumexp, standard_error_of_mean
 from .validation import as_float_array, as_generator, check_count, check_methods, check_size
 
 __all__ = [
@@ -96,7 +96,7 @@ def elbo_monte_carlo(model, q, x, n, rng=None):
     # out of the mean); a NaN anywhere else is a defect and must show, not become 0
     log_ratio = np.where(impossible, 0.0, log_ratio)
     estimate = np.where(impossible, -np.inf, np.mean(log_ratio, axis=0))
-    standard_error = np.where(impossible, 0.0, np.std(log_ratio, axis=0, ddof=1) / np.sqrt(n))
+    standard_error = np.where(impossible, 0.0, standard_error_of_mean(log_ratio))
     return estimate[()], standard_error[()]
 
 
@@ -265,5 +265,5 @@ def iwae_bound(model, q, x, k, n, rng=None):
     impossible = np.any(log_weights == -np.inf, axis=0)
     values = np.where(impossible, 0.0, values)
     estimate = np.where(impossible, -np.inf, np.mean(values, axis=0))
-    standard_error = np.where(impossible, 0.0, np.std(values, axis=0, ddof=1) / np.sqrt(n))
+    standard_error = np.where(impossible, 0.0, standard_error_of_mean(values))
     return estimate[()], standard_error[()]

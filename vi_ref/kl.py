@@ -43,7 +43,7 @@ from .distributions import (
     log_ratio,
     scaled_difference,
 )
-from .numerics import solve_triangular, sum_to_shape
+from .numerics import solve_triangular, standard_error_of_mean, sum_to_shape
 from .validation import as_generator, check_count, first_bad_index
 
 __all__ = [
@@ -232,7 +232,7 @@ def kl_monte_carlo(q, p, n, rng=None):
     infinite = np.any(np.isinf(log_ratio), axis=0)
     finite_ratio = np.where(np.isinf(log_ratio), 0.0, log_ratio)
     estimate = np.where(infinite, np.inf, np.mean(finite_ratio, axis=0))
-    standard_error = np.where(infinite, 0.0, np.std(finite_ratio, axis=0, ddof=1) / np.sqrt(n))
+    standard_error = np.where(infinite, 0.0, standard_error_of_mean(finite_ratio))
     return estimate[()], standard_error[()]
 
 

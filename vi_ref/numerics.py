@@ -30,6 +30,7 @@ __all__ = [
     "lower_triangular_inverse",
     "solve_triangular",
     "sum_to_shape",
+    "standard_error_of_mean",
 ]
 
 # ---------------------------------------------------------------------------
@@ -321,3 +322,28 @@ def sum_to_shape(array, shape):
     if array.shape != shape:
         raise ValueError(f"shape {shape} does not broadcast to {array.shape}")
     return array
+
+
+# ---------------------------------------------------------------------------
+# Monte Carlo
+# ---------------------------------------------------------------------------
+
+
+def standard_error_of_mean(values, axis=0):
+    """The standard error of the mean of ``values`` along ``axis``,
+
+        SE = √(Σₛ (vₛ − v̄)² / (S − 1)) / √S,
+
+    also where the squares overflow (|v| ≳ 1e154, finite): there it is computed from
+    v / max|v| and scaled back, the same number to rounding, instead of ∞.
+    """
+    values = np.asarray(values, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = np.std(values, axis=axis, ddof=1)
+    overflowed = ~np.isfinite(spread) & np.all(np.isfinite(values), axis=axis)
+    if np.any(overflowed):
+        largest = np.max(np.abs(values), axis=axis, keepdims=True)
+        largest = np.where(largest > 0, largest, 1.0)
+        rescaled = np.std(values / largest, axis=axis, ddof=1) * np.squeeze(largest, axis=axis)
+        spread = np.where(overflowed, rescaled, spread)
+    return spread / np.sqrt(values.shape[axis])

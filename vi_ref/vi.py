@@ -71,6 +71,7 @@ from .estimators import elbo_gradient, score_function_gradient
 from .flows import PlanarFlow
 from .models.gamma_poisson import GammaPoisson
 from .models.linear_gaussian import LinearGaussian
+from .numerics import standard_error_of_mean
 from .validation import as_float_array, as_generator, check_count, check_flag, check_positive, check_size, first_bad_index
 
 __all__ = [
@@ -229,6 +230,10 @@ class Adam:
     Each coordinate's step is about η whatever the gradient's scale. With ``rows``
     (per-data-point parameters of a minibatch), only those rows move, and each row
     counts its own t (its moments are those of the steps it took part in).
+
+    Gradients beyond about 1e154 would overflow ĝ² (and leave a step of 0, silently):
+    there the moments are kept in units of 2ᵉ, m = m̃ 2ᵉ and s = s̃ 2²ᵉ, and the step
+    is m̃ / (√s̃ + ε 2⁻ᵉ), the same number; e = 0 (no rescaling) below 2⁵⁰⁰.
     """
 
     def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-8):
@@ -239,8 +244,17 @@ class Adam:
         """The new value of parameter ``name`` (``rows``: update only these rows)."""
         if name not in self._state:
             count_shape = value.shape[:1] if rows is not None else ()
-            self._state[name] = [np.zeros_like(value), np.zeros_like(value), np.zeros(count_shape)]
-        first, second, count = self._state[name]
+            self._state[name] = [np.zeros_like(value), np.zeros_like(value), np.zeros(count_shape), 0]
+        state = self._state[name]
+        first, second, count, exponent = state
+        largest = float(np.max(np.abs(gradient), initial=0.0))
+        if np.isfinite(largest) and largest > np.ldexp(1.0, _LARGEST_UNSCALED + exponent):
+            new_exponent = int(np.frexp(largest)[1]) - _LARGEST_UNSCALED
+            first *= np.ldexp(1.0, exponent - new_exponent)  # powers of 2: exact
+            second *= np.ldexp(1.0, 2 * (exponent - new_exponent))
+            state[3] = exponent = new_exponent
+        if exponent:
+            gradient = np.ldexp(gradient, -exponent)
         index = Ellipsis if rows is None else rows
         count[index] += 1
         first[index] = self.beta1 * first[index] + (1 - self.beta1) * gradient
@@ -248,9 +262,13 @@ class Adam:
         t = count[index].reshape(np.shape(count[index]) + (1,) * (value.ndim - np.ndim(count[index])))
         corrected_first = first[index] / (1 - self.beta1**t)
         corrected_second = second[index] / (1 - self.beta2**t)
+        epsilon = self.epsilon if not exponent else np.ldexp(self.epsilon, -exponent)
         new = value.copy()
-        new[index] = value[index] + learning_rate * corrected_first / (np.sqrt(corrected_second) + self.epsilon)
+        new[index] = value[index] + learning_rate * corrected_first / (np.sqrt(corrected_second) + epsilon)
         return new
+
+
+_LARGEST_UNSCALED = 500  # Adam's moments are rescaled once a gradient exceeds 2⁵⁰⁰ ≈ 3e150
 
 
 OPTIMIZERS = {"adam": Adam, "gradient_ascent": GradientAscent}
@@ -357,7 +375,7 @@ def _elbo_estimate(target, q, n, rng):
     """(mean, standard error, per-sample log p − log q) over n fresh draws."""
     z, log_q = _draw_with_log_q(q, n, rng)
     ratios = target.values(z) - log_q
-    return float(np.mean(ratios)), float(np.std(ratios, ddof=1) / np.sqrt(n)), ratios
+    return float(np.mean(ratios)), float(standard_error_of_mean(ratios)), ratios
 
 
 # ---------------------------------------------------------------------------
