@@ -594,3 +594,21 @@ def test_suite_sweep_other_seeds(seed):
             terms_theta, terms_phi = elbo_gradient(model, q, x, 100_000, seed, estimator=estimator)
             assert_unbiased(terms_theta, grads_theta)
             assert_unbiased(terms_phi, grads_phi)
+
+
+@pytest.mark.parametrize("estimate", [
+    lambda model, q, x: elbo_gradient(model, q, x, 3, 0),
+    lambda model, q, x: elbo_gradient(model, q, x, 3, 0, estimator="score_function"),
+    lambda model, q, x: elbo_monte_carlo(model, q, x, 3, 0),
+    lambda model, q, x: iwae_bound(model, q, x, 2, 3, 0),
+    lambda model, q, x: iwae_gradient(model, q, x, 2, 3, 0),
+], ids=["pathwise", "score_function", "elbo_monte_carlo", "iwae_bound", "iwae_gradient"])
+def test_a_batch_of_q_that_does_not_fit_the_data_points_is_refused_by_name(estimate):
+    # was NumPy's "operands could not be broadcast together with shapes (3,3) (3,4,3)"
+    rng = np.random.default_rng(0)
+    model = LinearGaussian(rng.standard_normal((3, 2)), np.zeros(3), 1.0)
+    x = rng.standard_normal((3, 3))
+    with pytest.raises(ValueError, match=r"q has batch shape \(4,\), which does not broadcast with the \(3,\) data"):
+        estimate(model, Normal(np.zeros((4, 2)), np.ones((4, 2))), x)
+    estimate(model, Normal(np.zeros((3, 2)), np.ones((3, 2))), x)  # one q per point
+    estimate(model, Normal(np.zeros(2), np.ones(2)), x)  # one shared q

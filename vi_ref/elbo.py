@@ -28,6 +28,7 @@ import numpy as np
 
 from . import kl
 from .distributions import Distribution, MultivariateNormal, Normal
+from .models._checks import data_batch_shape
 from .numerics import logsumexp, standard_error_of_mean
 from .validation import as_float_array, as_generator, check_count, check_methods, check_size
 
@@ -41,12 +42,14 @@ __all__ = [
 ]
 
 
-def count_latent_axes(model, q):
+def count_latent_axes(model, q, x=None):
     """How many trailing batch axes of q are coordinates of one latent z.
 
     A diagonal Gaussian over a latent vector is a ``Normal`` with vector parameters:
     its ``log_prob`` is per coordinate, and the log-density of z is the sum over the
-    latent axes the model has beyond q's own event axes."""
+    latent axes the model has beyond q's own event axes. Given the data ``x`` (data
+    points on its leading axes), also checks that q's batch of data points, the rest
+    of its batch, broadcasts with x's."""
     latent_shape = tuple(model.latent_shape)
     extra = len(latent_shape) - len(q.event_shape)
     trailing_batch = q.batch_shape[len(q.batch_shape) - extra :] if extra > 0 else ()
@@ -55,6 +58,8 @@ def count_latent_axes(model, q):
             f"q must be a distribution over the model's latent z of shape {latent_shape};"
             f" got batch shape {q.batch_shape} and event shape {q.event_shape}"
         )
+    if x is not None:
+        data_batch_shape(np.shape(x)[:-1], tuple(q.batch_shape[: len(q.batch_shape) - extra]))
     return extra
 
 
@@ -81,7 +86,7 @@ def elbo_monte_carlo(model, q, x, n, rng=None):
     """
     n = check_count(n, "n", minimum=2)
     _check_model_and_q(model, q, ("log_joint",))
-    latent_axes = count_latent_axes(model, q)
+    latent_axes = count_latent_axes(model, q, x)
     z = q.sample(n, as_generator(rng))
     q_batch_ndim = len(q.batch_shape) - latent_axes
     # pad the draws (S, *q batch, *z) with unit axes so that they broadcast with x's batch
@@ -213,7 +218,7 @@ def log_importance_weights(model, q, x, z):
     Raises:
         ValueError: if a log weight is NaN (a defect of the model or of q, not a value).
     """
-    latent_axes = count_latent_axes(model, q)
+    latent_axes = count_latent_axes(model, q, x)
     q_batch_ndim = len(q.batch_shape) - latent_axes
     padding = max(0, np.ndim(x) - 1 - q_batch_ndim)
     padded = z.reshape((z.shape[0],) + (1,) * padding + z.shape[1:])

@@ -67,7 +67,7 @@ def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization"):
     _check_model(model)
     check_distribution(q)
     n = check_count(n, "n", minimum=1)
-    latent_axes = count_latent_axes(model, q)
+    latent_axes = count_latent_axes(model, q, x)
     generator = as_generator(rng)
     if estimator in PATHWISE:
         check_reparameterizable(q)
@@ -118,7 +118,7 @@ def iwae_gradient(model, q, x, k, n, rng=None):
     k = check_count(k, "k", minimum=1)
     n = check_count(n, "n", minimum=1)
     check_size(k * n, "k * n", per_unit=max(1, int(np.prod(q.batch_shape + q.event_shape, dtype=float))))
-    latent_axes = count_latent_axes(model, q)
+    latent_axes = count_latent_axes(model, q, x)
     z, eps = q.rsample(n * k, as_generator(rng))
     terms = _JointTerms(model, q, x, z, latent_axes)
     if "z" not in terms.joint:
