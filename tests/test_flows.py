@@ -185,3 +185,12 @@ def test_flows_close_the_gap_that_a_full_rank_gaussian_leaves():
 def test_fit_refuses_estimators_a_flow_cannot_use(estimator):
     with pytest.raises(ValueError, match=f"estimator='{estimator}' cannot be used with a PlanarFlow"):
         vi.fit(banana_log_joint, PlanarFlow.initial(2, 1, rng=0), steps=3, learning_rate=0.1, estimator=estimator)
+
+
+@pytest.mark.parametrize("scale", [1e-16, 1e-25, 1e-40, 1e-300])
+def test_log_prob_inverts_the_layers_to_full_precision_near_zero(scale):
+    # 80 fixed halvings of the bracket left α wrong by 1e-24 in absolute terms: at a
+    # base scale of 1e-25 log q(z) was off by 5 nats, at 1e-40 by 6e30
+    q = PlanarFlow([0.0], [scale], [[1.0]], [[1.0]], [0.0])
+    z, eps = q.rsample(20, 0)
+    np.testing.assert_allclose(q.log_prob(z), q.log_prob_of_noise(eps), rtol=1e-14)

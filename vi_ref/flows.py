@@ -49,9 +49,9 @@ from .validation import as_float_array, as_generator, check_count, check_positiv
 
 __all__ = ["PlanarFlow", "planar_u_hat", "planar_layer", "planar_flow_transform"]
 
-# bisection halves a bracket of width ≤ 2|wᵀû| + 2; 80 halvings reach float64 spacing
-# for brackets up to ~1e8 wide relative to the root
-_BISECTION_STEPS = 80
+# bisection halves a bracket of width ≤ 2|wᵀû| + 2 until its ends are adjacent floats:
+# about 55 halvings for a root of size 1, 1100 for one of size 1e-300 (the bound)
+_BISECTION_STEPS = 1100
 
 
 def planar_u_hat(w, u):
@@ -350,6 +350,9 @@ def _invert_planar_layer(z, w, u_hat, b):
     low, high = target - abs(inner) - 1.0, target + abs(inner) + 1.0
     for _ in range(_BISECTION_STEPS):
         middle = 0.5 * (low + high)
+        if not np.any((middle != low) & (middle != high)):
+            break  # every bracket is two adjacent floats (a fixed number of halvings
+            # left roots near 0 wrong: 80 gave α to 1e-24 only, all of a root of 1e-25)
         above = middle + inner * np.tanh(middle + b) > target
         high = np.where(above, middle, high)
         low = np.where(above, low, middle)
