@@ -275,6 +275,13 @@ class Support:
     def __str__(self):
         return self.name
 
+    def includes(self, other):
+        """Whether every value of the set ``other`` lies in this one, coordinate by
+        coordinate (the event axes are not compared)."""
+        lower_ok = other.lower > self.lower or (
+            other.lower == self.lower and (self.lower_closed or not other.lower_closed))
+        return lower_ok and other.upper <= self.upper and (other.integer or not self.integer)
+
     def check(self, x):
         """Boolean array, one entry per value of ``x`` (event axes reduced)."""
         x = np.asarray(x, dtype=float)

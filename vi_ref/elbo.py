@@ -82,11 +82,15 @@ def elbo_monte_carlo(model, q, x, n, rng=None):
     Returns:
         (estimate, standard_error), one per data point (floats for one point). If a
         draw has log p(x, zₛ) = −∞ (q puts mass outside the model's support), the
-        estimate is −∞ with standard error 0: the ELBO itself is −∞ there.
+        estimate is −∞ with standard error 0: the ELBO itself is −∞ there. So it is,
+        whatever the draws, when q's support is not within ``model.latent_support``
+        (a Normal q over a Gamma–Poisson rate, lecture question VI2.3).
     """
     n = check_count(n, "n", minimum=2)
     _check_model_and_q(model, q, ("log_joint",))
     latent_axes = count_latent_axes(model, q, x)
+    if q_outside_latent_support(model, q):
+        return _minus_infinity(q, x, latent_axes)
     z = q.sample(n, as_generator(rng))
     q_batch_ndim = len(q.batch_shape) - latent_axes
     # pad the draws (S, *q batch, *z) with unit axes so that they broadcast with x's batch
@@ -121,6 +125,21 @@ def dataset_elbo(model, q, X):
         float.
     """
     return float(np.mean(_per_point_elbo(model, q, X)))
+
+
+def q_outside_latent_support(model, q):
+    """Whether q's support is not within the model's latent support
+    (``model.latent_support``, for a model that declares one): q then gives positive
+    probability to values z with p(x, z) = 0, so E_q[log p(x, z)], the ELBO and L_K are
+    −∞ whatever a finite sample of draws happens to show."""
+    support = getattr(model, "latent_support", None)
+    return support is not None and not support.includes(q.support)
+
+
+def _minus_infinity(q, x, latent_axes):
+    """(−∞, 0) for each data point of the broadcast batch of x and q."""
+    batch = np.broadcast_shapes(np.shape(x)[:-1], tuple(q.batch_shape[: len(q.batch_shape) - latent_axes]))
+    return np.full(batch, -np.inf)[()], np.zeros(batch)[()]
 
 
 def _check_model_and_q(model, q, methods):
@@ -263,6 +282,9 @@ def iwae_bound(model, q, x, k, n, rng=None):
     k = check_count(k, "k", minimum=1)
     n = check_count(n, "n", minimum=2)
     check_size(k * n, "k * n", per_unit=max(1, int(np.prod(q.batch_shape + q.event_shape, dtype=float))))
+    latent_axes = count_latent_axes(model, q, x)
+    if q_outside_latent_support(model, q):
+        return _minus_infinity(q, x, latent_axes)
     z = q.sample(n * k, as_generator(rng))
     log_weights = log_importance_weights(model, q, x, z)
     groups = log_weights.reshape((n, k) + log_weights.shape[1:])

@@ -24,7 +24,7 @@ import functools
 
 import numpy as np
 
-from ..elbo import count_latent_axes
+from ..elbo import count_latent_axes, q_outside_latent_support
 from ..numerics import logsumexp, sum_to_shape
 from ..validation import as_generator, check_count, check_size
 from .generic import (
@@ -68,6 +68,7 @@ def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization"):
     check_distribution(q)
     n = check_count(n, "n", minimum=1)
     latent_axes = count_latent_axes(model, q, x)
+    _refuse_q_outside_latent_support(model, q)
     generator = as_generator(rng)
     if estimator in PATHWISE:
         check_reparameterizable(q)
@@ -119,6 +120,7 @@ def iwae_gradient(model, q, x, k, n, rng=None):
     n = check_count(n, "n", minimum=1)
     check_size(k * n, "k * n", per_unit=max(1, int(np.prod(q.batch_shape + q.event_shape, dtype=float))))
     latent_axes = count_latent_axes(model, q, x)
+    _refuse_q_outside_latent_support(model, q)
     z, eps = q.rsample(n * k, as_generator(rng))
     terms = _JointTerms(model, q, x, z, latent_axes)
     if "z" not in terms.joint:
@@ -236,3 +238,11 @@ class _JointTerms:
 def _expand(weights, score):
     """(n, *q points) weights with unit axes for q's latent and parameter event axes."""
     return weights.reshape(weights.shape + (1,) * (score.ndim - weights.ndim))
+
+
+def _refuse_q_outside_latent_support(model, q):
+    if q_outside_latent_support(model, q):
+        raise ValueError(
+            f"q is a {type(q).__name__} with support {q.support}, not within the model's latent support"
+            f" {model.latent_support}: its ELBO is -inf for every parameter value, so it has no gradient"
+        )

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.special
 
 from .. import autodiff as ad
-from ..distributions import Gamma, LogNormal, Normal, gamma_log_prob, gamma_mean_log, gammaln_bregman
+from ..distributions import POSITIVE, Gamma, LogNormal, Normal, gamma_log_prob, gamma_mean_log, gammaln_bregman
 from ..kl import kl_divergence
 from ..numerics import sum_to_shape
 from ..validation import as_float_array, as_generator, check_count, check_positive, check_size, first_bad_index
@@ -71,6 +71,7 @@ class GammaPoisson:
 
     parameter_names = ("concentration", "rate")
     latent_shape = ()
+    latent_support = POSITIVE  # λ > 0: p(x, λ) = 0 elsewhere
 
     def __init__(self, concentration, rate):
         self.concentration = check_positive(as_float_array(concentration, "concentration", ndim=0), "concentration")

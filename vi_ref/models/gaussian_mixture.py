@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import autodiff as ad
 from .. import numerics
-from ..distributions import Categorical
+from ..distributions import Categorical, integer_interval
 from ..validation import (
     as_float_array,
     as_generator,
@@ -357,6 +357,7 @@ class GaussianMixture:
     """
 
     latent_shape = ()
+    latent_support = property(lambda self: integer_interval(self.n_components), doc="The labels {0, …, K − 1}.")
 
     def __init__(self, weights, means, covariances, *, covariance_type="full"):
         weights, means = _check_weights_and_means(weights, means)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import autodiff as ad
 from .. import numerics
-from ..distributions import MultivariateNormal, Normal
+from ..distributions import REAL, MultivariateNormal, Normal
 from ..numerics import sum_to_shape
 from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
 from ._checks import data_batch_shape, require_family
@@ -151,6 +151,7 @@ class LinearGaussian:
     n_features = property(lambda self: self.W.shape[0], doc="Dimension D of x.")
     n_latent = property(lambda self: self.W.shape[1], doc="Dimension L of z.")
     latent_shape = property(lambda self: (self.W.shape[1],), doc="Shape (L,) of one z.")
+    latent_support = REAL  # every coordinate of z
 
     @property
     def params(self):
