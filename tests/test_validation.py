@@ -81,6 +81,9 @@ def test_as_generator_follows_spec_7():
     assert isinstance(as_generator(None), np.random.Generator)
     with pytest.raises(TypeError, match="rng must be"):
         as_generator("seed")
+    for negative in (-1, np.int64(-3), [1, -2]):  # the right type, a wrong value (was a TypeError)
+        with pytest.raises(ValueError, match=r"rng must be .* an integer seed \(>= 0\)"):
+            as_generator(negative)
 
 
 def test_first_bad_index():

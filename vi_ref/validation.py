@@ -8,6 +8,8 @@ NaN and never an ``IndexError`` from deep inside.
 
 import operator
 
+import numbers
+
 import numpy as np
 
 # The largest array (in float64 entries, 2 GiB) that a count argument may ask for:
@@ -184,6 +186,8 @@ def as_generator(rng):
     try:
         return np.random.default_rng(rng)
     except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"rng must be a numpy.random.Generator, an integer seed or None; got {rng!r}"
+        # a seed of the right type but a wrong value (negative) is a ValueError
+        wrong_value = isinstance(error, ValueError) and isinstance(rng, (numbers.Integral, np.ndarray, list, tuple))
+        raise (ValueError if wrong_value else TypeError)(
+            f"rng must be a numpy.random.Generator, an integer seed (>= 0) or None; got {rng!r}"
         ) from error
