@@ -716,6 +716,9 @@ def test_using_an_unfitted_or_mismatched_estimator_is_refused():
     far = np.concatenate([X[:2], [[1e160, 0.0, 0.0]]])
     with pytest.raises(ValueError, match="X has a point so far from every component .* at index 2"):
         estimator.predict_proba(far)  # the error named log_joint, which the caller never passed
+    with pytest.raises(ValueError, match="X has a point so far from every component .* at index 2"):
+        estimator.predict(far)  # argmax over all −∞ gave the arbitrary label 0
+    assert estimator.score_samples(far)[2] == -np.inf
 
 
 def test_steps_refuse_bad_arguments():

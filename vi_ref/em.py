@@ -46,6 +46,7 @@ from .em_steps import (
 from .models.gaussian_mixture import (
     GaussianMixture,
     check_covariance_type,
+    most_responsible,
     parameter_shape,
     posterior_from_log_joint,
     squared_mahalanobis,
@@ -658,7 +659,7 @@ class GaussianMixtureEM(_ScikitLearnParameters):
     def predict(self, X):
         """Most responsible component argmaxₖ log p(xₙ, k), (N,) integer labels."""
         model, X = self._check_X(X)
-        return np.argmax(_log_joint(model, X), axis=0)
+        return most_responsible(_log_joint(model, X), axis=0, points="X")
 
     def score_samples(self, X):
         """log p(xₙ) under the fitted model, (N,)."""

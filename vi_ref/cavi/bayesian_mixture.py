@@ -64,6 +64,7 @@ from ..models.gaussian_mixture import (
     GaussianMixture,
     centred_moments,
     check_covariance_type,
+    most_responsible,
     parameter_shape,
     posterior_from_log_joint,
     squared_mahalanobis,
@@ -842,7 +843,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
 
     def predict(self, X):
         """The component of largest q(zₙ = k), (N,) integer labels."""
-        return np.argmax(self._log_joint(X), axis=1)
+        return most_responsible(self._log_joint(X), axis=1, points="X")
 
     def score_samples(self, X):
         """scikit-learn's score of each row, (N,):
@@ -854,7 +855,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         predictive density log E_q[p(xₙ | π, μ, Λ)], which it bounds from below
         (Jensen, derivation 07 §7).
         """
-        return posterior_from_log_joint(self._log_joint(X), axis=1, points="X")[1]
+        return numerics.logsumexp(self._log_joint(X), axis=1)  # −∞ for a point too far for float64
 
     def score(self, X, y=None):
         """The mean of ``score_samples(X)``; ``y`` is ignored (scikit-learn's signature)."""

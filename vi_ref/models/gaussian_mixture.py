@@ -42,6 +42,7 @@ __all__ = [
     "COVARIANCE_TYPES",
     "squared_mahalanobis",
     "posterior_from_log_joint",
+    "most_responsible",
     "row_chunks",
     "centred_moments",
     "centred_chunks",
@@ -217,6 +218,23 @@ def squared_mahalanobis(X, means, precisions_cholesky, covariance_type="full"):
         )
     factors = _per_component(factors, covariance_type, n_components, n_features)
     return _squared_mahalanobis_by_component(X, means, factors).T
+
+
+def most_responsible(log_joint, axis=-1, *, points="x"):
+    """argmaxₖ log p(x, z = k) along ``axis``: the label of largest responsibility.
+
+    Raises:
+        ValueError: naming ``points`` where every log p(x, z = k) is −∞ (a point so far
+            from every component that they all underflow): there every label ties,
+            and argmax's 0 would be an arbitrary answer, not the most responsible one.
+    """
+    far = np.all(log_joint == -np.inf, axis=axis)
+    if np.any(far):
+        raise ValueError(
+            f"{points} has a point so far from every component that every log p(x, z = k)"
+            f" underflows to -inf: its most responsible component is undefined in float64{first_bad_index(far)}"
+        )
+    return np.argmax(log_joint, axis=axis)
 
 
 def posterior_from_log_joint(log_joint, axis=-1, *, points=None):
