@@ -116,6 +116,16 @@ def test_window_convergence_rule():
     assert not vi.window_converged([1.0, 1.0, 1.0], 2, 1e-3)  # fewer than 2w estimates
     assert vi.window_converged([-100.0, -100.01, -100.0, -100.01], 2, 1e-3)
     assert not vi.window_converged([-110.0, -105.0, -100.0, -100.0], 2, 1e-3)
+    for tol in (np.nan, -1.0, 0.0):  # returned False (never converged), silently
+        with pytest.raises(ValueError, match="tol must be"):
+            vi.window_converged([1.0, 1.0, 1.0, 1.0], 2, tol)
+
+
+def test_a_schedule_may_return_a_zero_dimensional_array():
+    # np.float64 arithmetic on arrays returns 0-d arrays, which were refused
+    assert vi._scheduled_rate(0.1, lambda step: np.array(0.5), 1) == 0.05
+    with pytest.raises(ValueError, match="schedule must return a finite factor > 0"):
+        vi._scheduled_rate(0.1, lambda step: np.array([0.5]), 1)
 
 
 def fake_run(iterates):

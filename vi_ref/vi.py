@@ -291,6 +291,7 @@ def window_converged(estimates, window, tol):
     """The convergence rule: True when the mean of the last ``window`` ELBO estimates
     and the mean of the ``window`` before differ by at most tol · max(1, |last mean|)."""
     window = check_count(window, "window", minimum=1)
+    tol = float(check_positive(as_float_array(tol, "tol", ndim=0), "tol"))
     if len(estimates) < 2 * window:
         return False
     recent = float(np.mean(estimates[-window:]))
@@ -488,6 +489,8 @@ def _scheduled_rate(learning_rate, schedule, step):
     """η · schedule(step − 1), refusing a factor that is not a finite positive number
     (a negative one would turn the ascent into descent)."""
     factor = schedule(step - 1)
+    if isinstance(factor, np.ndarray) and factor.shape == () and factor.dtype.kind in "iuf":
+        factor = factor[()]  # a 0-d array, as np.float64 computations often return
     if isinstance(factor, (bool, np.bool_)) or not isinstance(factor, (int, float, np.integer, np.floating)) \
             or not np.isfinite(factor) or factor <= 0:
         raise ValueError(f"schedule must return a finite factor > 0; got {factor!r} at step {step - 1}")
