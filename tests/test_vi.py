@@ -578,6 +578,13 @@ def test_fit_refuses_a_log_joint_that_is_not_real(values):
         vi.fit(values, Normal(np.zeros(2), np.ones(2)), steps=5, learning_rate=0.1)
 
 
+def test_fit_refuses_a_start_on_the_boundary_of_the_family():
+    # a probability of 0 (logit −∞) failed at step 1, blaming the learning rate
+    with pytest.raises(ValueError, match=r"q must start inside its family: its unconstrained logits is -inf at index 2"):
+        vi.fit(lambda z: np.log(np.array([0.2, 0.3, 0.5]))[z.astype(int)], Categorical(probs=[0.5, 0.5, 0.0]),
+               steps=3, learning_rate=0.1, rng=0)
+
+
 def test_fit_refuses_a_log_joint_not_finite_at_the_start():
     with pytest.raises(ValueError, match="log_joint must be finite at the starting q"), np.errstate(invalid="ignore"):
         vi.fit(lambda z: ad.log(z[:, 0]), Normal(np.zeros(2), np.ones(2)), steps=5, learning_rate=0.1, rng=0)

@@ -190,9 +190,20 @@ def _table(obj, what):
 
 
 def _unconstrained(obj, what):
-    """{name: v} with T(v) = the parameters of ``obj`` (Categorical: its logits)."""
-    return {name: np.array(transform.unconstrain(getattr(obj, name)), dtype=float)
-            for name, transform in _table(obj, what).items()}
+    """{name: v} with T(v) = the parameters of ``obj`` (Categorical: its logits), all
+    finite: a start on the boundary (a probability of 0, a logit of −∞) is refused,
+    as no step of the ascent can leave it."""
+    unconstrained = {name: np.array(transform.unconstrain(getattr(obj, name)), dtype=float)
+                     for name, transform in _table(obj, what).items()}
+    for name, value in unconstrained.items():
+        bad = ~np.isfinite(value)
+        if bad.any():
+            raise ValueError(
+                f"{what} must start inside its family: its unconstrained {name} is {value[bad].flat[0]}"
+                f"{first_bad_index(bad)} (a probability of 0 is a logit of -inf, which no step of the"
+                " ascent can move); start from probabilities > 0"
+            )
+    return unconstrained
 
 
 def _constrained(cls, unconstrained):
