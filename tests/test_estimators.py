@@ -623,3 +623,10 @@ def test_a_batch_of_q_that_does_not_fit_the_data_points_is_refused_by_name(estim
         estimate(model, Normal(np.zeros((4, 2)), np.ones((4, 2))), x)
     estimate(model, Normal(np.zeros((3, 2)), np.ones((3, 2))), x)  # one q per point
     estimate(model, Normal(np.zeros(2), np.ones(2)), x)  # one shared q
+
+
+def test_a_gradient_that_is_not_real_is_refused_not_cast():
+    # a complex f_grad lost its imaginary part with only a ComplexWarning
+    for f_grad, dtype in ((lambda z: np.ones(z.shape) + 5j, "complex"), (lambda z: z > 0, "bool")):
+        with pytest.raises(TypeError, match=f"f_grad must return real numbers; got dtype {dtype}"):
+            reparameterization_gradient(lambda z: z, Normal(0.0, 1.0), 4, 0, f_grad=f_grad)

@@ -558,6 +558,9 @@ def quadratic(z):
         (dict(stop_when_converged="no"), TypeError, "stop_when_converged must be True or False"),
         (dict(track_gradient_variance="no"), TypeError, "track_gradient_variance must be True or False"),
         (dict(log_joint_grad=lambda z: np.full(z.shape, "a")), TypeError, "log_joint_grad must return real numbers"),
+        (dict(log_joint_grad=lambda z: np.full(z.shape, np.nan)), ValueError,  # was "cotangent must be finite"
+         "log_joint_grad must be finite at q's draws; got nan"),
+        (dict(log_joint_grad=lambda z: -z + 0j), TypeError, "log_joint_grad must return real numbers; got dtype complex"),
     ],
 )
 def test_fit_refuses_bad_arguments(kwargs, error, match):

@@ -334,7 +334,7 @@ class _Target:
         """log_joint(z) as a float array (S,), checked."""
         values = self._log_joint(z)
         values = np.asarray(values.value if isinstance(values, ad.Tensor) else values)
-        if values.dtype.kind not in "biuf":
+        if values.dtype.kind not in "iuf":
             raise TypeError(f"log_joint must return real numbers; got dtype {values.dtype}")
         if values.shape != (z.shape[0],):
             raise ValueError(
@@ -347,9 +347,13 @@ class _Target:
         """∇_z log_joint(z) per sample, of z's shape."""
         if self._log_joint_grad is not None:
             gradient = np.asarray(self._log_joint_grad(z))
-            if gradient.dtype.kind not in "biuf":
+            if gradient.dtype.kind not in "iuf":
                 raise TypeError(f"log_joint_grad must return real numbers; got dtype {gradient.dtype}")
             gradient = gradient.astype(float)
+            bad = ~np.isfinite(gradient)
+            if bad.any():  # (it surfaced as "cotangent must be finite", a name inside the estimator)
+                raise ValueError(f"log_joint_grad must be finite at q's draws; got {gradient[bad].flat[0]}"
+                                 f"{first_bad_index(bad)}")
         else:
             gradient = ad.grad(lambda tensor: ad.sum(self._log_joint(tensor)))(z)
         if gradient.shape != z.shape:

@@ -254,7 +254,10 @@ def value_and_gradient(f, z, name="f"):
 
 
 def _check_gradient(gradient, shape, name="f_grad"):
-    array = np.asarray(_plain(gradient), dtype=float)
+    array = np.asarray(_plain(gradient))
+    if array.dtype.kind not in "iuf":  # a complex part would be dropped, a string or bool is a mistake
+        raise TypeError(f"{name} must return real numbers; got dtype {array.dtype}")
+    array = array.astype(float)
     if array.shape != shape:
         raise ValueError(f"{name} must return one gradient per sample, shape {shape}; got shape {array.shape}")
     bad = ~np.isfinite(array)
