@@ -164,6 +164,10 @@ def test_learning_refuses_bad_input(data):
         LinearGaussianELBO(data, 2).objective(np.zeros(3))
     with pytest.raises(ValueError, match="learning_rate must be positive"):
         fit_linear_gaussian(data, 2, optimizer="gradient_ascent", learning_rate=0.0)
+    # a step size that diverges: was "the diagonal of scale_tril must be positive", an
+    # invariant of q the caller never set
+    with pytest.raises(FloatingPointError, match=r"gradient ascent diverged at step \d+ .* lower the learning_rate"):
+        fit_linear_gaussian(data, 2, optimizer="gradient_ascent", learning_rate=1e3, steps=50, rng=SEED)
 
 
 def test_lbfgs_line_search_stays_inside_the_float_range():

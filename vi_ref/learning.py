@@ -277,9 +277,16 @@ def fit_linear_gaussian(
         step_sizes = np.full(problem.size, learning_rate)
         step_sizes[problem.local_coordinates] *= problem.X.shape[0]
         trace = []
-        for _ in range(steps):
-            vector = vector + step_sizes * problem.objective_grad(vector)
-            trace.append(problem.objective(vector))
+        for step in range(1, steps + 1):
+            with np.errstate(over="ignore", under="ignore"):
+                vector = vector + step_sizes * problem.objective_grad(vector)
+                try:
+                    trace.append(problem.objective(vector))
+                except ValueError as error:  # a log-variance or log-scale left the float range
+                    raise FloatingPointError(
+                        f"gradient ascent diverged at step {step} ({error}); lower the learning_rate"
+                        f" (now {learning_rate})"
+                    ) from None
         n_iter, converged = steps, False
     else:
         centre, scale = _standardisation(problem.X)
