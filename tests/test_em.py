@@ -574,6 +574,14 @@ def test_m_step_refuses_an_empty_component_without_previous():
         m_step(X, responsibilities)
 
 
+def test_data_whose_covariance_overflows_are_refused_as_such():
+    # the error said "a component has collapsed ... increase reg_covar"
+    X = np.random.default_rng(0).standard_normal((40, 2)) * 1e200
+    with pytest.raises(ValueError, match="the covariances overflow float64 .* rescale X"), \
+            np.errstate(over="ignore", invalid="ignore"):
+        fit(X, 2, reg_covar=0.0, rng=0)
+
+
 def test_collapsed_component_without_regularisation_is_a_clear_error():
     X, _ = three_clusters(n=10)
     responsibilities = np.zeros((10, 2))

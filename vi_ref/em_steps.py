@@ -496,6 +496,11 @@ def _maximization(X, responsibilities, covariance_type, reg_covar, previous, gro
             covariances[live] = scatter[live] / counts[live, None] + reg_covar
         else:
             covariances[live] = scatter[live] / (n_features * counts[live]) + reg_covar
+    if not np.all(np.isfinite(covariances)):
+        raise ValueError(
+            "M-step failed: the covariances overflow float64 (squared deviations of X beyond 1.8e308:"
+            " a spread of about 1e154 or more); rescale X"
+        )
     try:
         return GaussianMixture(weights, means, covariances, covariance_type=covariance_type)
     except ValueError as error:
