@@ -201,6 +201,11 @@ def test_unit_variance_refusals():
         UnitVarianceMixtureCAVI(2).fit(np.array([[np.nan]]))
     with pytest.raises(ValueError, match="K\\^N"):
         exact_log_evidence(np.zeros((21, 1)), 2, 1.0)
+    # were a NaN log_joint error and scipy's LinAlgError from inside
+    with pytest.raises(ValueError, match=r"X has an entry of size 2.64e\+200.* rescale X"):
+        UnitVarianceMixtureCAVI(2).fit(X * 1e200)
+    with pytest.raises(ValueError, match="prior_variance = 1e[+]300 .* too ill-conditioned"):
+        exact_log_evidence(X[:6], 2, 1e300)
 
 
 # ---------------------------------------------------------------------------

@@ -101,6 +101,11 @@ def exact_log_evidence(X, n_components, prior_variance):
             f"enumeration needs K^N <= {MAX_ASSIGNMENTS} and N <= 20; got K = {n_components},"
             f" N = {n_samples} (n_components and the rows of X)"
         )
+    if prior_variance * n_samples > 1e12:  # I + σ² 11ᵀ: condition number 1 + Nσ²
+        raise ValueError(
+            f"prior_variance = {float(prior_variance):g} with N = {n_samples} points makes the covariance"
+            " I + prior_variance·11ᵀ too ill-conditioned for this float64 oracle (N·prior_variance must be <= 1e12)"
+        )
     subset_log_marginal = np.zeros(2**n_samples)
     for mask in range(1, 2**n_samples):
         members = [i for i in range(n_samples) if mask >> i & 1]
@@ -165,6 +170,12 @@ class UnitVarianceMixtureCAVI:
         X = as_float_array(X, "X", ndim=2)
         if X.shape[0] == 0 or X.shape[1] == 0:
             raise ValueError(f"X must have at least one row and one column; got shape {X.shape}")
+        largest = float(np.max(np.abs(X)))
+        if largest > 1e150:  # ‖x − μ‖² overflows: every log p(x, z = k) would be −∞ or NaN
+            raise ValueError(
+                f"X has an entry of size {largest:.3g}: the unit-variance model's squared distances"
+                " overflow float64 (entries must be below 1e150); rescale X"
+            )
         n_components = check_size(check_count(self.n_components, "n_components", minimum=1), "n_components",
                                   per_unit=X.size)
         prior_variance = float(check_positive(as_float_array(self.prior_variance, "prior_variance", ndim=0),
