@@ -133,3 +133,9 @@ def test_refusals_of_non_numbers_say_what_was_given():
         as_float_array([True, False], "tol")
     with pytest.raises(TypeError, match=r"got str 'x{36}\.\.\.$"):
         as_float_array("x" * 100, "tol")
+
+
+def test_a_ragged_list_is_refused_by_name():
+    # was NumPy's "setting an array element with a sequence ... inhomogeneous shape"
+    with pytest.raises(ValueError, match="X must be a rectangular array of real numbers"):
+        as_float_array([[1.0, 2.0], [3.0]], "X")

@@ -74,7 +74,10 @@ def as_float_array(value, name, *, finite=True, ndim=None, min_ndim=None):
             (``True`` is a flag, not the number 1).
         ValueError: for non-finite entries (when ``finite``) or a wrong ``ndim``.
     """
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # a ragged nested list: rows of different lengths
+        raise ValueError(f"{name} must be a rectangular array of real numbers ({error})") from None
     # kinds i, u, f: booleans (kind b) are refused with strings and objects
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be real numbers; got {_describe(value, array)}")
