@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from vi_ref.cavi import BayesianGaussianMixtureCAVI
+from vi_ref.cavi import BayesianGaussianMixtureCAVI, UnitVarianceMixtureCAVI
 from vi_ref.em import ConvergenceWarning
 
 mixture = pytest.importorskip("sklearn.mixture")
@@ -259,3 +259,14 @@ def test_passes_sklearns_parameter_checks(check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         getattr(estimator_checks, check)("BayesianGaussianMixtureCAVI", BayesianGaussianMixtureCAVI(2))
+
+
+def test_the_unit_variance_mixture_clones_too():
+    # it had no get_params, so sklearn.base.clone failed
+    original = UnitVarianceMixtureCAVI(2, prior_variance=4.0, tol=1e-12, rng=3)
+    copy = sklearn_base.clone(original)
+    assert copy is not original and copy.get_params() == original.get_params()
+    X = np.random.default_rng(0).standard_normal((12, 2))
+    assert copy.fit(X).lower_bound_ == original.fit(X).lower_bound_
+    with pytest.raises(ValueError, match="Invalid parameter 'prior'"):
+        original.set_params(prior=1.0)

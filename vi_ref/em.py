@@ -304,7 +304,8 @@ class _ScikitLearnParameters:
     keyword arguments unchanged (they are validated by ``fit``): ``get_params``,
     ``set_params``, a repr of the changed arguments and scikit-learn's tags, so that
     ``sklearn.base.clone``, ``Pipeline`` and ``GridSearchCV`` work with it. Shared by
-    ``GaussianMixtureEM`` and ``cavi.BayesianGaussianMixtureCAVI``."""
+    ``GaussianMixtureEM``, ``cavi.BayesianGaussianMixtureCAVI`` and
+    ``cavi.UnitVarianceMixtureCAVI``."""
 
     @classmethod
     def _parameter_names(cls):

@@ -28,6 +28,7 @@ import scipy.special
 import scipy.stats
 
 from .. import autodiff as ad
+from ..em import _ScikitLearnParameters
 from ..models.gaussian_mixture import posterior_from_log_joint
 from ..numerics import logsumexp
 from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
@@ -122,7 +123,7 @@ def exact_log_evidence(X, n_components, prior_variance):
     return float(logsumexp(log_joint))
 
 
-class UnitVarianceMixtureCAVI:
+class UnitVarianceMixtureCAVI(_ScikitLearnParameters):
     """CAVI for the unit-variance Bayesian mixture of Blei et al. §3.
 
     Each iteration updates every q(cᵢ) (independent given q(μ), so one block) and
