@@ -49,8 +49,10 @@ from .validation import as_float_array, as_generator, check_count, check_positiv
 
 __all__ = ["PlanarFlow", "planar_u_hat", "planar_layer", "planar_flow_transform"]
 
-# bisection halves a bracket of width ≤ 2|wᵀû| + 2 until its ends are adjacent floats:
-# about 55 halvings for a root of size 1, 1100 for one of size 1e-300 (the bound)
+# bisection halves a bracket of width ≤ 2|wᵀû| + 2: 50 halvings for every row, then
+# only the rows whose bracket is not yet two adjacent floats, up to 1100 halvings in all
+# (a root of size 1e-300 needs about that many)
+_BISECTION_STEPS_FOR_ALL = 50
 _BISECTION_STEPS = 1100
 
 
@@ -346,18 +348,31 @@ def _standard_normal_log_prob(eps):
 
 
 def _invert_planar_layer(z, w, u_hat, b):
-    """y with y + û tanh(wᵀy + b) = z, for rows z (n, D) (see ``PlanarFlow.log_prob``)."""
+    """y with y + û tanh(wᵀy + b) = z, for rows z (n, D) (see ``PlanarFlow.log_prob``).
+
+    Each root α is bisected until its bracket is two adjacent floats (or α is hit
+    exactly), so α has full relative precision also near 0: a fixed number of
+    halvings (80) left roots of size 1e-25 entirely wrong. After the first halvings
+    only the rows still open are carried on, so a few slow rows cost little."""
     target = z @ w
     inner = w @ u_hat
     low, high = target - abs(inner) - 1.0, target + abs(inner) + 1.0
-    for _ in range(_BISECTION_STEPS):
+    for _ in range(_BISECTION_STEPS_FOR_ALL):
         middle = 0.5 * (low + high)
-        if not np.any((middle != low) & (middle != high)):
-            break  # every bracket is two adjacent floats (a fixed number of halvings
-            # left roots near 0 wrong: 80 gave α to 1e-24 only, all of a root of 1e-25)
         above = middle + inner * np.tanh(middle + b) > target
         high = np.where(above, middle, high)
         low = np.where(above, low, middle)
+    rows = np.arange(target.size)
+    for _ in range(_BISECTION_STEPS - _BISECTION_STEPS_FOR_ALL):
+        middle = 0.5 * (low[rows] + high[rows])
+        rows = rows[(middle != low[rows]) & (middle != high[rows])]  # brackets not yet closed
+        if not rows.size:
+            break
+        middle = 0.5 * (low[rows] + high[rows])
+        value = middle + inner * np.tanh(middle + b)
+        above, hit = value > target[rows], value == target[rows]
+        high[rows] = np.where(above | hit, middle, high[rows])
+        low[rows] = np.where(above, low[rows], middle)
     alpha = 0.5 * (low + high)
     bad = ~np.isfinite(alpha)
     if bad.any():
