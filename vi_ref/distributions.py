@@ -890,9 +890,6 @@ def gamma_log_prob(x, concentration, rate):
     small = concentration < STIRLING_THRESHOLD
     alpha = _clamp(small, concentration, 1.0)
     direct = alpha * ad.log(rate) - ad.gammaln(alpha) + (alpha - 1) * ad.log(x) - rate * x
-    near_zero = concentration < 0.5
-    alpha = _clamp(near_zero, concentration, 0.25)
-    ratio_form = log_ratio(alpha, x) + alpha * (ad.log(rate) + ad.log(x)) - _log_gamma_one_plus(alpha) - rate * x
     alpha = _clamp(small, STIRLING_THRESHOLD, concentration)
     with np.errstate(over="ignore", under="ignore"):
         u = rate * x / alpha - 1
@@ -900,7 +897,13 @@ def gamma_log_prob(x, concentration, rate):
     stirling = (
         -alpha * log1pmx(u, log_r) + 0.5 * ad.log(alpha) - ad.log(x) - 0.5 * LOG_2PI - _stirling_remainder(alpha)
     )
-    return ad.where(near_zero, ratio_form, ad.where(small, direct, stirling))
+    value = ad.where(small, direct, stirling)
+    near_zero = concentration < 0.5
+    if np.any(near_zero):  # (only then: the ratio form costs half as much again)
+        alpha = _clamp(near_zero, concentration, 0.25)
+        ratio_form = log_ratio(alpha, x) + alpha * (ad.log(rate) + ad.log(x)) - _log_gamma_one_plus(alpha) - rate * x
+        value = ad.where(near_zero, ratio_form, value)
+    return value
 
 
 def gamma_entropy(concentration, rate):
