@@ -195,15 +195,24 @@ def _unconstrained(obj, what):
     as no step of the ascent can leave it."""
     unconstrained = {name: np.array(transform.unconstrain(getattr(obj, name)), dtype=float)
                      for name, transform in _table(obj, what).items()}
-    for name, value in unconstrained.items():
+    found = _first_non_finite(unconstrained)
+    if found:
+        raise ValueError(
+            f"{what} must start inside its family: its unconstrained {found[0]} is {found[1]}{found[2]} (a"
+            " probability of 0 is a logit of -inf, which no step of the ascent can move); start from"
+            " probabilities > 0"
+        )
+    return unconstrained
+
+
+def _first_non_finite(arrays):
+    """(name, value, " at index …") of the first non-finite entry of the arrays in the
+    dict ``arrays``, or None."""
+    for name, value in arrays.items():
         bad = ~np.isfinite(value)
         if bad.any():
-            raise ValueError(
-                f"{what} must start inside its family: its unconstrained {name} is {value[bad].flat[0]}"
-                f"{first_bad_index(bad)} (a probability of 0 is a logit of -inf, which no step of the"
-                " ascent can move); start from probabilities > 0"
-            )
-    return unconstrained
+            return name, value[bad].flat[0], first_bad_index(bad)
+    return None
 
 
 def _constrained(cls, unconstrained):
@@ -513,24 +522,21 @@ def _scheduled_rate(learning_rate, schedule, step):
 
 
 def _check_finite_gradient(grads, step, q):
-    for name, gradient in grads.items():
-        bad = ~np.isfinite(gradient)
-        if bad.any():
-            raise FloatingPointError(
-                f"step {step}: the ELBO gradient with respect to {name} is not finite"
-                f" ({gradient[bad].flat[0]}{first_bad_index(bad)}) at q = {q!r}"
-            )
+    found = _first_non_finite(grads)
+    if found:
+        raise FloatingPointError(
+            f"step {step}: the ELBO gradient with respect to {found[0]} is not finite ({found[1]}{found[2]})"
+            f" at q = {q!r}"
+        )
 
 
 def _checked_family(cls, unconstrained, step):
     constrained = _constrained(cls, unconstrained)
-    for name, value in constrained.items():
-        bad = ~np.isfinite(value)
-        if bad.any():
-            raise FloatingPointError(
-                f"step {step}: parameter {name} became {value[bad].flat[0]}{first_bad_index(bad)};"
-                " lower the learning_rate"
-            )
+    found = _first_non_finite(constrained)
+    if found:
+        raise FloatingPointError(
+            f"step {step}: parameter {found[0]} became {found[1]}{found[2]}; lower the learning_rate"
+        )
     return _build(cls, constrained)
 
 
