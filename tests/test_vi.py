@@ -661,6 +661,12 @@ def test_fit_dataset_refuses_a_batch_larger_than_the_data(ppca_data):
         vi.fit_dataset(model, ppca_data, q, steps=5, learning_rate=0.1, learn_model="no")
     with pytest.raises(TypeError, match="callback must be callable"):
         vi.fit_dataset(model, ppca_data, q, steps=5, learning_rate=0.1, callback=3)
+    # the lists named the families of q as models (and a Normal passed for the model)
+    for wrong in (None, Normal(0.0, 1.0)):
+        with pytest.raises(TypeError, match="^model must be one of LinearGaussian, GammaPoisson; got"):
+            vi.fit_dataset(wrong, ppca_data, q, steps=5, learning_rate=0.1)
+    with pytest.raises(TypeError, match="^q must be one of Normal, .*PlanarFlow; got LinearGaussian"):
+        vi.fit(quadratic, model, steps=5, learning_rate=0.1)
 
 
 @pytest.mark.parametrize(

@@ -181,12 +181,16 @@ def _build(cls, params):
     return cls(**params)
 
 
+_MODELS = (LinearGaussian, GammaPoisson)  # the rest of the table are families of q
+
+
 def _table(obj, what):
-    try:
-        return UNCONSTRAINED[type(obj)]
-    except KeyError:
-        names = ", ".join(cls.__name__ for cls in UNCONSTRAINED)
-        raise TypeError(f"{what} must be one of {names}; got {type(obj).__name__}") from None
+    """The table's row for ``obj``, the argument ``what`` ("model" or "q")."""
+    allowed = [cls for cls in UNCONSTRAINED if (cls in _MODELS) == (what == "model")]
+    if type(obj) not in allowed:
+        names = ", ".join(cls.__name__ for cls in allowed)
+        raise TypeError(f"{what} must be one of {names}; got {type(obj).__name__}")
+    return UNCONSTRAINED[type(obj)]
 
 
 def _unconstrained(obj, what):
