@@ -119,6 +119,18 @@ def test_window_convergence_rule():
     for tol in (np.nan, -1.0, 0.0):  # returned False (never converged), silently
         with pytest.raises(ValueError, match="tol must be"):
             vi.window_converged([1.0, 1.0, 1.0, 1.0], 2, tol)
+    with pytest.raises(TypeError, match="estimates must be real numbers"):  # was NumPy's own error
+        vi.window_converged(["a", "b", "c", "d"], 2, 1e-3)
+
+
+def test_a_callback_answers_true_false_or_nothing():
+    stops = []
+    result = vi.fit(quadratic, Normal(np.zeros(2), np.ones(2)), steps=20, learning_rate=0.1, eval_every=5, rng=0,
+                    callback=lambda step, q, elbo, se: stops.append(step) or step >= 10)
+    assert stops == [5, 10] and result.trace_steps[-1] == 10
+    with pytest.raises(TypeError, match="callback must return True .*, False or None; got ndarray"):
+        vi.fit(quadratic, Normal(np.zeros(2), np.ones(2)), steps=20, learning_rate=0.1, eval_every=5, rng=0,
+               callback=lambda step, q, elbo, se: np.array([True, False]))  # was "truth value ... ambiguous"
 
 
 def test_a_schedule_may_return_a_zero_dimensional_array():

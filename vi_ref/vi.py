@@ -209,6 +209,14 @@ def _unconstrained(obj, what):
     return unconstrained
 
 
+def _stops(answer):
+    """Whether a callback's answer stops the run: True stops, False or None (no
+    return) continues; anything else is refused (an array has no single truth value)."""
+    if answer is None or isinstance(answer, (bool, np.bool_)):
+        return bool(answer)
+    raise TypeError(f"callback must return True (stop), False or None; got {type(answer).__name__}")
+
+
 def _first_non_finite(arrays):
     """(name, value, " at index …") of the first non-finite entry of the arrays in the
     dict ``arrays``, or None."""
@@ -318,8 +326,9 @@ def window_converged(estimates, window, tol):
     tol = float(check_positive(as_float_array(tol, "tol", ndim=0), "tol"))
     if len(estimates) < 2 * window:
         return False
-    recent = float(np.mean(estimates[-window:]))
-    previous = float(np.mean(estimates[-2 * window : -window]))
+    last = as_float_array(estimates[len(estimates) - 2 * window :], "estimates", ndim=1, finite=False)
+    recent = float(np.mean(last[window:]))
+    previous = float(np.mean(last[:window]))
     return abs(recent - previous) <= tol * max(1.0, abs(recent))
 
 
@@ -670,7 +679,7 @@ def fit(
                 record_variance()
             if converged_step is None and window_converged(trace, window, tol):
                 converged_step = step
-            stop = callback is not None and callback(step, q, elbo, standard_error)
+            stop = callback is not None and _stops(callback(step, q, elbo, standard_error))
             if stop or (stop_when_converged and converged_step is not None):
                 break
     return FitResult(
@@ -949,7 +958,7 @@ def fit_dataset(
             trace.append(elbo)
             trace_se.append(standard_error)
             trace_parameters.append({"model": theta, "q": phi})
-            if callback is not None and callback(step, model, q, elbo, standard_error):
+            if callback is not None and _stops(callback(step, model, q, elbo, standard_error)):
                 break
     return DatasetFitResult(
         model=model,
