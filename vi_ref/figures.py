@@ -215,7 +215,8 @@ def cavi_trace(fig, rng):
     axes.set_ylabel("ELBO")
     axes.legend(fontsize=8)
     return ("CAVI on a unit-variance Bayesian mixture: every coordinate update raises the ELBO, which settles below "
-            "log p(x) by about log K! — mean field picks one of the K! labellings (vi_ref.cavi; derivation 07 §2, §3).")
+            "log p(x): mean field picks one of the K! labellings, which costs about log K! where their modes do not "
+            "overlap (vi_ref.cavi; derivation 07 §2, §3).")
 
 
 @figure("svi-trace")
