@@ -7,6 +7,7 @@ are added and beats the best full-rank Gaussian."""
 import numpy as np
 import pytest
 import scipy.integrate
+import scipy.optimize
 import scipy.stats
 
 from vi_ref import autodiff as ad
@@ -156,12 +157,31 @@ def test_banana_evidence_by_quadrature():
     np.testing.assert_allclose(np.log(total), LOG_EVIDENCE, atol=1e-8 + error)
 
 
+def best_gaussian_gap():
+    """log p(x) − max ELBO over full-rank Gaussians q = N(m, LLᵀ), exactly: log p is a
+    quartic polynomial in z, so 8-point Gauss–Hermite quadrature per axis gives E_q[log p]
+    exactly; the entropy is log(2πe) + log det L; BFGS from 6 starts. 0.5607."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(8)  # exact up to degree 15 under N(0, 1)
+    eps = np.stack([np.repeat(nodes, 8), np.tile(nodes, 8)], axis=1)
+    mass = np.outer(weights, weights).ravel() / (2 * np.pi)
+
+    def negative_elbo(v):
+        factor = np.array([[np.exp(v[2]), 0.0], [v[3], np.exp(v[4])]])
+        return -(mass @ banana_log_joint(v[:2] + eps @ factor.T) + np.log(2 * np.pi * np.e) + v[2] + v[4])
+
+    starts = np.random.default_rng(0).standard_normal((6, 5))
+    return LOG_EVIDENCE + min(scipy.optimize.minimize(negative_elbo, start, method="BFGS").fun for start in starts)
+
+
 def test_flows_close_the_gap_that_a_full_rank_gaussian_leaves():
-    """log p(x) − ELBO for the best full-rank Gaussian (path derivative), then planar
-    flows of 1 and 4 layers (same steps): each gap smaller than the last by more than
-    5 combined standard errors of the final ELBO estimates (4000 draws each).
-    Measured (seed 0): gaps 0.62 (Gaussian), 0.43 (1 layer), 0.18 (4 layers); 16
-    layers reach 0.10."""
+    """log p(x) − ELBO for a full-rank Gaussian (path derivative), then planar flows of
+    1 and 4 layers: the Gaussian run is no better than the best Gaussian (0.561 nats,
+    ``best_gaussian_gap``), one layer beats that best, and four beat one, each by more
+    than 5 combined standard errors of the final ELBO estimates (4000 draws each).
+    Measured (seed 0): gaps 0.62 (Gaussian run, 1500 steps), 0.43 (1 layer), 0.18 (4
+    layers); 16 layers reach 0.10."""
+    best = best_gaussian_gap()
+    assert 0.55 < best < 0.57
     gaussian = vi.fit(
         banana_log_joint, MultivariateNormal(np.zeros(2), scale_tril=np.eye(2)), steps=1500, learning_rate=0.05,
         n_samples=8, estimator="path_derivative", rng=0, elbo_samples=4000, eval_every=1500,
@@ -178,8 +198,9 @@ def test_flows_close_the_gap_that_a_full_rank_gaussian_leaves():
     gaps = [LOG_EVIDENCE - result.elbo for result in results]
     errors = [result.elbo_standard_error for result in results]
     assert all(gap > -5 * error for gap, error in zip(gaps, errors))  # a lower bound
-    for before, after, se_before, se_after in zip(gaps, gaps[1:], errors, errors[1:]):
-        assert after < before - 5 * np.hypot(se_before, se_after), f"gaps {np.round(gaps, 3)}"
+    assert gaps[0] > best - 5 * errors[0]  # no Gaussian does better than the best one
+    assert gaps[1] < best - 5 * errors[1], f"gaps {np.round(gaps, 3)}, best Gaussian {best:.3f}"
+    assert gaps[2] < gaps[1] - 5 * np.hypot(errors[1], errors[2]), f"gaps {np.round(gaps, 3)}"
 
 
 @pytest.mark.parametrize("estimator", ["path_derivative", "closed_form_entropy", "score_function"])
