@@ -555,6 +555,18 @@ def test_iwae_bound_is_minus_infinity_when_q_puts_mass_outside_the_support():
     assert np.all(np.isfinite(iwae_bound(model, LogNormal(np.array([0.0, 3.0]), 1.0), x, 4, 20, 0)[0]))
 
 
+def test_a_closed_end_of_measure_zero_keeps_q_within_the_support():
+    # Exponential's [0, ∞) in the rate's (0, ∞): the point 0 has probability 0, and the
+    # ELBO is finite, E_q[log p(x, λ)] + H[q] = −6.002 for these counts (was −∞)
+    model, x = GammaPoisson(2.0, 1.0), np.array([1.0, 2.0, 0.0])
+    # q = Exp(1): E[log λ] = −γ, E[λ] = 1, H[q] = 1; E[log Gamma(λ | 2, 1)] = −γ − 1, and the
+    # Poisson terms 3 E[log λ] − 3 E[λ] − log 2! = −3γ − 3 − log 2
+    exact = -4 * np.euler_gamma - 3 - np.log(2)
+    estimate, error = elbo_monte_carlo(model, Exponential(1.0), x, 20_000, 3)
+    assert abs(estimate - exact) < 4.5 * error
+    elbo_gradient(model, Exponential(1.0), x, 10, 3, estimator="score_function")  # not refused
+
+
 def test_iwae_gradient_is_the_sample_path_derivative_of_the_bound():
     """With the noise ε fixed (same seed), Σ over groups of log (1/K) Σ wⱼ is a smooth
     function of θ and φ: its finite-difference gradient equals the summed per-group

@@ -115,7 +115,8 @@ def test_hand_written_gradients_three_ways(case, three_ways):
     [
         (dict(scale=[1.0, -1.0]), "scale must be positive"),
         (dict(w=np.array([[1.0, 0.0], [0.0, 0.0]])), "w must have no zero row"),
-        (dict(w=np.array([[1.0, 0.0], [1e-200, 0.0]])), "w must have no zero row .* underflow"),  # gave ±inf draws
+        (dict(w=np.array([[1.0, 0.0], [1e-200, 0.0]])), "w must have no zero row .* normal float"),  # gave ±inf draws
+        (dict(w=np.array([[1.0, 0.0], [1e-155, 2e-155]])), "w must have no zero row .* normal float"),  # ‖w‖² subnormal
         (dict(u=np.zeros((3, 2))), r"u must have shape \(K, D\)"),
         (dict(loc=[np.nan, 0.0]), "loc must be finite"),
     ],

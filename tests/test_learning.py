@@ -166,6 +166,9 @@ def test_learning_refuses_bad_input(data):
         fit_linear_gaussian(data, 2, optimizer="gradient_ascent", learning_rate=0.0)
     # a step size that diverges: was "the diagonal of scale_tril must be positive", an
     # invariant of q the caller never set
+    for scale in (1e-160, 1e160):  # "noise_var must be positive", an OverflowError, or 4e-4 nats short
+        with pytest.raises(ValueError, match="X has a spread of .* outside float64's normal range; rescale X"):
+            fit_linear_gaussian(data * scale, 2, rng=SEED)
     with pytest.raises(FloatingPointError, match=r"gradient ascent diverged at step \d+ .* lower the learning_rate"):
         fit_linear_gaussian(data, 2, optimizer="gradient_ascent", learning_rate=1e3, steps=50, rng=SEED)
 

@@ -278,3 +278,6 @@ def test_standard_error_of_mean_where_the_squares_overflow():
         expected = np.std(values, axis=0, ddof=1) / np.sqrt(50) * scale
         np.testing.assert_allclose(numerics.standard_error_of_mean(values * scale), expected, rtol=1e-14)
     assert np.isnan(numerics.standard_error_of_mean(np.array([1.0, np.inf])))  # an infinite value: no finite spread
+    # the largest finite values: SE = 1.7e308 · 2/√2 / √2 = 1.7e308 (scaling by max|v| overflowed before √S)
+    assert numerics.standard_error_of_mean(np.array([1.7e308, -1.7e308])) == pytest.approx(1.7e308, rel=1e-15)
+    assert numerics.standard_error_of_mean(np.array([1.7e308, -1.7e308, 1.7e308]) * [1, 1, 0]) < np.inf

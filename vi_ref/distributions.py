@@ -276,10 +276,12 @@ class Support:
         return self.name
 
     def includes(self, other):
-        """Whether every value of the set ``other`` lies in this one, coordinate by
-        coordinate (the event axes are not compared)."""
+        """Whether (almost) every value of the set ``other`` lies in this one, coordinate
+        by coordinate (the event axes are not compared). A continuous ``other`` may have
+        a closed end that this set leaves open ([0, ∞) in (0, ∞)): a single point has
+        probability 0 under a density."""
         lower_ok = other.lower > self.lower or (
-            other.lower == self.lower and (self.lower_closed or not other.lower_closed))
+            other.lower == self.lower and (self.lower_closed or not other.lower_closed or not other.integer))
         return lower_ok and other.upper <= self.upper and (other.integer or not self.integer)
 
     def check(self, x):
@@ -898,10 +900,11 @@ def gamma_log_prob(x, concentration, rate):
         -alpha * log1pmx(u, log_r) + 0.5 * ad.log(alpha) - ad.log(x) - 0.5 * LOG_2PI - _stirling_remainder(alpha)
     )
     value = ad.where(small, direct, stirling)
-    near_zero = concentration < 0.5
+    with np.errstate(invalid="ignore"):  # (x = 0 or ∞ keeps the form above: ±∞ there, not ∞ − ∞)
+        near_zero = (concentration < 0.5) & (_plain(x) > 0) & (_plain(x) < np.inf)
     if np.any(near_zero):  # (only then: the ratio form costs half as much again)
-        alpha = _clamp(near_zero, concentration, 0.25)
-        ratio_form = log_ratio(alpha, x) + alpha * (ad.log(rate) + ad.log(x)) - _log_gamma_one_plus(alpha) - rate * x
+        alpha, at = _clamp(near_zero, concentration, 0.25), _clamp(near_zero, x, 1.0)
+        ratio_form = log_ratio(alpha, at) + alpha * (ad.log(rate) + ad.log(at)) - _log_gamma_one_plus(alpha) - rate * at
         value = ad.where(near_zero, ratio_form, value)
     return value
 

@@ -140,11 +140,12 @@ class PlanarFlow:
                     f"{name} must have shape (K, D) = ({n_layers}, {size}) for b of shape"
                     f" {self.b.shape} and loc of shape {self.loc.shape}; got {getattr(self, name).shape}"
                 )
-        # a row whose ‖w‖² underflows to 0 (entries ≲ 1e-154) is 0 to û's formula too
-        zero_rows = np.sum(np.square(self.w), axis=-1) == 0
+        # û divides by ‖w‖²: a zero row, or one whose ‖w‖² is subnormal or underflows
+        # (entries ≲ 1e-154), gives û = ±∞ or digits lost
+        zero_rows = ~(np.sum(np.square(self.w), axis=-1) >= np.finfo(float).tiny)
         if zero_rows.any():
-            raise ValueError(f"w must have no zero row (û divides by ‖w‖², which must not underflow to 0);"
-                             f" row {int(np.argmax(zero_rows))} is {self.w[np.argmax(zero_rows)]}")
+            raise ValueError(f"w must have no zero row (û divides by ‖w‖², which must be a normal float,"
+                             f" >= 2.2e-308); row {int(np.argmax(zero_rows))} is {self.w[np.argmax(zero_rows)]}")
         self.event_shape = (size,)
 
     @classmethod

@@ -290,6 +290,9 @@ def fit_linear_gaussian(
         n_iter, converged = steps, False
     else:
         centre, scale = _standardisation(problem.X)
+        if not 1e-154 <= scale <= 1e154:  # the model's variances s²·ψ̃ would overflow, or lose digits as subnormals
+            raise ValueError(f"X has a spread of {scale:.3g}, whose square (a variance) is outside float64's normal"
+                             " range; rescale X")
         standard = LinearGaussianELBO((problem.X - centre) / scale, n_latent, isotropic=isotropic)
         start = standard.initial(rng) if init is None else standard.pack(
             *_rescale(*problem.unpack(vector), -centre / scale, 1 / scale))
@@ -311,11 +314,16 @@ def fit_linear_gaussian(
 
 
 def _standardisation(X):
-    """(x̄, s): the column means and the standard deviation of all entries about them
-    (1 where that is 0: constant data stay as they are)."""
+    """(x̄, s): the column means and the standard deviation of all entries about them,
+    computed from the deviations divided by the largest one, so that their squares
+    neither overflow (data beyond 1e154) nor underflow (below 1e-162); s = 1 for
+    constant data, which stay as they are."""
     centre = X.mean(axis=0)
-    scale = float(np.sqrt(np.mean((X - centre) ** 2)))
-    return centre, scale if scale > 0 and np.isfinite(scale) else 1.0
+    deviations = X - centre
+    largest = float(np.max(np.abs(deviations)))
+    if not 0 < largest < np.inf:
+        return centre, 1.0
+    return centre, largest * float(np.sqrt(np.mean((deviations / largest) ** 2)))
 
 
 def _rescale(model, q, offset, scale):

@@ -335,15 +335,18 @@ def standard_error_of_mean(values, axis=0):
         SE = √(Σₛ (vₛ − v̄)² / (S − 1)) / √S,
 
     also where the squares overflow (|v| ≳ 1e154, finite): there it is computed from
-    v / max|v| and scaled back, the same number to rounding, instead of ∞.
+    v 2⁻ᵉ, with 2ᵉ the power of two at max|v| (an exact scaling), and scaled back,
+    instead of ∞.
     """
     values = np.asarray(values, dtype=float)
+    count = values.shape[axis]
     with np.errstate(over="ignore", invalid="ignore"):
         spread = np.std(values, axis=axis, ddof=1)
     overflowed = ~np.isfinite(spread) & np.all(np.isfinite(values), axis=axis)
-    if np.any(overflowed):
-        largest = np.max(np.abs(values), axis=axis, keepdims=True)
-        largest = np.where(largest > 0, largest, 1.0)
-        rescaled = np.std(values / largest, axis=axis, ddof=1) * np.squeeze(largest, axis=axis)
-        spread = np.where(overflowed, rescaled, spread)
-    return spread / np.sqrt(values.shape[axis])
+    if not np.any(overflowed):
+        return spread / np.sqrt(count)
+    exponent = np.frexp(np.max(np.abs(values), axis=axis, keepdims=True))[1]
+    rescaled = np.std(np.ldexp(values, -exponent), axis=axis, ddof=1) / np.sqrt(count)
+    with np.errstate(over="ignore"):  # an SE beyond the float range is ∞, as it should be
+        rescaled = np.ldexp(rescaled, np.squeeze(exponent, axis=axis))
+    return np.where(overflowed, rescaled, spread / np.sqrt(count))[()]
