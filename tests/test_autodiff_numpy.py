@@ -427,6 +427,22 @@ def test_gradients_at_infinite_inputs_are_the_limits():
         assert np.isnan(ad.grad(lambda z: ad.sum(ad.softplus(z)))(np.array([np.nan]))[0])
 
 
+def test_logsumexp_weights_at_huge_values_sum_to_one():
+    """The weights e^(a − ans) carried ans's rounding error: at a = (1e15, 1e15) they
+    were 0.47 each (sum 0.94), at 1e17 1 each (sum 2). Rows with |ans| < 2^12 keep
+    the old formula's bits."""
+    for value in (5e3, 1e15, 1e17, -1e300):
+        np.testing.assert_array_equal(ad.grad(ad.logsumexp)(np.array([value, value])), [0.5, 0.5])
+    rows = np.array([[1e15, 1e15, 1e15 - 3.0], [1.0, 2.0, 3.0], [np.inf, np.inf, 0.0], [-np.inf] * 3])
+    with np.errstate(invalid="ignore"):
+        gradient = ad.grad(lambda z: ad.sum(ad.logsumexp(z, axis=1)))(rows)
+    expected = np.exp(np.array([0.0, 0.0, -3.0]) - scipy.special.logsumexp([0.0, 0.0, -3.0]))
+    np.testing.assert_allclose(gradient[0], expected, rtol=1e-15)
+    np.testing.assert_array_equal(gradient[1], np.exp(rows[1] - ad.logsumexp(rows[1])))  # bits as before
+    np.testing.assert_array_equal(gradient[2:], [[0.5, 0.5, 0.0], [1 / 3] * 3])
+    assert np.sum(ad.grad(lambda z: ad.sum(ad.log_softmax(z)[0]))(np.array([4e15, 4e15]))) == 0.0
+
+
 def test_std_at_zero_variance_has_the_central_difference_gradient():
     x = np.full(4, 1.5)
     np.testing.assert_array_equal(ad.grad(ad.std)(x), np.zeros(4))

@@ -370,6 +370,9 @@ def _cumsum_vjp(g, ans, a, axis=None, dtype=None, out=None):
     return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
 
 
+_LARGE_LOG_SUM = 2.0**12  # from here on the rounding of logsumexp's value shows in its weights
+
+
 def _logsumexp_forward(a, axis=None, b=None, keepdims=False, return_sign=False):
     # SciPy's positional order, so that logsumexp(a, 0, w) cannot be read as keepdims
     if b is not None:
@@ -392,6 +395,17 @@ def _logsumexp_vjp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=Fal
         tied = np.isinf(a) & (a == largest)
         count = np.sum(tied, axis=_reduced_axes(axis, a.ndim), keepdims=True)
         np.copyto(contribution, 1.0 / np.maximum(count, 1), where=tied)
+    # ans carries a rounding error δ of up to ulp(ans)/2, and every weight of its row
+    # the common factor e^(−δ): under 2^-42 while |ans| < 2^12, but growing with
+    # |ans| (at a = (1e15, 1e15) the two weights were 0.47, summing to 0.94). A
+    # row's weights sum to 1, so dividing a finite |ans| ≥ 2^12 row by its sum
+    # removes the factor (the test is on the reduced ans: rows below keep their bits).
+    rows = _with_reduced_dims(ans, a.ndim, axis, keepdims)
+    large = np.abs(rows) >= _LARGE_LOG_SUM
+    if large.any():
+        large &= np.isfinite(rows)  # an infinite row's weights are exact (0, or 1/k at ties)
+        total = np.sum(contribution, axis=_reduced_axes(axis, a.ndim), keepdims=True)
+        np.divide(contribution, total, out=contribution, where=np.broadcast_to(large, a.shape))
     g = _expand_reduced(g, a.shape, axis, keepdims)
     contribution *= g
     return strong_zero_where_unused(contribution, g)
