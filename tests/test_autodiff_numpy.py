@@ -443,6 +443,13 @@ def test_logsumexp_weights_at_huge_values_sum_to_one():
     assert np.sum(ad.grad(lambda z: ad.sum(ad.log_softmax(z)[0]))(np.array([4e15, 4e15]))) == 0.0
 
 
+def test_log_sigmoid_takes_what_the_other_elementwise_functions_take():
+    expected = -np.logaddexp(0.0, -np.array([1.0, 0.0, -2.0]))
+    np.testing.assert_array_equal(ad.log_sigmoid([1, 0, -2]), expected)  # was TypeError
+    np.testing.assert_array_equal(ad.log_sigmoid(np.array([True, False])), expected[:2])
+    assert ad.log_sigmoid(1.0) == expected[0]
+
+
 def test_std_at_zero_variance_has_the_central_difference_gradient():
     x = np.full(4, 1.5)
     np.testing.assert_array_equal(ad.grad(ad.std)(x), np.zeros(4))

@@ -156,8 +156,9 @@ def log_softmax(x, axis=None):
 
 
 def log_sigmoid(x):
-    """log σ(x) = −softplus(−x)."""
-    return -softplus(-x)
+    """log σ(x) = −softplus(−x); ``x`` may be a list or a bool array, as for the other
+    elementwise functions (the unary minus of a list raised TypeError)."""
+    return negative(softplus(negative(x)))
 
 
 def trigamma(x):
