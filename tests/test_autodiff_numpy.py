@@ -450,6 +450,19 @@ def test_log_sigmoid_takes_what_the_other_elementwise_functions_take():
     assert ad.log_sigmoid(1.0) == expected[0]
 
 
+def test_softmax_and_log_softmax_at_huge_logits_are_scipys():
+    """x − logsumexp(x) kept logsumexp's rounding: softmax((1e15, 1e15)) was 0.47 each."""
+    for x in (np.array([1e15, 1e15]), np.array([[1e15, 1e15 - 2.0, -np.inf], [5e3, 5e3 + 1.0, 5e3 - 40.0]])):
+        np.testing.assert_allclose(ad.softmax(x, axis=-1), scipy.special.softmax(x, axis=-1), rtol=1e-14, atol=0)
+        np.testing.assert_allclose(ad.log_softmax(x, axis=-1), scipy.special.log_softmax(x, axis=-1), rtol=1e-15)
+        weights = np.arange(x.size, dtype=float).reshape(x.shape)
+        gradient = ad.grad(lambda z: ad.sum(weights * ad.softmax(z, axis=-1)))(x)
+        p = scipy.special.softmax(x, axis=-1)
+        expected = p * (weights - np.sum(weights * p, axis=-1, keepdims=True))
+        np.testing.assert_allclose(gradient, expected, rtol=1e-12, atol=1e-300)
+    np.testing.assert_array_equal(ad.softmax([1e15, 1e15]), [0.5, 0.5])
+
+
 def test_std_at_zero_variance_has_the_central_difference_gradient():
     x = np.full(4, 1.5)
     np.testing.assert_array_equal(ad.grad(ad.std)(x), np.zeros(4))

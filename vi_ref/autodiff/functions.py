@@ -151,8 +151,25 @@ def softmax(x, axis=None):
 
 def log_softmax(x, axis=None):
     """SciPy's ``log_softmax``: x − logsumexp(x) along ``axis`` (all entries for None,
-    as in SciPy; pass ``axis=-1`` for a batch of logit vectors)."""
+    as in SciPy; pass ``axis=-1`` for a batch of logit vectors).
+
+    logsumexp(x) is rounded to within ulp/2 of its size, an absolute error that
+    x − logsumexp(x) keeps: at x = (1e15, 1e15) softmax was 0.47 each. Where the
+    largest finite entry m has |m| ≥ 2^12, x − m (a constant shift, which leaves
+    log_softmax and its gradient unchanged) is taken first, as SciPy does, so that
+    logsumexp is of size log K; below, the computation is as it was.
+    """
+    x = as_operand(x, "log_softmax argument")
+    value = _plain(x)
+    if value.size:
+        largest = np.max(value, axis=axis, keepdims=True)
+        largest = np.where(np.isfinite(largest), largest, 0.0)
+        if np.max(np.abs(largest)) >= _LARGE_LOGIT:
+            x = x - largest
     return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+_LARGE_LOGIT = 2.0**12
 
 
 def log_sigmoid(x):
