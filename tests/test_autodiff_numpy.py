@@ -463,6 +463,15 @@ def test_softmax_and_log_softmax_at_huge_logits_are_scipys():
     np.testing.assert_array_equal(ad.softmax([1e15, 1e15]), [0.5, 0.5])
 
 
+def test_log_softmax_near_zero_keeps_its_relative_accuracy():
+    """Unshifted, logsumexp(x) ≈ 1000 was rounded to an ulp of 1000 (1e-13), and the
+    largest entry's log-softmax, −1.398e-11, kept that error: 1.4e-4 relative."""
+    x = [1000.0, 975.0, 970.0, -3.0]
+    with mpmath.workdps(50):
+        exact = [float(mpmath.mpf(v) - mpmath.log(mpmath.fsum(mpmath.exp(u) for u in x))) for v in x]
+    np.testing.assert_allclose(ad.log_softmax(x), exact, rtol=4e-16)
+
+
 def test_std_at_zero_variance_has_the_central_difference_gradient():
     x = np.full(4, 1.5)
     np.testing.assert_array_equal(ad.grad(ad.std)(x), np.zeros(4))

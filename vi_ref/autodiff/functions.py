@@ -153,28 +153,23 @@ def log_softmax(x, axis=None):
     """SciPy's ``log_softmax``: x − logsumexp(x) along ``axis`` (all entries for None,
     as in SciPy; pass ``axis=-1`` for a batch of logit vectors).
 
-    logsumexp(x) is rounded to within ulp/2 of its size, an absolute error that
-    x − logsumexp(x) keeps: at x = (1e15, 1e15) softmax was 0.47 each. Where the
-    largest finite entry m has |m| ≥ 2^12, x − m (a constant shift, which leaves
-    log_softmax and its gradient unchanged) is taken first, as SciPy does, so that
-    logsumexp is of size log K; below, the computation is as it was.
+    Computed as (x − m) − logsumexp(x − m), m the largest finite entry along
+    ``axis`` (0 if there is none), as SciPy does. The shift is a constant, so the
+    function and its gradient are unchanged, but logsumexp(x − m) ∈ [0, log K]
+    carries a rounding error of an ulp of log K, not of x: unshifted, the log-softmax
+    of (1000, 975, 970, −3) near 0 had a relative error of 1e-4, and softmax of
+    (1e15, 1e15) was 0.47 each.
     """
     x = as_operand(x, "log_softmax argument")
     value = _plain(x)
     if value.size:
         largest = np.max(value, axis=axis, keepdims=True)
-        largest = np.where(np.isfinite(largest), largest, 0.0)
-        if np.max(np.abs(largest)) >= _LARGE_LOGIT:
-            x = x - largest
+        x = x - np.where(np.isfinite(largest), largest, 0.0)
     return x - logsumexp(x, axis=axis, keepdims=True)
 
 
-_LARGE_LOGIT = 2.0**12
-
-
 def log_sigmoid(x):
-    """log σ(x) = −softplus(−x); ``x`` may be a list or a bool array, as for the other
-    elementwise functions (the unary minus of a list raised TypeError)."""
+    """log σ(x) = −softplus(−x)."""
     return negative(softplus(negative(x)))
 
 
