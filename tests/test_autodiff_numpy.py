@@ -443,6 +443,20 @@ def test_logsumexp_weights_at_huge_values_sum_to_one():
     assert np.sum(ad.grad(lambda z: ad.sum(ad.log_softmax(z)[0]))(np.array([4e15, 4e15]))) == 0.0
 
 
+def test_logaddexp_weights_at_huge_values_are_exact():
+    """e^(x − ans) carried ans's rounding: at x = y = 1e300 both weights were 1, at
+    4e15 both 0.61. Beyond |ans| ≥ 2^12 they are σ(x − y); below, bits as before."""
+    both = ad.grad(lambda a, b: ad.logaddexp(a, b), (0, 1))
+    for value in (4e15, 1e300, -1e300):
+        assert both(value, value) == (0.5, 0.5)
+    x, y = np.array([1e17, 1e17 + 64.0, 7e3, 1.0]), np.array([1e17 + 64.0, 1e17, 7e3 - 2.0, 2.0])
+    gx, gy = ad.grad(lambda a, b: ad.sum(ad.logaddexp(a, b)), (0, 1))(x, y)
+    np.testing.assert_allclose(gx, scipy.special.expit(x - y), rtol=1e-15)
+    np.testing.assert_allclose(gx + gy, 1.0, rtol=1e-15)
+    assert gx[3] == np.exp(1.0 - ad.logaddexp(1.0, 2.0))  # bits as before
+    assert both(np.inf, 3e5) == (1.0, 0.0) and both(-np.inf, -np.inf) == (0.5, 0.5)
+
+
 def test_log_sigmoid_takes_what_the_other_elementwise_functions_take():
     expected = -np.logaddexp(0.0, -np.array([1.0, 0.0, -2.0]))
     np.testing.assert_array_equal(ad.log_sigmoid([1, 0, -2]), expected)  # was TypeError

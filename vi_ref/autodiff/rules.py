@@ -263,16 +263,26 @@ def _logaddexp_forward(x, y):
     return result[()] if result.ndim == 0 else result
 
 
+# From here on the rounding error of a log-sum-exp's value, up to ulp/2 of it, shows
+# in the weights e^(x − ans): under 2^-42 relative below it.
+_LARGE_LOG_SUM = 2.0**12
+
+
 def _logaddexp_weight(x, y, ans):
     """∂ log(eˣ + eʸ)/∂x = e^(x − ans), the weight of x in the sum. Where x is the
     infinite answer, e^(∞ − ∞) is NaN: the limit is 1 if y is finite, and x and y
-    tie (½ each, as ``maximum``'s ties) if y is the same infinity."""
+    tie (½ each, as ``maximum``'s ties) if y is the same infinity. Where the answer
+    is finite and |ans| ≥ 2^12, ans's rounding would show (at x = y = 1e300 both
+    weights were 1): there the weight is σ(x − y), which does not use ans."""
     weight = np.subtract(x, ans, out=np.empty(np.shape(ans)))
     np.exp(weight, out=weight)
+    x, y = np.broadcast_to(x, weight.shape), np.broadcast_to(y, weight.shape)
     if np.isnan(np.sum(weight)):  # one pass finds a NaN: the other weights are in [0, 1]
-        x, y = np.broadcast_to(x, weight.shape), np.broadcast_to(y, weight.shape)
         infinite = np.isinf(x) & (x == ans)
         weight[infinite] = np.where(x[infinite] == y[infinite], 0.5, 1.0)
+    if weight.size and builtins.max(np.fmax.reduce(ans, axis=None), -np.fmin.reduce(ans, axis=None)) >= _LARGE_LOG_SUM:
+        large = (np.abs(ans) >= _LARGE_LOG_SUM) & np.isfinite(ans)
+        weight[large] = scipy.special.expit(x[large] - y[large])
     return weight
 
 
@@ -368,9 +378,6 @@ def _cumsum_vjp(g, ans, a, axis=None, dtype=None, out=None):
     if axis is None:  # np.cumsum flattens first
         return np.cumsum(g[::-1])[::-1].reshape(a.shape)
     return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
-
-
-_LARGE_LOG_SUM = 2.0**12  # from here on the rounding of logsumexp's value shows in its weights
 
 
 def _logsumexp_forward(a, axis=None, b=None, keepdims=False, return_sign=False):
