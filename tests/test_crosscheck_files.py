@@ -129,6 +129,10 @@ JSON_MUTATIONS = {
     "NaN input as a string": (_set(["cases", KL, "inputs", "p_loc", "data", 1], "nan"), [f"case '{KL}'", "field 'p_loc'", "NaN at index (1,)"]),
     "inf where finite is required": (_set(["cases", KL, "outputs", "value", "data", 0], "-inf"), [f"case '{KL}'", "field 'value'", "must be finite"]),
     "text in the data": (_set(["cases", KL, "inputs", "q_loc", "data", 0], "__import__('os')"), [f"case '{KL}'", "field 'q_loc'", "must be numbers"]),
+    "integer beyond the float range": (
+        _set(["cases", KL, "inputs", "q_loc", "data", 0], 10**400),
+        [f"case '{KL}'", "field 'q_loc'", "outside the float64 range"],
+    ),
     "boolean in the data": (_set(["cases", KL, "inputs", "q_loc", "data", 0], True), [f"case '{KL}'", "field 'q_loc'", "must be numbers"]),
     "data shorter than the shape": (_set(["cases", KL, "inputs", "q_loc", "shape"], [4]), [f"case '{KL}'", "field 'q_loc'", "flat list of 4"]),
     "oversized array": (
@@ -175,6 +179,13 @@ def test_non_json_is_refused(tmp_path, content, fragment):
     path = tmp_path / "file.json"
     path.write_bytes(content)
     _refused(path, fragment)
+
+
+def test_a_json_number_beyond_the_float_range_is_refused(tmp_path, document):
+    text = json.dumps(document).replace('"data": [', '"data": [' + "9" * 5000 + ", ", 1)
+    path = tmp_path / "file.json"
+    path.write_text(text)
+    _refused(path, "not readable JSON", "5000 digits")
 
 
 # ----- pickles and NPZ ----------------------------------------------------------------

@@ -300,6 +300,10 @@ def _decode_json(raw, source):
         _fail(source, "the JSON is nested too deeply")
     except json.JSONDecodeError as error:
         _fail(source, f"not valid JSON: {error}")
+    except ReferenceFileError:
+        raise
+    except ValueError as error:  # an integer literal longer than Python converts (4300 digits)
+        _fail(source, f"not readable JSON: {error}")
     _check_depth(document, source)
     if not isinstance(document, dict):
         _fail(source, f"the top level must be a JSON object; got {type(document).__name__}")
@@ -352,7 +356,10 @@ def _decode_json_array(value, source, case, field):
     numbers = []
     for item in data:
         if type(item) in (int, float):
-            numbers.append(float(item))
+            try:
+                numbers.append(float(item))
+            except OverflowError:  # an integer literal beyond the float64 range (±1.8e308)
+                _fail(source, f"data holds an integer of {len(str(abs(item)))} digits, outside the float64 range", case, field)
         elif isinstance(item, str) and item in _NON_FINITE:
             numbers.append(_NON_FINITE[item])
         else:
