@@ -70,6 +70,22 @@ def test_bad_use_is_refused(arguments, error, message):
         assert_matches_reference(*arguments)
 
 
+@pytest.mark.parametrize(
+    "tolerance, error, message",
+    [
+        ({"rtol": float("nan")}, ValueError, "rtol must be finite"),
+        ({"rtol": float("inf")}, ValueError, "rtol must be finite"),  # would accept any finite output
+        ({"atol": -1e-12}, ValueError, "atol must be >= 0"),
+        ({"rtol": "1e-9"}, TypeError, "rtol must be real numbers"),
+        ({"atol": True}, TypeError, "atol must be real numbers"),
+    ],
+)
+def test_a_tolerance_that_is_not_a_finite_non_negative_number_is_refused(tolerance, error, message):
+    outputs = reference_outputs("kl.Normal-Normal")
+    with pytest.raises(error, match=message):
+        assert_matches_reference("kl.Normal-Normal", outputs, **tolerance)
+
+
 def test_incomplete_inputs_are_refused():
     inputs = reference_inputs("kl.Normal-Normal")
     del inputs["p_scale"]

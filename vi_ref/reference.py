@@ -27,6 +27,7 @@ import numpy as np
 
 from . import __version__
 from .reference_cases import CASES
+from .validation import check_tolerance
 
 __all__ = [
     "FORMAT",
@@ -626,7 +627,9 @@ class FieldResult:
 def compare(case, field, expected, actual, *, rtol, atol):
     """Compare ``actual`` (someone's output) with ``expected`` (vi_ref's) elementwise;
     shapes must be equal (no broadcasting: a shape difference is a convention
-    difference worth seeing). Returns a ``FieldResult``."""
+    difference worth seeing). ``rtol`` and ``atol`` must be finite and ≥ 0 (a NaN
+    tolerance fails every entry, an infinite one passes any). Returns a ``FieldResult``."""
+    rtol, atol = check_tolerance(rtol, "rtol"), check_tolerance(atol, "atol")
     expected = np.asarray(expected, dtype=float)
     actual = np.asarray(actual, dtype=float)
     if actual.shape != expected.shape:
@@ -672,11 +675,10 @@ def check(document, *, rtol=None, atol=None, only=None):
 
     Raises:
         ValueError: for a negative or non-finite tolerance, or ``only`` matching no
-            case of the document.
+            case of the document. TypeError: for a tolerance that is not a number.
     """
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if value is not None and not (math.isfinite(value) and value >= 0):
-            raise ValueError(f"{name} must be a finite non-negative number; got {value!r}")
+    rtol = None if rtol is None else check_tolerance(rtol, "rtol")
+    atol = None if atol is None else check_tolerance(atol, "atol")
     names = [name for name in document["cases"] if only is None or only in name]
     if not names:
         raise ValueError(f"only={only!r} matches no case of the file")

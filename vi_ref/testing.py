@@ -73,13 +73,13 @@ def assert_matches_reference(case, outputs, *, inputs=None, seed=0, rtol=None, a
             field); default ``reference_inputs(case, seed)``.
         seed: the seed of the default inputs.
         rtol, atol: override the case's tolerance (|actual − expected| ≤ atol +
-            rtol |expected| elementwise; shapes must be equal).
+            rtol |expected| elementwise; shapes must be equal): finite numbers ≥ 0.
 
     Raises:
         AssertionError: naming the case and every field that does not match, with the
             largest absolute and relative error, the worst index and both values.
-        ValueError, TypeError, KeyError: for an unknown case or field, or inputs that
-            are not the case's.
+        ValueError, TypeError, KeyError: for an unknown case or field, inputs that
+            are not the case's, or a tolerance that is not a finite number ≥ 0.
     """
     __tracebackhide__ = True  # pytest shows the caller's line, not this helper's
     spec = reference.get_case(case)
