@@ -228,6 +228,13 @@ def test_npz_with_wrong_dtype_is_refused(tmp_path):
     _refused(_write_npz(tmp_path, members), f"case '{KL}'", "field 'q_scale'", "float64 or int64")
 
 
+@pytest.mark.parametrize("key, value", [("version", np.array(1, dtype=np.uint64)), ("format", np.array(b"vi_ref.reference"))])
+def test_npz_with_a_wrong_dtype_of_a_top_level_member_names_the_member(tmp_path, key, value):
+    members = _valid_npz_members()
+    members[key] = value
+    _refused(_write_npz(tmp_path, members), f"field {key!r}", "dtype must be")
+
+
 def test_npz_with_int_where_float_is_required_is_refused(tmp_path):
     members = _valid_npz_members()
     members[f"cases/{KL}/inputs/q_loc"] = np.array([1, 2, 3])

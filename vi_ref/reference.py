@@ -429,7 +429,7 @@ def _read_member(archive, member, source):
 def _key_location(key):
     match = _NPZ_KEY.match(key)
     if match is None:
-        return None, None
+        return None, key  # a top-level member (format, version, ...) or one outside the schema
     if match.group(4) is not None:
         return match.group(4), "description"
     return match.group(1), match.group(3)
