@@ -108,6 +108,7 @@ JSON_MUTATIONS = {
     "wrong format": (_set(["format"], "something.else"), ["format must be 'vi_ref.reference'"]),
     "newer schema version": (_set(["version"], 2), ["schema version 2", "newer"]),
     "version as text": (_set(["version"], "1"), ["version must be an integer"]),
+    "seed beyond int64": (_set(["seed"], 2**63), ["seed must be a non-negative integer below 2**63"]),
     "no cases": (_set(["cases"], {}), ["non-empty"]),
     "unknown case": (lambda d: d["cases"].update({"kl.Normal-Cauchy": d["cases"][KL]}), ["case 'kl.Normal-Cauchy'", "unknown case"]),
     "case name with a path": (lambda d: d["cases"].update({"../../etc": {}}), ["'../../etc'", "not a valid name"]),

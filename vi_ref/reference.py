@@ -495,8 +495,8 @@ def validate(document, source="<document>"):
     if version != SCHEMA_VERSION:
         newer = " (written by a newer vi_ref)" if version > SCHEMA_VERSION else ""
         _fail(source, f"schema version {version}{newer} cannot be read; this vi_ref reads version {SCHEMA_VERSION}")
-    if "seed" in document and (type(document["seed"]) is not int or document["seed"] < 0):
-        _fail(source, f"seed must be a non-negative integer; got {document['seed']!r}")
+    if "seed" in document and (type(document["seed"]) is not int or not 0 <= document["seed"] < 2**63):
+        _fail(source, f"seed must be a non-negative integer below 2**63; got {document['seed']!r}")
     for key in ("vi_ref_version", "producer"):
         if key in document and not (isinstance(document[key], str) and len(document[key]) <= 200):
             _fail(source, f"{key} must be a string of at most 200 characters")
