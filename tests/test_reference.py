@@ -336,6 +336,11 @@ def test_the_conventions_table_covers_every_quantity_in_the_reference_file():
     assert not missing, missing
 
 
+def test_the_conventions_page_counts_the_cases_of_the_table():
+    text = (ROOT / "docs" / "conventions.md").read_text(encoding="utf-8")
+    assert f"computes 29 of the {len(CASES)} cases" in text
+
+
 @pytest.mark.slow
 def test_every_seed_gives_valid_inputs_and_a_file_that_passes_its_own_crosscheck(tmp_path):
     """20 other seeds: the draws stay inside every family's domain (no refusal, no
