@@ -65,6 +65,15 @@ def test_only_with_no_matching_section_fails(only, capsys):
     assert "no section" in capsys.readouterr().err
 
 
+def test_only_with_one_unmatched_name_fails_and_names_it(capsys):
+    """A typo in one of several comma-separated names must not pass silently
+    (the matched section alone was run and the tour exited 0)."""
+    assert cli.main(["tour", "--only", "VI2.3,VI9.9"]) == 1
+    captured = capsys.readouterr()
+    assert "'VI9.9'" in captured.err and "nothing was checked" in captured.err
+    assert captured.out == ""
+
+
 def test_json_output_keeps_stdout_for_json(capsys):
     assert cli.main(["tour", "--json", "--only", "no such section"]) == 1
     captured = capsys.readouterr()

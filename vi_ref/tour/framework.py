@@ -146,12 +146,18 @@ def _guarded(candidate, seed):
 def run(seed=0, *, only=None, verbose=False, as_json=False, out=print, err=None, sections=None):
     """Run the selected sections with their own generators, print with ``out``, and
     return True if every row passed (False if a row failed, a section checked
-    nothing, or ``only`` named no section: a mistyped ``--only`` must not report
-    success; that is said with ``err``, by default ``out``, so that ``--json``
-    keeps stdout for JSON)."""
+    nothing, or a name in ``only`` matched no section: a mistyped ``--only`` must
+    not report success; that is said with ``err``, by default ``out``, so that
+    ``--json`` keeps stdout for JSON)."""
     chosen = select(only, sections)
-    if not chosen:
-        (err or out)(f"There is no section matching {only!r}; nothing was checked. "
+    # every comma-separated name must match: a typo beside a valid name is not ignored
+    unmatched = [] if only is None else [
+        token.strip() for token in only.split(",")
+        if token.strip() and not select(token, sections)
+    ]
+    if not chosen or unmatched:
+        names = ", ".join(repr(token) for token in unmatched) if chosen else repr(only)
+        (err or out)(f"There is no section matching {names}; nothing was checked. "
                      "`vi-ref tour --list` names them.")
         return False
     start = time.perf_counter()
