@@ -295,7 +295,7 @@ def test_kl_of_a_distribution_with_itself_is_exactly_zero_at_every_scale():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("alpha", [1e-300, 1e-5, 1.0, 9.99, 10.0, 1e8, 1e15, 1e300, 1e308])
+@pytest.mark.parametrize("alpha", [5e-324, 1e-310, 1e-300, 1e-5, 1.0, 9.99, 10.0, 1e8, 1e15, 1e300, 1e308])
 @pytest.mark.parametrize("beta", [1e-300, 1.0, 1e300])
 def test_gamma_entropy_at_the_extremes(alpha, beta):
     assert_close(Gamma(alpha, beta).entropy(), gamma_entropy_truth(alpha, beta))
@@ -436,7 +436,8 @@ def test_linear_gaussian_evidence_of_a_point_at_1e200_is_minus_inf_not_nan():
 
 @pytest.mark.parametrize(
     "alpha, beta, counts",
-    [(1e8, 1e-300, [0, 3]), (1e8, 1e8, [5]), (1e-300, 1.0, [0, 0, 1]), (1e300, 1e300, [5]), (1e15, 1e3, [2, 7])],
+    [(1e8, 1e-300, [0, 3]), (1e8, 1e8, [5]), (1e-300, 1.0, [0, 0, 1]), (5e-324, 1.0, [1, 0, 2]), (1e300, 1e300, [5]),
+     (1e15, 1e3, [2, 7])],
 )
 def test_gamma_poisson_elbo_at_the_posterior_is_the_evidence(alpha, beta, counts):
     """The evidence, and the ELBO at the posterior (E_q[log p(x | λ)] − KL(q ‖ p(λ)),

@@ -23,7 +23,7 @@ import scipy.special
 from .. import autodiff as ad
 from ..distributions import POSITIVE, Gamma, LogNormal, Normal, gamma_log_prob, gamma_mean_log, gammaln_bregman
 from ..kl import kl_divergence
-from ..numerics import sum_to_shape
+from ..numerics import gammaln, sum_to_shape
 from ..validation import as_float_array, as_generator, check_count, check_positive, check_size, first_bad_index
 from ._checks import data_batch_shape, require_family
 
@@ -202,7 +202,7 @@ class GammaPoisson:
         # lnΓ(α + S) − lnΓ(α) = B(α, α + S) + S ψ(α) for large α, and
         # α log β − α log(β + n) = −α log1p(n/β)
         if alpha < 10:
-            log_gamma_ratio = scipy.special.gammaln(alpha + total) - scipy.special.gammaln(alpha)
+            log_gamma_ratio = gammaln(alpha + total) - gammaln(alpha)
         else:
             log_gamma_ratio = gammaln_bregman(alpha, alpha + total) + total * scipy.special.digamma(alpha)
         log_gamma_ratio = log_gamma_ratio - total * np.log(beta + count)
