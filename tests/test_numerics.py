@@ -182,6 +182,20 @@ def test_check_scale_tril():
         numerics.check_scale_tril(good.T)
     with pytest.raises(ValueError, match="diagonal of scale_tril must be positive"):
         numerics.check_scale_tril(np.array([[1.0, 0.0], [0.3, -1.0]]))
+    tiny = np.finfo(float).tiny
+    np.testing.assert_array_equal(numerics.check_scale_tril(good * tiny), good * tiny)
+
+
+def test_a_subnormal_diagonal_of_scale_tril_is_refused():
+    """1/Rᵢᵢ overflowed: a MultivariateNormal's log-density at a diagonal of 5e-324 was
+    NaN (∞ − ∞ in the solve), and its entropy gradient NaN beside the diagonal."""
+    from vi_ref.distributions import MultivariateNormal
+
+    factor = np.array([[1.0, 0.0, 0.0], [0.3, 5e-324, 0.0], [0.2, 0.1, 1.0]])
+    with pytest.raises(ValueError, match=r"diagonal of q_scale_tril must be at least 2.2e-308.*got 5e-324 at index 1"):
+        numerics.check_scale_tril(factor, "q_scale_tril")
+    with pytest.raises(ValueError, match="diagonal of scale_tril must be at least"):
+        MultivariateNormal(np.zeros(3), scale_tril=factor)
 
 
 @pytest.mark.parametrize("lower", [True, False])

@@ -191,7 +191,9 @@ def cholesky(matrix, name="matrix", *, symmetry_rtol=1e-10):
 
 def check_scale_tril(scale_tril, name="scale_tril"):
     """Validate a (batch of) Cholesky factors: square, finite, lower triangular,
-    positive diagonal. Returns the float64 array."""
+    with a diagonal of normal positive floats (≥ 2⁻¹⁰²² ≈ 2.2e-308: the inverse of a
+    subnormal Rᵢᵢ overflows, and solves against it give ∞ − ∞ = NaN). Returns the
+    float64 array."""
     scale_tril = as_float_array(scale_tril, name, min_ndim=2)
     if scale_tril.shape[-1] != scale_tril.shape[-2]:
         raise ValueError(f"{name} must be square; got shape {scale_tril.shape}")
@@ -203,6 +205,12 @@ def check_scale_tril(scale_tril, name="scale_tril"):
         )
     diagonal = np.diagonal(scale_tril, axis1=-2, axis2=-1)
     check_positive(diagonal, f"the diagonal of {name}")
+    subnormal = diagonal < np.finfo(float).tiny
+    if np.any(subnormal):
+        raise ValueError(
+            f"the diagonal of {name} must be at least 2.2e-308 (a normal float, so that"
+            f" 1/Rᵢᵢ is finite); got {diagonal[subnormal].flat[0]}{first_bad_index(subnormal)}"
+        )
     return scale_tril
 
 
