@@ -321,6 +321,23 @@ def test_crosscheck_of_a_hostile_file_exits_2_with_the_message(tmp_path, documen
     assert f"case '{KL}'" in error and "field 'q_loc'" in error and "Traceback" not in error
 
 
+def test_a_file_whose_fields_are_all_empty_compares_nothing_and_fails(tmp_path, document, capsys):
+    """Every array of batch size 0 passed as "All 5 fields ... match", though nothing
+    was compared."""
+    case = document["cases"][KL]
+    document["cases"] = {KL: case}
+    for group in ("inputs", "outputs"):
+        for field in case[group].values():
+            field["shape"], field["data"] = [0], []
+    path = _write_json(tmp_path, document)
+    assert cli.main(["crosscheck", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "(0 values compared)" in captured.out and "nothing was checked" in captured.err
+    reference.write(path, reference.generate(0, only=KL))
+    assert cli.main(["crosscheck", str(path)]) == 0
+    assert "(15 values compared)" in capsys.readouterr().out
+
+
 def test_inputs_vi_ref_refuses_fail_the_case(tmp_path, document, capsys):
     document["cases"][KL]["inputs"]["q_scale"]["data"][0] = -1.0  # a negative scale
     path = _write_json(tmp_path, document)

@@ -176,6 +176,9 @@ def _crosscheck(arguments):
         print(f"vi-ref crosscheck: {error}", file=sys.stderr)
         return 2
     print(reference.report(results))
+    if not any(result.compared for result in results) and all(result.ok for result in results):
+        print("vi-ref crosscheck: every field compared is empty: nothing was checked", file=sys.stderr)
+        return 1
     return 0 if all(result.ok for result in results) else 1
 
 

@@ -593,7 +593,8 @@ class FieldResult:
     |actual − expected| / |expected| over the entries where expected ≠ 0; ``ok`` when
     every entry has |actual − expected| ≤ atol + rtol |expected| (equal infinities
     match). ``problem`` explains a failure that is not a number (a shape mismatch,
-    vi_ref refusing the inputs).
+    vi_ref refusing the inputs). ``compared`` is the number of entries compared (0 for
+    an empty field, which matches trivially).
     """
 
     case: str
@@ -607,6 +608,7 @@ class FieldResult:
     expected: float = math.nan
     actual: float = math.nan
     problem: str = ""
+    compared: int = 0
 
     @property
     def detail(self):
@@ -653,7 +655,7 @@ def compare(case, field, expected, actual, *, rtol, atol):
     return FieldResult(
         case, field, bool(within.all()), float(error.max()),
         float(finite_relative.max()) if finite_relative.size else 0.0, rtol, atol,
-        worst_index=worst, expected=float(expected[worst]), actual=float(actual[worst]),
+        worst_index=worst, expected=float(expected[worst]), actual=float(actual[worst]), compared=expected.size,
     )
 
 
@@ -709,7 +711,8 @@ def check(document, *, rtol=None, atol=None, only=None):
 
 def report(results):
     """The crosscheck table: one line per field (case, field, max abs and rel error,
-    tolerance, verdict), then every mismatch in full and a one-line summary."""
+    tolerance, verdict), then every mismatch in full and a one-line summary with the
+    number of values compared (a file whose fields are all empty compares none)."""
     width = max(len(result.case) for result in results)
     lines = [f"{'case':<{width}}  {'field':<26} {'abs error':>9} {'rel error':>9}  {'atol':>7} {'rtol':>7}  result"]
     for result in results:
@@ -725,7 +728,8 @@ def report(results):
         lines.extend(str(result) for result in failures)
         lines.append(f"{len(failures)} of {len(results)} fields in {cases} cases do NOT match vi_ref.")
     else:
-        lines.append(f"All {len(results)} fields in {cases} cases match vi_ref.")
+        compared = sum(result.compared for result in results)
+        lines.append(f"All {len(results)} fields in {cases} cases match vi_ref ({compared} values compared).")
     return "\n".join(lines)
 
 
