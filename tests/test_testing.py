@@ -109,3 +109,17 @@ def test_torch_tensors_are_accepted():
     value = torch.distributions.kl_divergence(q, p)
     grad_q_loc, = torch.autograd.grad(value.sum(), tensors["q_loc"])
     assert_matches_reference("kl.Normal-Normal", {"value": value, "grad_q_loc": grad_q_loc}, inputs=tensors)
+
+
+def test_inputs_are_checked_as_a_files_are():
+    """Given inputs skipped the file's checks: a dimension of 2**40 went to the
+    estimator suite (MemoryError), a NaN through to the outputs."""
+    inputs = reference_inputs("estimators.dimension")
+    outputs = reference_outputs("estimators.dimension", inputs)
+    with pytest.raises(ValueError, match=r"field 'dimension': must be in \[1, 100000\]; got 1099511627776"):
+        assert_matches_reference("estimators.dimension", outputs, inputs={**inputs, "dimension": 2**40})
+    kl_inputs = reference_inputs("kl.Normal-Normal")
+    with pytest.raises(ValueError, match="field 'q_scale': NaN at index"):
+        reference_outputs("kl.Normal-Normal", {**kl_inputs, "q_scale": np.array([1.0, np.nan, 2.0])})
+    exact = {**kl_inputs, "q_loc": kl_inputs["q_loc"].astype(np.float32)}  # converted exactly
+    assert_matches_reference("kl.Normal-Normal", reference_outputs("kl.Normal-Normal", exact), inputs=exact)

@@ -126,9 +126,25 @@ def case_inputs(name, seed=0):
 
 
 def compute_outputs(name, inputs):
-    """vi_ref's outputs of case ``name`` for ``inputs`` (dict field → array)."""
+    """vi_ref's outputs of case ``name`` for ``inputs`` (dict field → array).
+
+    The inputs are checked as a file's are: exactly the case's fields, shapes that
+    fit the case's symbols, sizes and bounds (``dimension`` ≤ 100,000), no NaN, and
+    the field's dtype (integers and floats of fewer bits are converted exactly to a
+    float64 field, integers to an int64 one).
+
+    Raises:
+        ReferenceFileError (a ValueError): naming the field and the problem.
+    """
     case = get_case(name)
-    computed = case.compute({key: np.asarray(value) for key, value in inputs.items()})
+    _check_keys(inputs, tuple(case.inputs), (), "inputs", "inputs", name)
+    symbols, arrays = {}, {}
+    for key, spec in case.inputs.items():
+        array = np.asarray(inputs[key])
+        if array.dtype.kind != "b" and np.can_cast(array.dtype, DTYPES[spec.dtype], "safe"):
+            array = array.astype(DTYPES[spec.dtype])
+        arrays[key] = _validate_array(array, spec, symbols, "inputs", name, key)
+    computed = case.compute(arrays)
     return {key: _as_field_array(computed[key], spec) for key, spec in case.outputs.items()}
 
 
