@@ -72,6 +72,8 @@ def test_only_with_one_unmatched_name_fails_and_names_it(capsys):
     captured = capsys.readouterr()
     assert "'VI9.9'" in captured.err and "nothing was checked" in captured.err
     assert captured.out == ""
+    assert cli.main(["tour", "--list", "--only", "VI2.3,VI9.9"]) == 1  # --list exited 0
+    assert "no section matches 'VI9.9'" in capsys.readouterr().err
 
 
 def test_json_output_keeps_stdout_for_json(capsys):

@@ -31,12 +31,13 @@ def _tour(arguments):
     from . import tour
 
     if arguments.list:
-        listed = tour.select(arguments.only)
+        listed, missing = tour.select(arguments.only), tour.unmatched(arguments.only)
         for candidate in listed:
             _print_now(f"{candidate.key:24}  {candidate.title}  [derivation {candidate.derivation}]")
-        if not listed:
-            _print_error(f"vi-ref tour: no section matches {arguments.only!r}")
-        return 0 if listed else 1
+        if not listed or missing:
+            names = ", ".join(map(repr, missing)) if listed else repr(arguments.only)
+            _print_error(f"vi-ref tour: no section matches {names}")
+        return 0 if listed and not missing else 1
     passed = tour.run(arguments.seed, only=arguments.only, verbose=arguments.verbose,
                       as_json=arguments.json, out=_print_now, err=_print_error)
     return 0 if passed else 1

@@ -103,6 +103,14 @@ def select(only=None, sections=None):
     return [candidate for candidate in sections if any(_matches(t, candidate) for t in tokens)]
 
 
+def unmatched(only, sections=None):
+    """The comma-separated names in ``only`` that match no section (none when
+    ``only`` is None): a typo beside a valid name must not be ignored."""
+    if only is None:
+        return []
+    return [token.strip() for token in only.split(",") if token.strip() and not select(token, sections)]
+
+
 def run_section(candidate, seed=0):
     """All rows of one section, as a list (the tests use this)."""
     return list(candidate.check(section_rng(seed, candidate.key)))
@@ -149,14 +157,9 @@ def run(seed=0, *, only=None, verbose=False, as_json=False, out=print, err=None,
     nothing, or a name in ``only`` matched no section: a mistyped ``--only`` must
     not report success; that is said with ``err``, by default ``out``, so that
     ``--json`` keeps stdout for JSON)."""
-    chosen = select(only, sections)
-    # every comma-separated name must match: a typo beside a valid name is not ignored
-    unmatched = [] if only is None else [
-        token.strip() for token in only.split(",")
-        if token.strip() and not select(token, sections)
-    ]
-    if not chosen or unmatched:
-        names = ", ".join(repr(token) for token in unmatched) if chosen else repr(only)
+    chosen, missing = select(only, sections), unmatched(only, sections)
+    if not chosen or missing:
+        names = ", ".join(repr(token) for token in missing) if chosen else repr(only)
         (err or out)(f"There is no section matching {names}; nothing was checked. "
                      "`vi-ref tour --list` names them.")
         return False
