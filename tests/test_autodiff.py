@@ -193,6 +193,10 @@ def test_power_with_zero_exponent_has_zero_derivative_at_zero():
     np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(t**0.0))(np.array([0.0, 2.0])), [0.0, 0.0])
     gradient = ad.grad(lambda t, y: ad.sum(t**y), argnums=0)(np.array([0.0]), np.array([0.0]))
     np.testing.assert_array_equal(gradient, [0.0])
+    # also at ±∞ and NaN, where x⁰ = 1 (the derivative was 0 · ∞ = NaN there)
+    special = np.array([np.inf, -np.inf, np.nan, -3.0])
+    with np.errstate(invalid="raise"):
+        np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(t**0.0))(special), np.zeros(4))
 
 
 def test_logsumexp_row_of_minus_infinity_not_taken_contributes_nothing():

@@ -105,8 +105,9 @@ def _expand_reduced(g, shape, axis, keepdims):
 
 
 def _power_vjp_base(g, ans, x, y):
-    # ∂xʸ/∂x = y xʸ⁻¹; for y = 0 it is 0 everywhere (x⁰ = 1, also 0⁰ in NumPy), not 0 · 0⁻¹
-    return g * y * x ** np.where(y == 0, 1.0, y - 1)
+    # ∂xʸ/∂x = y xʸ⁻¹; for y = 0 it is 0 everywhere (x⁰ = 1 in NumPy for every x,
+    # also 0, ±∞ and NaN), computed as 0 · x⁰, not 0 · 0⁻¹ or 0 · ∞
+    return g * y * x ** np.where(y == 0, 0.0, y - 1)
 
 
 def _power_vjp_exponent(g, ans, x, y):
