@@ -104,6 +104,21 @@ def test_adam_rows_update_only_the_minibatch_with_their_own_counts():
     np.testing.assert_allclose(value[1], 0.1, rtol=1e-6)
 
 
+@pytest.mark.parametrize("kwargs, match", [
+    ({"beta1": 1.0}, r"beta1 must be in \[0, 1\); got 1.0"),
+    ({"beta2": 1.0}, r"beta2 must be in \[0, 1\); got 1.0"),
+    ({"beta1": -0.5}, r"beta1 must be in \[0, 1\); got -0.5"),
+    ({"beta2": np.nan}, "beta2 must be finite"),
+    ({"epsilon": 0.0}, "epsilon must be positive; got 0.0"),
+    ({"epsilon": -1e-8}, "epsilon must be positive"),
+])
+def test_adam_refuses_hyperparameters_outside_their_range(kwargs, match):
+    # β = 1 divided by 1 − βᵗ = 0 and every step was NaN, silently; ε = 0 gave 0/0 for a
+    # coordinate whose gradient was 0; β₁ < 0 or ε < 0 is no Adam
+    with pytest.raises(ValueError, match=match):
+        vi.Adam(**kwargs)
+
+
 def test_decay_schedule_satisfies_robbins_monro():
     schedule = vi.decay_schedule(10.0, 0.75)
     assert schedule(0) == 1.0

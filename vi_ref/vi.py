@@ -266,10 +266,15 @@ class Adam:
     Gradients beyond about 1e154 would overflow ĝ² (and leave a step of 0, silently):
     there the moments are kept in units of 2ᵉ, m = m̃ 2ᵉ and s = s̃ 2²ᵉ, and the step
     is m̃ / (√s̃ + ε 2⁻ᵉ), the same number; e = 0 (no rescaling) below 2⁵⁰⁰.
+
+    Raises:
+        ValueError: unless 0 ≤ β₁, β₂ < 1 (β = 1 divides by 1 − βᵗ = 0) and ε > 0
+            (ε = 0 divides 0 by 0 for a coordinate whose gradients were all 0).
     """
 
     def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-8):
-        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.beta1, self.beta2 = _check_decay_rate(beta1, "beta1"), _check_decay_rate(beta2, "beta2")
+        self.epsilon = float(check_positive(as_float_array(epsilon, "epsilon", ndim=0), "epsilon"))
         self._state = {}
 
     def step(self, name, value, gradient, learning_rate, rows=None):
@@ -298,6 +303,14 @@ class Adam:
         new = value.copy()
         new[index] = value[index] + learning_rate * corrected_first / (np.sqrt(corrected_second) + epsilon)
         return new
+
+
+def _check_decay_rate(value, name):
+    """A moment's decay rate β of Adam as a float in [0, 1), or a ValueError naming it."""
+    value = float(as_float_array(value, name, ndim=0))
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1); got {value}")
+    return value
 
 
 _LARGEST_UNSCALED = 500  # Adam's moments are rescaled once a gradient exceeds 2⁵⁰⁰ ≈ 3e150
