@@ -119,6 +119,22 @@ def test_adam_refuses_hyperparameters_outside_their_range(kwargs, match):
         vi.Adam(**kwargs)
 
 
+@pytest.mark.parametrize("optimizer", [vi.GradientAscent, vi.Adam])
+@pytest.mark.parametrize("gradient, learning_rate, rows, match", [
+    ([np.nan, 1.0], 0.1, None, "gradient must be finite; got nan at index 0"),
+    ([1.0, 2.0], -0.1, None, "learning_rate must be positive; got -0.1"),
+    ([1.0, 2.0], np.inf, None, "learning_rate must be finite"),
+    (1.0, 0.1, None, r"gradient must have the shape \(2,\) of value; got \(\)"),
+    ([[1.0, 2.0]], 0.1, [0, 0], "rows must be one or more distinct indices"),
+    ([[1.0, 2.0]], 0.1, [0], r"gradient must have the shape \(1,\) of value\[rows\]; got \(1, 2\)"),
+])
+def test_optimizer_steps_refuse_bad_gradients_step_sizes_and_rows(optimizer, gradient, learning_rate, rows, match):
+    # a NaN gradient made the parameter NaN, a negative η descended, a scalar gradient
+    # was broadcast over every coordinate, repeated rows took one step: all silently
+    with pytest.raises(ValueError, match=match):
+        optimizer().step("v", np.zeros(2), np.array(gradient), learning_rate, rows=rows)
+
+
 def test_decay_schedule_satisfies_robbins_monro():
     schedule = vi.decay_schedule(10.0, 0.75)
     assert schedule(0) == 1.0

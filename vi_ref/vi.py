@@ -240,11 +240,33 @@ def _pull_back(cls, unconstrained, grads):
 # ---------------------------------------------------------------------------
 
 
+def _check_step(value, gradient, learning_rate, rows):
+    """(gradient, learning_rate, rows) of an optimiser's step, checked: ``rows`` distinct
+    indices of value's rows, ``gradient`` finite and of the shape of ``value`` (of
+    ``value[rows]``), ``learning_rate`` finite and > 0 (a negative one would descend)."""
+    learning_rate = _check_learning_rate(learning_rate)
+    if rows is not None:
+        rows = _check_rows(rows, np.shape(value)[0] if np.ndim(value) else 0)
+    gradient = as_float_array(gradient, "gradient")
+    expected = np.shape(value) if rows is None else (rows.size,) + np.shape(value)[1:]
+    if gradient.shape != expected:
+        where = "value" if rows is None else "value[rows]"
+        raise ValueError(f"gradient must have the shape {expected} of {where}; got {gradient.shape}")
+    return gradient, learning_rate, rows
+
+
 class GradientAscent:
     """The lecture's update v ← v + η ĝ."""
 
     def step(self, name, value, gradient, learning_rate, rows=None):
-        """The new value of parameter ``name`` (``rows``: update only these rows)."""
+        """The new value of parameter ``name`` (``rows``: update only these rows).
+
+        Raises:
+            ValueError: for a gradient that is not finite or not of the shape of
+                ``value`` (``value[rows]``), a learning_rate that is not finite and > 0,
+                or rows that are not distinct indices of value's rows.
+        """
+        gradient, learning_rate, rows = _check_step(value, gradient, learning_rate, rows)
         new = value.copy()
         if rows is None:
             new += learning_rate * gradient
@@ -278,7 +300,9 @@ class Adam:
         self._state = {}
 
     def step(self, name, value, gradient, learning_rate, rows=None):
-        """The new value of parameter ``name`` (``rows``: update only these rows)."""
+        """The new value of parameter ``name`` (``rows``: update only these rows).
+        Raises ValueError for the arguments ``GradientAscent.step`` refuses."""
+        gradient, learning_rate, rows = _check_step(value, gradient, learning_rate, rows)
         if name not in self._state:
             count_shape = value.shape[:1] if rows is not None else ()
             self._state[name] = [np.zeros_like(value), np.zeros_like(value), np.zeros(count_shape), 0]
