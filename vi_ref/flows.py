@@ -13,7 +13,9 @@ and by the change of variables, with ψ_k = h′(a_k) w_k and a_k = w_kᵀ z_{k�
 
 The matrix determinant lemma gives det(I + û ψᵀ) = 1 + ûᵀψ, so each layer's
 log-determinant is exact and O(D). A layer is invertible when wᵀû ≥ −1 (then
-1 + h′(a) wᵀû > 0 for every a, since 0 < h′ ≤ 1). That constraint is enforced by the
+1 + h′(a) wᵀû ≥ 0 for every a, since 0 < h′ ≤ 1, so a ↦ a + wᵀû h(a) is
+increasing), with a nonsingular Jacobian everywhere when wᵀû > −1 (at wᵀû = −1 the
+determinant is 0 where h′(a) = 1, at a = 0). That constraint is enforced by the
 usual reparameterisation of u (Rezende & Mohamed, appendix A): the free parameter is
 u, and the layer uses
 

@@ -243,8 +243,10 @@ def fit_linear_gaussian(
     smaller than θ's; the local coordinates take steps of N·η (equivalently, each φᵢ
     ascends its own ELBOᵢ while θ ascends the average). ``"lbfgs"`` minimises −L
     with ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)`` and the same
-    analytic gradient, stopping when the largest gradient entry is below ``tol``, on
-    the standardised data x̃ = (x − x̄)/s (s: the standard deviation of all entries):
+    analytic gradient, stopping (``converged=True``) when the largest gradient entry
+    is below ``tol`` or when an iteration can no longer decrease −L at all (``ftol=0``:
+    the objective is at its rounding floor, where on ill-conditioned data the
+    gradient can still be ≈ 1e-7 above a tiny ``tol``), on the standardised data x̃ = (x − x̄)/s (s: the standard deviation of all entries):
     with W = s W̃, b = x̄ + s b̃, ψ = s² ψ̃ and the same qᵢ, every ELBOᵢ is its
     standardised value − D log s exactly, so the optimum maps back exactly, and the
     gradient test means the same for data of any scale (on the raw data a gradient in
@@ -257,7 +259,8 @@ def fit_linear_gaussian(
         steps: gradient-ascent steps, or the L-BFGS iteration limit (at most
             ``validation.MAX_ELEMENTS``).
         learning_rate: η of gradient ascent.
-        tol: L-BFGS stopping tolerance on the projected gradient (finite, ≥ 0).
+        tol: L-BFGS stopping tolerance on the projected gradient (finite, ≥ 0);
+            the run also stops, converged, where −L stops decreasing.
         init: a starting vector (default ``LinearGaussianELBO.initial(rng)``).
         rng: Generator, int seed or None, for the default start.
 
