@@ -346,14 +346,16 @@ def test_inputs_vi_ref_refuses_fail_the_case(tmp_path, document, capsys):
     assert f"case '{KL}', field 'inputs'" in out and "scale must be positive" in out
 
 
-def test_inputs_whose_values_overflow_in_vi_ref_fail_the_case(tmp_path, capsys):
+def test_inputs_whose_moments_would_overflow_fail_the_case(tmp_path, capsys):
+    """At loc = 1e300 the suite's Python float arithmetic raised OverflowError, and the
+    crosscheck crashed (exit 1 with a traceback); the suite now refuses |loc| > 1e50."""
     generated = reference.generate(0, only="estimators.quadratic")
     generated["cases"]["estimators.quadratic"]["inputs"]["loc"] = np.array(1e300)  # E f = (μ − k)² + σ² ≈ 1e600
     path = tmp_path / "file.json"
     reference.write(path, generated)
     assert cli.main(["crosscheck", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "case 'estimators.quadratic', field 'inputs'" in out and "vi_ref cannot compute these inputs" in out
+    assert "case 'estimators.quadratic', field 'inputs'" in out and "loc must be at most 1e50 in magnitude" in out
 
 
 def test_the_good_example_passes():
