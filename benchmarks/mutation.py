@@ -267,6 +267,9 @@ MUTANTS = [
            "in-place negation keeps a length-one axis's odd stride", ("tests/test_autodiff_memory.py",)),
     Mutant(N, "if array.flags.c_contiguous and 2 <= kept", "if array.flags.c_contiguous and 1 <= kept",
            "leading-axis sum: einsum also for one kept entry (not NumPy's pairwise order)", (T_N,)),
+    # ----- audit E: holes found by new mutants, each closed by a test
+    Mutant(M, "far = np.all(log_joint == -np.inf, axis=axis)", "far = np.any(log_joint == -np.inf, axis=axis)",
+           "most_responsible: refuses a point with any −∞ component (a zero weight)", ("tests/test_models_gaussian_mixture.py",)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -213,6 +213,21 @@ def test_zero_weight_component_is_never_used():
     assert not np.any(model.sample(1000, rng=0)[1] == 1)
 
 
+def test_most_responsible_label_with_a_zero_weight_component():
+    # a zero-weight component has log p(x, z = k) = −∞ for every point: the label is
+    # the argmax of the others (scipy.stats densities), not a refusal
+    rng = np.random.default_rng(13)
+    weights, means = np.array([0.4, 0.0, 0.6]), rng.standard_normal((3, 2))
+    model = GaussianMixture(weights, means, np.ones(3), covariance_type="spherical")
+    x = rng.standard_normal((40, 2))
+    expected = np.argmax(scipy_log_joint(x, weights[[0, 2]], means[[0, 2]], [np.eye(2)] * 2), axis=1)
+    labels = gaussian_mixture.most_responsible(model.log_joint_components(x))
+    np.testing.assert_array_equal(labels, np.array([0, 2])[expected])
+    assert set(np.unique(labels)) == {0, 2}
+    with pytest.raises(ValueError, match="far from every component"):
+        gaussian_mixture.most_responsible(np.array([[0.0, -1.0], [-np.inf, -np.inf]]))
+
+
 # ----- the closed-form ELBO's gradient: chunks, boundary, memory --------------------------
 
 
