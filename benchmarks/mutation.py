@@ -270,6 +270,9 @@ MUTANTS = [
     # ----- audit E: holes found by new mutants, each closed by a test
     Mutant(M, "far = np.all(log_joint == -np.inf, axis=axis)", "far = np.any(log_joint == -np.inf, axis=axis)",
            "most_responsible: refuses a point with any −∞ component (a zero weight)", ("tests/test_models_gaussian_mixture.py",)),
+    Mutant(CB, "constant = dimension * (dimension - 1) / 4 * np.log(np.pi)",
+           "constant = dimension * (dimension - 1) / 2 * np.log(np.pi)",
+           "multivariate log Γ_D: D(D − 1)/4 log π → /2 (cancels in the Wishart KL)", (T_CA,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -778,3 +778,17 @@ def test_refusals_of_the_scikit_learn_methods_and_settings():
         with pytest.raises(ValueError, match="X has a point so far from every component .* at index 1"):
             method(far)
     assert model.score_samples(far)[1] == -np.inf  # the float value of log p, as EM's (was an error)
+
+
+@pytest.mark.parametrize("dimension", [1, 2, 3, 5])
+def test_multivariate_gammaln_and_digamma_match_scipy_and_their_definition(dimension):
+    # log Γ_D(a) against scipy.special.multigammaln (the constant D(D − 1)/4 log π
+    # cancels in the Wishart KL, so only this pins it); ψ_D(a) = d/da log Γ_D(a)
+    # against a central difference of scipy's function
+    a = np.array([dimension / 2 + 0.1, 3.7, 12.0])
+    expected = [scipy.special.multigammaln(value, dimension) for value in a]
+    np.testing.assert_allclose(bm.multivariate_gammaln(a, dimension), expected, rtol=1e-13)
+    h = 1e-5
+    slope = [(scipy.special.multigammaln(value + h, dimension) - scipy.special.multigammaln(value - h, dimension)) / (2 * h)
+             for value in a]
+    np.testing.assert_allclose(bm.multivariate_digamma(a, dimension), slope, rtol=1e-7)
