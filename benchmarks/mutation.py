@@ -273,6 +273,8 @@ MUTANTS = [
     Mutant(CB, "constant = dimension * (dimension - 1) / 4 * np.log(np.pi)",
            "constant = dimension * (dimension - 1) / 2 * np.log(np.pi)",
            "multivariate log Γ_D: D(D − 1)/4 log π → /2 (cancels in the Wishart KL)", (T_CA,)),
+    Mutant(CB, "        if nu0 <= dimension - 1:", "        if nu0 < dimension - 1:",
+           "Bayesian CAVI: degrees_of_freedom_prior = D − 1 accepted", (T_CA,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -516,6 +516,8 @@ def test_refusals():
         (dict(weight_concentration_prior=0.0), "weight_concentration_prior"),
         (dict(mean_precision_prior=-1.0), "mean_precision_prior"),
         (dict(degrees_of_freedom_prior=0.5), "degrees_of_freedom_prior"),
+        # the boundary ν₀ = D − 1 (D = 2 here): Γ_D(ν₀/2) has the pole Γ(0), no Wishart
+        (dict(degrees_of_freedom_prior=1.0), "degrees_of_freedom_prior"),
         (dict(mean_prior=np.zeros(3)), "mean_prior"),
         (dict(covariance_prior=np.eye(3)), "covariance_prior"),
         (dict(covariance_prior=-np.eye(2)), "covariance_prior"),
