@@ -275,6 +275,9 @@ MUTANTS = [
            "multivariate log Γ_D: D(D − 1)/4 log π → /2 (cancels in the Wishart KL)", (T_CA,)),
     Mutant(CB, "        if nu0 <= dimension - 1:", "        if nu0 < dimension - 1:",
            "Bayesian CAVI: degrees_of_freedom_prior = D − 1 accepted", (T_CA,)),
+    Mutant(VI, "standard_error[name] = blocks.std(axis=0, ddof=1) / np.sqrt(n_batches)",
+           "standard_error[name] = blocks.std(axis=0, ddof=0) / np.sqrt(n_batches)",
+           "iterate_average batch-means SE: ddof 1 → 0", (T_VI,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -196,6 +196,18 @@ def test_iterate_average_standard_error_matches_the_spread_of_repeated_averages(
     np.testing.assert_allclose(np.var(means, ddof=1), np.mean(variances), rtol=0.25)
 
 
+def test_iterate_average_standard_error_is_the_sample_sd_of_the_block_means_over_root_b():
+    # 10 blocks of 3 iterates with block means 0, 1, …, 9 (each block j is j − 1, j, j + 1):
+    # the sample variance (ddof 1) of 0…9 is 10·11/12, so SE = √(11/12) exactly, and the mean is 4.5
+    iterates = np.concatenate([[j - 1.0, j, j + 1.0] for j in range(10)])
+    _, mean, standard_error = vi.iterate_average(fake_run(iterates), start=0.0, n_batches=10)
+    np.testing.assert_allclose(mean["loc"], 4.5, rtol=1e-15)
+    np.testing.assert_allclose(standard_error["loc"], np.sqrt(11 / 12), rtol=1e-14)
+    # two blocks, of means 0 and 2: sample SD √2, SE √2/√2 = 1
+    _, _, standard_error = vi.iterate_average(fake_run([0.0, 0.0, 2.0, 2.0]), start=0.0, n_batches=2)
+    np.testing.assert_allclose(standard_error["loc"], 1.0, rtol=1e-15)
+
+
 def test_iterate_average_refuses_too_few_iterates():
     with pytest.raises(ValueError, match="cannot fill 10 blocks"):
         vi.iterate_average(fake_run(np.zeros(30)))
