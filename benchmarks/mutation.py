@@ -278,6 +278,8 @@ MUTANTS = [
     Mutant(VI, "standard_error[name] = blocks.std(axis=0, ddof=1) / np.sqrt(n_batches)",
            "standard_error[name] = blocks.std(axis=0, ddof=0) / np.sqrt(n_batches)",
            "iterate_average batch-means SE: ddof 1 → 0", (T_VI,)),
+    Mutant(VI, "return abs(recent - previous) <= tol * max(1.0, abs(recent))",
+           "return abs(recent - previous) < tol * max(1.0, abs(recent))", "window_converged: the boundary ≤ → <", (T_VI,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -147,6 +147,10 @@ def test_window_convergence_rule():
     assert not vi.window_converged([1.0, 1.0, 1.0], 2, 1e-3)  # fewer than 2w estimates
     assert vi.window_converged([-100.0, -100.01, -100.0, -100.01], 2, 1e-3)
     assert not vi.window_converged([-110.0, -105.0, -100.0, -100.0], 2, 1e-3)
+    # "differ by at most tol · max(1, |last mean|)": the boundary counts (exact in binary:
+    # |2 − 1| = 1 = 0.5 · 2), and just beyond it does not
+    assert vi.window_converged([1.0, 1.0, 2.0, 2.0], 2, 0.5)
+    assert not vi.window_converged([1.0, 1.0, 2.0, 2.0], 2, 0.4999999)
     for tol in (np.nan, -1.0, 0.0):  # returned False (never converged), silently
         with pytest.raises(ValueError, match="tol must be"):
             vi.window_converged([1.0, 1.0, 1.0, 1.0], 2, tol)
