@@ -280,6 +280,8 @@ MUTANTS = [
            "iterate_average batch-means SE: ddof 1 → 0", (T_VI,)),
     Mutant(VI, "return abs(recent - previous) <= tol * max(1.0, abs(recent))",
            "return abs(recent - previous) < tol * max(1.0, abs(recent))", "window_converged: the boundary ≤ → <", (T_VI,)),
+    Mutant("vi_ref/tour/policy.py", "values.std(axis=0, ddof=1) / np.sqrt(values.shape[0])", "values.std(axis=0, ddof=1)",
+           "tour sample_mean_and_error: SE missing 1/√S (every Monte Carlo row passes)", ("tests/test_tour.py",)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

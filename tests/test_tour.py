@@ -193,6 +193,18 @@ def test_a_collapsed_standard_error_fails_loudly_and_exact_entries_count_zero():
     assert not row.ok and "inf" in row.measured
 
 
+def test_sample_mean_and_error_is_scipys_mean_and_standard_error_of_the_mean():
+    # the SE every random row divides by: std/√S (scipy.stats.sem, ddof 1) per column;
+    # an SE √S too large would make every Monte Carlo row pass whatever the estimate
+    import scipy.stats
+
+    values = np.random.default_rng(3).standard_normal((400, 3)) * [1.0, 2.0, 0.5]
+    mean, error = policy.sample_mean_and_error(values)
+    np.testing.assert_allclose(mean, np.mean(values, axis=0), rtol=1e-13)
+    np.testing.assert_allclose(error, scipy.stats.sem(values, axis=0, ddof=1), rtol=1e-13)
+    np.testing.assert_allclose(policy.sample_mean_and_error([0.0, 2.0])[1], 1.0, rtol=1e-15)  # √2/√2
+
+
 LECTURE_SECTIONS = [candidate for candidate in tour.SECTIONS if candidate.key != "gradient-engine"]
 
 
