@@ -282,6 +282,8 @@ MUTANTS = [
            "return abs(recent - previous) < tol * max(1.0, abs(recent))", "window_converged: the boundary ≤ → <", (T_VI,)),
     Mutant("vi_ref/tour/policy.py", "values.std(axis=0, ddof=1) / np.sqrt(values.shape[0])", "values.std(axis=0, ddof=1)",
            "tour sample_mean_and_error: SE missing 1/√S (every Monte Carlo row passes)", ("tests/test_tour.py",)),
+    Mutant("vi_ref/tour/policy.py", "    limit = z_limit(count)\n", "    limit = 10 * z_limit(count)\n",
+           "tour monte_carlo_row: limit loosened ×10", ("tests/test_tour.py",)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -203,6 +203,8 @@ def test_sample_mean_and_error_is_scipys_mean_and_standard_error_of_the_mean():
     np.testing.assert_allclose(mean, np.mean(values, axis=0), rtol=1e-13)
     np.testing.assert_allclose(error, scipy.stats.sem(values, axis=0, ddof=1), rtol=1e-13)
     np.testing.assert_allclose(policy.sample_mean_and_error([0.0, 2.0])[1], 1.0, rtol=1e-15)  # √2/√2
+    # and a row with an estimate 6 SE off (beyond z_limit(1) ≈ 4.89) fails
+    assert not policy.monte_carlo_row("claim", mean[0] + 6 * error[0], error[0], mean[0], "oracle").ok
 
 
 LECTURE_SECTIONS = [candidate for candidate in tour.SECTIONS if candidate.key != "gradient-engine"]
