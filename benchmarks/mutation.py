@@ -284,6 +284,8 @@ MUTANTS = [
            "tour sample_mean_and_error: SE missing 1/√S (every Monte Carlo row passes)", ("tests/test_tour.py",)),
     Mutant("vi_ref/tour/policy.py", "    limit = z_limit(count)\n", "    limit = 10 * z_limit(count)\n",
            "tour monte_carlo_row: limit loosened ×10", ("tests/test_tour.py",)),
+    Mutant(EM, "live = counts >= EMPTY_COMPONENT_COUNT", "live = counts > EMPTY_COMPONENT_COUNT",
+           "M-step: a component of exactly EMPTY_COMPONENT_COUNT counted empty", (T_EM,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

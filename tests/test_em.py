@@ -574,6 +574,19 @@ def test_m_step_refuses_an_empty_component_without_previous():
         m_step(X, responsibilities)
 
 
+def test_m_step_component_of_exactly_the_empty_count_is_live():
+    # "less than EMPTY_COMPONENT_COUNT" (the smallest normal float) is empty; exactly it
+    # is not: the one point it holds is its mean (closed form), its variance reg_covar
+    tiny = np.finfo(float).tiny
+    X = np.array([[3.0, -2.0], [0.0, 1.0], [-1.0, 5.0], [2.0, 2.0]])
+    responsibilities = np.array([[1.0, tiny], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    model = m_step(X, responsibilities, "diag", reg_covar=1e-6)
+    np.testing.assert_allclose(model.means, [[1.0, 1.5], X[0]], rtol=1e-15)
+    np.testing.assert_allclose(model.covariances[1], [1e-6, 1e-6], rtol=1e-12)
+    with pytest.raises(ValueError, match="component 1 .* pass previous="):
+        m_step(X, responsibilities * [1.0, 0.5], "diag", reg_covar=1e-6)
+
+
 def test_data_whose_covariance_overflows_are_refused_as_such():
     # the error said "a component has collapsed ... increase reg_covar"
     X = np.random.default_rng(0).standard_normal((40, 2)) * 1e200
