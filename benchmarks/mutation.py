@@ -286,6 +286,8 @@ MUTANTS = [
            "tour monte_carlo_row: limit loosened ×10", ("tests/test_tour.py",)),
     Mutant(EM, "live = counts >= EMPTY_COMPONENT_COUNT", "live = counts > EMPTY_COMPONENT_COUNT",
            "M-step: a component of exactly EMPTY_COMPONENT_COUNT counted empty", (T_EM,)),
+    Mutant("vi_ref/em.py", "            if abs(change) < settings.tol:", "            if abs(change) <= settings.tol:",
+           "EM convergence: |change| < tol → ≤ tol (tol = 0 converged)", (T_EM, "tests/test_em_sklearn.py")),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

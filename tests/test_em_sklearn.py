@@ -268,3 +268,14 @@ def test_exact_where_scikit_learn_loses_digits_far_from_the_origin():
                                 reg_covar=0.0).fit(far)
     # the covariance of data 1e7 from the origin is that of the same data near it
     np.testing.assert_allclose(far_fit.covariances_, near_fit.covariances_, rtol=1e-7)
+
+
+def test_tol_zero_never_converges_as_in_scikit_learn():
+    # convergence is |change| < tol, strictly: with one component every iteration repeats
+    # the same M-step, change is exactly 0, and tol = 0 still runs to max_iter
+    X = np.random.default_rng(0).standard_normal((30, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = GaussianMixtureEM(1, tol=0.0, max_iter=5).fit(X)
+        theirs = GaussianMixture(1, tol=0.0, max_iter=5).fit(X)
+    assert (ours.converged_, ours.n_iter_) == (theirs.converged_, theirs.n_iter_) == (False, 5)
