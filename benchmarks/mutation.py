@@ -278,6 +278,8 @@ MUTANTS = [
     Mutant(VI, "standard_error[name] = blocks.std(axis=0, ddof=1) / np.sqrt(n_batches)",
            "standard_error[name] = blocks.std(axis=0, ddof=0) / np.sqrt(n_batches)",
            "iterate_average batch-means SE: ddof 1 → 0", (T_VI,)),
+    Mutant(VI, "np.sum(np.var(t, axis=0, ddof=1)) for t in terms.values()", "np.sum(np.var(t, axis=0, ddof=0)) for t in terms.values()",
+           "fit's tracked gradient variance: ddof 1 → 0", (T_VI,)),
     Mutant(VI, "return abs(recent - previous) <= tol * max(1.0, abs(recent))",
            "return abs(recent - previous) < tol * max(1.0, abs(recent))", "window_converged: the boundary ≤ → <", (T_VI,)),
     Mutant("vi_ref/tour/policy.py", "values.std(axis=0, ddof=1) / np.sqrt(values.shape[0])", "values.std(axis=0, ddof=1)",
