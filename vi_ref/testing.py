@@ -40,19 +40,13 @@ def reference_outputs(case, inputs=None, seed=0):
 
 
 def _inputs(case, inputs, seed):
-    spec = reference.get_case(case)
+    """The given inputs as ndarrays (checked by ``reference.compute_outputs``), or the
+    case's own for ``seed``."""
     if inputs is None:
         return reference.case_inputs(case, seed)
     if not isinstance(inputs, dict):
         raise TypeError(f"inputs must be a dict of field name to array; got {type(inputs).__name__}")
-    missing = [key for key in spec.inputs if key not in inputs]
-    extra = [key for key in inputs if key not in spec.inputs]
-    if missing or extra:
-        raise ValueError(
-            f"inputs of case {case!r} must be exactly {list(spec.inputs)};"
-            f" missing {missing}, unexpected {extra}"
-        )
-    return {key: _as_array(inputs[key]) for key in spec.inputs}
+    return {key: _as_array(value) for key, value in inputs.items()}
 
 
 def _as_array(value):
