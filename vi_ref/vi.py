@@ -60,6 +60,7 @@ estimates differs from the mean of the w before by at most ``tol`` · max(1, |me
 Derivation: ``derivations/06-stochastic-variational-inference.md``.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -544,6 +545,10 @@ class FitResult:
 
 
 def _check_learning_rate(learning_rate):
+    """learning_rate as a finite float > 0 (a plain float, every optimiser step's case,
+    in one comparison; anything else through the general checks, which name it)."""
+    if isinstance(learning_rate, float) and 0 < learning_rate < math.inf:
+        return float(learning_rate)
     return float(check_positive(as_float_array(learning_rate, "learning_rate", ndim=0), "learning_rate"))
 
 
