@@ -515,6 +515,10 @@ def test_refusals():
         (dict(weight_concentration_prior_type="dirichlet"), "weight_concentration_prior_type"),
         (dict(weight_concentration_prior=0.0), "weight_concentration_prior"),
         (dict(mean_precision_prior=-1.0), "mean_precision_prior"),
+        # subnormal: ψ(α₀) and 1/β₀ overflow (a Dirichlet prior's lower_bound_ was NaN)
+        (dict(weight_concentration_prior=1e-310, weight_concentration_prior_type="dirichlet_distribution"),
+         "weight_concentration_prior must be at least 2.2e-308"),
+        (dict(mean_precision_prior=5e-324), "mean_precision_prior must be at least 2.2e-308"),
         (dict(degrees_of_freedom_prior=0.5), "degrees_of_freedom_prior"),
         # the boundary ν₀ = D − 1 (D = 2 here): Γ_D(ν₀/2) has the pole Γ(0), no Wishart
         (dict(degrees_of_freedom_prior=1.0), "degrees_of_freedom_prior"),

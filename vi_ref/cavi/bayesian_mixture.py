@@ -590,8 +590,10 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
 
         def positive_number(value, name, default):
             value = default if value is None else value
-            check_positive(as_float_array(value, name, ndim=0), name)
-            return float(value)
+            value = float(check_positive(as_float_array(value, name, ndim=0), name))
+            if value < np.finfo(float).tiny:  # subnormal: 1/value and ψ(value) overflow (the ELBO was NaN)
+                raise ValueError(f"{name} must be at least 2.2e-308 (a normal float); got {value}")
+            return value
 
         alpha0 = positive_number(self.weight_concentration_prior, "weight_concentration_prior", 1.0 / n_components)
         beta0 = positive_number(self.mean_precision_prior, "mean_precision_prior", 1.0)
