@@ -625,6 +625,27 @@ def _cavi_and_em_targets():
     ]
 
 
+def _fitted_estimator_targets():
+    """The methods of fitted mixture estimators and the models' remaining draws."""
+    em = GaussianMixtureEM(2, rng=0).fit(X_MIXTURE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few iterations: enough for a fitted object
+        bayesian = BayesianGaussianMixtureCAVI(2, max_iter=3, rng=0).fit(X_MIXTURE)
+    targets = [
+        Target("GammaPoisson.sample(n_observations)",
+               lambda n, n_observations: GAMMA_POISSON.sample(n, 0, n_observations=n_observations),
+               {"n": 2, "n_observations": 3}, {"n": "count", "n_observations": "count1"}),
+        Target("BayesianGaussianMixtureCAVI.sample", bayesian.sample, {"n_samples": 3, "rng": 0},
+               {"n_samples": "count1", "rng": "rng"}),
+    ]
+    for label, fitted, methods in (("GaussianMixtureEM", em, ("predict", "score", "bic", "aic")),
+                                   ("BayesianGaussianMixtureCAVI", bayesian,
+                                    ("predict", "predict_proba", "score_samples", "score"))):
+        targets += [Target(f"{label}.{method}", getattr(fitted, method), {"X": X_MIXTURE}, {"X": "matrix"})
+                    for method in methods]
+    return targets
+
+
 def rows(rng, valid):
     """Row indices of a data set (N = 4 rows here)."""
     return ["0", 1.5, np.array([0.5, 1.0]), np.array([True, False]), np.array([0, 7]), np.array([-9]),
@@ -684,6 +705,7 @@ TARGETS = (
     + _vi_targets()
     + _flow_targets()
     + _cavi_and_em_targets()
+    + _fitted_estimator_targets()
 )
 
 

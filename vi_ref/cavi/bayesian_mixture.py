@@ -870,7 +870,8 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         as in scikit-learn, to the estimator's own ``rng`` (or ``random_state``): an
         integer seed gives the same draws each call."""
         self._check_fitted()
-        n_samples = _check_integer(n_samples, "n_samples", minimum=1)
+        n_samples = check_size(_check_integer(n_samples, "n_samples", minimum=1), "n_samples",
+                               per_unit=self.means_.shape[-1] + 1)
         generator = (_estimator_generator(self.rng, self.random_state) if rng is None
                      else _as_generator(rng, "rng"))
         mixture = GaussianMixture(self.weights_, self.means_, self.covariances_,

@@ -24,7 +24,7 @@ from .. import autodiff as ad
 from ..distributions import POSITIVE, Gamma, LogNormal, Normal, gamma_log_prob, gamma_mean_log, gammaln_bregman
 from ..kl import kl_divergence
 from ..numerics import gammaln, sum_to_shape
-from ..validation import as_float_array, as_generator, check_count, check_positive, check_size, first_bad_index
+from ..validation import MAX_ELEMENTS, as_float_array, as_generator, check_count, check_positive, first_bad_index
 from ._checks import data_batch_shape, require_family
 
 __all__ = ["GammaPoisson", "gamma_poisson_log_joint", "poisson_log_likelihood"]
@@ -183,7 +183,12 @@ class GammaPoisson:
         """
         n = check_count(n, "n")
         n_observations = check_count(n_observations, "n_observations", minimum=1)
-        check_size(n, "n", per_unit=n_observations + 1)
+        if n * (n_observations + 1) > MAX_ELEMENTS:  # either count may be the huge one: name both
+            raise ValueError(
+                f"n = {n} draws of n_observations = {n_observations} counts ask for"
+                f" {n * (n_observations + 1):.3g} values, more than the {MAX_ELEMENTS:.3g}"
+                " (2 GiB of float64) one call may allocate"
+            )
         generator = as_generator(rng)
         z = self.prior.sample(n, generator)
         return generator.poisson(z[:, None], (n, n_observations)).astype(float), z
