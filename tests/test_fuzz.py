@@ -337,7 +337,30 @@ def _gradcheck_targets():
                {"x": x, "direction": np.array([1.0, 0.0])}, {"x": "real", "direction": "strict"}),
         Target("numerical_gradient(method)", lambda method: gradcheck.numerical_gradient(f, x, method=method),
                {"method": "central"}, {"method": "method"}),
+        Target("numerical_gradient(f)", lambda f: gradcheck.numerical_gradient(f, x), {"f": f}, {"f": "function"}),
+        Target("directional_derivative(f, method, step)",
+               lambda f, method, step: gradcheck.directional_derivative(f, x, np.array([1.0, 0.0]), method=method,
+                                                                        step=step),
+               {"f": f, "method": "central", "step": 1e-4}, {"f": "function", "method": "method", "step": "step"}),
+        Target("check_gradient(f, grad_f, ...)",
+               lambda f, grad_f, method, step, directions, max_coordinates, rng: gradcheck.check_gradient(
+                   f, grad_f, x, method=method, step=step, directions=directions, max_coordinates=max_coordinates,
+                   rng=rng),
+               {"f": f, "grad_f": grad_f, "method": "central", "step": 1e-4, "directions": 2, "max_coordinates": 256,
+                "rng": 0},
+               {"f": "function", "grad_f": "function", "method": "method", "step": "step", "directions": "optional_count1",
+                "max_coordinates": "index", "rng": "rng"}),
+        Target("assert_gradient", lambda x, rtol: gradcheck.assert_gradient(f, grad_f, x, rtol=rtol),
+               {"x": x, "rtol": 1e-6}, {"x": "real", "rtol": "tolerance"}),
+        Target("check_case", gradcheck.check_case, {"case": _first_registry_case(), "rng": 0},
+               {"case": "model", "rng": "rng"}),
     ]
+
+
+def _first_registry_case():
+    from vi_ref.registry import CASES
+
+    return CASES[0]
 
 
 def _likelihood_targets():

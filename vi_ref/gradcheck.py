@@ -21,7 +21,15 @@ from typing import Callable
 
 import numpy as np
 
-from .validation import as_float_array, as_generator, check_count, check_tolerance, first_bad_index
+from .validation import (
+    as_float_array,
+    as_generator,
+    check_count,
+    check_methods,
+    check_size,
+    check_tolerance,
+    first_bad_index,
+)
 
 __all__ = [
     "numerical_gradient",
@@ -53,6 +61,11 @@ def _scalar_value(value, where):
             " pass a smaller step"
         )
     return scalar
+
+
+def _check_callable(function, name):
+    if not callable(function):
+        raise TypeError(f"{name} must be callable; got {type(function).__name__}")
 
 
 def _check_method(method):
@@ -129,6 +142,7 @@ def numerical_gradient(f, x, *, method="central", step=None):
             step, an ``f`` that is not scalar or not finite at the points it is
             evaluated at, or (complex step) an ``f`` that drops the imaginary part.
     """
+    _check_callable(f, "f")
     _check_method(method)
     x = as_float_array(x, "x")
     steps = _default_steps(x, method) if step is None else as_float_array(step, "step")
@@ -156,6 +170,7 @@ def directional_derivative(f, x, direction, *, method="central", step=None):
     Raises:
         ValueError: for a ``direction`` of another shape than ``x``, or zero.
     """
+    _check_callable(f, "f")
     _check_method(method)
     x = as_float_array(x, "x")
     direction = as_float_array(direction, "direction")
@@ -254,6 +269,8 @@ def check_gradient(
     Returns:
         GradientCheck (``.ok``, ``.max_abs_error``, ``.max_rel_error``, worst index).
     """
+    _check_callable(f, "f")
+    _check_callable(grad_f, "grad_f")
     x = as_float_array(x, "x")
     rtol, atol = check_tolerance(rtol, "rtol"), check_tolerance(atol, "atol")
     _check_method(method)
@@ -264,7 +281,8 @@ def check_gradient(
     if directions is None and x.size <= max_coordinates:
         numerical = numerical_gradient(f, x, method=method, step=step)
         return _compare(analytic, numerical, rtol, atol, method, False, name)
-    count = check_count(8 if directions is None else directions, "directions", minimum=1)
+    count = check_size(check_count(8 if directions is None else directions, "directions", minimum=1), "directions",
+                       per_unit=x.size)
     generator = as_generator(rng)
     vectors = generator.standard_normal((count,) + x.shape)
     vectors /= np.sqrt(np.sum(vectors**2, axis=tuple(range(1, vectors.ndim)), keepdims=True))
@@ -332,6 +350,7 @@ def check_case(case, rng=None):
     Returns:
         list of ``GradientCheck``, one per checked input, named ``"case[input]"``.
     """
+    check_methods(case, "case", ("build",), "a GradientCase")
     problem = case.build(as_generator(rng))
     analytic = problem.gradient(**problem.inputs)
     missing = set(problem.inputs) - set(analytic)
