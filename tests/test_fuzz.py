@@ -517,6 +517,22 @@ def _estimator_targets():
         Target("cosine_problem", suite.cosine_problem, {"k": 0.5, "loc": 0.5, "scale": 1.0},
                {"k": "real", "loc": "real", "scale": "positive"}),
         Target("dimension_problem", suite.dimension_problem, {"dimension": 3}, {"dimension": "index"}),
+        Target("ScalarGaussianProblem.variance", lambda estimator, n: suite.quadratic_problem().variance(estimator, n),
+               {"estimator": "reparameterization", "n": 3}, {"estimator": "elbo_estimator", "n": "optional_index1"}),
+        Target("ScalarGaussianProblem.optimal_baseline_bias", suite.quadratic_problem().optimal_baseline_bias,
+               {"n": 3}, {"n": "index1"}),
+        Target("DimensionProblem.variance", suite.dimension_problem(3).variance,
+               {"estimator": "reparameterization", "n": 3}, {"estimator": "elbo_estimator", "n": "optional_index1"}),
+        Target("DimensionProblem.estimate", suite.dimension_problem(3).estimate,
+               {"estimator": "reparameterization", "n": 3, "rng": 0},
+               {"estimator": "elbo_estimator", "n": "count1", "rng": "rng"}),
+        Target("StickingTheLandingProblem.variance", suite.sticking_the_landing_problem().variance,
+               {"estimator": "reparameterization", "n": 3}, {"estimator": "elbo_estimator", "n": "optional_index1"}),
+        Target("StickingTheLandingProblem.estimate_theta", suite.sticking_the_landing_problem().estimate_theta,
+               {"estimator": "reparameterization", "n": 3, "rng": 0},
+               {"estimator": "elbo_estimator", "n": "count1", "rng": "rng"}),
+        Target("IWAEProblem.bound", suite.iwae_problem().bound, {"k": 2, "n": 3, "rng": 0},
+               {"k": "count1", "n": "count1", "rng": "rng"}),
         Target("ScalarGaussianProblem.estimate", lambda estimator, n, rng: suite.quadratic_problem().estimate(
             estimator, n, rng), {"estimator": "reparameterization", "n": 3, "rng": 0},
                {"estimator": "elbo_estimator", "n": "count1", "rng": "rng"}),
@@ -705,6 +721,8 @@ KINDS["non_negative"] = non_negative
 KINDS["axis"] = axis
 KINDS["optional_function"] = lambda rng, valid: [v for v in function(rng, valid) if v is not None]
 KINDS["optional_count1"] = lambda rng, valid: [v for v in count_at_least_one(rng, valid) if v is not None]
+KINDS["index1"] = lambda rng, valid: index(rng, valid) + [0]  # an integer ≥ 1 that sizes nothing
+KINDS["optional_index1"] = lambda rng, valid: [v for v in KINDS["index1"](rng, valid) if v is not None]
 KINDS["rows"] = rows
 KINDS["label"] = label
 KINDS["responsibilities"] = responsibilities

@@ -86,6 +86,11 @@ def gaussian_expectation(function):
     return float(np.sum(_WEIGHTS * function(_NODES)))
 
 
+def _check_sample_size(n):
+    """``n`` of a ``variance``: None (the n → ∞ limit, or unused) or an integer ≥ 1."""
+    return None if n is None else check_count(n, "n", minimum=1)
+
+
 def _check_real(value, name):
     """``value`` as a finite Python float, or a TypeError/ValueError naming ``name``."""
     if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iuf":
@@ -196,13 +201,17 @@ class ScalarGaussianProblem:
             }
         baseline = self.mean_value if estimator == "score_function+constant" else 0.0
         if estimator not in ("score_function", "score_function+constant"):
-            raise ValueError(f"{estimator!r} has no per-sample term independent of the other samples")
+            raise ValueError(
+                "estimator must be one whose per-sample terms are independent of the other samples"
+                f" ('score_function', 'score_function+constant', 'reparameterization'); got {estimator!r}"
+            )
         return {name: (lambda e, name=name: (self._value(e) - baseline) * self._score(e)[name])
                 for name in ("loc", "scale")}
 
     def variance(self, estimator, n=None):
         """Exact per-sample variance of each parameter's terms under ``estimator``
         (for "leave_one_out" at sample size n, for "optimal" the n → ∞ limit)."""
+        n = _check_sample_size(n)
         if estimator in ("score_function+leave_one_out", "score_function+optimal"):
             return {name: self._baseline_variance(estimator, name, n) for name in ("loc", "scale")}
         return {name: gaussian_expectation(lambda e, term=term, name=name: (term(e) - self.gradient[name]) ** 2)
@@ -224,6 +233,7 @@ class ScalarGaussianProblem:
     def optimal_baseline_bias(self, n):
         """Leading term of the bias of the "optimal" estimated baseline at sample size n
         (derivation 05, §3): −(1/n) E[(f − c*) g³] / E[g²] per parameter."""
+        n = check_count(n, "n", minimum=1)
         bias = {}
         for name in ("loc", "scale"):
             score = lambda e, name=name: self._score(e)[name]  # noqa: E731
@@ -351,6 +361,7 @@ class DimensionProblem:
         return _estimate_expectation(self, estimator, n, rng)
 
     def variance(self, estimator, n=None):
+        _check_sample_size(n)
         d, ratio = self.dimension, self.loc / self.scale
         if estimator == "score_function":
             loc, scale = d**3 * ratio**2 + 2 * d**2, 2 * d**2 * ratio**2 + 2 * d + 8
@@ -421,6 +432,7 @@ class StickingTheLandingProblem(_OneDimensionalModel):
         return elbo_gradient(self.model, self.q, self.x, n, rng, estimator=estimator)[0]
 
     def variance(self, estimator, n=None):
+        _check_sample_size(n)
         precision = 1 / self.q.scale**2
         fisher = {"loc": precision, "scale": 2 * precision}
         if estimator == "path_derivative":
