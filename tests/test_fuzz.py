@@ -584,12 +584,47 @@ def _vi_targets():
                {"model": "model", "X": "matrix", "q": "distribution", "steps": "count1", "learning_rate": "positive",
                 "batch_size": "optional_count1", "n_samples": "count1", "rng": "rng", "elbo_samples": "count1",
                 "learn_model": "flag"}),
+        Target("fit(eval_every, window, schedule, callback, log_joint_grad)",
+               lambda eval_every, window, schedule, callback, log_joint_grad: vi.fit(
+                   _quadratic, Normal(np.zeros(2), 1.0), steps=2, learning_rate=0.1, rng=0, eval_every=eval_every,
+                   window=window, schedule=schedule, callback=callback, log_joint_grad=log_joint_grad),
+               {"eval_every": 1, "window": 2, "schedule": None, "callback": None, "log_joint_grad": None},
+               {"eval_every": "optional_index1", "window": "index1", "schedule": "optional_function",
+                "callback": "optional_function", "log_joint_grad": "optional_function"}),
+        Target("fit_dataset(estimator, optimizer, eval_every, schedule, callback)",
+               lambda estimator, optimizer, eval_every, schedule, callback: vi.fit_dataset(
+                   LINEAR_GAUSSIAN, X_DATA, Q_BATCH, steps=1, learning_rate=0.1, rng=0, estimator=estimator,
+                   optimizer=optimizer, eval_every=eval_every, schedule=schedule, callback=callback),
+               {"estimator": "reparameterization", "optimizer": "adam", "eval_every": 1, "schedule": None,
+                "callback": None},
+               {"estimator": "elbo_estimator", "optimizer": "optimizer", "eval_every": "optional_index1",
+                "schedule": "optional_function", "callback": "optional_function"}),
+        Target("Adam", vi.Adam, {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
+               {"beta1": "real", "beta2": "real", "epsilon": "positive"}),
+        Target("Adam.step", lambda value, gradient, learning_rate, rows: vi.Adam().step(
+            "loc", value, gradient, learning_rate, rows=rows),
+               {"value": X_DATA, "gradient": np.ones((2, 3)), "learning_rate": 0.1, "rows": np.array([0, 2])},
+               {"value": "real", "gradient": "strict", "learning_rate": "positive", "rows": "rows"}),
+        Target("GradientAscent.step", lambda value, gradient, learning_rate: vi.GradientAscent().step(
+            "loc", value, gradient, learning_rate),
+               {"value": np.zeros(2), "gradient": np.ones(2), "learning_rate": 0.1},
+               {"value": "real", "gradient": "strict", "learning_rate": "positive"}),
+        Target("decay_schedule", vi.decay_schedule, {"timescale": 10.0, "power": 1.0},
+               {"timescale": "positive", "power": "positive"}),
+        Target("window_converged", vi.window_converged, {"estimates": np.arange(8.0), "window": 2, "tol": 1e-3},
+               {"estimates": "real_or_inf", "window": "index1", "tol": "step"}),
+        Target("iterate_average", lambda result, start, n_batches: vi.iterate_average(
+            result, start=start, n_batches=n_batches), {"result": FIT_RESULT, "start": 0.5, "n_batches": 5},
+               {"result": "model", "start": "real", "n_batches": "index1"}),
         Target("minibatch_elbo_gradient", minibatch,
                {"model": LINEAR_GAUSSIAN, "q": Q_BATCH, "X": X_DATA, "rows": np.array([0, 2]), "n_samples": 2,
                 "rng": 0, "estimator": "reparameterization"},
                {"model": "model", "q": "distribution", "X": "matrix", "rows": "rows", "n_samples": "count1",
                 "rng": "rng", "estimator": "elbo_estimator"}),
     ]
+
+
+FIT_RESULT = vi.fit(_quadratic, Normal(np.zeros(2), 1.0), steps=20, learning_rate=0.1, rng=0, eval_every=1)
 
 
 def _flow_targets():

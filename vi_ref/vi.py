@@ -244,7 +244,9 @@ def _pull_back(cls, unconstrained, grads):
 def _check_step(value, gradient, learning_rate, rows):
     """(gradient, learning_rate, rows) of an optimiser's step, checked: ``rows`` distinct
     indices of value's rows, ``gradient`` finite and of the shape of ``value`` (of
-    ``value[rows]``), ``learning_rate`` finite and > 0 (a negative one would descend)."""
+    ``value[rows]``), ``learning_rate`` finite and > 0 (a negative one would descend);
+    ``value`` finite reals, returned first as a float64 array."""
+    value = as_float_array(value, "value")
     learning_rate = _check_learning_rate(learning_rate)
     if rows is not None:
         rows = _check_rows(rows, np.shape(value)[0] if np.ndim(value) else 0)
@@ -253,7 +255,7 @@ def _check_step(value, gradient, learning_rate, rows):
     if gradient.shape != expected:
         where = "value" if rows is None else "value[rows]"
         raise ValueError(f"gradient must have the shape {expected} of {where}; got {gradient.shape}")
-    return gradient, learning_rate, rows
+    return value, gradient, learning_rate, rows
 
 
 class GradientAscent:
@@ -267,7 +269,7 @@ class GradientAscent:
                 ``value`` (``value[rows]``), a learning_rate that is not finite and > 0,
                 or rows that are not distinct indices of value's rows.
         """
-        gradient, learning_rate, rows = _check_step(value, gradient, learning_rate, rows)
+        value, gradient, learning_rate, rows = _check_step(value, gradient, learning_rate, rows)
         new = value.copy()
         if rows is None:
             new += learning_rate * gradient
@@ -303,7 +305,7 @@ class Adam:
     def step(self, name, value, gradient, learning_rate, rows=None):
         """The new value of parameter ``name`` (``rows``: update only these rows).
         Raises ValueError for the arguments ``GradientAscent.step`` refuses."""
-        gradient, learning_rate, rows = _check_step(value, gradient, learning_rate, rows)
+        value, gradient, learning_rate, rows = _check_step(value, gradient, learning_rate, rows)
         if name not in self._state:
             count_shape = value.shape[:1] if rows is not None else ()
             self._state[name] = [np.zeros_like(value), np.zeros_like(value), np.zeros(count_shape), 0]
@@ -362,9 +364,18 @@ def window_converged(estimates, window, tol):
     and the mean of the ``window`` before differ by at most tol · max(1, |last mean|)."""
     window = check_count(window, "window", minimum=1)
     tol = float(check_positive(as_float_array(tol, "tol", ndim=0), "tol"))
+    estimates = as_float_array(estimates, "estimates", ndim=1, finite=False)
+    if np.isnan(estimates).any():
+        raise ValueError(f"estimates must not be NaN; got nan{first_bad_index(np.isnan(estimates))}")
+    return _window_converged(estimates, window, tol)
+
+
+def _window_converged(estimates, window, tol):
+    """``window_converged`` on checked window and tol, for ``fit``'s own trace (a list
+    read from its end only)."""
     if len(estimates) < 2 * window:
         return False
-    last = as_float_array(estimates[len(estimates) - 2 * window :], "estimates", ndim=1, finite=False)
+    last = np.asarray(estimates[len(estimates) - 2 * window :], dtype=float)
     recent = float(np.mean(last[window:]))
     previous = float(np.mean(last[:window]))
     return abs(recent - previous) <= tol * max(1.0, abs(recent))
@@ -719,7 +730,7 @@ def fit(
             trace_parameters.append(unconstrained)
             if track_gradient_variance:
                 record_variance()
-            if converged_step is None and window_converged(trace, window, tol):
+            if converged_step is None and _window_converged(trace, window, tol):
                 converged_step = step
             stop = callback is not None and _stops(callback(step, q, elbo, standard_error))
             if stop or (stop_when_converged and converged_step is not None):
@@ -763,6 +774,10 @@ def iterate_average(result, *, start=0.5, n_batches=10):
     Raises:
         ValueError: if fewer than 2 iterates per block remain after ``start``.
     """
+    if not isinstance(result, (FitResult, DatasetFitResult)):
+        raise TypeError(
+            f"result must be the FitResult of fit or the DatasetFitResult of fit_dataset; got {type(result).__name__}"
+        )
     start = float(as_float_array(start, "start", ndim=0))
     if not 0 <= start < 1:
         raise ValueError(f"start must be a fraction in [0, 1); got {start}")
