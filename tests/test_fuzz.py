@@ -311,6 +311,11 @@ def _numerics_targets():
         Target("log_sigmoid", numerics.log_sigmoid, {"x": a}, {"x": "numbers"}),
         Target("sigmoid", numerics.sigmoid, {"x": a}, {"x": "numbers"}),
         Target("cholesky", numerics.cholesky, {"matrix": L3 @ L3.T}, {"matrix": "points"}),
+        Target("cholesky(symmetry_rtol)", numerics.cholesky, {"matrix": L3 @ L3.T, "symmetry_rtol": 1e-10},
+               {"symmetry_rtol": "tolerance"}),
+        Target("standard_error_of_mean", numerics.standard_error_of_mean, {"values": a, "axis": 0},
+               {"values": "numbers", "axis": "axis"}),
+        Target("logsumexp(axis)", numerics.logsumexp, {"a": a, "axis": 0}, {"axis": "axis2"}),
         Target("check_scale_tril", numerics.check_scale_tril, {"scale_tril": L3}, {"scale_tril": "points"}),
         Target("log_det_from_cholesky", numerics.log_det_from_cholesky, {"factor": L3}, {"factor": "points"}),
         Target("lower_triangular_inverse", numerics.lower_triangular_inverse, {"factor": L3}, {"factor": "points"}),
@@ -758,6 +763,7 @@ KINDS["optional_function"] = lambda rng, valid: [v for v in function(rng, valid)
 KINDS["optional_count1"] = lambda rng, valid: [v for v in count_at_least_one(rng, valid) if v is not None]
 KINDS["index1"] = lambda rng, valid: index(rng, valid) + [0]  # an integer ≥ 1 that sizes nothing
 KINDS["optional_index1"] = lambda rng, valid: [v for v in KINDS["index1"](rng, valid) if v is not None]
+KINDS["axis2"] = lambda rng, valid: [v for v in axis(rng, valid) if v is not None]  # None: every axis
 KINDS["rows"] = rows
 KINDS["label"] = label
 KINDS["responsibilities"] = responsibilities

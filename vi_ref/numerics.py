@@ -13,7 +13,7 @@ import numpy as np
 import scipy.linalg
 import scipy.special
 
-from .validation import as_float_array, check_flag, check_positive, first_bad_index
+from .validation import as_float_array, check_count, check_flag, check_positive, check_tolerance, first_bad_index
 
 _AXIS_LETTERS = string.ascii_letters  # einsum subscripts, one per axis
 
@@ -57,6 +57,9 @@ def logsumexp(a, axis=None, keepdims=False):
     """
     a = as_float_array(a, "a", finite=False)
     keepdims = check_flag(keepdims, "keepdims")
+    for each in axis if isinstance(axis, tuple) else () if axis is None else (axis,):
+        if check_count(each, "axis", minimum=-max(a.ndim, 1)) >= max(a.ndim, 1):
+            raise ValueError(f"axis must be < a.ndim = {a.ndim}; got {axis}")
     if a.size == 0:  # an empty sum is 0, whose log is -inf
         return np.full(np.zeros_like(a).sum(axis=axis, keepdims=keepdims).shape, -np.inf)[()]
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
@@ -172,6 +175,7 @@ def cholesky(matrix, name="matrix", *, symmetry_rtol=1e-10):
         ValueError: naming ``name`` if the matrix is not square, finite, symmetric
             or positive definite.
     """
+    symmetry_rtol = check_tolerance(symmetry_rtol, "symmetry_rtol")
     matrix = as_float_array(matrix, name, min_ndim=2)
     if matrix.shape[-1] != matrix.shape[-2]:
         raise ValueError(f"{name} must be square; got shape {matrix.shape}")
@@ -362,7 +366,10 @@ def standard_error_of_mean(values, axis=0):
     v 2⁻ᵉ, with 2ᵉ the power of two at max|v| (an exact scaling), and scaled back,
     instead of ∞.
     """
-    values = np.asarray(values, dtype=float)
+    values = as_float_array(values, "values", finite=False)  # NaN in, NaN out, as a ufunc
+    axis = check_count(axis, "axis", minimum=-max(values.ndim, 1))
+    if axis >= values.ndim:
+        raise ValueError(f"axis must be < values.ndim = {values.ndim}; got {axis}")
     count = values.shape[axis]
     with np.errstate(over="ignore", invalid="ignore"):
         spread = np.std(values, axis=axis, ddof=1)
