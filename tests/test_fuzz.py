@@ -464,6 +464,8 @@ def _learning_targets():
         Target("fit_linear_gaussian(gradient_ascent)", ascend,
                {"learning_rate": 0.01, "optimizer": "gradient_ascent"},
                {"learning_rate": "positive", "optimizer": "optimizer"}),
+        Target("fit_linear_gaussian(init)", lambda init: learning.fit_linear_gaussian(X_DATA, 1, steps=1, init=init),
+               {"init": None}, {"init": "optional_function"}),
         Target("ppca_maximum_likelihood", learning.ppca_maximum_likelihood, {"X": X_DATA, "n_latent": 1},
                {"X": "matrix", "n_latent": "count1"}),
         Target("LinearGaussianELBO", learning.LinearGaussianELBO, {"X": X_DATA, "n_latent": 1, "isotropic": True},

@@ -123,11 +123,12 @@ class LinearGaussianELBO:
         """The slice of the vector holding the per-data-point φᵢ (everything after θ)."""
         return slice(self._slices["loc"].start, self.size)
 
-    def check_vector(self, vector):
-        """``vector`` as a float array of this problem's size, or a ValueError."""
-        vector = as_float_array(vector, "vector", ndim=1)
+    def check_vector(self, vector, name="vector"):
+        """``vector`` as a float array of this problem's size, or a ValueError naming
+        ``name`` (the caller's argument)."""
+        vector = as_float_array(vector, name, ndim=1)
         if vector.shape != (self.size,):
-            raise ValueError(f"vector must have {self.size} entries; got shape {vector.shape}")
+            raise ValueError(f"{name} must have {self.size} entries; got shape {vector.shape}")
         return vector
 
     def _split(self, vector):
@@ -274,7 +275,7 @@ def fit_linear_gaussian(
     # run for days before failing
     steps = check_size(check_count(steps, "steps", minimum=1), "steps")
     tol = check_tolerance(tol, "tol")
-    vector = problem.initial(rng) if init is None else problem.check_vector(init).copy()
+    vector = problem.initial(rng) if init is None else problem.check_vector(init, "init").copy()
     if optimizer == "gradient_ascent":
         learning_rate = float(check_positive(as_float_array(learning_rate, "learning_rate", ndim=0), "learning_rate"))
         step_sizes = np.full(problem.size, learning_rate)
