@@ -57,9 +57,10 @@ def logsumexp(a, axis=None, keepdims=False):
     """
     a = as_float_array(a, "a", finite=False)
     keepdims = check_flag(keepdims, "keepdims")
-    for each in axis if isinstance(axis, tuple) else () if axis is None else (axis,):
-        if check_count(each, "axis", minimum=-max(a.ndim, 1)) >= max(a.ndim, 1):
-            raise ValueError(f"axis must be < a.ndim = {a.ndim}; got {axis}")
+    if not (axis is None or type(axis) is int and -max(a.ndim, 1) <= axis < max(a.ndim, 1)):  # the common cases, at once
+        for each in axis if isinstance(axis, tuple) else (axis,):
+            if check_count(each, "axis", minimum=-max(a.ndim, 1)) >= max(a.ndim, 1):
+                raise ValueError(f"axis must be < a.ndim = {a.ndim}; got {axis}")
     if a.size == 0:  # an empty sum is 0, whose log is -inf
         return np.full(np.zeros_like(a).sum(axis=axis, keepdims=keepdims).shape, -np.inf)[()]
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
