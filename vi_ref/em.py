@@ -469,7 +469,7 @@ class GaussianMixtureEM(_ScikitLearnParameters):
             covariance_type=covariance_type,
             tol=_check_real(self.tol, "tol"),
             reg_covar=_check_real(self.reg_covar, "reg_covar"),
-            max_iter=_check_integer(self.max_iter, "max_iter", minimum=0),
+            max_iter=check_size(_check_integer(self.max_iter, "max_iter", minimum=0), "max_iter"),  # sizes elbo_history_
             n_init=_check_integer(self.n_init, "n_init", minimum=1, maximum=MAX_N_INIT),
             init_params=self.init_params,
             weights_init=weights_init,

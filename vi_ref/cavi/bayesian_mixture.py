@@ -648,7 +648,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
                 raise ValueError(f"{name} must be >= 0; got {float(value)}")
         if self.init_params not in INIT_PARAMS:
             raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {self.init_params!r}")
-        return (float(tol), float(reg_covar), check_count(self.max_iter, "max_iter", minimum=0),
+        return (float(tol), float(reg_covar), check_size(check_count(self.max_iter, "max_iter", minimum=0), "max_iter"),
                 check_size(check_count(self.n_init, "n_init", minimum=1), "n_init"))
 
     def _initial_responsibilities(self, X, n_components, generator):

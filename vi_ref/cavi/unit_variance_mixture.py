@@ -184,7 +184,7 @@ class UnitVarianceMixtureCAVI(_ScikitLearnParameters):
         tol = float(as_float_array(self.tol, "tol", ndim=0))
         if tol < 0:
             raise ValueError(f"tol must be >= 0; got {tol}")
-        max_iter = check_count(self.max_iter, "max_iter", minimum=0)
+        max_iter = check_size(check_count(self.max_iter, "max_iter", minimum=0), "max_iter")  # sizes elbo_history_
         responsibilities = self._start(X, n_components)
         means = np.empty((n_components, X.shape[1]))
         variances = np.empty(n_components)
