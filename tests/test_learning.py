@@ -169,6 +169,20 @@ def test_learning_refuses_bad_input(data):
     for scale in (1e-160, 1e160):  # "noise_var must be positive", an OverflowError, or 4e-4 nats short
         with pytest.raises(ValueError, match="X has a spread of .* outside float64's normal range; rescale X"):
             fit_linear_gaussian(data * scale, 2, rng=SEED)
+    # data whose ELBO is unbounded (the noise variance's optimum is 0): constant data
+    # ended L-BFGS with "vector must be finite; got nan", points on a plane with L = 2
+    # at a noise variance of 1e-13, converged=False, far below the supremum +∞
+    with pytest.raises(ValueError, match="affine subspace of dimension <= n_latent = 1"):
+        fit_linear_gaussian(np.ones((10, 3)), 1, rng=SEED)
+    plane = data[:, :2] @ np.array([[1.0, 0.0, 2.0, -1.0, 0.5], [0.0, 1.0, 1.0, 3.0, -2.0]]) + 7.0
+    for isotropic in (True, False):
+        with pytest.raises(ValueError, match="affine subspace of dimension <= n_latent = 2"):
+            fit_linear_gaussian(plane, 2, isotropic=isotropic, rng=SEED)
+    constant_column = data.copy()
+    constant_column[:, 3] = -2.0
+    with pytest.raises(ValueError, match="column 3 of X is constant: .* factor-analysis ELBO is unbounded"):
+        fit_linear_gaussian(constant_column, 2, isotropic=False, rng=SEED)
+    assert fit_linear_gaussian(constant_column, 2, rng=SEED).converged  # PPCA's σ² is shared: bounded
     with pytest.raises(FloatingPointError, match=r"gradient ascent diverged at step \d+ .* lower the learning_rate"):
         fit_linear_gaussian(data, 2, optimizer="gradient_ascent", learning_rate=1e3, steps=50, rng=SEED)
 

@@ -267,8 +267,20 @@ def fit_linear_gaussian(
 
     Returns:
         LearningResult.
+
+    Raises:
+        ValueError: where the ELBO is unbounded: X in an affine subspace of dimension
+            ≤ L (both noise models), or a constant column (factor analysis).
     """
     problem = LinearGaussianELBO(X, n_latent, isotropic=isotropic)
+    # an unbounded ELBO is refused (the eigenvalues' ratios do not depend on X's scale,
+    # which here keeps their squares inside the float range)
+    spread = float(np.max(np.abs(problem.X - problem.X.mean(axis=0)))) or 1.0
+    _discarded_variance(_sample_covariance_eigen(problem.X / spread)[0], n_latent)
+    if not isotropic and np.any(np.ptp(problem.X, axis=0) == 0):
+        column = int(np.argmax(np.ptp(problem.X, axis=0) == 0))
+        raise ValueError(f"column {column} of X is constant: its maximum-likelihood noise variance ψ is 0 and the"
+                         " factor-analysis ELBO is unbounded")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {optimizer!r}")
     # the trace keeps one value per step: a count beyond the memory bound would
@@ -359,10 +371,26 @@ def ppca_maximum_likelihood(X, n_latent):
             then σ² = 0 and the likelihood is unbounded.
     """
     X, n_latent = _check_data(X, n_latent)
-    mean = X.mean(axis=0)
-    _, singular_values, components = np.linalg.svd(X - mean, full_matrices=False)
+    eigenvalues, components = _sample_covariance_eigen(X)
+    noise_var = _discarded_variance(eigenvalues, n_latent)
+    # here rank(X − x̄) > L, so the thin SVD has at least L + 1 components
+    loadings = components[:n_latent].T * np.sqrt(np.maximum(eigenvalues[:n_latent] - noise_var, 0.0))
+    return LinearGaussian(loadings, X.mean(axis=0), noise_var)
+
+
+def _sample_covariance_eigen(X):
+    """The eigenvalues λ₁ ≥ … ≥ λ_D of S = (1/N) Σₙ (xₙ − x̄)(xₙ − x̄)ᵀ and the
+    eigenvectors (rows), from the thin SVD of the centred data."""
+    _, singular_values, components = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
     eigenvalues = np.zeros(X.shape[1])
     eigenvalues[: singular_values.size] = singular_values**2 / X.shape[0]
+    return eigenvalues, components
+
+
+def _discarded_variance(eigenvalues, n_latent):
+    """(1/(D − L)) Σ_{j>L} λⱼ, refused where it is 0: X then lies in an affine subspace
+    of dimension ≤ L, the maximum likelihood sits at a zero noise variance, and the
+    likelihood (and the ELBO) is unbounded."""
     noise_var = np.mean(eigenvalues[n_latent:])
     # a rank-deficient X leaves round-off (~ε² λ₁), not 0, in the discarded eigenvalues
     if noise_var <= np.finfo(float).eps * eigenvalues[0]:
@@ -370,6 +398,4 @@ def ppca_maximum_likelihood(X, n_latent):
             f"X lies in an affine subspace of dimension <= n_latent = {n_latent}: the maximum-likelihood"
             " noise variance is 0"
         )
-    # here rank(X − x̄) > L, so the thin SVD has at least L + 1 components
-    loadings = components[:n_latent].T * np.sqrt(np.maximum(eigenvalues[:n_latent] - noise_var, 0.0))
-    return LinearGaussian(loadings, mean, noise_var)
+    return noise_var
