@@ -106,6 +106,8 @@ def test_selection_by_key_label_title_and_refusal_of_unknown_names():
     lines = []
     assert not tour.run(0, only="no such section", out=lines.append)
     assert "no section" in lines[-1]
+    with pytest.raises(TypeError, match="only must be a string"):  # was AttributeError: 'float' has no split
+        tour.select(3.0)
 
 
 def fake_sections(*rows_per_section):
@@ -176,6 +178,11 @@ def test_z_limit_is_the_bonferroni_normal_quantile():
     assert policy.z_limit(10) > policy.z_limit(1)
     with pytest.raises(ValueError, match="comparisons"):
         policy.z_limit(0)
+    with pytest.raises(TypeError, match="comparisons must be an integer"):  # was a limit for 1.5 comparisons
+        policy.z_limit(1.5)
+    for false_alarm in (0.0, 1.0, -0.1):  # was ∞, −∞ and NaN
+        with pytest.raises(ValueError, match="false_alarm must be a probability in"):
+            policy.z_limit(1, false_alarm)
 
 
 def test_the_stated_false_alarm_rate_holds_for_normal_errors():

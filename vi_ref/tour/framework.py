@@ -99,6 +99,8 @@ def select(only=None, sections=None):
     sections = SECTIONS if sections is None else sections
     if only is None:
         return list(sections)
+    if not isinstance(only, str):
+        raise TypeError(f"only must be a string of comma-separated names, or None; got {type(only).__name__}")
     tokens = [token for token in only.split(",") if token.strip()]
     return [candidate for candidate in sections if any(_matches(t, candidate) for t in tokens)]
 

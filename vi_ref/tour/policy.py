@@ -27,6 +27,7 @@ their tolerances are stated with their reason at each row.
 import numpy as np
 import scipy.stats
 
+from ..validation import as_float_array, check_count
 from .framework import Row
 
 __all__ = ["FALSE_ALARM", "z_limit", "standard_errors_off", "monte_carlo_row"]
@@ -37,8 +38,10 @@ FALSE_ALARM = 1e-6
 def z_limit(comparisons=1, false_alarm=FALSE_ALARM):
     """The two-sided normal limit for ``comparisons`` entries at family-wise
     false-alarm probability ``false_alarm`` (Bonferroni)."""
-    if comparisons < 1:
-        raise ValueError(f"comparisons must be at least 1; got {comparisons}")
+    comparisons = check_count(comparisons, "comparisons", minimum=1)
+    false_alarm = float(as_float_array(false_alarm, "false_alarm", ndim=0))
+    if not 0 < false_alarm < 1:
+        raise ValueError(f"false_alarm must be a probability in (0, 1); got {false_alarm}")
     return float(scipy.stats.norm.isf(false_alarm / (2 * comparisons)))
 
 
