@@ -226,6 +226,8 @@ def test_most_responsible_label_with_a_zero_weight_component():
     assert set(np.unique(labels)) == {0, 2}
     with pytest.raises(ValueError, match="far from every component"):
         gaussian_mixture.most_responsible(np.array([[0.0, -1.0], [-np.inf, -np.inf]]))
+    with pytest.raises(TypeError, match="log_joint must be real numbers"):  # argmax('abc') was the label 0
+        gaussian_mixture.most_responsible("abc")
 
 
 # ----- the closed-form ELBO's gradient: chunks, boundary, memory --------------------------

@@ -227,7 +227,9 @@ def most_responsible(log_joint, axis=-1, *, points="x"):
         ValueError: naming ``points`` where every log p(x, z = k) is −∞ (a point so far
             from every component that they all underflow): there every label ties,
             and argmax's 0 would be an arbitrary answer, not the most responsible one.
+        TypeError: for a log_joint that is not real numbers.
     """
+    log_joint = as_float_array(log_joint, "log_joint", finite=False)
     far = np.all(log_joint == -np.inf, axis=axis)
     if np.any(far):
         raise ValueError(
