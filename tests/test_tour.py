@@ -214,6 +214,44 @@ def test_sample_mean_and_error_is_scipys_mean_and_standard_error_of_the_mean():
     assert not policy.monte_carlo_row("claim", mean[0] + 6 * error[0], error[0], mean[0], "oracle").ok
 
 
+def check_moment_standard_errors(seed, sample_moments=None):
+    """The sampling row's exact SEs (σ/√S for a sample mean, √((μ₄ − σ⁴)/S) for the
+    second moment about the exact mean) are formulas: R = 400 independent estimates at
+    S = 1000 (the parameters batched R times, one call) must spread as they say. For
+    each of the 36 entries, SD over the replicates / SE within [0.8, 1.25]: the log of
+    that ratio has SD ≤ 0.046 per entry (30 seeds), so the band is ≥ 4.9 of them; an
+    SE off by √2 moves it by 0.35. And each mean within z_limit(36) of its SE/√R."""
+    from vi_ref.tour.divergences_and_families import family_inputs
+    from vi_ref.tour.divergences_and_families import sample_moments as honest
+
+    sample_moments = sample_moments or honest
+    replicates = 400
+    loc, scale, rate, concentration, probs, covariance = family_inputs(np.random.default_rng(2026))
+    tiled = [np.broadcast_to(a, (replicates,) + a.shape).copy() for a in (loc, scale, rate, concentration, probs)]
+    estimates, errors, exact = sample_moments((*tiled, covariance), 1000, np.random.default_rng(seed))
+    assert estimates.shape == errors.shape == exact.shape == (replicates, 36)
+    ratio = np.std(estimates, axis=0, ddof=1) / errors[0]
+    assert np.all((0.8 <= ratio) & (ratio <= 1.25)), f"spread / reported SE {np.round(ratio, 3)}"
+    off = np.abs(np.mean(estimates, axis=0) - exact[0]) / (errors[0] / np.sqrt(replicates))
+    assert np.max(off) <= policy.z_limit(36), np.round(off, 2)
+
+
+def test_the_sampling_rows_standard_errors_match_the_spread_of_repeated_estimates():
+    check_moment_standard_errors(seed=11)
+
+
+@pytest.mark.parametrize("factor", [np.sqrt(2.0), 1 / np.sqrt(2.0)])
+def test_a_wrong_moment_standard_error_fails_the_spread_check(factor):
+    from vi_ref.tour.divergences_and_families import sample_moments
+
+    def scaled(*args):
+        estimates, errors, exact = sample_moments(*args)
+        return estimates, errors * factor, exact
+
+    with pytest.raises(AssertionError, match="spread / reported SE"):
+        check_moment_standard_errors(11, scaled)
+
+
 LECTURE_SECTIONS = [candidate for candidate in tour.SECTIONS if candidate.key != "gradient-engine"]
 
 
@@ -234,3 +272,9 @@ def test_the_tour_passes_for_200_seeds(seed):
 def test_the_gradient_appendix_passes_for_30_seeds(seed):
     lines = []
     assert tour.run(seed, only="gradient-engine", out=lines.append), [line for line in lines if "FAIL" in line]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(100, 130))
+def test_the_sampling_rows_standard_errors_hold_for_30_seeds(seed):
+    check_moment_standard_errors(seed)

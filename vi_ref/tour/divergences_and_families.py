@@ -120,8 +120,44 @@ def _categorical_moments(probs):
     """Mean, variance and fourth central moment of the label, by enumeration."""
     labels = np.arange(probs.shape[-1])
     mean = probs @ labels
-    centred = labels - mean[:, None]
+    centred = labels - mean[..., None]
     return mean, np.sum(probs * centred**2, axis=-1), np.sum(probs * centred**4, axis=-1)
+
+
+def sample_moments(inputs, n, rng):
+    """(estimates, standard errors, exact values) of the sample means and the sample
+    second moments about the exact means of n draws of Normal, Exponential, Gamma,
+    LogNormal (scale ≤ 0.5: a finite, modest 8th moment), MultivariateNormal and
+    Categorical with the parameters ``inputs`` (as ``family_inputs`` returns them, or
+    with a leading batch axis of replicates: then the entries are along the last axis).
+    The standard errors are exact: Var of the sample mean = σ²/n; of the second moment
+    about the exact mean = (μ₄ − σ⁴)/n."""
+    from ..distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
+
+    loc, scale, rate, concentration, probs, covariance = inputs
+    samplers = [Normal(loc, scale), Exponential(rate), Gamma(concentration, rate),
+                LogNormal(loc, np.minimum(scale, 0.5))]
+    moment_laws = _scipy_laws(loc, scale, rate, concentration)[:3] + _scipy_laws(loc, np.minimum(scale, 0.5), rate, concentration)[3:]
+    means, mean_errors, variances, variance_errors, exact_means, exact_variances = [], [], [], [], [], []
+    for q, law in zip(samplers, moment_laws):
+        mean, variance, _, excess_kurtosis = (np.asarray(v, float) for v in law.stats(moments="mvsk"))
+        draws = q.sample(n, rng=rng)
+        means.append(draws.mean(axis=0)), mean_errors.append(np.sqrt(variance / n)), exact_means.append(mean)
+        variances.append(np.mean((draws - mean) ** 2, axis=0)), exact_variances.append(variance)
+        variance_errors.append(np.sqrt(variance**2 * (excess_kurtosis + 2) / n))
+    draws = MultivariateNormal(loc, covariance_matrix=covariance).sample(n, rng=rng)
+    marginal_variance = np.diagonal(covariance)
+    means.append(draws.mean(axis=0)), mean_errors.append(np.sqrt(marginal_variance / n)), exact_means.append(loc)
+    variances.append(np.mean((draws - loc) ** 2, axis=0)), exact_variances.append(marginal_variance)
+    variance_errors.append(np.sqrt(2 * marginal_variance**2 / n))
+    label_mean, label_variance, fourth = _categorical_moments(probs)
+    draws = Categorical(probs=probs).sample(n, rng=rng)
+    means.append(draws.mean(axis=0)), mean_errors.append(np.sqrt(label_variance / n)), exact_means.append(label_mean)
+    variances.append(np.mean((draws - label_mean) ** 2, axis=0)), exact_variances.append(label_variance)
+    variance_errors.append(np.sqrt((fourth - label_variance**2) / n))
+    # entries along the last axis: a leading batch of the parameters (replicates) stays in front
+    return tuple(np.concatenate(np.broadcast_arrays(*parts), axis=-1)
+                 for parts in (means + variances, mean_errors + variance_errors, exact_means + exact_variances))
 
 
 @section("families", "Parametric Family of Distributions", "02 §5–8", order=16)
@@ -147,32 +183,10 @@ def parametric_families(rng):
               "scipy.stats", "≤ 1e-12 (round-off)", max(errors) <= 1e-12)
 
     # sampling: mean and variance with the exact standard errors of scipy's moments
-    # (Var of the sample mean = σ²/S; of the sample second central moment ≈ (μ₄ − σ⁴)/S)
     n = 20000
-    light_lognormal = LogNormal(loc, np.minimum(scale, 0.5))  # a finite, modest 8th moment
-    samplers = families[:3] + [light_lognormal]
-    moment_laws = _scipy_laws(loc, scale, rate, concentration)[:3] + _scipy_laws(loc, np.minimum(scale, 0.5), rate, concentration)[3:]
-    means, mean_errors, variances, variance_errors, exact_means, exact_variances = [], [], [], [], [], []
-    for q, law in zip(samplers, moment_laws):
-        mean, variance, _, excess_kurtosis = (np.asarray(v, float) for v in law.stats(moments="mvsk"))
-        draws = q.sample(n, rng=rng)
-        means.append(draws.mean(axis=0)), mean_errors.append(np.sqrt(variance / n)), exact_means.append(mean)
-        variances.append(np.mean((draws - mean) ** 2, axis=0)), exact_variances.append(variance)
-        variance_errors.append(np.sqrt(variance**2 * (excess_kurtosis + 2) / n))
-    draws = mvn.sample(n, rng=rng)
-    marginal_variance = np.diagonal(covariance)
-    means.append(draws.mean(axis=0)), mean_errors.append(np.sqrt(marginal_variance / n)), exact_means.append(loc)
-    variances.append(np.mean((draws - loc) ** 2, axis=0)), exact_variances.append(marginal_variance)
-    variance_errors.append(np.sqrt(2 * marginal_variance**2 / n))
-    label_mean, label_variance, fourth = _categorical_moments(probs)
-    draws = categorical.sample(n, rng=rng)
-    means.append(draws.mean(axis=0)), mean_errors.append(np.sqrt(label_variance / n)), exact_means.append(label_mean)
-    variances.append(np.mean((draws - label_mean) ** 2, axis=0)), exact_variances.append(label_variance)
-    variance_errors.append(np.sqrt((fourth - label_variance**2) / n))
-    estimates = np.concatenate(means + variances)
+    estimates, standard_errors, exact = sample_moments((loc, scale, rate, concentration, probs, covariance), n, rng)
     yield monte_carlo_row("we can draw samples: sample mean and variance of 6 families, S = 20000",
-                          estimates, np.concatenate(mean_errors + variance_errors),
-                          np.concatenate(exact_means + exact_variances), "scipy.stats moments; exact SEs from μ₄")
+                          estimates, standard_errors, exact, "scipy.stats moments; exact SEs from μ₄")
 
     # the score identity E_q[∇_φ log q] = 0, sample SEs (inputs kept non-degenerate)
     estimates, errors = [], []
