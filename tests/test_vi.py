@@ -708,6 +708,15 @@ def test_divergence_stops_naming_the_step_and_the_parameter():
             lambda z: 1e300 * ad.sum(ad.square(z), axis=-1), Normal(np.zeros(1), np.ones(1)), steps=50,
             learning_rate=50.0, optimizer="gradient_ascent", rng=0,
         )
+    # a log-scale driven to −∞: exp underflows to a finite 0, which the family refuses
+    # ("the diagonal of scale_tril must be positive", a ValueError about an argument the
+    # caller never gave); η = 0.1 against a curvature of 28 diverges by oscillation
+    precision = np.array([[28.0, 0.0], [0.0, 1.0]])
+    with pytest.raises(FloatingPointError, match=r"step \d+: the parameters left MultivariateNormal's domain .*"
+                                                 r"scale_tril.*; lower the learning_rate"):
+        vi.fit(lambda z: -0.5 * ad.sum(z * ad.matmul(z, precision), axis=-1),
+               MultivariateNormal(np.zeros(2), scale_tril=np.eye(2)), steps=600, learning_rate=0.1, n_samples=2,
+               estimator="path_derivative", optimizer="gradient_ascent", rng=0)
 
 
 def test_fit_dataset_refuses_a_batch_larger_than_the_data(ppca_data):

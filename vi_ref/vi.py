@@ -603,7 +603,12 @@ def _checked_family(cls, unconstrained, step):
         raise FloatingPointError(
             f"step {step}: parameter {found[0]} became {found[1]}{found[2]}; lower the learning_rate"
         )
-    return _build(cls, constrained)
+    try:
+        return _build(cls, constrained)
+    except ValueError as error:  # finite, but off the domain's edge: exp(v) underflowed to 0 or a subnormal
+        raise FloatingPointError(
+            f"step {step}: the parameters left {cls.__name__}'s domain ({error}); lower the learning_rate"
+        ) from None
 
 
 def _start_checks(target, q, elbo_samples, rng):
