@@ -177,10 +177,12 @@ def best_gaussian_gap():
 def test_flows_close_the_gap_that_a_full_rank_gaussian_leaves():
     """log p(x) − ELBO for a full-rank Gaussian (path derivative), then planar flows of
     1 and 4 layers: the Gaussian run is no better than the best Gaussian (0.561 nats,
-    ``best_gaussian_gap``), one layer beats that best, and four beat one, each by more
-    than 5 combined standard errors of the final ELBO estimates (4000 draws each).
+    ``best_gaussian_gap``), and four layers beat both that best and one layer, each by
+    more than 5 combined standard errors of the final ELBO estimates (4000 draws each).
     Measured (seed 0): gaps 0.62 (Gaussian run, 1500 steps), 0.43 (1 layer), 0.18 (4
-    layers); 16 layers reach 0.10."""
+    layers); 16 layers reach 0.10. Over fit seeds 0–9 four layers were 35–73 SE below
+    the best Gaussian and 15–24 SE below one layer; one layer alone was only 1.8–19 SE
+    below the best Gaussian (its gain is not claimed)."""
     best = best_gaussian_gap()
     assert 0.55 < best < 0.57
     gaussian = vi.fit(
@@ -200,7 +202,7 @@ def test_flows_close_the_gap_that_a_full_rank_gaussian_leaves():
     errors = [result.elbo_standard_error for result in results]
     assert all(gap > -5 * error for gap, error in zip(gaps, errors))  # a lower bound
     assert gaps[0] > best - 5 * errors[0]  # no Gaussian does better than the best one
-    assert gaps[1] < best - 5 * errors[1], f"gaps {np.round(gaps, 3)}, best Gaussian {best:.3f}"
+    assert gaps[2] < best - 5 * errors[2], f"gaps {np.round(gaps, 3)}, best Gaussian {best:.3f}"
     assert gaps[2] < gaps[1] - 5 * np.hypot(errors[1], errors[2]), f"gaps {np.round(gaps, 3)}"
 
 
