@@ -269,9 +269,11 @@ def write_figures(out, *, only=None, seed=0):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for index, name in enumerate(names):
+    for name in names:
         fig = Figure(figsize=(9, 4.5) if name in ("gmm", "estimator-variance") else (6.5, 4.5), layout="constrained")
-        caption = FIGURES[name](fig, np.random.default_rng([seed, index]))
+        # the generator depends on the figure, not on its place in ``only``: `--only NAME` redraws
+        # the full run's figure
+        caption = FIGURES[name](fig, np.random.default_rng([seed, list(FIGURES).index(name)]))
         fig.suptitle(caption, fontsize=7, wrap=True)
         path = out / f"{name}.png"
         fig.savefig(path, dpi=110)
