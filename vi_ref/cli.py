@@ -30,14 +30,16 @@ def _print_error(line):
 def _tour(arguments):
     from . import tour
 
+    listed, missing = tour.select(arguments.only), tour.unmatched(arguments.only)
+    if not listed or missing:  # a usage error, as an unknown figure or case name is: no claim was checked
+        names = ", ".join(map(repr, missing)) if listed else repr(arguments.only)
+        _print_error(f"vi-ref tour: --only: no section matches {names}; nothing was checked. "
+                     "`vi-ref tour --list` names them.")
+        return 2
     if arguments.list:
-        listed, missing = tour.select(arguments.only), tour.unmatched(arguments.only)
         for candidate in listed:
             _print_now(f"{candidate.key:24}  {candidate.title}  [derivation {candidate.derivation}]")
-        if not listed or missing:
-            names = ", ".join(map(repr, missing)) if listed else repr(arguments.only)
-            _print_error(f"vi-ref tour: no section matches {names}")
-        return 0 if listed and not missing else 1
+        return 0
     passed = tour.run(arguments.seed, only=arguments.only, verbose=arguments.verbose,
                       as_json=arguments.json, out=_print_now, err=_print_error)
     return 0 if passed else 1
