@@ -84,6 +84,15 @@ def test_json_output_keeps_stdout_for_json(capsys):
     assert captured.out == "" and "no section" in captured.err
 
 
+def test_list_with_json_is_refused_by_name(capsys):
+    """--list --json printed the text listing with status 0: a reader expecting JSON got text."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["tour", "--list", "--json"])
+    captured = capsys.readouterr()
+    assert exit_info.value.code == 2 and captured.out == ""
+    assert "--json" in captured.err and "--list" in captured.err
+
+
 def test_list_shows_the_sections_only_selects(capsys):
     assert cli.main(["tour", "--only", "VI2.3", "--list"]) == 0
     assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["VI2.3"]

@@ -82,9 +82,10 @@ def build_parser():
     tour.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs (default 0); "
                       "each section draws from its own generator derived from it")
     tour.add_argument("--only", metavar="SECTIONS", help="run only these sections (keys, labels or title words)")
-    tour.add_argument("--list", action="store_true", help="list the sections and exit")
+    listing_or_json = tour.add_mutually_exclusive_group()  # the listing is text: --list --json printed no JSON
+    listing_or_json.add_argument("--list", action="store_true", help="list the sections and exit")
     tour.add_argument("--verbose", action="store_true", help="print every row (every gradient check too)")
-    tour.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    listing_or_json.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     tour.set_defaults(run=_tour)
 
     figures = commands.add_parser(
