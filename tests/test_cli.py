@@ -114,6 +114,15 @@ def test_figures_refuse_unknown_names_and_an_unusable_directory_without_a_traceb
     assert "vi-ref figures:" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("extra", [["cases.json"], ["--only", "kl"], ["--rtol", "1e-3"], ["--atol", "0"]])
+def test_crosscheck_list_refuses_what_it_would_ignore(extra, capsys):
+    """`crosscheck --list --only kl` listed all cases, `--list FILE` listed vi_ref's table
+    rather than the file's, both with status 0."""
+    assert cli.main(["crosscheck", "--list", *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and (extra[0] if extra[0].startswith("--") else "FILE") in captured.err
+
+
 def test_reference_refuses_a_seed_an_npz_file_cannot_hold_and_writes_nothing(tmp_path, capsys):
     path = tmp_path / "cases.npz"
     with pytest.raises(SystemExit) as exit_info:

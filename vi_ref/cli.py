@@ -168,6 +168,12 @@ def _crosscheck(arguments):
     from . import reference
 
     if arguments.list:
+        ignored = [name for name, value in (("FILE", arguments.file), ("--only", arguments.only),
+                                            ("--rtol", arguments.rtol), ("--atol", arguments.atol)) if value is not None]
+        if ignored:  # the listing is vi_ref's table, not the file's cases: say so rather than ignore them
+            print(f"vi-ref crosscheck: --list lists every case of vi_ref and takes no {', '.join(ignored)}",
+                  file=sys.stderr)
+            return 2
         print(reference.describe_cases())
         return 0
     if arguments.file is None:
