@@ -62,3 +62,11 @@ def test_a_figure_is_the_same_whichever_others_are_chosen(tmp_path):
     figures.write_figures(tmp_path / "swapped", only="svi-trace,gmm", seed=3)
     for name in ("gmm.png", "svi-trace.png"):
         assert (tmp_path / "alone" / name).read_bytes() == (tmp_path / "swapped" / name).read_bytes(), name
+
+
+def test_an_empty_out_is_refused_by_name(tmp_path, monkeypatch, capsys):
+    """`--out ""` wrote the PNG files into the working directory, with status 0."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["figures", "--out", "", "--only", "mean-field"]) == 2
+    assert "out must name a directory" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

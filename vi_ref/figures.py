@@ -255,13 +255,16 @@ def write_figures(out, *, only=None, seed=0):
 
     Raises:
         ImportError: if matplotlib is not installed (``pip install 'vi-ref[plots]'``).
-        ValueError: if ``only`` names a figure that does not exist, or none at all.
+        ValueError: if ``only`` names a figure that does not exist, or none at all;
+            if ``out`` is empty.
     """
     names = list(FIGURES) if only is None else [name.strip() for name in only.split(",") if name.strip()]
     unknown = [name for name in names if name not in FIGURES]
     if unknown or not names:
         raise ValueError(f"only names {f'unknown figures {unknown}' if unknown else 'no figure'} ({only!r});"
                          f" the figures are {list(FIGURES)}")
+    if isinstance(out, str) and not out:  # Path("") is the working directory
+        raise ValueError("out must name a directory; got ''")
     try:
         from matplotlib.figure import Figure
     except ImportError:
