@@ -256,7 +256,7 @@ def write_figures(out, *, only=None, seed=0):
     Raises:
         ImportError: if matplotlib is not installed (``pip install 'vi-ref[plots]'``).
         ValueError: if ``only`` names a figure that does not exist, or none at all;
-            if ``out`` is empty.
+            if ``out`` is empty or an existing file.
     """
     names = list(FIGURES) if only is None else [name.strip() for name in only.split(",") if name.strip()]
     unknown = [name for name in names if name not in FIGURES]
@@ -265,6 +265,8 @@ def write_figures(out, *, only=None, seed=0):
                          f" the figures are {list(FIGURES)}")
     if isinstance(out, str) and not out:  # Path("") is the working directory
         raise ValueError("out must name a directory; got ''")
+    if Path(out).exists() and not Path(out).is_dir():  # mkdir would say only "File exists"
+        raise ValueError(f"out must name a directory; {str(out)!r} is a file")
     try:
         from matplotlib.figure import Figure
     except ImportError:
