@@ -141,6 +141,17 @@ def test_a_bad_seed_is_refused_by_name(seed, capsys):
     assert "--seed" in error and "Traceback" not in error
 
 
+def test_a_seed_of_thousands_of_digits_is_refused_as_too_large(capsys):
+    """int() refuses more than 4300 digits: the message said 'must be an integer' of an
+    integer and echoed all 5000 digits."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["tour", "--seed", "1" * 5000])
+    error = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert "--seed: must be a non-negative integer below 2**63; got an integer of 5000 digits" in error
+    assert len(error) < 1000
+
+
 def test_a_broken_pipe_ends_quietly():
     """`vi-ref tour | head -1`: no traceback, the conventional status 141."""
     process = subprocess.Popen([sys.executable, "-m", "vi_ref", "tour", "--only", "lvm,VI1.1,VI1.2"],

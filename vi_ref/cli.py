@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 
@@ -13,6 +14,10 @@ def _seed(text):
     try:
         value = int(text)
     except ValueError:
+        integer = re.fullmatch(r"\s*[+-]?(\d+)\s*", text)
+        if integer:  # beyond int()'s limit of 4300 digits
+            raise argparse.ArgumentTypeError(
+                f"must be a non-negative integer below 2**63; got an integer of {len(integer[1])} digits") from None
         raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
     if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError(f"must be a non-negative integer below 2**63; got {value}")
