@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vi_ref import cli, figures
@@ -70,3 +71,21 @@ def test_an_empty_out_is_refused_by_name(tmp_path, monkeypatch, capsys):
     assert cli.main(["figures", "--out", "", "--only", "mean-field"]) == 2
     assert "out must name a directory" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_numbers_in_the_captions_are_recomputed_independently(written):
+    """No test read a caption's numbers: a wrong KL or log p(x) in a caption passed."""
+    import scipy.special
+
+    _, files = written
+    captions = {path.stem: caption for path, caption in files}
+    # mean-field: posterior precision I + WᵀW/σ² of LinearGaussian([[1.5, 1.2]], 0, 0.2)
+    precision = np.eye(2) + np.array([[1.5], [1.2]]) @ np.array([[1.5, 1.2]]) / 0.2
+    rho = -precision[0, 1] / np.sqrt(precision[0, 0] * precision[1, 1])  # 2×2: correlation of Λ⁻¹ is −that of Λ
+    assert f"(ρ = {rho:.2f})" in captions["mean-field"]
+    assert f"= {-0.5 * np.log(1 - rho**2):.3f} (derivation" in captions["mean-field"]
+    # good-and-bad-q: Gamma(2.5, rate 1.5)–Poisson evidence, the negative-binomial closed form
+    a, b, x = 2.5, 1.5, np.array([1.0, 3.0, 2.0, 2.0, 0.0, 4.0])
+    evidence = (scipy.special.gammaln(a + x.sum()) - scipy.special.gammaln(a) + a * np.log(b)
+                - (a + x.sum()) * np.log(b + x.size) - scipy.special.gammaln(x + 1).sum())
+    assert f"log p(x) = {evidence:.2f} = ELBO + KL" in captions["good-and-bad-q"]
