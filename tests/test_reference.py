@@ -276,6 +276,12 @@ def test_crosscheck_only_and_list(tmp_path, capsys):
     listing = capsys.readouterr().out
     for case in CASES:
         assert f"{case.name}: " in listing
+    # an empty --only is in every name: it wrote all 42 cases, where tour and figures refuse it
+    assert cli.main(["reference", "--out", str(path), "--only", ""]) == 2
+    assert "only must not be empty" in capsys.readouterr().err
+    assert cli.main(["crosscheck", str(path), "--only", ""]) == 2
+    with pytest.raises(TypeError, match="only must be a string"):
+        reference.generate(0, only=3.0)
 
 
 @pytest.mark.parametrize(

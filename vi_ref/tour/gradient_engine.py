@@ -37,7 +37,7 @@ def gradient_engine(rng):
         passed = sum(row.ok for row, _, _ in entries)
         worst_row, worst, _ = max(entries, key=lambda entry: entry[1])
         methods = " or ".join(sorted({method for _, _, method in entries}, reverse=True))
-        yield Row(f"vi_ref.{module}: {len(entries)} gradients", f"{passed}/{len(entries)} pass; the closest came to "
+        yield Row(f"vi_ref.{module}: {len(entries)} gradient{'s' if len(entries) > 1 else ''}", f"{passed}/{len(entries)} pass; the closest came to "
                   f"{worst:.1e} of its tolerance ({worst_row.claim})", f"{methods} finite differences",
                   "each within atol + rtol·|numerical|", passed == len(entries))
     missing, unknown = sorted(missing_gradients(CASES)), sorted(unknown_gradients(CASES))
