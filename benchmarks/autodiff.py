@@ -254,8 +254,11 @@ def check_agreement(name, n, params, sides):
             raise SystemExit(f"{name} N={n}: {side} value {other_value} differs from {value}")
         if other_gradient is None:
             continue
+        if len(other_gradient) != len(gradient):
+            raise SystemExit(f"{name} N={n}: {side} gives {len(other_gradient)} gradients, {reference_side}"
+                             f" {len(gradient)}; not timing")
         for mine, theirs in zip(other_gradient, gradient):
-            if not np.allclose(mine, theirs, rtol=1e-9, atol=1e-9):
+            if np.shape(mine) != np.shape(theirs) or not np.allclose(mine, theirs, rtol=1e-9, atol=1e-9):
                 raise SystemExit(f"{name} N={n}: {side} gradient differs from {reference_side}'s; not timing")
 
 
