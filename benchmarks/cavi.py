@@ -103,12 +103,12 @@ def run_case(n_samples, n_features, n_components, kind, prior_type, iterations, 
     return {lib: np.array(times) for lib, times in per_iteration.items()}
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--iterations", type=int, default=20)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     grid = GRID[:2] if args.quick else GRID
     print(f"{'N':>7} {'D':>2} {'K':>2} {'type':>9} {'weights':>22}  {'vi_ref ms/it':>12} {'noise':>6}"
           f"  {'sklearn ms/it':>13} {'noise':>6}  {'sklearn/vi_ref':>14}")

@@ -103,12 +103,12 @@ def iwae_table(seed, groups=20_000):
     print()
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="n = 1e5 instead of 4e5")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per estimator (median)")
     parser.add_argument("--seed", type=int, default=20261201)
-    arguments = parser.parse_args()
+    arguments = parser.parse_args(argv)
     n = 100_000 if arguments.quick else 400_000
     estimator_table(n, arguments.repeats, arguments.seed)
     optimal_baseline_bias_table(arguments.seed)

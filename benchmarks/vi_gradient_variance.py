@@ -31,11 +31,11 @@ def log_joint(z):
     return -0.5 * ad.sum(residual * ad.matmul(residual, PRECISION), axis=-1)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=1500)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     windows = [(0, 1), (1, 10), (10, 60), (60, None)]
     labels = ["start", "steps 5-50", "steps 50-300", f"steps 300-{args.steps}"]
     optimum = np.concatenate([MEAN, -0.5 * np.log(np.diag(PRECISION))])

@@ -42,3 +42,23 @@ def test_every_mutant_finds_its_text_once():
     for mutant in mutants:
         text = (BENCHMARKS.parent / mutant.path).read_text(encoding="utf-8")
         assert text.count(mutant.old) == 1, mutant.description
+
+
+def test_cavi_benchmark_runs_the_quick_cases(capsys):
+    _load("cavi").main(["--quick", "--repeats", "1", "--iterations", "2"])
+    table = capsys.readouterr().out
+    assert "dirichlet_process" in table and "dirichlet_distribution" in table
+
+
+def test_estimators_benchmark_runs(capsys):
+    _load("estimators").main(["--quick", "--repeats", "1"])
+    table = capsys.readouterr().out
+    for part in ("sticking the landing", "dimension D=100", "leading term", "IWAE bound"):
+        assert part in table
+
+
+def test_vi_gradient_variance_benchmark_runs(capsys):
+    _load("vi_gradient_variance").main(["--seeds", "1", "--steps", "300"])
+    table = capsys.readouterr().out
+    for estimator in ("score_function", "reparameterization", "path_derivative"):
+        assert estimator in table
