@@ -10,7 +10,8 @@ of a vector parameter):
     ratio        var / exact var
     SNR          |exact gradient| / √(exact var): the signal-to-noise ratio of one sample
     µs/sample    wall time of the call divided by n (median of --repeats calls,
-                 estimators interleaved so that machine load affects all alike)
+                 estimators interleaved, their order rotated every repeat, so that
+                 machine load and warm-up affect all alike)
 
 A second table measures the O(1/n) bias of the estimated optimal baseline on the
 quadratic (many repeated estimates at small n) against its leading term, and a third
@@ -38,8 +39,10 @@ def measure(problem, n, repeats, seed):
     """{estimator: (terms, median seconds)} with the estimators interleaved per repeat."""
     times = {estimator: [] for estimator in problem.estimators}
     terms = {}
+    names = list(problem.estimators)
     for repeat in range(repeats):
-        for estimator in problem.estimators:
+        shift = repeat % len(names)  # the order rotated, so that no estimator always runs first
+        for estimator in names[shift:] + names[:shift]:
             start = time.perf_counter()
             result = problem.estimate(estimator, n, seed + repeat)
             times[estimator].append(time.perf_counter() - start)
