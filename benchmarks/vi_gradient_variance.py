@@ -14,6 +14,7 @@ Usage: OPENBLAS_NUM_THREADS=1 python benchmarks/vi_gradient_variance.py [--seeds
 """
 
 import argparse
+import os
 
 import numpy as np
 
@@ -39,7 +40,9 @@ def main(argv=None):
     windows = [(0, 1), (1, 10), (10, 60), (60, None)]
     labels = ["start", "steps 5-50", "steps 50-300", f"steps 300-{args.steps}"]
     optimum = np.concatenate([MEAN, -0.5 * np.log(np.diag(PRECISION))])
-    print(f"Σ Var of one-sample gradients (median per window, mean over {args.seeds} seeds); machine shared/loaded")
+    load = f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "unknown"
+    print(f"Σ Var of one-sample gradients (median per window, mean over {args.seeds} seeds);"
+          f" load average {load} on {os.cpu_count()} cores at the start")
     print(f"{'estimator':20s} {'n':>3s} " + " ".join(f"{label:>14s}" for label in labels) + f" {'|avg - opt|':>12s}")
     for estimator, n_samples in ESTIMATORS.items():
         rows, errors = [], []
