@@ -12,7 +12,7 @@ What is compared, per EM iteration (one E-step and one M-step):
 - The two libraries are timed in alternation in one process, ``--repeats`` times,
   with one BLAS thread on both sides (threadpoolctl); the table gives the median
   per-iteration time of each side and the ratio of the medians, with the spread
-  (max/min over the repeats) of the ratio of paired runs.
+  (the smallest and largest over the repeats) of the ratio of paired runs.
 - The achieved flop rate of vi_ref's iteration, by the minimal flop count of an
   iteration (``minimal_flops``), as a fraction of the rate of a one-thread
   1000 × 1000 matrix product measured in the same process.
@@ -145,7 +145,10 @@ def peak_memory(run):
 
 
 def iterations_for(case):
-    """Enough iterations for ~0.5 s of vi_ref work, at least 2, at most 10."""
+    """5e7 / (N·K·max(D, 4)) iterations, at least 2, at most 10: meant as ~0.5 s of
+    vi_ref work, but the bounds leave ~10 ms at (1e4, 2, 3) and ~0.1–0.2 s at
+    (1e5, 2, 50), where the fixed costs of a fit can exceed the difference
+    t(m + 1) − t(1) on a loaded machine (a negative paired ratio in the spread)."""
     n_samples, n_features, n_components, _ = case
     return int(np.clip(5e7 / (n_samples * n_components * max(n_features, 4)), 2, 10))
 
