@@ -42,6 +42,10 @@ def test_every_mutant_finds_its_text_once():
     for mutant in mutants:
         text = (BENCHMARKS.parent / mutant.path).read_text(encoding="utf-8")
         assert text.count(mutant.old) == 1, mutant.description
+        assert mutant.new != mutant.old, mutant.description
+        # a renamed test file makes pytest exit with a usage error, which the script counts as a kill
+        for test in mutation.BASE_TESTS + tuple(mutant.tests):
+            assert (BENCHMARKS.parent / test).is_file(), (mutant.description, test)
 
 
 def test_cavi_benchmark_runs_the_quick_cases(capsys):
