@@ -328,6 +328,11 @@ def run_mutant(mutant, workdir):
             handle.write(original)
     seconds = time.perf_counter() - start
     failed = [line for line in result.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    # pytest's exit codes: 1 a test failed, 2 collection failed (the mutant broke an
+    # import); 3, 4 and 5 (internal error, usage error, nothing collected) are the
+    # harness's faults, not a kill
+    if result.returncode not in (0, 1, 2):
+        raise RuntimeError(f"{mutant.description}: pytest exited {result.returncode}\n{result.stdout[-2000:]}")
     return result.returncode != 0, seconds, (failed[0][:110] if failed else "")
 
 
