@@ -175,6 +175,19 @@ def test_figures_without_matplotlib_says_so(monkeypatch, tmp_path, capsys):
     assert "matplotlib" in capsys.readouterr().err
 
 
+def test_figures_without_matplotlib_says_how_to_install_it(monkeypatch, tmp_path):
+    """The real write_figures, with matplotlib unimportable (the test above replaces
+    write_figures itself, so it could not see the message go)."""
+    import sys
+
+    from vi_ref import figures
+
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r"pip install 'vi-ref\[plots\]'"):
+        figures.write_figures(tmp_path / "out", only="gmm")
+    assert not (tmp_path / "out").exists()  # refused before anything is written
+
+
 def test_command_line_without_a_command_prints_help(capsys):
     assert cli.main([]) == 2
     assert "tour" in capsys.readouterr().out

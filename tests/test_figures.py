@@ -63,6 +63,8 @@ def test_a_figure_is_the_same_whichever_others_are_chosen(tmp_path):
     figures.write_figures(tmp_path / "swapped", only="svi-trace,gmm", seed=3)
     for name in ("gmm.png", "svi-trace.png"):
         assert (tmp_path / "alone" / name).read_bytes() == (tmp_path / "swapped" / name).read_bytes(), name
+    # a name given twice is drawn once (it was drawn, written and listed twice)
+    assert [path.name for path, _ in figures.write_figures(tmp_path / "twice", only="gmm,gmm", seed=3)] == ["gmm.png"]
 
 
 def test_an_empty_out_is_refused_by_name(tmp_path, monkeypatch, capsys):

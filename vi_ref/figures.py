@@ -258,7 +258,8 @@ def write_figures(out, *, only=None, seed=0):
         ValueError: if ``only`` names a figure that does not exist, or none at all;
             if ``out`` is empty or an existing file.
     """
-    names = list(FIGURES) if only is None else [name.strip() for name in only.split(",") if name.strip()]
+    # a name given twice is drawn once
+    names = list(FIGURES) if only is None else list(dict.fromkeys(name.strip() for name in only.split(",") if name.strip()))
     unknown = [name for name in names if name not in FIGURES]
     if unknown or not names:
         raise ValueError(f"only names {f'unknown figures {unknown}' if unknown else 'no figure'} ({only!r});"
