@@ -315,6 +315,8 @@ def _numerics_targets():
                {"symmetry_rtol": "tolerance"}),
         Target("standard_error_of_mean", numerics.standard_error_of_mean, {"values": a, "axis": 0},
                {"values": "numbers", "axis": "axis"}),
+        Target("sample_mean", numerics.sample_mean, {"values": a, "axis": 0},
+               {"values": "numbers", "axis": "axis"}),
         Target("logsumexp(axis)", numerics.logsumexp, {"a": a, "axis": 0}, {"axis": "axis2"}),
         Target("check_scale_tril", numerics.check_scale_tril, {"scale_tril": L3}, {"scale_tril": "points"}),
         Target("log_det_from_cholesky", numerics.log_det_from_cholesky, {"factor": L3}, {"factor": "points"}),

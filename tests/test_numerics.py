@@ -6,6 +6,7 @@ import scipy.linalg
 import scipy.special
 
 from vi_ref import numerics
+from vi_ref.estimators import mean_and_standard_error
 
 SAFE = np.linspace(-30.0, 30.0, 601)
 EXTREMES = np.array([-1e300, -1e20, -800.0, -40.0, 40.0, 800.0, 1e20, 1e300])
@@ -295,6 +296,23 @@ def test_standard_error_of_mean_where_the_squares_overflow():
     # the largest finite values: SE = 1.7e308 · 2/√2 / √2 = 1.7e308 (scaling by max|v| overflowed before √S)
     assert numerics.standard_error_of_mean(np.array([1.7e308, -1.7e308])) == pytest.approx(1.7e308, rel=1e-15)
     assert numerics.standard_error_of_mean(np.array([1.7e308, -1.7e308, 1.7e308]) * [1, 1, 0]) < np.inf
+
+
+def test_sample_mean_where_the_sum_overflows():
+    """Finite values near the float limit have a finite mean although their sum is
+    ∞; the oracle is the exact rational mean, rounded once."""
+    from fractions import Fraction
+
+    values = np.array([[1.7e308, 1.0], [1.7e308, 2.0], [1.6e308, 4.0], [-1.0e308, 8.0]])
+    exact = [float(sum(Fraction(v) for v in column) / len(column)) for column in values.T]
+    np.testing.assert_allclose(numerics.sample_mean(values), exact, rtol=4e-16)
+    np.testing.assert_allclose(numerics.sample_mean(values.T, axis=1), exact, rtol=4e-16)
+    assert numerics.sample_mean(np.array([1.0, np.inf])) == np.inf  # an infinite value: an infinite mean
+    assert np.isnan(numerics.sample_mean(np.array([-np.inf, np.inf])))
+    ordinary = np.random.default_rng(3).standard_normal((40, 2))
+    np.testing.assert_array_equal(numerics.sample_mean(ordinary), np.mean(ordinary, axis=0))
+    mean, error = mean_and_standard_error(values[:, 0])
+    assert (mean, error) == (pytest.approx(exact[0], rel=4e-16), pytest.approx(np.ldexp(np.std(np.ldexp(values[:, 0], -600), ddof=1), 599), rel=1e-15))
 
 
 def test_gammaln_at_subnormal_arguments_is_minus_log():

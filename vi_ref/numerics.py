@@ -358,6 +358,18 @@ def sum_to_shape(array, shape):
 # ---------------------------------------------------------------------------
 
 
+def sample_mean(values, axis=0):
+    """The mean of ``values`` along ``axis``, v̄ = (1/S) Σₛ vₛ, also where the sum
+    overflows (finite values near ±1.8e308, whose mean is finite): there it is
+    computed from v 2⁻ᵉ, with 2ᵉ the power of two at max|v| (an exact scaling), and
+    scaled back, instead of ∞.
+    """
+    values, axis = _sample_axis(values, axis)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = np.mean(values, axis=axis)
+    return _where_overflowed(mean, values, axis, lambda scaled: np.mean(scaled, axis=axis))
+
+
 def standard_error_of_mean(values, axis=0):
     """The standard error of the mean of ``values`` along ``axis``,
 
@@ -367,18 +379,32 @@ def standard_error_of_mean(values, axis=0):
     v 2⁻ᵉ, with 2ᵉ the power of two at max|v| (an exact scaling), and scaled back,
     instead of ∞.
     """
+    values, axis = _sample_axis(values, axis)
+    count = values.shape[axis]
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = np.std(values, axis=axis, ddof=1)
+    return _where_overflowed(
+        spread / np.sqrt(count), values, axis, lambda scaled: np.std(scaled, axis=axis, ddof=1) / np.sqrt(count)
+    )
+
+
+def _sample_axis(values, axis):
     values = as_float_array(values, "values", finite=False)  # NaN in, NaN out, as a ufunc
     axis = check_count(axis, "axis", minimum=-max(values.ndim, 1))
     if axis >= values.ndim:
         raise ValueError(f"axis must be < values.ndim = {values.ndim}; got {axis}")
-    count = values.shape[axis]
-    with np.errstate(over="ignore", invalid="ignore"):
-        spread = np.std(values, axis=axis, ddof=1)
-    overflowed = ~np.isfinite(spread) & np.all(np.isfinite(values), axis=axis)
+    return values, axis
+
+
+def _where_overflowed(statistic, values, axis, of_scaled):
+    """``statistic`` where it is finite or some value is not; elsewhere (finite
+    values whose statistic overflowed on the way) 2ᵉ · of_scaled(v 2⁻ᵉ), with 2ᵉ the
+    power of two at max|v|: exact for a statistic homogeneous of degree 1 in v."""
+    overflowed = ~np.isfinite(statistic) & np.all(np.isfinite(values), axis=axis)
     if not np.any(overflowed):
-        return spread / np.sqrt(count)
+        return statistic
     exponent = np.frexp(np.max(np.abs(values), axis=axis, keepdims=True))[1]
-    rescaled = np.std(np.ldexp(values, -exponent), axis=axis, ddof=1) / np.sqrt(count)
-    with np.errstate(over="ignore"):  # an SE beyond the float range is ∞, as it should be
+    rescaled = of_scaled(np.ldexp(values, -exponent))
+    with np.errstate(over="ignore"):  # a statistic beyond the float range is ∞, as it should be
         rescaled = np.ldexp(rescaled, np.squeeze(exponent, axis=axis))
-    return np.where(overflowed, rescaled, spread / np.sqrt(count))[()]
+    return np.where(overflowed, rescaled, statistic)[()]

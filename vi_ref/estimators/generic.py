@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import autodiff as ad
 from ..distributions import Distribution, ReparameterizedDistribution
-from ..numerics import standard_error_of_mean, sum_to_shape
+from ..numerics import sample_mean, standard_error_of_mean, sum_to_shape
 from ..validation import as_float_array, as_generator, check_count, first_bad_index
 
 __all__ = [
@@ -301,4 +301,4 @@ def mean_and_standard_error(terms, axis=0):
     count = terms.shape[axis]
     if count < 2:
         raise ValueError(f"terms must hold at least 2 samples along axis {axis}; got shape {terms.shape}")
-    return np.mean(terms, axis=axis), standard_error_of_mean(terms, axis)
+    return sample_mean(terms, axis), standard_error_of_mean(terms, axis)
