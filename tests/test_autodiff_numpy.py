@@ -78,6 +78,8 @@ SAME_AS_NUMPY = [
     ("trace", lambda a: ad.trace(a, 1), lambda a: np.trace(a, 1), X234),
     ("repeat", lambda a: ad.repeat(a, [1, 0, 2, 3], axis=1), lambda a: np.repeat(a, [1, 0, 2, 3], axis=1), X34),
     ("repeat-flat", lambda a: ad.repeat(a, 2), lambda a: np.repeat(a, 2), X34),
+    ("repeat-negative-axis", lambda a: ad.repeat(a, [2, 1, 0], axis=-2), lambda a: np.repeat(a, [2, 1, 0], axis=-2), X234),
+    ("repeat-0d-axis", lambda a: ad.repeat(a[0, 0], 3, axis=-1), lambda a: np.repeat(a[0, 0], 3, axis=-1), X34),
     ("diagonal", lambda a: ad.diagonal(a, 1), lambda a: np.diagonal(a, 1), X234),
     ("concatenate-none", lambda a: ad.concatenate([a, a[0]], axis=None), lambda a: np.concatenate([a, a[0]], axis=None), X34),
 ]
@@ -515,10 +517,12 @@ def test_tensors_iterate_and_have_truth_values_as_ndarrays_do():
 
 def test_bad_axes_and_results_are_refused_as_numpy_would():
     t = ad.Tensor(np.ones((2, 3)))
-    for call in (lambda: t.mean(axis=5), lambda: ad.var(t, axis=2), lambda: ad.swapaxes(t, 0, 3)):
+    for call in (lambda: t.mean(axis=5), lambda: ad.var(t, axis=2), lambda: ad.swapaxes(t, 0, 3),
+                 lambda: ad.repeat(t, 2, axis=2), lambda: t.repeat(2, -3)):  # repeat wrapped them round
         with pytest.raises(np.exceptions.AxisError):
             call()
-    with pytest.raises(TypeError):
-        ad.mean(t, axis=1.5)
+    for call in (lambda: ad.mean(t, axis=1.5), lambda: ad.repeat(t, 2, axis=1.0), lambda: ad.swapaxes(t, (0,), 1)):
+        with pytest.raises(TypeError):
+            call()
     with pytest.raises(TypeError, match="must return a scalar"):
         ad.grad(lambda z: None)(np.ones(2))

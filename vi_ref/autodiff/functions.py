@@ -65,6 +65,15 @@ def _axes(axis, ndim):
     return tuple(normalised)
 
 
+def _axis(axis, ndim):
+    """One axis (an integer, not a tuple) as a non-negative int, or NumPy's
+    AxisError (TypeError for anything else)."""
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim
+
+
 def _count(shape, axis, keepdims, where):
     """How many entries a reduction over ``axis`` averages: an int, or (with a
     ``where`` mask) an array of counts shaped like the reduction."""
@@ -218,7 +227,7 @@ def swapaxes(a, axis1, axis2):
     """``np.swapaxes``: a transpose exchanging two axes."""
     a = as_operand(a)
     ndim = np.ndim(_plain(a))
-    (axis1,), (axis2,) = _axes(axis1, ndim), _axes(axis2, ndim)
+    axis1, axis2 = _axis(axis1, ndim), _axis(axis2, ndim)
     axes = list(range(ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(a, axes)
@@ -234,12 +243,13 @@ def ravel(a, order="C"):
 
 def repeat(a, repeats, axis=None):
     """``np.repeat``: each entry copied ``repeats`` times along ``axis`` (of the
-    flattened array for None); the copies' cotangents are summed back."""
+    flattened array for None; a 0-d array is repeated as a 1-d one, as NumPy does);
+    the copies' cotangents are summed back."""
     a = as_operand(a)
-    if axis is None:
-        a, axis = ravel(a), 0
+    if axis is None or np.ndim(_plain(a)) == 0:
+        a, axis = ravel(a), 0 if axis is None else axis
     shape = np.shape(_plain(a))
-    axis = int(axis) % len(shape)
+    axis = _axis(axis, len(shape))
     index = np.repeat(np.arange(shape[axis]), repeats)
     return getitem(a, (slice(None),) * axis + (index,))
 
