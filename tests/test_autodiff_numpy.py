@@ -237,6 +237,8 @@ def test_numpy_functions_dispatch_to_autodiff_or_refuse():
     np.testing.assert_allclose(gradient, expected, rtol=1e-14)
     t = ad.Tensor(x)
     assert np.shape(t) == (3,) and np.ndim(t) == 1 and np.size(t) == 3
+    table = ad.Tensor(X234)
+    assert np.size(table, 1) == 3 and np.size(table, axis=-1) == 4  # were 24: the axis was ignored
     with pytest.raises(TypeError, match="does not support ufuncs"):
         np.exp(t)
     with pytest.raises(TypeError, match="numpy.round is not differentiable"):

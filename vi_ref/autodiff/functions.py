@@ -348,8 +348,8 @@ def _array_function(self, func, types, args, kwargs):
     from .. import autodiff
 
     name = func.__name__
-    if name in ("shape", "ndim", "size"):
-        return getattr(_plain(args[0]), name)
+    if name in ("shape", "ndim", "size"):  # questions about the value, not computations
+        return func(_plain(args[0]), *args[1:], **kwargs)
     namesake = getattr(np, name, None) is func or (
         name in _LINALG_NAMESAKES and getattr(np.linalg, name, None) is func
     )
