@@ -515,6 +515,8 @@ def test_tensors_iterate_and_have_truth_values_as_ndarrays_do():
     assert not ad.Tensor([0.0]) and not ad.Tensor(0.0) and ad.Tensor(2.0)
     with pytest.raises(ValueError, match="ambiguous"):
         bool(ad.Tensor([1.0, 2.0]))
+    table = ad.Tensor([[1.0, 2.0], [3.0, 4.0]])  # `in` asks (value == entry).any(), as for an ndarray
+    assert 2.0 in table and [3.0, 4.0] in table and ad.Tensor(4.0) in table and 5.0 not in table
 
 
 def test_bad_axes_and_results_are_refused_as_numpy_would():

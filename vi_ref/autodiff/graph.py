@@ -37,7 +37,7 @@ class Tensor:
     reaches for (``.sum``, ``.mean``, ``.max``, ``.dot``, ``.reshape``, ...; see the
     package docstring) build the graph; ``ndarray``/float operands work on either
     side. Comparisons return plain boolean arrays (they are not differentiable).
-    ``==`` is identity, as for any object. ``float(t)`` and ``t.value`` are plain
+    ``==`` is identity, as for any object; ``x in t`` is the ndarray's answer. ``float(t)`` and ``t.value`` are plain
     numbers: what is computed from them is a constant to the differentiation.
     """
 
@@ -87,6 +87,11 @@ class Tensor:
 
     def __ge__(self, other):
         return self.value >= _plain(other)
+
+    def __contains__(self, entry):
+        # the ndarray's answer, (value == entry).any(); without this, `in` iterated
+        # and compared with ==, which is identity, so 2.0 in Tensor([2.0]) was False
+        return _plain(entry) in self.value
 
     __hash__ = object.__hash__
 
