@@ -228,6 +228,12 @@ def test_tensor_has_the_ndarray_methods_a_log_joint_reaches_for():
     assert float(t[0, 1, 2]) == X234[0, 1, 2] and float(t.sum(keepdims=True)) == pytest.approx(X234.sum())
     with pytest.raises(TypeError, match="one entry"):
         float(t)
+    # an explicit empty tuple of axes is not "no axes given": it was read as the reversal
+    with pytest.raises(ValueError, match="axes don't match array"):
+        t.transpose(())
+    assert ad.grad(lambda z: z.transpose(()) * 3.0)(2.0) == 3.0  # a 0-d array's one permutation
+    with pytest.raises(TypeError, match="reshape"):
+        ad.Tensor([2.0]).reshape()  # was reshaped to ()
 
 
 def test_numpy_functions_dispatch_to_autodiff_or_refuse():

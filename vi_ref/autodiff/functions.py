@@ -320,14 +320,17 @@ for _name, _function in {
 
 def _reshape_method(self, *shape, order="C", copy=None):
     """``t.reshape(2, 3)`` or ``t.reshape((2, 3))``, as the ndarray method."""
+    if not shape:
+        raise TypeError("reshape() takes the new shape; none was given")
     return reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
 
 
 def _transpose_method(self, *axes):
-    """``t.transpose()``, ``t.transpose(1, 0, 2)`` or ``t.transpose((1, 0, 2))``."""
-    if len(axes) == 1:
-        axes = axes[0]
-    return transpose(self, axes if axes != () else None)
+    """``t.transpose()``, ``t.transpose(1, 0, 2)`` or ``t.transpose((1, 0, 2))``
+    (``t.transpose(())`` permutes no axes: only a 0-d array has none)."""
+    if not axes:
+        return transpose(self)
+    return transpose(self, axes[0] if len(axes) == 1 else axes)
 
 
 Tensor.reshape = _reshape_method
