@@ -359,3 +359,18 @@ def test_every_rule_takes_the_keywords_its_forward_function_takes():
 def test_unsupported_keywords_are_refused_before_anything_is_computed(call, message):
     with pytest.raises((TypeError, ValueError), match=message):
         ad.grad(lambda t: ad.sum(call(t)))(np.ones(2))
+
+
+def test_an_output_array_given_positionally_is_refused_and_nothing_is_written():
+    """A NumPy ufunc reads a positional argument after its inputs as out=: exp(t, buffer)
+    wrote eˣ into the buffer (and sqrt(t, u) into the Tensor u's value, changing the graph)."""
+    buffer, other = np.zeros(2), ad.Tensor([5.0, 5.0])
+    calls = [
+        lambda t: ad.exp(t, buffer), lambda t: ad.sqrt(t, other), lambda t: ad.add(t, 1.0, buffer),
+        lambda t: ad.maximum(t, 0.0, buffer), lambda t: ad.xlogy(t, 2.0, buffer), lambda t: ad.erf(t, buffer),
+        lambda t: ad.matmul(ad.reshape(t, (1, 2)), np.ones((2, 2)), np.zeros((1, 2))),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError, match="out= is not supported"):
+            ad.grad(lambda t: ad.sum(call(t)))(np.ones(2))
+    assert buffer.tolist() == [0.0, 0.0] and other.value.tolist() == [5.0, 5.0]

@@ -15,6 +15,7 @@ traversal order, and so the order in which contributions are summed, is the same
 """
 
 import inspect
+import sys
 
 import numpy as np
 
@@ -153,7 +154,8 @@ class Primitive:
         name: the public name (also the gradient-registry key ``"autodiff.<name>"``).
         forward: the NumPy function computing the value. Its keyword parameters are
             the keywords the primitive accepts; any other keyword is refused before
-            anything is computed.
+            anything is computed, and so is a NumPy ufunc's positional out (an
+            argument after its ``nin`` inputs).
         vjps: one rule per positional argument, ``rule(g, ans, *args, **kwargs)``
             returning the cotangent of that argument, in broadcast shape; ``None``
             for an argument that is not differentiable (it is then never a Tensor's
@@ -199,6 +201,7 @@ class Primitive:
             None if self.variadic else frozenset(i for i, rule in enumerate(vjps) if rule is not None)
         )
         self.keywords = _keyword_parameters(forward, self.differentiable)
+        self._inputs = _input_count(forward)
 
     def __repr__(self):
         return f"<autodiff primitive {self.name}>"
@@ -221,6 +224,12 @@ class Primitive:
             supported = ", ".join(sorted(self.keywords)) or "none"
             raise TypeError(f"{self.name}() does not take the keyword(s) {unknown}; it takes: {supported}")
 
+    def _refuse_positional_out(self, argnum):
+        raise TypeError(
+            f"{self.name}() takes {self._inputs} positional argument(s); NumPy would read argument"
+            f" {argnum} as out=, and out= is not supported (a Tensor's value is never written in place)"
+        )
+
     def __call__(self, *args, **kwargs):
         if kwargs:
             self._refuse_keywords(kwargs)
@@ -232,6 +241,8 @@ class Primitive:
             if differentiable is not None and i not in differentiable:
                 # a condition, an index, an axis, a shape reaches NumPy as given:
                 # np.asarray would turn an index tuple (0, 1) into an index array
+                if i >= self._inputs:  # checked here, off the path of the differentiable arguments
+                    self._refuse_positional_out(i)
                 values.append(arg.value if kind is Tensor else arg)
             elif kind is Tensor:
                 values.append(arg.value)
@@ -274,6 +285,13 @@ def _keyword_parameters(function, differentiable):
         for i, p in enumerate(parameters)
         if p.kind in kinds and not (p.kind is not inspect.Parameter.KEYWORD_ONLY and differentiable(i))
     )
+
+
+def _input_count(function):
+    """How many positional arguments ``function`` reads as inputs: a ufunc's ``nin``
+    (it would read the next one as out= and write its result there); unbounded for a
+    Python function, which refuses extra arguments itself."""
+    return function.nin if isinstance(function, np.ufunc) else sys.maxsize
 
 
 def _topological_order(output, leaf_ids):
