@@ -354,6 +354,13 @@ def test_every_rule_takes_the_keywords_its_forward_function_takes():
         (lambda t: ad.var(t, mean=0.0), "mean= is not supported"),
         (lambda t: ad.ravel(t, order="K"), "order must be 'C' or 'F'"),
         (lambda t: ad.einsum("ii->i", ad.reshape(t, (1, 2)) * np.ones((2, 1))), "repeated within one operand"),
+        # a Tensor initial value would get no gradient: refused by keyword and positionally
+        # (the keyword's refusal said "pass Tensors positionally", which gave a zero gradient)
+        (lambda t: ad.sum(t, initial=ad.sum(t)), "initial= is not differentiated"),
+        (lambda t: ad.sum(t, None, None, None, False, ad.sum(t)), "initial= is not differentiated"),
+        (lambda t: ad.prod(t, 0, None, None, False, ad.sum(t)), "initial= is not differentiated"),
+        (lambda t: ad.max(t, None, None, False, ad.sum(t)), "initial= is not differentiated"),
+        (lambda t: ad.amin(t, initial=ad.sum(t)), "initial= is not differentiated"),
     ],
 )
 def test_unsupported_keywords_are_refused_before_anything_is_computed(call, message):

@@ -33,7 +33,9 @@ equally, |x|' = 0 at 0; ``rules`` documents each).
 
 Non-differentiable arguments (a ``where`` condition, an index, an axis, a shape,
 ``solve_triangular``'s ``trans`` and ``lower``) may be given positionally or by
-keyword, as in NumPy and SciPy; Tensors must be given positionally.
+keyword, as in NumPy and SciPy; Tensors must be given positionally. The ``initial``
+value of ``sum``, ``prod``, ``max`` and ``min`` is not differentiated: a Tensor there is
+refused (combine it with the result instead: ``sum(a) + c``).
 """
 
 from . import functions as _functions  # noqa: F401  (attaches Tensor's methods)

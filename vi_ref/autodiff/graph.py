@@ -202,6 +202,7 @@ class Primitive:
         )
         self.keywords = _keyword_parameters(forward, self.differentiable)
         self._inputs = _input_count(forward)
+        self._undifferentiated = _positions_of(forward, _UNDIFFERENTIATED_OPTIONS)
 
     def __repr__(self):
         return f"<autodiff primitive {self.name}>"
@@ -217,12 +218,21 @@ class Primitive:
 
     def _refuse_keywords(self, kwargs):
         by_keyword = [key for key, value in kwargs.items() if type(value) is Tensor]
+        for key in by_keyword:
+            if key in _UNDIFFERENTIATED_OPTIONS:
+                self._refuse_undifferentiated(key)
         if by_keyword:  # keywords are options (axis, lower, ...), never differentiated
             raise TypeError(f"{self.name}: pass Tensors positionally; got keyword(s) {by_keyword}")
         unknown = [key for key in kwargs if key not in self.keywords]
         if unknown:
             supported = ", ".join(sorted(self.keywords)) or "none"
             raise TypeError(f"{self.name}() does not take the keyword(s) {unknown}; it takes: {supported}")
+
+    def _refuse_undifferentiated(self, option):
+        raise TypeError(
+            f"{self.name}: {option}= is not differentiated, so a Tensor there would get no gradient;"
+            " combine it with the result instead (as in sum(a) + c or maximum(max(a), c))"
+        )
 
     def _refuse_positional_out(self, argnum):
         raise TypeError(
@@ -243,7 +253,11 @@ class Primitive:
                 # np.asarray would turn an index tuple (0, 1) into an index array
                 if i >= self._inputs:  # checked here, off the path of the differentiable arguments
                     self._refuse_positional_out(i)
-                values.append(arg.value if kind is Tensor else arg)
+                if kind is Tensor:
+                    if i in self._undifferentiated:
+                        self._refuse_undifferentiated(self._undifferentiated[i])
+                    arg = arg.value
+                values.append(arg)
             elif kind is Tensor:
                 values.append(arg.value)
                 parents.append((i, arg))
@@ -285,6 +299,21 @@ def _keyword_parameters(function, differentiable):
         for i, p in enumerate(parameters)
         if p.kind in kinds and not (p.kind is not inspect.Parameter.KEYWORD_ONLY and differentiable(i))
     )
+
+
+# Options that enter the value smoothly but that no rule differentiates: a Tensor
+# given there (by keyword or positionally) is refused, as it would get no gradient.
+_UNDIFFERENTIATED_OPTIONS = ("initial",)
+
+
+def _positions_of(function, names):
+    """{position: name} of ``function``'s positional parameters named in ``names``."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):  # a ufunc, or a builtin without a signature
+        return {}
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return {i: p.name for i, p in enumerate(parameters) if p.kind in positional and p.name in names}
 
 
 def _input_count(function):
