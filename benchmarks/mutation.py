@@ -143,7 +143,7 @@ MUTANTS = [
            "return np.sum(np.log(np.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)", "log det from Cholesky: factor 2 lost",
            (T_N, T_M)),
     Mutant(N, "        row[..., i] += 1.0\n", "        row[..., i] += 2.0\n", "lower_triangular_inverse: 2 I", (T_N,)),
-    Mutant(N, "        return spread / np.sqrt(count)\n", "        return spread / count\n",
+    Mutant(N, "        spread / np.sqrt(count), values, axis,", "        spread / count, values, axis,",
            "standard_error_of_mean: 1/n instead of 1/√n", (T_N,)),
     Mutant(N, "rescaled = np.ldexp(rescaled, np.squeeze(exponent, axis=axis))",
            "rescaled = np.ldexp(rescaled, np.squeeze(exponent, axis=axis) // 2)",
