@@ -435,6 +435,30 @@ def test_linear_gaussian_evidence_of_a_point_at_1e200_is_minus_inf_not_nan():
 
 
 @pytest.mark.parametrize(
+    "W, noise_var, x, rtol",
+    [
+        ([[1.0]], 1e-10, [1.0], 1e-15),  # was off by 6.7e-7: 1e10 − (1e10 − 1) for a quadratic form of 1
+        ([[1.0]], 1e-300, [1.0], 1e-15),  # was −0.919 for −1.419: the quadratic form 1 lost entirely
+        ([[3.0, 1.0], [1.0, 2.0], [0.5, 0.1]], 1e-12, [1.0, 2.0, 0.3], 1e-14),
+        # x 1e-6 = √ψ from W's column space: was off by 2.8e-5. A relative change ε of x
+        # moves the quadratic form by 2ε ‖x‖ ‖C⁻¹x‖ ≈ 2e-10 (C⁻¹x = r/ψ, ‖r‖ ≈ 1e-6)
+        ([[0.3, -1.2], [0.7, 0.4], [-0.2, 0.9]], 1e-12, [-0.3 + 1e-6, 0.9, 0.25], 5e-11),
+        ([[1.5, 0.2], [-0.4, 0.8]], 1e-12, [0.7, -1.1], 1e-14),  # D = L: was off by 5.6e-5
+        ([[1.0], [2.0]], 1e-4, [0.3, 0.61], 1e-14),
+    ],
+)
+def test_linear_gaussian_evidence_with_small_noise(W, noise_var, x, rtol):
+    """Ψ ≪ W Wᵀ: ‖Ψ^(−½)(x − b)‖² and ‖L_M⁻¹ Wᵀ Ψ⁻¹ (x − b)‖² are both of size
+    ‖x − b‖²/ψ, so their difference lost the quadratic form (of size ≈ 1)."""
+    W, x = np.array(W), np.array(x)
+    model = LinearGaussian(W, np.zeros(len(x)), noise_var)
+    C = mp.matrix(W.tolist()) * mp.matrix(W.tolist()).T + mp.diag([f(noise_var)] * len(x))
+    diff = mp.matrix([f(a) for a in x])
+    truth = -((diff.T * C**-1 * diff)[0, 0] + mp.log(mp.det(C)) + len(x) * mp.log(2 * mp.pi)) / 2
+    assert_close(model.log_marginal(x), truth, rtol)
+
+
+@pytest.mark.parametrize(
     "alpha, beta, counts",
     [(1e8, 1e-300, [0, 3]), (1e8, 1e8, [5]), (1e-300, 1.0, [0, 0, 1]), (5e-324, 1.0, [1, 0, 2]), (1e300, 1e300, [5]),
      (1e15, 1e3, [2, 7])],

@@ -265,11 +265,6 @@ class LinearGaussian:
         noise = generator.standard_normal((n, self.n_features)) * np.sqrt(self._noise)
         return z @ self.W.T + self.b + noise, z
 
-    def _whitened_projection(self, x):
-        """(x − b, L_M⁻¹ Wᵀ Ψ⁻¹ (x − b)) for validated x (..., D), L_M L_Mᵀ = M."""
-        centred = x - self.b
-        return centred, self._whiten(centred)
-
     def _whiten(self, centred):
         """L_M⁻¹ Wᵀ Ψ⁻¹ c for rows c (..., D)."""
         projected = (centred / self._noise) @ self.W  # rows Wᵀ Ψ⁻¹ (x − b)
@@ -277,13 +272,26 @@ class LinearGaussian:
         whitened = numerics.solve_triangular(self._capacitance_cholesky, columns).T
         return whitened.reshape(projected.shape)
 
+    def _posterior_mean(self, centred):
+        """m = M⁻¹ Wᵀ Ψ⁻¹ c = L_M⁻ᵀ L_M⁻¹ Wᵀ Ψ⁻¹ c for rows c = x − b (..., D)."""
+        whitened = self._whiten(centred)
+        columns = whitened.reshape(-1, self.n_latent).T
+        mean = numerics.solve_triangular(self._capacitance_cholesky, columns, transpose=True).T
+        return mean.reshape(whitened.shape)
+
     def log_marginal(self, x):
         """The evidence log p(x) = log N(x | b, W Wᵀ + Ψ), through the capacitance
         matrix M = I + Wᵀ Ψ⁻¹ W = L_M L_Mᵀ (Woodbury and the determinant lemma):
 
             (x − b)ᵀ C⁻¹ (x − b) = ‖Ψ^(−½) (x − b)‖² − ‖L_M⁻¹ Wᵀ Ψ⁻¹ (x − b)‖²
+                                 = ‖m‖² + ‖Ψ^(−½) (x − b − W m)‖²,   m = M⁻¹ Wᵀ Ψ⁻¹ (x − b)
             log det C            = 2 Σᵢ log (L_M)ᵢᵢ + Σ_d log ψ_d
             log p(x)             = −½ [D log 2π + log det C + (x − b)ᵀ C⁻¹ (x − b)]
+
+        The second form (the minimum over z of ‖z‖² + ‖Ψ^(−½)(x − b − W z)‖², attained at
+        the posterior mean m) is the one computed: a sum of non-negative terms. The
+        first subtracts two terms of size ‖x − b‖²/ψ, and with ψ ≪ W Wᵀ lost the
+        quadratic form (W = 1, ψ = 1e-300, x − b = 1 gave 0 for 1).
 
         Args:
             x: (D,) gives a float, (..., D) gives (...).
@@ -296,10 +304,11 @@ class LinearGaussian:
         scale = np.max(np.abs(centred), axis=-1, keepdims=True)
         scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
         centred = centred / scale
-        whitened = self._whiten(centred)
+        mean = self._posterior_mean(centred)
+        residual = centred - mean @ self.W.T
         with np.errstate(over="ignore"):
             quadratic = scale[..., 0] ** 2 * (
-                np.sum(centred**2 / self._noise, axis=-1) - np.sum(whitened**2, axis=-1)
+                np.sum(mean**2, axis=-1) + np.sum(residual**2 / self._noise, axis=-1)
             )
         log_det = numerics.log_det_from_cholesky(self._capacitance_cholesky) + np.sum(np.log(self._noise))
         return (-0.5 * (self.n_features * LOG_2PI + log_det + quadratic))[()]
@@ -324,10 +333,7 @@ class LinearGaussian:
         −½ zᵀ (I + Wᵀ Ψ⁻¹ W) z = −½ zᵀ M z, the linear term zᵀ Wᵀ Ψ⁻¹ (x − b).)
         """
         x = self._check_points(x)
-        _, whitened = self._whitened_projection(x)
-        columns = whitened.reshape(-1, self.n_latent).T
-        mean = numerics.solve_triangular(self._capacitance_cholesky, columns, transpose=True).T
-        return MultivariateNormal(mean.reshape(whitened.shape), scale_tril=self._posterior_scale_tril())
+        return MultivariateNormal(self._posterior_mean(x - self.b), scale_tril=self._posterior_scale_tril())
 
     # ----- the closed-form ELBO and its gradient -----------------------------
 
