@@ -32,7 +32,10 @@ t = tanh a, the factor is instead written as a sum of two non-negative terms,
     1 + h′(a) m(wᵀu) = t² + h′(a) softplus(wᵀu),
 
 which never cancels (it is exact to rounding for every wᵀu above ≈ −745, where
-softplus(wᵀu) underflows).
+softplus(wᵀu) underflows). Where the layer saturates (t² ≥ ½) the factor is
+1 + h′(a) (softplus(wᵀu) − 1) with h′(a) small, and its logarithm is taken with
+log1p; h′(a) itself is sech² a = 4e/(1 + e)², e = e^(−2|a|) (``_tanh_slope``), not
+1 − t², which loses relative accuracy as t → ±1 and is 0 beyond |a| ≈ 19.
 
 The formulas are written once, with ``vi_ref.autodiff`` operations
 (``planar_u_hat``, ``planar_layer``, ``planar_flow_transform``): on ndarrays they
@@ -45,7 +48,7 @@ check the hand-written ones (``PlanarFlow.transform_vjp``,
 import numpy as np
 
 from . import autodiff as ad
-from .distributions import LOG_2PI, REAL_VECTOR
+from .distributions import LOG_2PI, REAL_VECTOR, _plain
 from .numerics import sigmoid, softplus
 from .validation import as_float_array, as_generator, check_count, check_positive, check_size, first_bad_index
 
@@ -66,15 +69,30 @@ def planar_u_hat(w, u):
     return u + ad.reshape(shift, (-1, 1)) * w
 
 
+def _tanh_slope(a):
+    """h′(a) = 1 − tanh² a = sech² a = 4e/(1 + e)² with e = e^(−2|a|): full relative
+    precision also where tanh a rounds to ±1 (1 − t² is 0 at a = 19 for 2.6e-16)."""
+    decay = ad.exp(-2.0 * ad.abs(a))
+    return 4.0 * decay / ad.square(1.0 + decay)
+
+
 def planar_layer(z, w, u_hat, b, inner):
     """One planar layer on samples z (S, D): (z + û t, log(1 + h′(a) wᵀû)) with
-    a = wᵀz + b, t = tanh a, h′ = 1 − t², for one layer's w, û (D,), b () and
-    ``inner`` = wᵀu of its free u. The log-determinant is computed as
-    log(t² + h′ softplus(wᵀu)), which does not cancel (module docstring)."""
-    activation = ad.tanh(ad.matmul(z, w) + b)
+    a = wᵀz + b, t = tanh a, h′ = sech² a, for one layer's w, û (D,), b () and
+    ``inner`` = wᵀu of its free u; with p = softplus(wᵀu) the log-determinant is
+    log(t² + h′ p) where t² < ½ and log1p(h′ (p − 1)) where t² ≥ ½, neither of
+    which cancels (module docstring).
+
+    h′ comes from ``_tanh_slope``, exact where tanh a rounds to ±1; at saturation
+    the factor is 1 + a small term, whose logarithm log1p keeps."""
+    preactivation = ad.matmul(z, w) + b
+    activation = ad.tanh(preactivation)
     moved = z + ad.reshape(activation, (-1, 1)) * u_hat
-    squared = ad.square(activation)
-    log_det = ad.log(squared + (1.0 - squared) * ad.softplus(inner))
+    squared, slope, pushed = ad.square(activation), _tanh_slope(preactivation), ad.softplus(inner)
+    saturated = _plain(squared) >= 0.5
+    # the log1p branch sees h′ = 0 where it is not selected: its argument stays above −1
+    near_one = ad.log1p(ad.where(saturated, slope, 0.0) * (pushed - 1.0))
+    log_det = ad.where(saturated, near_one, ad.log(squared + slope * pushed))
     return moved, log_det
 
 
@@ -304,8 +322,8 @@ class PlanarFlow:
         c = cotangent
         for k in reversed(range(self.n_layers)):
             y, w, u, b = inputs[k], self.w[k], u_hat[k], self.b[k]
-            t = np.tanh(y @ w + b)
-            slope = 1.0 - t**2
+            preactivation = y @ w + b
+            t, slope = np.tanh(preactivation), _tanh_slope(preactivation)
             pushed = softplus(inner[k])
             denominator = t**2 + slope * pushed
             grad_activation = c @ u * slope + weight * (2.0 * t * slope * (1.0 - pushed) / denominator)
