@@ -477,6 +477,26 @@ def test_gamma_poisson_elbo_at_the_posterior_is_the_evidence(alpha, beta, counts
 
 
 @pytest.mark.parametrize(
+    "alpha, beta, counts",
+    [(2.0, 1e-300, [1e15]),  # was −1344.0 for −1347.01: lnΓ(α + S) − lnΓ(S + 1) of size 3e16
+     (1e-300, 1e-300, [1e15]),  # was off by 1.3 (1.8e-3)
+     (1e-300, 1e-300, [1e300]),  # was 0.0 for −1382.55
+     (2.0, 1e-300, [1e300]),  # was 0.0 for −691.78
+     (1e5, 1e-5, [1e15]),  # was off by 2.5 (also S log(β + n) lost β ≪ n: 6.5e-12)
+     (1e5, 1e-5, [1e300]),  # was off by 7e-9
+     (0.3, 1e-3, [3e5]), (1e-10, 1.0, [1e7]), (2.0, 1.0, [1e15]), (12.0, 3.0, [4.0]), (0.5, 2.0, [0.0]),
+     (5e-324, 1e-10, [1e15]), (1e15, 1e3, [3e15]), (1e-10, 1e10, [0.0])],
+)
+def test_gamma_poisson_evidence_of_huge_counts(alpha, beta, counts):
+    """log p(x) with one count S ≫ α: the negative-binomial coefficient
+    lnΓ(α + S) − lnΓ(α) − lnΓ(S + 1) is O(α log S), its lnΓ terms O(S log S); and
+    S log(β + n) with β ≪ n is S (log n + log1p(β/n))."""
+    a, b, total = f(alpha), f(beta), f(sum(counts))
+    truth = a * mp.log(b) - mp.loggamma(a) + mp.loggamma(a + total) - (a + total) * mp.log(b + 1) - mp.loggamma(total + 1)
+    assert_close(GammaPoisson(alpha, beta).log_marginal(counts), truth, 1e-14)
+
+
+@pytest.mark.parametrize(
     "alpha, beta, counts, a, b",
     [
         (1e200, 1e200, [1], 3e200, 1e200),  # q concentrated: a · βp/βq without overflowing βp · a

@@ -43,6 +43,25 @@ def poisson_log_likelihood(x, z):
     return total * ad.log(z) - count * z - log_factorials
 
 
+def _log_negative_binomial_coefficient(alpha, total):
+    """log [Γ(α + S) / (Γ(α) S!)] = lnΓ(α + S) − lnΓ(α) − lnΓ(S + 1) for α > 0 and
+    counts S ≥ 0, expanded about the larger of α and S + 1 with the Bregman divergence
+    B(a, b) = lnΓ(b) − lnΓ(a) − (b − a) ψ(a) ≥ 0 (``gammaln_bregman``):
+
+        B(α, α + S) + S ψ(α) − lnΓ(S + 1)              where S < α,
+        B(S + 1, S + α) + (α − 1) ψ(S + 1) − lnΓ(α)     where S ≥ α,
+
+    so that no two lnΓ terms of size α log α or S log S cancel: at α = 2, S = 1e15 the
+    textbook form subtracts two numbers of 3.3e16 to get log(S + 1) = 34.5."""
+    total = np.asarray(total, dtype=float)
+    counts_dominate = total >= alpha
+    base = np.where(counts_dominate, total + 1, alpha)  # the larger of α and S + 1 (up to 1)
+    other = np.where(counts_dominate, alpha, total + 1)
+    with np.errstate(invalid="ignore"):  # S = 0: 0 · ψ(α) where ψ(α) = −∞ for a subnormal α
+        shifted = np.where(counts_dominate, alpha - 1, total) * scipy.special.digamma(base)
+    return (gammaln_bregman(base, alpha + total) + np.where(total == 0, 0.0, shifted) - gammaln(other))[()]
+
+
 def gamma_poisson_log_joint(x, z, concentration, rate):
     """log p(x, λ) = log Gamma(λ | α, β) + Σᵢ [xᵢ log λ − λ − lnΓ(xᵢ + 1)] for λ > 0.
 
@@ -198,21 +217,22 @@ class GammaPoisson:
 
             log p(x) = α log β − lnΓ(α) + lnΓ(α + S) − (α + S) log(β + n) − Σᵢ lnΓ(xᵢ + 1)
 
-        from ∫₀^∞ λ^(α+S−1) e^(−(β+n)λ) dλ = Γ(α + S) / (β + n)^(α+S).
+        from ∫₀^∞ λ^(α+S−1) e^(−(β+n)λ) dλ = Γ(α + S) / (β + n)^(α+S). It is computed as
+        the sum of a log negative-binomial coefficient lnΓ(α + S) − lnΓ(α) − lnΓ(S + 1)
+        (``_log_negative_binomial_coefficient``), the log multinomial coefficient
+        lnΓ(S + 1) − Σᵢ lnΓ(xᵢ + 1), and −α log1p(n/β) − S (log n + log1p(β/n)).
         """
         x = self._check_counts(x)
         alpha, beta = self.concentration, self.rate
         total, count = np.sum(x, axis=-1), x.shape[-1]
-        # grouped so that terms of size α log α never cancel (α = β = 1e300 is exact):
-        # lnΓ(α + S) − lnΓ(α) = B(α, α + S) + S ψ(α) for large α, and
-        # α log β − α log(β + n) = −α log1p(n/β)
-        if alpha < 10:
-            log_gamma_ratio = gammaln(alpha + total) - gammaln(alpha)
-        else:
-            log_gamma_ratio = gammaln_bregman(alpha, alpha + total) + total * scipy.special.digamma(alpha)
-        log_gamma_ratio = log_gamma_ratio - total * np.log(beta + count)
+        # grouped so that terms of size α log α or S log S never cancel (α = β = 1e300
+        # and S = 1e300 are exact): α log β − α log(β + n) = −α log1p(n/β),
+        # S log(β + n) = S (log n + log1p(β/n)) (log(β + n) loses β ≪ n, times S), and
+        # lnΓ(α + S) − lnΓ(α) − lnΓ(S + 1) from ``_log_negative_binomial_coefficient``
+        log_multinomial_coefficient = gammaln(total + 1) - np.sum(scipy.special.gammaln(x + 1), axis=-1)
         return (
-            log_gamma_ratio - alpha * np.log1p(count / beta) - np.sum(scipy.special.gammaln(x + 1), axis=-1)
+            _log_negative_binomial_coefficient(alpha, total) - total * (np.log(count) + np.log1p(beta / count))
+            - alpha * np.log1p(count / beta) + log_multinomial_coefficient
         )[()]
 
     def posterior(self, x):
