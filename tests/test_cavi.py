@@ -226,7 +226,7 @@ def fitted(kind, prior_type, max_iter=2, seed=0, **options):
 @pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
 def test_elbo_never_decreases_across_coordinate_updates(kind, prior_type):
     for seed in range(3):
-        for init in ("kmeans++", "random"):
+        for init in ("kmeans++", "random", "random_from_data"):
             X = three_clusters(np.random.default_rng(seed))
             model = BayesianGaussianMixtureCAVI(
                 4, covariance_type=kind, weight_concentration_prior_type=prior_type, max_iter=60,
@@ -237,6 +237,22 @@ def test_elbo_never_decreases_across_coordinate_updates(kind, prior_type):
             assert_never_decreases(model.elbo_history_)
             assert len(model.elbo_history_) == 1 + 3 * model.n_iter_
             assert model.lower_bound_ == model.elbo_history_[-1]
+
+
+@pytest.mark.parametrize("init", ["kmeans++", "random", "random_from_data"])
+def test_the_start_is_a_distribution_and_its_elbo_is_recorded(init):
+    """With max_iter = 0 the fit is the start: q(zₙ) a distribution for every n, and
+    lower_bound_ its closed-form ELBO. "random_from_data" puts only K points on a
+    component (scikit-learn's start); the other rows were left at 0, and their
+    "ELBO", which omits those points, lay above every later value."""
+    X = three_clusters(np.random.default_rng(0))
+    model = BayesianGaussianMixtureCAVI(3, max_iter=0, init_params=init, rng=0).fit(X)
+    np.testing.assert_allclose(model.responsibilities_.sum(axis=1), 1.0, rtol=1e-14)
+    value = bayesian_mixture_elbo(X, model.responsibilities_, model.parameters_, model.prior_)
+    assert value == pytest.approx(model.lower_bound_, rel=1e-12)
+    start = model.lower_bound_
+    with pytest.warns(ConvergenceWarning):
+        assert start <= model.set_params(max_iter=1).fit(X).lower_bound_
 
 
 @pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)

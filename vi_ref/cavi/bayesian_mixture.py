@@ -412,6 +412,14 @@ def update_gaussian_wishart(X, responsibilities, prior, reg_covar=0.0):
     return means, mean_precision, degrees_of_freedom, _scale_cholesky_from_inverse(inverse_scale, kind)
 
 
+def _assignments(X, parameters, prior):
+    """q(z) updated from the other factors: rₙₖ ∝ exp(ℓₙₖ + E[log πₖ]), (N, K)."""
+    return update_responsibilities(
+        expected_log_likelihood(X, parameters, prior.covariance_type),
+        expected_log_weights(parameters.weight_concentration, prior.weight_concentration_prior_type),
+    )
+
+
 def update_parameters(X, responsibilities, prior, reg_covar=0.0):
     """q(π) and every q(μₖ, Λₖ) from the responsibilities (the "M-step" block)."""
     counts = responsibilities.sum(axis=0)
@@ -508,7 +516,8 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         n_init: starts; the one with the highest ELBO wins.
         init_params: one of ``vi_ref.em.INIT_PARAMS``, giving the initial
             responsibilities: ``"random"`` (uniform draws, normalised),
-            ``"random_from_data"`` (component k on one random data point), or a
+            ``"random_from_data"`` (component k on one random data point; the
+            start's q(z) of every point is then the update from the factors), or a
             k-means start (``"kmeans++"``): the one-hot labels of the starting
             mixture of ``GaussianMixtureEM`` with that ``init_params``.
         weight_concentration_prior_type: ``"dirichlet_process"`` (default) or
@@ -709,10 +718,15 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
                     converged, np.array(history))
 
     def _new_start(self, X, n_components, prior, reg_covar, generator):
-        """(q(π) Πₖ q(μₖ, Λₖ), q(z), −∞) of a new start: the initial responsibilities
-        and the factors updated from them."""
+        """(q(π) Πₖ q(μₖ, Λₖ), q(z), −∞) of a new start: the factors updated from the
+        initial responsibilities, and q(z) those responsibilities — except for
+        ``"random_from_data"``, whose rows are 0 but for K points (scikit-learn's
+        start) and so are not a q(z): its q(z) is the update from the factors."""
         responsibilities = self._initial_responsibilities(X, n_components, generator)
-        return update_parameters(X, responsibilities, prior, reg_covar), responsibilities, -np.inf
+        parameters = update_parameters(X, responsibilities, prior, reg_covar)
+        if self.responsibilities_init is None and self.init_params == "random_from_data":
+            responsibilities = _assignments(X, parameters, prior)
+        return parameters, responsibilities, -np.inf
 
     def _warm_start_parameters(self, X, prior):
         """The fitted q(π) Πₖ q(μₖ, Λₖ), and q(z) for X from them; they must fit the
@@ -728,11 +742,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
                 f" weight_concentration_prior_type) = {found} but the settings and X ask for"
                 f" {expected}; fit with warm_start=False"
             )
-        responsibilities = update_responsibilities(
-            expected_log_likelihood(X, parameters, prior.covariance_type),
-            expected_log_weights(parameters.weight_concentration, prior.weight_concentration_prior_type),
-        )
-        return parameters, responsibilities
+        return parameters, _assignments(X, parameters, prior)
 
     def fit(self, X, y=None):
         """Fit q by coordinate ascent from ``n_init`` starts (or, with ``warm_start``,
