@@ -508,6 +508,8 @@ def test_attributes_follow_scikit_learn():
     assert model.mean_prior_ == pytest.approx(X.mean(axis=0))
     assert model.weight_concentration_prior_ == pytest.approx(1 / K)
     assert model.degrees_of_freedom_prior_ == D
+    assert model.lower_bounds_.shape == (model.n_iter_,) and model.lower_bounds_[-1] == model.lower_bound_
+    np.testing.assert_array_equal(model.lower_bounds_, model.elbo_history_[3::3])
     assert model.predict(X).shape == (len(X),)
     np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
     shapes = {"tied": (D, D), "diag": (K, D), "spherical": (K,)}

@@ -82,8 +82,16 @@ def test_sklearn_bound_is_the_elbo_up_to_a_constant(kind, prior_type):
     exact ELBO after each of our iterations minus its ``lower_bounds_`` is one number."""
     X, start = data(1)
     ours, theirs = both(X, start, kind, prior_type, max_iter=25)
-    difference = ours.elbo_history_[3::3] - np.ravel(theirs.lower_bounds_)
+    difference = ours.lower_bounds_ - np.ravel(theirs.lower_bounds_)
     np.testing.assert_allclose(difference, difference[0], rtol=0, atol=1e-9 * abs(ours.lower_bound_))
+
+
+def test_every_fitted_attribute_of_sklearn_is_set():
+    """scikit-learn's lower_bounds_ (the bound after each iteration) was missing."""
+    X, start = data(1)
+    ours, theirs = both(X, start, "full", "dirichlet_process", max_iter=5)
+    public = {name for name in vars(theirs) if name.endswith("_") and not name.startswith("_")}
+    assert public <= set(vars(ours))
 
 
 @pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)

@@ -552,10 +552,11 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
     in scikit-learn), ``weights_`` (E[π], normalised), ``mean_precision_``, ``means_``,
     ``degrees_of_freedom_``, ``covariances_`` (Wₖ⁻¹/νₖ), ``precisions_`` (νₖ Wₖ),
     ``precisions_cholesky_``, the ``*_prior_`` values used, ``lower_bound_`` (the
-    exact ELBO of the fitted q, a sum over the data), ``elbo_history_`` ([start,
-    then assignments, weights, components for each iteration]), ``converged_``,
-    ``n_iter_``, ``n_features_in_``; ``parameters_`` and ``prior_`` as objects for
-    ``bayesian_mixture_elbo``.
+    exact ELBO of the fitted q, a sum over the data), ``lower_bounds_`` (the ELBO
+    after each iteration, scikit-learn's per-iteration bounds up to one constant),
+    ``elbo_history_`` ([start, then assignments, weights, components for each
+    iteration]), ``converged_``, ``n_iter_``, ``n_features_in_``; ``parameters_`` and
+    ``prior_`` as objects for ``bayesian_mixture_elbo``.
     """
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=0.0,
@@ -824,6 +825,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
             parameters, prior.covariance_type
         )
         self.lower_bound_ = run.lower_bound
+        self.lower_bounds_ = run.elbo_history[len(UPDATES)::len(UPDATES)]
         self.elbo_history_ = run.elbo_history
         self.responsibilities_ = run.responsibilities
         self.converged_ = run.converged
