@@ -761,7 +761,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         if X.shape[0] < max(2, n_components):
             raise ValueError(
                 f"X must have at least max(2, n_components) = {max(2, n_components)} samples;"
-                f" got shape {X.shape}"
+                f" got n_samples = {X.shape[0]}"
             )
         prior = self._prior(X)
         tol, reg_covar, max_iter, n_init = self._check_fit_settings()
