@@ -15,6 +15,8 @@ from vi_ref.em import ConvergenceWarning
 mixture = pytest.importorskip("sklearn.mixture")
 sklearn_exceptions = pytest.importorskip("sklearn.exceptions")
 sklearn_base = pytest.importorskip("sklearn.base")
+sklearn_pipeline = pytest.importorskip("sklearn.pipeline")
+sklearn_preprocessing = pytest.importorskip("sklearn.preprocessing")
 
 pytestmark = pytest.mark.peer
 
@@ -292,3 +294,12 @@ def test_the_unit_variance_mixture_clones_too():
     assert copy.fit(X).lower_bound_ == original.fit(X).lower_bound_
     with pytest.raises(ValueError, match="Invalid parameter 'prior'"):
         original.set_params(prior=1.0)
+
+
+def test_the_unit_variance_mixture_fits_in_a_pipeline():
+    # its fit took no y, so Pipeline.fit, which passes y=None on, raised TypeError
+    scaler = sklearn_preprocessing.StandardScaler
+    pipeline = sklearn_pipeline.make_pipeline(scaler(), UnitVarianceMixtureCAVI(2, rng=0))
+    X = np.random.default_rng(0).standard_normal((12, 2))
+    alone = UnitVarianceMixtureCAVI(2, rng=0).fit(scaler().fit_transform(X))
+    assert pipeline.fit(X)[-1].lower_bound_ == alone.lower_bound_

@@ -166,8 +166,9 @@ class UnitVarianceMixtureCAVI(_ScikitLearnParameters):
             raise ValueError("responsibilities_init must be non-negative with rows summing to 1")
         return start
 
-    def fit(self, X):
-        """Run CAVI on X (N, D). Returns self."""
+    def fit(self, X, y=None):
+        """Run CAVI on X (N, D); ``y`` is ignored (scikit-learn's signature, so that
+        ``Pipeline`` can fit it). Returns self."""
         X = as_float_array(X, "X", ndim=2)
         if X.shape[0] == 0 or X.shape[1] == 0:
             raise ValueError(f"X must have at least one row and one column; got shape {X.shape}")
