@@ -303,3 +303,14 @@ def test_the_unit_variance_mixture_fits_in_a_pipeline():
     X = np.random.default_rng(0).standard_normal((12, 2))
     alone = UnitVarianceMixtureCAVI(2, rng=0).fit(scaler().fit_transform(X))
     assert pipeline.fit(X)[-1].lower_bound_ == alone.lower_bound_
+
+
+def test_the_unit_variance_mixture_passes_check_estimator_but_the_documented_checks():
+    """It failed check_n_features_in (no n_features_in_), check_estimators_nan_inf and
+    check_estimators_empty_data_messages (messages without scikit-learn's words)."""
+    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = estimator_checks.check_estimator(UnitVarianceMixtureCAVI(2), on_fail=None)
+    failed = {result["check_name"] for result in results if result["status"] == "failed"}
+    assert failed == {"check_complex_data", "check_dtype_object"}

@@ -29,6 +29,7 @@ import scipy.stats
 
 from .. import autodiff as ad
 from ..em import _ScikitLearnParameters
+from ..em_steps import _check_data
 from ..models.gaussian_mixture import posterior_from_log_joint
 from ..numerics import logsumexp
 from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
@@ -142,7 +143,8 @@ class UnitVarianceMixtureCAVI(_ScikitLearnParameters):
 
     Attributes after ``fit``: ``responsibilities_`` (φ), ``means_`` (m),
     ``mean_variances_`` (s²), ``lower_bound_`` (the final ELBO), ``elbo_history_``
-    ([start, then assignments, μ₁, …, μ_K per iteration]), ``n_iter_``, ``converged_``.
+    ([start, then assignments, μ₁, …, μ_K per iteration]), ``n_iter_``, ``converged_``,
+    ``n_features_in_``.
     """
 
     def __init__(self, n_components, *, prior_variance=1.0, tol=1e-10, max_iter=200,
@@ -169,9 +171,7 @@ class UnitVarianceMixtureCAVI(_ScikitLearnParameters):
     def fit(self, X, y=None):
         """Run CAVI on X (N, D); ``y`` is ignored (scikit-learn's signature, so that
         ``Pipeline`` can fit it). Returns self."""
-        X = as_float_array(X, "X", ndim=2)
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise ValueError(f"X must have at least one row and one column; got shape {X.shape}")
+        X = _check_data(X)
         largest = float(np.max(np.abs(X)))
         if largest > 1e150:  # ‖x − μ‖² overflows: every log p(x, z = k) would be −∞ or NaN
             raise ValueError(
@@ -210,4 +210,5 @@ class UnitVarianceMixtureCAVI(_ScikitLearnParameters):
         self.responsibilities_, self.means_, self.mean_variances_ = responsibilities, means, variances
         self.lower_bound_, self.elbo_history_ = history[-1], np.array(history)
         self.n_iter_, self.converged_ = n_iter, converged
+        self.n_features_in_ = X.shape[1]
         return self
