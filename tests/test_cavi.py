@@ -547,6 +547,8 @@ def test_refusals():
         (dict(tol=-1.0), "tol"),
         (dict(reg_covar=-1.0), "reg_covar"),
         (dict(init_params="banana"), "init_params"),
+        # as EM's: a bound on the run time (and the starts' generators are made one by one)
+        (dict(n_init=10**6 + 1), "n_init must be <= 1000000"),
         (dict(responsibilities_init=np.ones((len(X), 3))), "responsibilities_init"),
         (dict(responsibilities_init=np.ones((2, 3)) / 3), "responsibilities_init"),
     ]

@@ -51,6 +51,7 @@ from .. import autodiff as ad
 from .. import numerics
 from ..em import (
     INIT_PARAMS,
+    MAX_N_INIT,
     ConvergenceWarning,
     GaussianMixtureEM,
     NotFittedError,
@@ -513,7 +514,8 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
             every Wₖ positive definite, and λ > 0 makes the update not quite the
             argmax (the ELBO may then fall by up to the size of the λ term).
         max_iter: iterations at most (0 keeps the initial q).
-        n_init: starts; the one with the highest ELBO wins.
+        n_init: starts (1 … 10⁶), their generators spawned from ``rng``; the one
+            with the highest ELBO wins.
         init_params: one of ``vi_ref.em.INIT_PARAMS``, giving the initial
             responsibilities: ``"random"`` (uniform draws, normalised),
             ``"random_from_data"`` (component k on one random data point; the
@@ -659,7 +661,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         if self.init_params not in INIT_PARAMS:
             raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {self.init_params!r}")
         return (float(tol), float(reg_covar), check_size(check_count(self.max_iter, "max_iter", minimum=0), "max_iter"),
-                check_size(check_count(self.n_init, "n_init", minimum=1), "n_init"))
+                _check_integer(self.n_init, "n_init", minimum=1, maximum=MAX_N_INIT))
 
     def _initial_responsibilities(self, X, n_components, generator):
         if self.responsibilities_init is not None:
@@ -772,8 +774,10 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         if warm_start and hasattr(self, "parameters_"):
             starts = [(*self._warm_start_parameters(X, prior), self.lower_bound_)]
         else:
-            starts = (self._new_start(X, n_components, prior, reg_covar, child)
-                      for child in generator.spawn(n_init))
+            # spawned one at a time: the same children as spawn(n_init), without
+            # making n_init generators at once
+            starts = (self._new_start(X, n_components, prior, reg_covar, generator.spawn(1)[0])
+                      for _ in range(n_init))
         best = None
         for index, (parameters, responsibilities, previous) in enumerate(starts):
             if verbose:
