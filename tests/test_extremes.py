@@ -497,6 +497,26 @@ def test_gamma_poisson_evidence_of_huge_counts(alpha, beta, counts):
 
 
 @pytest.mark.parametrize(
+    "alpha, beta, counts",
+    [(1e300, 1.0, [1e300]),  # was +8.8e286 for −346.65: lnΓ terms of size 1e303 cancelled
+     (1e308, 1e308, [1e308]),  # α + S overflows
+     (1e300, 1.0, [1.0]), (1.0, 1e300, [1.0]), (5e-324, 1.0, [1.0]),
+     (1.0, 5e-324, [2.0]),  # n/β overflows: log p = log β − log n
+     (2e15, 1.0, [1e15, 1e15]),  # lnΓ(S + 1) − Σ lnΓ(xᵢ + 1) − S log n: terms 7e16, value −17.6; was 4.6e-14
+     (2.0, 1.0, [1e15, 3.0]), (3.0, 2.0, [0.0, 7.0, 0.0, 2.0]), (4.0, 1.0, [0.0, 0.0]),
+     (0.5, 0.5, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0])],
+)
+def test_gamma_poisson_evidence_where_shape_and_counts_are_both_huge(alpha, beta, counts):
+    """log p(x) when α and S are both huge or the counts are several: every term of
+    the lnΓ form is O(α log α) or O(S log S) while the value is O(log S)."""
+    a, b, n = f(alpha), f(beta), len(counts)
+    total = sum(f(c) for c in counts)
+    truth = (a * mp.log(b) - mp.loggamma(a) + mp.loggamma(a + total) - (a + total) * mp.log(b + n)
+             - sum(mp.loggamma(f(c) + 1) for c in counts))
+    assert_close(GammaPoisson(alpha, beta).log_marginal(counts), truth, 1e-14)
+
+
+@pytest.mark.parametrize(
     "alpha, beta, counts, a, b",
     [
         (1e200, 1e200, [1], 3e200, 1e200),  # q concentrated: a · βp/βq without overflowing βp · a

@@ -21,9 +21,19 @@ import numpy as np
 import scipy.special
 
 from .. import autodiff as ad
-from ..distributions import POSITIVE, Gamma, LogNormal, Normal, gamma_log_prob, gamma_mean_log, gammaln_bregman
+from ..distributions import (
+    POSITIVE,
+    STIRLING_THRESHOLD,
+    Gamma,
+    LogNormal,
+    Normal,
+    _stirling_remainder,
+    gamma_log_prob,
+    gamma_mean_log,
+    log1pmx,
+)
 from ..kl import kl_divergence
-from ..numerics import gammaln, sum_to_shape
+from ..numerics import sum_to_shape
 from ..validation import MAX_ELEMENTS, as_float_array, as_generator, check_count, check_positive, first_bad_index
 from ._checks import data_batch_shape, require_family
 
@@ -43,23 +53,95 @@ def poisson_log_likelihood(x, z):
     return total * ad.log(z) - count * z - log_factorials
 
 
-def _log_negative_binomial_coefficient(alpha, total):
-    """log [Γ(α + S) / (Γ(α) S!)] = lnΓ(α + S) − lnΓ(α) − lnΓ(S + 1) for α > 0 and
-    counts S ≥ 0, expanded about the larger of α and S + 1 with the Bregman divergence
-    B(a, b) = lnΓ(b) − lnΓ(a) − (b − a) ψ(a) ≥ 0 (``gammaln_bregman``):
+def _stirling_error(x):
+    """δ(x) = lnΓ(x + 1) − (x + ½) log x + x − ½ log 2π ≈ 1/(12x), for x > 0.
 
-        B(α, α + S) + S ψ(α) − lnΓ(S + 1)              where S < α,
-        B(S + 1, S + α) + (α − 1) ψ(S + 1) − lnΓ(α)     where S ≥ α,
+    Since lnΓ(x + 1) = lnΓ(x) + log x, δ is Stirling's remainder S(x) of ``lnΓ(x)``;
+    below 10 it comes from δ(x) = δ(x + 1) + (x + ½) log(1 + 1/x) − 1, applied ten
+    times (each term ≥ 0; log(1 + 1/x) as log1p(x) − log x where 1/x may overflow)."""
+    x = np.asarray(x, dtype=float)
+    small = x < STIRLING_THRESHOLD
+    total = _stirling_remainder(np.where(small, x + STIRLING_THRESHOLD, x))
+    with np.errstate(over="ignore"):  # 1/x = ∞ where x is subnormal: the other branch
+        for j in range(int(STIRLING_THRESHOLD)):
+            m = x + j
+            log_ratio = np.where(m < 1, np.log1p(m) - np.log(m), np.log1p(1 / m))
+            total = total + np.where(small, (m + 0.5) * log_ratio - 1, 0.0)
+    return total
 
-    so that no two lnΓ terms of size α log α or S log S cancel: at α = 2, S = 1e15 the
-    textbook form subtracts two numbers of 3.3e16 to get log(S + 1) = 34.5."""
-    total = np.asarray(total, dtype=float)
-    counts_dominate = total >= alpha
-    base = np.where(counts_dominate, total + 1, alpha)  # the larger of α and S + 1 (up to 1)
-    other = np.where(counts_dominate, alpha, total + 1)
-    with np.errstate(invalid="ignore"):  # S = 0: 0 · ψ(α) where ψ(α) = −∞ for a subnormal α
-        shifted = np.where(counts_dominate, alpha - 1, total) * scipy.special.digamma(base)
-    return (gammaln_bregman(base, alpha + total) + np.where(total == 0, 0.0, shifted) - gammaln(other))[()]
+
+def _deviance(x, mean):
+    """x log(x/μ) + μ − x ≥ 0 for x, μ > 0 (Loader's bd0). Near μ = x, with
+    v = (μ − x)/x, it is x (v − log(1 + v)) (``log1pmx``, exact where the terms
+    cancel); elsewhere (μ − x) − x log(μ/x), the log from log μ − log x only where
+    μ/x over- or underflows (there |log(μ/x)| > 700 and the difference is exact to
+    its last bits)."""
+    with np.errstate(over="ignore", under="ignore"):
+        ratio, v = mean / x, (mean - x) / x
+    near = np.abs(v) < 0.5
+    representable = (ratio >= np.finfo(float).tiny) & (ratio < np.inf)
+    with np.errstate(divide="ignore", over="ignore"):  # log 0 in the branch not taken; a
+        log_ratio = np.where(representable, np.log(ratio), np.log(mean) - np.log(x))  # bd0 beyond
+        return np.where(near, x * log1pmx(np.where(near, v, 0.0)), (mean - x) - x * log_ratio)  # range: +∞
+
+
+def _log_binomial_term(x, y, p, q):
+    """log [Γ(x + y + 1) / (Γ(x + 1) Γ(y + 1)) pˣ q^y] for x, y > 0 and p + q = 1 (a
+    binomial probability of x successes in N = x + y trials), in Loader's form
+
+        δ(N) − δ(x) − δ(y) − ½ log(2π xy/N) − bd0(x, Np) − bd0(y, Nq),
+
+    from lnΓ(m + 1) = (m + ½) log m − m + ½ log 2π + δ(m) (δ ``_stirling_error``, bd0
+    ``_deviance``): the terms of size N log N become deviances ≥ 0, so none cancel.
+    Where N overflows, the deviances are taken at half size (bd0 is homogeneous of
+    degree 1) and δ(N) = 0."""
+    with np.errstate(over="ignore"):
+        scale = np.where(x + y < np.inf, 1.0, 0.5)
+    half_or_whole = x * scale + y * scale
+    log_total = np.log(half_or_whole) - np.log(scale)
+    deviances = _deviance(x * scale, half_or_whole * p) + _deviance(y * scale, half_or_whole * q)
+    return (
+        np.where(scale == 1, _stirling_error(half_or_whole), 0.0) - _stirling_error(x) - _stirling_error(y)
+        - 0.5 * (np.log(2 * np.pi) + np.log(x) + np.log(y) - log_total) - deviances / scale
+    )
+
+
+def _log_negative_binomial(total, alpha, p, q, log_p):
+    """log NB(S; α, p) = lnΓ(α + S) − lnΓ(α) − lnΓ(S + 1) + α log p + S log q, the
+    probability of the total count S = Σᵢ xᵢ, with p = β/(β + n), q = n/(β + n) and
+    ``log_p`` = log p (given: −log1p(n/β) keeps it where p ≈ 1):
+
+        −log1p(S/α) + ``_log_binomial_term``(α, S, p, q)   (S > 0),    α log p   (S = 0),
+
+    as R's ``dnbinom``. At α = S = 1e300, β = n = 1 the lnΓ form subtracts numbers of
+    size 1e303 to get −346.65."""
+    counted = np.where(total > 0, total, 1.0)  # S = 0: the α log p branch
+    with np.errstate(over="ignore"):  # S/α = ∞ for a subnormal α: there α + S = S
+        ratio = counted / alpha
+    log_share = np.where(ratio < np.inf, -np.log1p(ratio), np.log(alpha) - np.log(counted))  # log(α/(α + S))
+    loader = log_share + _log_binomial_term(alpha, counted, p, q)
+    return np.where(total > 0, loader, alpha * log_p)
+
+
+def _log_multinomial_uniform(x):
+    """log [S! / Πᵢ xᵢ!  n^(−S)], the probability of the counts x (last axis, length n)
+    given their total S, each count equally likely: a chain of binomials, count k of
+    the rᵢ = Σ_{j≥k} xⱼ left falling in cell k with probability 1/(n − k),
+
+        Σₖ log Binom(xₖ; xₖ + rₖ₊₁, 1/(n − k)),   each by ``_log_binomial_term``
+
+    (xₖ = 0 gives rₖ₊₁ log(1 − π), rₖ₊₁ = 0 gives xₖ log π). lnΓ(S + 1) − Σᵢ lnΓ(xᵢ + 1)
+    − S log n cancels: at x = (1e15, 1e15) its terms are 7e16 and the value −17.6."""
+    rest = np.cumsum(x[..., ::-1], axis=-1)[..., ::-1]  # rest[..., k] = Σ_{j≥k} xⱼ
+    count = x.shape[-1]
+    result = np.zeros(x.shape[:-1])
+    for k in range(count - 1):
+        here, after = x[..., k], rest[..., k + 1]
+        share, other = 1 / (count - k), (count - k - 1) / (count - k)
+        both = (here > 0) & (after > 0)
+        term = _log_binomial_term(np.where(both, here, 1.0), np.where(both, after, 1.0), share, other)
+        result = result + np.where(both, term, here * np.log(share) + after * np.log(other))
+    return result
 
 
 def gamma_poisson_log_joint(x, z, concentration, rate):
@@ -218,22 +300,17 @@ class GammaPoisson:
             log p(x) = α log β − lnΓ(α) + lnΓ(α + S) − (α + S) log(β + n) − Σᵢ lnΓ(xᵢ + 1)
 
         from ∫₀^∞ λ^(α+S−1) e^(−(β+n)λ) dλ = Γ(α + S) / (β + n)^(α+S). It is computed as
-        the sum of a log negative-binomial coefficient lnΓ(α + S) − lnΓ(α) − lnΓ(S + 1)
-        (``_log_negative_binomial_coefficient``), the log multinomial coefficient
-        lnΓ(S + 1) − Σᵢ lnΓ(xᵢ + 1), and −α log1p(n/β) − S (log n + log1p(β/n)).
+        the sum of two log-probabilities, each ≤ 0: the total S ~ NB(α, β/(β + n))
+        (``_log_negative_binomial``) and the counts given S, multinomial with equal
+        cells (``_log_multinomial_uniform``), both in Loader's saddle-point form, in
+        which no terms of size α log α or S log S cancel.
         """
         x = self._check_counts(x)
-        alpha, beta = self.concentration, self.rate
-        total, count = np.sum(x, axis=-1), x.shape[-1]
-        # grouped so that terms of size α log α or S log S never cancel (α = β = 1e300
-        # and S = 1e300 are exact): α log β − α log(β + n) = −α log1p(n/β),
-        # S log(β + n) = S (log n + log1p(β/n)) (log(β + n) loses β ≪ n, times S), and
-        # lnΓ(α + S) − lnΓ(α) − lnΓ(S + 1) from ``_log_negative_binomial_coefficient``
-        log_multinomial_coefficient = gammaln(total + 1) - np.sum(scipy.special.gammaln(x + 1), axis=-1)
-        return (
-            _log_negative_binomial_coefficient(alpha, total) - total * (np.log(count) + np.log1p(beta / count))
-            - alpha * np.log1p(count / beta) + log_multinomial_coefficient
-        )[()]
+        alpha, beta, count = self.concentration, self.rate, x.shape[-1]
+        p, q = beta / (beta + count), count / (beta + count)
+        with np.errstate(over="ignore"):  # n/β = ∞ for a subnormal β: there log p = log β − log n
+            log_p = np.where(count / beta < np.inf, -np.log1p(count / beta), np.log(beta) - np.log(count))
+        return (_log_negative_binomial(np.sum(x, axis=-1), alpha, p, q, log_p) + _log_multinomial_uniform(x))[()]
 
     def posterior(self, x):
         """p(λ | x) = Gamma(α + Σᵢ xᵢ, β + n), batch shape (...) for x of shape (..., n)."""
