@@ -228,6 +228,13 @@ def test_tensor_has_the_ndarray_methods_a_log_joint_reaches_for():
     assert float(t[0, 1, 2]) == X234[0, 1, 2] and float(t.sum(keepdims=True)) == pytest.approx(X234.sum())
     with pytest.raises(TypeError, match="one entry"):
         float(t)
+    # plain numbers, as the ndarray's (a PyTorch habit: loss.item())
+    assert t[0, 1, 2].item() == X234[0, 1, 2] and t.item(5) == X234.item(5) and t.item(1, 2, 3) == X234.item(1, 2, 3)
+    assert t.tolist() == X234.tolist() and int(ad.Tensor([-2.7])) == int(np.array(-2.7)) == -2  # size 1, as float(t)
+    with pytest.raises((TypeError, ValueError)):
+        t.item()
+    with pytest.raises(TypeError, match="one entry"):
+        int(t)
     # an explicit empty tuple of axes is not "no axes given": it was read as the reversal
     with pytest.raises(ValueError, match="axes don't match array"):
         t.transpose(())

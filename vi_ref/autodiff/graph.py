@@ -38,8 +38,9 @@ class Tensor:
     reaches for (``.sum``, ``.mean``, ``.max``, ``.dot``, ``.reshape``, ...; see the
     package docstring) build the graph; ``ndarray``/float operands work on either
     side. Comparisons return plain boolean arrays (they are not differentiable).
-    ``==`` is identity, as for any object; ``x in t`` is the ndarray's answer. ``float(t)`` and ``t.value`` are plain
-    numbers: what is computed from them is a constant to the differentiation.
+    ``==`` is identity, as for any object; ``x in t`` is the ndarray's answer. ``float(t)``, ``int(t)``, ``t.item()``,
+    ``t.tolist()`` and ``t.value`` are plain numbers: what is computed from them is a
+    constant to the differentiation.
     """
 
     __slots__ = ("value", "_node")
@@ -69,6 +70,19 @@ class Tensor:
         if self.value.size != 1:
             raise TypeError(f"only a Tensor with one entry converts to float; got shape {self.shape}")
         return float(self.value.reshape(()))
+
+    def __int__(self):
+        return int(float(self))  # truncated, as int() of a one-entry ndarray
+
+    def item(self, *index):
+        """The entry at ``index`` (none for a one-entry Tensor) as a Python float, as
+        ``ndarray.item``: a plain number, constant to the differentiation."""
+        return self.value.item(*index)
+
+    def tolist(self):
+        """The value as nested Python lists of floats, as ``ndarray.tolist``: constant
+        to the differentiation."""
+        return self.value.tolist()
 
     def __pos__(self):
         return self
