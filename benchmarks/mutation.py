@@ -173,6 +173,9 @@ MUTANTS = [
     Mutant(G, "share, other = 1 / (count - k), (count - k - 1) / (count - k)",
            "share, other = 1 / (count - k + 1), (count - k) / (count - k + 1)",
            "GammaPoisson evidence (counts given the total): cell probability 1/(n − k) → 1/(n − k + 1)", (T_M,)),
+    Mutant(G, "0.5 / np.where(small, 1.0, a) - _stirling_remainder_derivative",
+           "0.5 / np.where(small, 1.0, a) + _stirling_remainder_derivative",
+           "GammaPoisson ELBO (log a − ψ(a) for a ≥ 10): sign of S′(a)", (T_M,)),
     Mutant(GC, "factor = 4.0**level", "factor = 2.0**level", "Richardson extrapolation: wrong factor", (T_G,)),
     # ----- the modules added since: IWAE, estimators, SVI, flows, CAVI, EM, log_joint_grad
     Mutant(E, "values = logsumexp(groups, axis=1) - np.log(k)", "values = logsumexp(groups, axis=1) - np.log(k + 1)",

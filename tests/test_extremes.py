@@ -461,12 +461,16 @@ def test_linear_gaussian_evidence_with_small_noise(W, noise_var, x, rtol):
 @pytest.mark.parametrize(
     "alpha, beta, counts",
     [(1e8, 1e-300, [0, 3]), (1e8, 1e8, [5]), (1e-300, 1.0, [0, 0, 1]), (5e-324, 1.0, [1, 0, 2]), (1e300, 1e300, [5]),
-     (1e15, 1e3, [2, 7])],
+     (1e15, 1e3, [2, 7]),
+     # huge counts: S E[log λ], n E[λ] and lnΓ(S + 1) of size S log S cancelled in
+     # E_q[log p(x | λ)]; the ELBO was off by 3.7e-3, 0.5 and 5e-10
+     (1e-300, 1e-300, [1e15]), (2.0, 1e-300, [1e300]), (1e5, 1e-5, [1e15]), (2e15, 1.0, [1e15, 1e15])],
 )
 def test_gamma_poisson_elbo_at_the_posterior_is_the_evidence(alpha, beta, counts):
     """The evidence, and the ELBO at the posterior (E_q[log p(x | λ)] − KL(q ‖ p(λ)),
     whose terms stay small where E_q[log p(x, λ)] + H[q] subtracts terms of size
-    α log α), are exact everywhere."""
+    α log α; its likelihood part a sum of Poisson log-probabilities at E[λ]), are
+    exact everywhere."""
     model = GammaPoisson(alpha, beta)
     total, n = f(sum(counts)), len(counts)
     a, b = f(alpha), f(beta)
@@ -525,6 +529,8 @@ def test_gamma_poisson_evidence_where_shape_and_counts_are_both_huge(alpha, beta
         (1e-200, 1.0, [0], 3e-200, 1.0),
         (2.0, 3.0, [1, 4, 0], 7.0, 6.0),
         (1e8, 1e8, [3, 1], 1e8 + 4, 1e8 + 2.5),
+        (3.0, 2.0, [10, 20], 15.0, 4.0),  # a ≥ 10: log a − ψ(a) = 1/(2a) − S′(a), S′ ≈ 1/(12a²) seen
+        (2.0, 1.0, [50, 0, 30], 12.0, 0.5),
     ],
 )
 def test_gamma_poisson_elbo_with_any_gamma_q(alpha, beta, counts, a, b):
@@ -637,6 +643,28 @@ def test_gamma_poisson_elbo_with_a_lognormal_q_at_huge_shapes(alpha, loc, scale)
         truth = (sum(f(v) for v in x) * mu - len(x) * mean - sum(mp.loggamma(f(v) + 1) for v in x)
                  + a * mp.log(a) - mp.loggamma(a) + (a - 1) * mu - a * mean + mu + mp.log(2 * mp.pi * mp.e * s**2) / 2)
         assert_close(GammaPoisson(alpha, alpha).elbo(x, LogNormal(loc, scale)), truth, 1e-14)
+
+
+@pytest.mark.parametrize(
+    "alpha, beta, counts, loc, scale",
+    [(1e-300, 1e-300, [1e15], 34.538776394910684, 1e-7),  # was off by 4.4e-3
+     (0.9015084081721588, 0.0026466368999562362, [334009.0, 334390.0, 334075.0, 335173.0], 12.747220875032259,
+      0.023482528218365543),  # 1.3e-13
+     (13.600032163786972, 0.004207647167498301, [94066330.0, 94043256.0, 94071808.0], 18.26375917571809,
+      0.008750806892306196),  # 8.4e-13
+     (223.3942969707385, 0.004565993401326053, [19997.0, 20405.0, 20255.0], 9.937471883478267,
+      0.010379030048900076),  # 2.1e-13
+     (2.0, 1.0, [0.0, 3.0], -800.0, 1.0)],  # m subnormal: the direct form
+)
+def test_gamma_poisson_elbo_with_a_lognormal_q_at_huge_counts(alpha, beta, counts, loc, scale):
+    """E_q[log p(x | λ)] = S μ − n m − Σ lnΓ(xᵢ + 1), terms of size S log S, is summed as
+    Poisson log-probabilities at m less S σ²/2 (worst of 65 random cases 1.3e-14)."""
+    x = np.array(counts)
+    a, b, mu, s = f(alpha), f(beta), f(loc), f(scale)
+    mean = mp.exp(mu + s**2 / 2)
+    truth = (sum(f(v) for v in x) * mu - len(x) * mean - sum(mp.loggamma(f(v) + 1) for v in x)
+             + a * mp.log(b) - mp.loggamma(a) + (a - 1) * mu - b * mean + mu + mp.log(2 * mp.pi * mp.e * s**2) / 2)
+    assert_close(GammaPoisson(alpha, beta).elbo(x, LogNormal(loc, scale)), truth, 5e-14)
 
 
 def test_lognormal_variance_where_two_mu_overflows():
