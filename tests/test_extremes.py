@@ -521,6 +521,25 @@ def test_gamma_poisson_evidence_where_shape_and_counts_are_both_huge(alpha, beta
 
 
 @pytest.mark.parametrize(
+    "alpha, beta, counts",
+    [(1.0, 5e-324, [1.0, 1.0]),  # p = β/(β + n) underflowed to 0: was −inf for −745.83
+     (1.0, 5e-324, [3.0, 3.0, 3.0]),  # also −inf, for −748.00
+     (1e-10, 5e-324, [1e300, 1.0]),  # −inf for −6.93e299
+     (1.0, 1e-320, [1.0, 1.0, 1.0]),  # p = 3.3e-321 keeps 10 bits: 6.7e-7 off
+     (5.8e202, 3.7e-322, [0.0, 3.0, 4.0, 5.0]),  # 1.8e-5 off
+     (0.5, 3e-323, [1.0, 0.0, 2.0]), (2.0, 1e-315, [5.0]), (1e280, 1e-320, [1e300])],
+)
+def test_gamma_poisson_evidence_where_the_success_probability_is_subnormal(alpha, beta, counts):
+    """log p(x) for a subnormal β ≪ n: p = β/(β + n) is then a subnormal float with few
+    (or no) bits, while log p = log β − log(β + n) keeps them all."""
+    a, b, n = f(alpha), f(beta), len(counts)
+    total = sum(f(c) for c in counts)
+    truth = (a * mp.log(b) - mp.loggamma(a) + mp.loggamma(a + total) - (a + total) * mp.log(b + n)
+             - sum(mp.loggamma(f(c) + 1) for c in counts))
+    assert_close(GammaPoisson(alpha, beta).log_marginal(counts), truth, 1e-14)
+
+
+@pytest.mark.parametrize(
     "alpha, beta, counts, a, b",
     [
         (1e200, 1e200, [1], 3e200, 1e200),  # q concentrated: a · βp/βq without overflowing βp · a

@@ -86,7 +86,7 @@ def _deviance(x, mean):
         return np.where(near, x * log1pmx(np.where(near, v, 0.0)), (mean - x) - x * log_ratio)  # range: +∞
 
 
-def _log_binomial_term(x, y, p, q):
+def _log_binomial_term(x, y, p, q, log_p):
     """log [Γ(x + y + 1) / (Γ(x + 1) Γ(y + 1)) pˣ q^y] for x, y > 0 and p + q = 1 (a
     binomial probability of x successes in N = x + y trials), in Loader's form
 
@@ -95,12 +95,19 @@ def _log_binomial_term(x, y, p, q):
     from lnΓ(m + 1) = (m + ½) log m − m + ½ log 2π + δ(m) (δ ``_stirling_error``, bd0
     ``_deviance``): the terms of size N log N become deviances ≥ 0, so none cancel.
     Where N overflows, the deviances are taken at half size (bd0 is homogeneous of
-    degree 1) and δ(N) = 0."""
+    degree 1) and δ(N) = 0. A subnormal p (β ≪ n in ``_log_negative_binomial``) has
+    lost bits, down to p = 0, that ``log_p`` = log p keeps: there bd0(x, Np) is
+    (Np − x) − x (log N + log p − log x), the log no smaller than 708 − log(N/x) in
+    size (N ≤ 1.8e308), so nothing cancels where x is not itself tiny."""
     with np.errstate(over="ignore"):
         scale = np.where(x + y < np.inf, 1.0, 0.5)
     half_or_whole = x * scale + y * scale
     log_total = np.log(half_or_whole) - np.log(scale)
-    deviances = _deviance(x * scale, half_or_whole * p) + _deviance(y * scale, half_or_whole * q)
+    mean = half_or_whole * p
+    lost = p < np.finfo(float).tiny
+    deviance_x = np.where(lost, (mean - x * scale) - x * scale * (log_total + log_p - np.log(x)),
+                          _deviance(x * scale, mean))
+    deviances = deviance_x + _deviance(y * scale, half_or_whole * q)
     return (
         np.where(scale == 1, _stirling_error(half_or_whole), 0.0) - _stirling_error(x) - _stirling_error(y)
         - 0.5 * (np.log(2 * np.pi) + np.log(x) + np.log(y) - log_total) - deviances / scale
@@ -120,7 +127,7 @@ def _log_negative_binomial(total, alpha, p, q, log_p):
     with np.errstate(over="ignore"):  # S/α = ∞ for a subnormal α: there α + S = S
         ratio = counted / alpha
     log_share = np.where(ratio < np.inf, -np.log1p(ratio), np.log(alpha) - np.log(counted))  # log(α/(α + S))
-    loader = log_share + _log_binomial_term(alpha, counted, p, q)
+    loader = log_share + _log_binomial_term(alpha, counted, p, q, log_p)
     return np.where(total > 0, loader, alpha * log_p)
 
 
@@ -140,7 +147,8 @@ def _log_multinomial_uniform(x):
         here, after = x[..., k], rest[..., k + 1]
         share, other = 1 / (count - k), (count - k - 1) / (count - k)
         both = (here > 0) & (after > 0)
-        term = _log_binomial_term(np.where(both, here, 1.0), np.where(both, after, 1.0), share, other)
+        term = _log_binomial_term(np.where(both, here, 1.0), np.where(both, after, 1.0), share, other,
+                                  -np.log(count - k))
         result = result + np.where(both, term, here * np.log(share) + after * np.log(other))
     return result
 
