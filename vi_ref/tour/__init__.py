@@ -10,7 +10,7 @@ them. ``framework`` holds the data (``Row``, ``Section``) and the printers;
 
 from . import (coordinate_ascent, divergences_and_families, evidence_lower_bound,  # noqa: F401
                expectation_maximization, gradient_engine, latent_variable_models, lower_bounds,
-               monte_carlo_gradients, optimizing_the_elbo, questions_vi3, stochastic_vi)
+               monte_carlo_gradients, optimizing_the_elbo, questions_vi3, stochastic_vi, three_methods)
 from .framework import SECTIONS, Row, Section, run, run_section, section, section_rng, select, unmatched
 from .policy import FALSE_ALARM, z_limit
 
