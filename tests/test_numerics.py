@@ -298,6 +298,20 @@ def test_standard_error_of_mean_where_the_squares_overflow():
     assert numerics.standard_error_of_mean(np.array([1.7e308, -1.7e308, 1.7e308]) * [1, 1, 0]) < np.inf
 
 
+def test_standard_error_of_mean_where_the_squares_underflow():
+    """Values below 2⁻⁴⁰⁰ have deviations whose squares underflow: the SE of
+    (1e-200, 3e-200) was 0; the oracle is the exact rational SE, rounded once."""
+    from fractions import Fraction
+
+    for column in ([1e-200, 3e-200], [2e-300, -5e-300, 7e-301], [1e-130, 4e-130, -2e-130, 0.0]):
+        exact = [Fraction(v) for v in column]
+        mean = sum(exact) / len(exact)
+        variance = sum((v - mean) ** 2 for v in exact) / (len(exact) - 1) / len(exact)
+        expected = float(np.sqrt(float(variance * Fraction(2) ** 1000))) * 2.0**-500
+        np.testing.assert_allclose(numerics.standard_error_of_mean(column), expected, rtol=1e-15)
+    assert numerics.standard_error_of_mean([0.0, 0.0]) == 0.0  # no spread, not rescaled
+
+
 def test_sample_mean_where_the_sum_overflows():
     """Finite values near the float limit have a finite mean although their sum is
     ∞; the oracle is the exact rational mean, rounded once."""

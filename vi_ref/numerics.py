@@ -375,16 +375,18 @@ def standard_error_of_mean(values, axis=0):
 
         SE = √(Σₛ (vₛ − v̄)² / (S − 1)) / √S,
 
-    also where the squares overflow (|v| ≳ 1e154, finite): there it is computed from
-    v 2⁻ᵉ, with 2ᵉ the power of two at max|v| (an exact scaling), and scaled back,
-    instead of ∞.
+    also where the squares overflow (|v| ≳ 1e154, finite) or underflow (max|v| below
+    2⁻⁴⁰⁰ ≈ 4e-121, where deviations under 2⁻⁵¹¹ square to subnormals or 0): there it
+    is computed from v 2⁻ᵉ, with 2ᵉ the power of two at max|v| (an exact scaling), and
+    scaled back, instead of ∞ or 0.
     """
     values, axis = _sample_axis(values, axis)
     count = values.shape[axis]
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         spread = np.std(values, axis=axis, ddof=1)
     return _where_overflowed(
-        spread / np.sqrt(count), values, axis, lambda scaled: np.std(scaled, axis=axis, ddof=1) / np.sqrt(count)
+        spread / np.sqrt(count), values, axis, lambda scaled: np.std(scaled, axis=axis, ddof=1) / np.sqrt(count),
+        tiny=2.0**-400,
     )
 
 
@@ -396,14 +398,18 @@ def _sample_axis(values, axis):
     return values, axis
 
 
-def _where_overflowed(statistic, values, axis, of_scaled):
-    """``statistic`` where it is finite or some value is not; elsewhere (finite
-    values whose statistic overflowed on the way) 2ᵉ · of_scaled(v 2⁻ᵉ), with 2ᵉ the
-    power of two at max|v|: exact for a statistic homogeneous of degree 1 in v."""
-    overflowed = ~np.isfinite(statistic) & np.all(np.isfinite(values), axis=axis)
+def _where_overflowed(statistic, values, axis, of_scaled, *, tiny=0.0):
+    """``statistic`` where it is finite or some value is not, and max|v| ≥ ``tiny``;
+    elsewhere (finite values whose statistic overflowed on the way, or nonzero values
+    all below ``tiny``, whose computation underflows) 2ᵉ · of_scaled(v 2⁻ᵉ), with 2ᵉ
+    the power of two at max|v|: exact for a statistic homogeneous of degree 1 in v."""
+    largest = np.max(np.abs(values), axis=axis, keepdims=True)
+    finite = np.all(np.isfinite(values), axis=axis)
+    small = np.squeeze((largest > 0) & (largest < tiny), axis=axis)
+    overflowed = (~np.isfinite(statistic) & finite) | small
     if not np.any(overflowed):
         return statistic
-    exponent = np.frexp(np.max(np.abs(values), axis=axis, keepdims=True))[1]
+    exponent = np.frexp(largest)[1]
     rescaled = of_scaled(np.ldexp(values, -exponent))
     with np.errstate(over="ignore"):  # a statistic beyond the float range is ∞, as it should be
         rescaled = np.ldexp(rescaled, np.squeeze(exponent, axis=axis))
