@@ -462,7 +462,8 @@ def _elbo_estimate(target, q, n, rng):
     """(mean, standard error, per-sample log p − log q) over n fresh draws."""
     z, log_q = _draw_with_log_q(q, n, rng)
     ratios = target.values(z) - log_q
-    return float(np.mean(ratios)), float(standard_error_of_mean(ratios)), ratios
+    with np.errstate(invalid="ignore"):  # a non-finite ratio: NaN statistics, refused by the caller
+        return float(np.mean(ratios)), float(standard_error_of_mean(ratios)), ratios
 
 
 # ---------------------------------------------------------------------------
