@@ -520,8 +520,11 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
             responsibilities: ``"random"`` (uniform draws, normalised),
             ``"random_from_data"`` (component k on one random data point; the
             start's q(z) of every point is then the update from the factors), or a
-            k-means start (``"kmeans++"``): the one-hot labels of the starting
-            mixture of ``GaussianMixtureEM`` with that ``init_params``.
+            k-means start (``"kmeans++"``, ``"kmeans"``, ``"k-means++"``): the one-hot
+            labels of the starting mixture of ``GaussianMixtureEM`` with that
+            ``init_params``. The default is ``"kmeans++"`` (k-means++ seeds and at most
+            10 Lloyd steps), not scikit-learn's ``"kmeans"`` (Lloyd steps to a fixed
+            point): pass ``init_params="kmeans"`` for scikit-learn's start.
         weight_concentration_prior_type: ``"dirichlet_process"`` (default) or
             ``"dirichlet_distribution"``.
         weight_concentration_prior: α₀ > 0 (default 1/K).
