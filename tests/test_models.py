@@ -281,5 +281,10 @@ def test_gamma_poisson_refuses_bad_input():
         model.posterior([-1.0])
     with pytest.raises(ValueError, match="x must be finite"):
         model.log_marginal([np.nan])
+    # finite counts whose total overflows: S enters every formula (was NaN with warnings)
+    huge = np.stack([np.ones(5), np.full(5, 1.7e308)])
+    for method in (model.log_marginal, model.posterior, lambda x: model.log_likelihood(x, 3.0)):
+        with pytest.raises(ValueError, match=r"x's counts must have a total within the float range .* at index 1"):
+            method(huge)
     with pytest.raises(ValueError, match="z must not be NaN"):
         model.log_prior(np.nan)

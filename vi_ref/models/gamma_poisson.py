@@ -223,6 +223,13 @@ class GammaPoisson:
         bad = (x < 0) | (x != np.floor(x))
         if bad.any():
             raise ValueError(f"x must be non-negative integer counts; got {x[bad].flat[0]}{first_bad_index(bad)}")
+        with np.errstate(over="ignore"):
+            total = np.sum(x, axis=-1)
+        if not np.all(np.isfinite(total)):  # S enters every formula: S log λ, Gamma(α + S, β + n)
+            raise ValueError(
+                f"x's counts must have a total within the float range (below 1.8e308) for each data set;"
+                f" the total overflows{first_bad_index(~np.isfinite(total))}"
+            )
         return x
 
     @staticmethod
