@@ -127,8 +127,9 @@ def _log_negative_binomial(total, alpha, p, q, log_p):
     with np.errstate(over="ignore"):  # S/α = ∞ for a subnormal α: there α + S = S
         ratio = counted / alpha
     log_share = np.where(ratio < np.inf, -np.log1p(ratio), np.log(alpha) - np.log(counted))  # log(α/(α + S))
-    loader = log_share + _log_binomial_term(alpha, counted, p, q, log_p)
-    return np.where(total > 0, loader, alpha * log_p)
+    with np.errstate(over="ignore"):  # a log-probability below −1.8e308 is −∞, its float value
+        loader = log_share + _log_binomial_term(alpha, counted, p, q, log_p)
+        return np.where(total > 0, loader, alpha * log_p)
 
 
 def _log_multinomial_uniform(x):
