@@ -436,6 +436,14 @@ def test_linear_gaussian_evidence_of_a_point_at_1e200_is_minus_inf_not_nan():
     assert_close(model.log_marginal([1e100, 0.0]), truth)
 
 
+def linear_gaussian_evidence_truth(W, noise_var, x):
+    """log N(x | 0, W Wᵀ + Ψ) in 400 digits, from C itself (no Woodbury, no QR)."""
+    W, psi = mp.matrix(np.asarray(W).tolist()), np.broadcast_to(noise_var, len(x))
+    C = W * W.T + mp.diag([f(p) for p in psi])
+    diff = mp.matrix([f(a) for a in x])
+    return -((diff.T * mp.lu_solve(C, diff))[0, 0] + mp.log(mp.det(C)) + len(x) * mp.log(2 * mp.pi)) / 2
+
+
 @pytest.mark.parametrize(
     "W, noise_var, x, rtol",
     [
@@ -447,17 +455,43 @@ def test_linear_gaussian_evidence_of_a_point_at_1e200_is_minus_inf_not_nan():
         ([[0.3, -1.2], [0.7, 0.4], [-0.2, 0.9]], 1e-12, [-0.3 + 1e-6, 0.9, 0.25], 5e-11),
         ([[1.5, 0.2], [-0.4, 0.8]], 1e-12, [0.7, -1.1], 1e-14),  # D = L: was off by 5.6e-5
         ([[1.0], [2.0]], 1e-4, [0.3, 0.61], 1e-14),
+        # ψ far below W Wᵀ, D ≤ L: the value is well conditioned (C⁻¹ ≈ (W Wᵀ)⁻¹), but
+        # ‖m‖² + ‖Ψ^(−½)(x − b − W m)‖² took the residual, cancelled to ε ‖x‖, over ψ:
+        ([[3.0]], 1e-300, [1.0], 1e-15),  # was −2.47e268 for −2.0731 (the review's case)
+        ([[0.8, -1.3], [0.4, 0.9]], 1e-250, [0.6, -0.2], 1e-14),  # was −7.2e217 for −2.1305
+        ([[1.2, -0.4, 0.3], [0.5, 0.9, -1.1], [-0.7, 0.2, 0.8]], 3.5e-119, [0.3, -0.7, 1.1], 1e-14),  # −1.9e87 for −4.129
+        # D < L: M = I + Wᵀ Ψ⁻¹ W, of rank D in floats, raised "must be positive definite"
+        ([[0.8, -0.3, 1.1, 0.2], [0.5, 0.9, -0.4, 1.3]], 1e-280, [0.5, 0.25], 1e-14),
+        ([[2.0, 1.0, -1.0]], 5e-324, [3.0], 1e-15),  # ψ subnormal
+        # D > L: the part of x off W's column space, at distance d, adds d²/ψ
+        ([[3.0, 1.0], [1.0, 2.0], [0.0, 0.0]], 1e-300, [1.0, 2.0, 1e-100], 1e-15),  # d = 1e-100: was −2.5e268 for −5e99
+        ([[3.0, 1.0], [0.0, 0.0], [1.0, 2.0]], 1e-300, [1.0, 0.0, 2.0], 1e-15),  # d = 0: was −2.5e268 for 340.5
+        ([[0.3, -1.2], [0.7, 0.4], [-0.2, 0.9], [1.1, 0.5]], 1e-300, [1.0, 2.0, -1.0, 0.5], 1e-15),  # far: −1.09e300
+        ([[0.3, -1.2], [0.7, 0.4], [-0.2, 0.9]], 1e-100, [-0.3 + 1e-3, 0.9, 0.25], 1e-12),  # d ≈ 1e-3: −1.8e93 (2ε ‖x‖/d ≈ 4e-13)
+        # factor analysis, noise variances of mixed scales: forming and factorising
+        # M = I + Wᵀ Ψ⁻¹ W raised "I + W^T Psi^-1 W must be positive definite"
+        ([[1.0, 1.0], [1.0, -1.0]], [1e-300, 1.0], [0.3, 0.5], 1e-15),
+        ([[1.2, -0.4, 0.3], [0.5, 0.9, -1.1], [-0.7, 0.2, 0.8]], [1e-300, 1e-20, 2.0], [0.3, -0.7, 1.1], 1e-14),
+        ([[0.3, -1.2], [0.7, 0.4], [-0.2, 0.9], [1.1, 0.5]], [1e-300, 1e-200, 1.0, 3.0], [0.3, 0.5, -1.0, 2.0], 1e-14),
+        # the tiny variances last (Householder QR of Ψ^(−½) W needs its rows sorted;
+        # unsorted, these two were off by 2e-3 and 0.28); the second was −1.0e258 for −17.48
+        ([[0.3], [0.7], [-0.2]], [1.0, 1e-10, 1e-300], [0.5, 0.7, -0.2], 1e-14),
+        ([[0.3, 1.0], [0.7, -0.5], [-0.2, 0.4]], [2.0, 1e-150, 1e-290], [0.5, -0.7, 1.3], 1e-14),
     ],
 )
 def test_linear_gaussian_evidence_with_small_noise(W, noise_var, x, rtol):
     """Ψ ≪ W Wᵀ: ‖Ψ^(−½)(x − b)‖² and ‖L_M⁻¹ Wᵀ Ψ⁻¹ (x − b)‖² are both of size
-    ‖x − b‖²/ψ, so their difference lost the quadratic form (of size ≈ 1)."""
+    ‖x − b‖²/ψ, so their difference lost the quadratic form (of size ≈ 1); the
+    residual x − b − W m of the posterior mean cancels as well. One point, and the
+    same point in a batch of shape (2, 3, D) with its negative (the same value)."""
     W, x = np.array(W), np.array(x)
     model = LinearGaussian(W, np.zeros(len(x)), noise_var)
-    C = mp.matrix(W.tolist()) * mp.matrix(W.tolist()).T + mp.diag([f(noise_var)] * len(x))
-    diff = mp.matrix([f(a) for a in x])
-    truth = -((diff.T * C**-1 * diff)[0, 0] + mp.log(mp.det(C)) + len(x) * mp.log(2 * mp.pi)) / 2
+    truth = linear_gaussian_evidence_truth(W, noise_var, x)
     assert_close(model.log_marginal(x), truth, rtol)
+    batch = model.log_marginal(np.stack([x, -x, x] * 2).reshape(2, 3, len(x)))
+    assert batch.shape == (2, 3)
+    for value in batch.ravel():
+        assert_close(value, truth, rtol)
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,13 @@ Everything is Gaussian, so the evidence and the posterior are exact:
     p(x)     = N(x | b, C),                        C = W Wᵀ + Ψ
     p(z | x) = N(M⁻¹ Wᵀ Ψ⁻¹ (x − b), M⁻¹),          M = I_L + Wᵀ Ψ⁻¹ W
 
-C is D × D, but only the L × L *capacitance matrix* M is ever factorised: by the
-Woodbury identity C⁻¹ = Ψ⁻¹ − Ψ⁻¹ W M⁻¹ Wᵀ Ψ⁻¹ and by the matrix determinant lemma
-det C = det M · det Ψ, so a data point costs O(D L) after one O(D L²) Cholesky
-factorisation of M, and no D × D matrix is formed, inverted or factorised.
+C is D × D, but only the D × L matrix A = Ψ^(−½) W and a small k × k matrix
+(k = min(D, L)) are ever factorised, both by Householder QR: with A = Q [R₁; 0],
+Ψ^(−½) C Ψ^(−½) = I + A Aᵀ = Q diag(I_k + R₁R₁ᵀ, I) Qᵀ, so a data point costs O(D L)
+after one O(D L²) factorisation, and no D × D matrix is formed, inverted or
+factorised. (The same identity is the Woodbury identity and the matrix determinant
+lemma det C = det M · det Ψ for the capacitance matrix M = I_L + Wᵀ Ψ⁻¹ W = I + R₁ᵀR₁;
+M itself is never factorised, since forming it squares A.)
 
 A scalar ``noise_var`` σ² (Ψ = σ² I) is probabilistic PCA (Tipping & Bishop 1999);
 a vector of D noise variances is factor analysis. The closed-form ELBO for a Gaussian
@@ -20,6 +23,7 @@ Derivation: ``derivations/03-latent-variable-models-and-the-elbo.md``.
 """
 
 import numpy as np
+from scipy.linalg import lapack
 
 from .. import autodiff as ad
 from .. import numerics
@@ -108,6 +112,43 @@ def _scalar_if_0d(value):
     return value if isinstance(value, ad.Tensor) else np.asarray(value)[()]
 
 
+def _householder_qr(matrix):
+    """The Householder QR of a (rows, columns) matrix, as LAPACK stores it: the
+    reflectors below the diagonal of ``factored``, R on and above it (R = triu of its
+    first min(rows, columns) rows), and their scalar factors ``tau``."""
+    factored, tau, _, info = lapack.dgeqrf(np.asfortranarray(matrix, dtype=float))
+    if info != 0:  # pragma: no cover - only for an argument LAPACK rejects
+        raise RuntimeError(f"LAPACK dgeqrf failed (info = {info})")
+    return factored, tau
+
+
+def _apply_householder(factored, tau, columns, *, transpose):
+    """Qᵀ columns (``transpose``) or Q columns, for the Q of ``_householder_qr``
+    (rows × rows, applied reflector by reflector, never formed); ``columns`` is
+    (rows, n) and is overwritten."""
+    if columns.shape[1] == 0:
+        return columns
+    reflectors = factored[:, : tau.shape[0]]
+    work = max(1, columns.shape[1]) * 32
+    result, _, info = lapack.dormqr(
+        "L", "T" if transpose else "N", reflectors, tau, np.asfortranarray(columns), work, overwrite_c=1
+    )
+    if info != 0:  # pragma: no cover
+        raise RuntimeError(f"LAPACK dormqr failed (info = {info})")
+    return result
+
+
+def _log_abs_product(values):
+    """log Πᵢ |vᵢ| without the rounding of each log |vᵢ|: the binary exponents are
+    summed as integers (exactly) and only the mantissas, in [√½, √2), go through log.
+    Σᵢ log |vᵢ| rounds every term of size |log vᵢ| (≈ 690 at 1e-300), and when the
+    terms cancel (det C = Π ψ_d · Π Uᵢᵢ² ≈ 1 with ψ = 1e-300) that is the whole error."""
+    mantissa, exponent = np.frexp(np.abs(values))
+    low = mantissa < np.sqrt(0.5)
+    mantissa, exponent = np.where(low, 2 * mantissa, mantissa), np.where(low, exponent - 1, exponent)
+    return float(np.sum(np.log(mantissa)) + float(np.sum(exponent, dtype=np.int64)) * np.log(2.0))
+
+
 class LinearGaussian:
     """z ~ N(0, I_L), x | z ~ N(W z + b, diag(noise_var)): PPCA / factor analysis.
 
@@ -123,7 +164,8 @@ class LinearGaussian:
 
     Raises:
         ValueError: naming the argument, for shapes that do not fit together,
-            non-finite entries, or noise variances that are not positive.
+            non-finite entries, noise variances that are not positive, or
+            W / √noise_var overflowing.
     """
 
     parameter_names = ("W", "b", "noise_var")
@@ -144,9 +186,30 @@ class LinearGaussian:
             )
         self.W, self.b, self.noise_var = W, b, noise_var
         self._noise = np.broadcast_to(noise_var, (n_features,))
-        # M = I + Wᵀ Ψ⁻¹ W: symmetric positive definite for every W, since M ⪰ I
-        self._capacitance = np.eye(n_latent) + (W.T / self._noise) @ W
-        self._capacitance_cholesky = numerics.cholesky(self._capacitance, "I + W^T Psi^-1 W")
+        self._root_noise = np.sqrt(self._noise)
+        # M = I + Wᵀ Ψ⁻¹ W, the capacitance matrix, for elbo_grad's ∂/∂R = tril(−M R) + …
+        with np.errstate(over="ignore"):
+            self._capacitance = np.eye(n_latent) + (W.T / self._noise) @ W
+        scaled = W / self._root_noise[:, None]  # A = Ψ^(−½) W
+        if not np.all(np.isfinite(scaled)):
+            raise ValueError("W / sqrt(noise_var) must be finite; it overflows (noise_var too small for W)")
+        # Householder QR is backward stable column by column; with the rows in
+        # decreasing order of size it is so row by row too (Powell & Reid 1969; Cox &
+        # Higham 1998), which factor analysis needs: rows of A scaled by ψ_d^(−½) from
+        # 1 to 1e150 gave relative errors up to 75 in unsorted order (tests/test_extremes.py). Permuting the rows
+        # of A and of c̃ alike leaves c̃ᵀ (I + A Aᵀ)⁻¹ c̃ unchanged.
+        self._row_order = np.argsort(-np.max(np.abs(scaled), axis=1), kind="stable")
+        self._loadings_qr = _householder_qr(scaled[self._row_order])  # A = Q [R₁; 0]
+        rank = min(n_features, n_latent)
+        self._loadings_r = np.triu(self._loadings_qr[0][:rank])  # R₁, k × L
+        # I_k + R₁R₁ᵀ = Bᵀ B for B = [I_k; R₁ᵀ] = Q_B [U; 0]: its factor U without
+        # forming R₁R₁ᵀ (which would square R₁'s condition number)
+        self._stacked_qr = _householder_qr(np.vstack([np.eye(rank), self._loadings_r.T]))
+        self._stacked_r = np.triu(self._stacked_qr[0][:rank])  # U, k × k
+        # log det C = log det Ψ + log det(I_k + R₁R₁ᵀ) = log(Π_d ψ_d · Πᵢ Uᵢᵢ²)
+        self._log_det_covariance = _log_abs_product(
+            np.concatenate([self._noise, np.diagonal(self._stacked_r), np.diagonal(self._stacked_r)])
+        )
 
     n_features = property(lambda self: self.W.shape[0], doc="Dimension D of x.")
     n_latent = property(lambda self: self.W.shape[1], doc="Dimension L of z.")
@@ -265,6 +328,27 @@ class LinearGaussian:
         noise = generator.standard_normal((n, self.n_features)) * np.sqrt(self._noise)
         return z @ self.W.T + self.b + noise, z
 
+    def _rotated(self, centred):
+        """(scale, y): y = Qᵀ Ψ^(−½) (c / scale) as columns (D, n) for rows c = x − b of
+        shape (..., D) (n = their number), in the row order of the QR of A; scale (..., 1)
+        is max_d |c_d| (1 where that is 0 or not finite), so that the entries are ≤ 1
+        and a quadratic form of x = 1e200 overflows to ∞, not to ∞ − ∞ = NaN."""
+        scale = np.max(np.abs(centred), axis=-1, keepdims=True)
+        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+        whitened = (centred / scale / self._root_noise)[..., self._row_order]
+        columns = whitened.reshape(-1, self.n_features).T  # Fortran order: no copy
+        return scale, _apply_householder(*self._loadings_qr, columns, transpose=True)
+
+    def _whitened_projection(self, rotated):
+        """t = U⁻ᵀ y₁ for columns y = Qᵀ c̃ (y₁ its first k rows): ‖t‖² = y₁ᵀ (I + R₁R₁ᵀ)⁻¹ y₁."""
+        rank = self._stacked_r.shape[0]
+        return numerics.solve_triangular(self._stacked_r, rotated[:rank], lower=False, transpose=True)
+
+    @property
+    def _capacitance_cholesky(self):
+        """L_M with L_M L_Mᵀ = M (for the posterior)."""
+        return numerics.cholesky(self._capacitance, "I + W^T Psi^-1 W")
+
     def _whiten(self, centred):
         """L_M⁻¹ Wᵀ Ψ⁻¹ c for rows c (..., D)."""
         projected = (centred / self._noise) @ self.W  # rows Wᵀ Ψ⁻¹ (x − b)
@@ -280,38 +364,39 @@ class LinearGaussian:
         return mean.reshape(whitened.shape)
 
     def log_marginal(self, x):
-        """The evidence log p(x) = log N(x | b, W Wᵀ + Ψ), through the capacitance
-        matrix M = I + Wᵀ Ψ⁻¹ W = L_M L_Mᵀ (Woodbury and the determinant lemma):
+        """The evidence log p(x) = log N(x | b, C), C = W Wᵀ + Ψ, from the Householder QR
+        A = Ψ^(−½) W = Q [R₁; 0] (k = min(D, L) rows of R₁) and the QR of the stacked
+        B = [I_k; R₁ᵀ] = Q_B [U; 0], so that Uᵀ U = I_k + R₁R₁ᵀ. With c̃ = Ψ^(−½)(x − b)
+        and y = Qᵀ c̃ = [y₁; y₂] (y₂ the last D − k entries; none when D ≤ L):
 
-            (x − b)ᵀ C⁻¹ (x − b) = ‖Ψ^(−½) (x − b)‖² − ‖L_M⁻¹ Wᵀ Ψ⁻¹ (x − b)‖²
-                                 = ‖m‖² + ‖Ψ^(−½) (x − b − W m)‖²,   m = M⁻¹ Wᵀ Ψ⁻¹ (x − b)
-            log det C            = 2 Σᵢ log (L_M)ᵢᵢ + Σ_d log ψ_d
+            Ψ^(−½) C Ψ^(−½) = I + A Aᵀ = Q diag(I_k + R₁R₁ᵀ, I_(D−k)) Qᵀ
+            (x − b)ᵀ C⁻¹ (x − b) = c̃ᵀ (I + A Aᵀ)⁻¹ c̃ = ‖U⁻ᵀ y₁‖² + ‖y₂‖²
+            log det C            = Σ_d log ψ_d + 2 Σᵢ log |Uᵢᵢ|
             log p(x)             = −½ [D log 2π + log det C + (x − b)ᵀ C⁻¹ (x − b)]
 
-        The second form (the minimum over z of ‖z‖² + ‖Ψ^(−½)(x − b − W z)‖², attained at
-        the posterior mean m) is the one computed: a sum of non-negative terms. The
-        first subtracts two terms of size ‖x − b‖²/ψ, and with ψ ≪ W Wᵀ lost the
-        quadratic form (W = 1, ψ = 1e-300, x − b = 1 gave 0 for 1).
+        Both terms of the quadratic form are non-negative and neither is a difference:
+        Qᵀ c̃ is applied reflector by reflector (the D × D Q is never formed), so y₂ is
+        not the residual c̃ − A m of the posterior mean m, which cancels to an error
+        ε ‖c̃‖ that is then squared (with ψ = 1e-300 and W = 3, x − b = 1 that gave
+        −2.5e268 for −2.0731). Equivalently, by Woodbury, (x − b)ᵀ C⁻¹ (x − b) =
+        ‖m‖² + ‖Ψ^(−½)(x − b − W m)‖² with the posterior mean m (derivation 03). The
+        log-determinant is the log of one product, its binary exponents added as
+        integers: Σ log ψ_d and 2 Σ log |Uᵢᵢ| cancel when ψ ≪ W Wᵀ.
 
         Args:
             x: (D,) gives a float, (..., D) gives (...).
         """
         x = self._check_points(x)
-        # the quadratic form is homogeneous of degree 2 in x − b: evaluate it on x − b
-        # scaled to entries ≤ 1 and scale back, so that an x of 1e200 gives −∞ (the
-        # float value of a log-density below −1e308), not ∞ − ∞ = NaN
-        centred = x - self.b
-        scale = np.max(np.abs(centred), axis=-1, keepdims=True)
-        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
-        centred = centred / scale
-        mean = self._posterior_mean(centred)
-        residual = centred - mean @ self.W.T
+        # the quadratic form is homogeneous of degree 2 in x − b: evaluated on x − b
+        # scaled to entries ≤ 1 and scaled back (x = 1e200 gives −∞, not NaN)
+        scale, rotated = self._rotated(x - self.b)
+        projection = self._whitened_projection(rotated)
+        rank = projection.shape[0]
         with np.errstate(over="ignore"):
             quadratic = scale[..., 0] ** 2 * (
-                np.sum(mean**2, axis=-1) + np.sum(residual**2 / self._noise, axis=-1)
-            )
-        log_det = numerics.log_det_from_cholesky(self._capacitance_cholesky) + np.sum(np.log(self._noise))
-        return (-0.5 * (self.n_features * LOG_2PI + log_det + quadratic))[()]
+                np.sum(projection**2, axis=0) + np.sum(rotated[rank:] ** 2, axis=0)
+            ).reshape(scale.shape[:-1])
+        return (-0.5 * (self.n_features * LOG_2PI + self._log_det_covariance + quadratic))[()]
 
     def _posterior_scale_tril(self):
         """A lower-triangular R with R Rᵀ = M⁻¹, without inverting M.
