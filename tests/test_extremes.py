@@ -495,6 +495,35 @@ def test_linear_gaussian_evidence_with_small_noise(W, noise_var, x, rtol):
 
 
 @pytest.mark.parametrize(
+    "W, noise_var, x, rtol",
+    [
+        ([[3.0]], 1e-300, [1.0], 1e-15),
+        ([[1.2, -0.4, 0.3], [0.5, 0.9, -1.1], [-0.7, 0.2, 0.8]], 3.5e-119, [0.3, -0.7, 1.1], 1e-14),
+        # columns 1e-7 from parallel, cond(W) ≈ 1.6e7: solving with M (cond(W)²) was off
+        # by 4.9e-4 (mean) and 7.3e-4 (covariance)
+        ([[1.0, 1.0], [1.0, 1.0 + 1e-7], [1.0, 1.0 - 1e-7]], 1e-12, [1.0, 2.0, 0.5], 2e-8),
+        # M singular in floats: raised "I + W^T Psi^-1 W must be positive definite"
+        ([[1.0, 1.0], [1.0, -1.0]], [1e-300, 1.0], [0.3, 0.5], 1e-14),
+        ([[0.8, -0.3, 1.1, 0.2], [0.5, 0.9, -0.4, 1.3]], 1e-280, [0.5, 0.25], 1e-14),  # D < L
+        ([[0.3, 1.0], [0.7, -0.5], [-0.2, 0.4]], [2.0, 1e-150, 1e-290], [0.5, -0.7, 1.3], 1e-14),
+    ],
+)
+def test_linear_gaussian_posterior_with_small_noise(W, noise_var, x, rtol):
+    """p(z | x) = N(M⁻¹ Wᵀ Ψ⁻¹ x, M⁻¹), M = I + Wᵀ Ψ⁻¹ W, in 400 digits; mean and
+    covariance R Rᵀ each within rtol of the truth in the Frobenius norm."""
+    W, x = np.array(W), np.array(x)
+    posterior = LinearGaussian(W, np.zeros(len(x)), noise_var).posterior(x)
+    Wm = mp.matrix(W.tolist())
+    precision = mp.diag([1 / f(p) for p in np.broadcast_to(noise_var, len(x))])
+    covariance = (mp.eye(W.shape[1]) + Wm.T * precision * Wm) ** -1
+    mean = covariance * (Wm.T * precision * mp.matrix([f(a) for a in x]))
+    R = posterior.scale_tril
+    for value, truth in [(posterior.loc[:, None], mean), (R @ R.T, covariance)]:
+        error = mp.mnorm(mp.matrix(value.tolist()) - truth, "f") / mp.mnorm(truth, "f")
+        assert error <= rtol, f"relative error {mp.nstr(error, 3)}"
+
+
+@pytest.mark.parametrize(
     "alpha, beta, counts",
     [(1e8, 1e-300, [0, 3]), (1e8, 1e8, [5]), (1e-300, 1.0, [0, 0, 1]), (5e-324, 1.0, [1, 0, 2]), (1e300, 1e300, [5]),
      (1e15, 1e3, [2, 7]),

@@ -344,24 +344,23 @@ class LinearGaussian:
         rank = self._stacked_r.shape[0]
         return numerics.solve_triangular(self._stacked_r, rotated[:rank], lower=False, transpose=True)
 
-    @property
-    def _capacitance_cholesky(self):
-        """L_M with L_M L_Mᵀ = M (for the posterior)."""
-        return numerics.cholesky(self._capacitance, "I + W^T Psi^-1 W")
-
-    def _whiten(self, centred):
-        """L_M⁻¹ Wᵀ Ψ⁻¹ c for rows c (..., D)."""
-        projected = (centred / self._noise) @ self.W  # rows Wᵀ Ψ⁻¹ (x − b)
-        columns = projected.reshape(-1, self.n_latent).T
-        whitened = numerics.solve_triangular(self._capacitance_cholesky, columns).T
-        return whitened.reshape(projected.shape)
-
     def _posterior_mean(self, centred):
-        """m = M⁻¹ Wᵀ Ψ⁻¹ c = L_M⁻ᵀ L_M⁻¹ Wᵀ Ψ⁻¹ c for rows c = x − b (..., D)."""
-        whitened = self._whiten(centred)
-        columns = whitened.reshape(-1, self.n_latent).T
-        mean = numerics.solve_triangular(self._capacitance_cholesky, columns, transpose=True).T
-        return mean.reshape(whitened.shape)
+        """m = M⁻¹ Wᵀ Ψ⁻¹ c for rows c = x − b (..., D), without M: with y = Qᵀ Ψ^(−½) c,
+
+            m = argmin_z ‖z‖² + ‖y₁ − R₁ z‖² = R₁ᵀ λ,    λ = (I + R₁R₁ᵀ)⁻¹ y₁,
+
+        and [λ; m] = B (Bᵀ B)⁻¹ y₁ = Q_B [t; 0], t = U⁻ᵀ y₁: the minimum-norm solution of
+        Bᵀ [λ; m] = λ + R₁ m = y₁, from the QR of B = [I_k; R₁ᵀ] and not by solving
+        with M (whose condition number is that of A squared)."""
+        scale, rotated = self._rotated(centred)
+        projection = self._whitened_projection(rotated)
+        rank = projection.shape[0]
+        padded = np.zeros((rank + self.n_latent, projection.shape[1]), order="F")
+        padded[:rank] = projection
+        solution = _apply_householder(*self._stacked_qr, padded, transpose=False)
+        mean = solution[rank:].T.reshape(centred.shape[:-1] + (self.n_latent,))
+        with np.errstate(over="ignore"):
+            return mean * scale
 
     def log_marginal(self, x):
         """The evidence log p(x) = log N(x | b, C), C = W Wᵀ + Ψ, from the Householder QR
@@ -399,16 +398,20 @@ class LinearGaussian:
         return (-0.5 * (self.n_features * LOG_2PI + self._log_det_covariance + quadratic))[()]
 
     def _posterior_scale_tril(self):
-        """A lower-triangular R with R Rᵀ = M⁻¹, without inverting M.
+        """A lower-triangular R with R Rᵀ = M⁻¹, without forming or inverting M.
 
-        M⁻¹ = L_M⁻ᵀ L_M⁻¹ has the *upper* factor L_M⁻ᵀ. Factorising M with rows and
-        columns reversed instead, J M J = L' L'ᵀ (J the exchange matrix), gives
-        M⁻¹ = (J L'⁻ᵀ J)(J L'⁻ᵀ J)ᵀ, and J L'⁻ᵀ J is lower triangular with a positive
-        diagonal: one Cholesky factorisation and one triangular solve.
+        M = I_L + R₁ᵀR₁ = Bᵀ B for B = [I_L; R₁], and with the columns reversed,
+        B J = Q' [R'; 0] gives J M J = R'ᵀ R' (J the exchange matrix), so
+        M⁻¹ = (J R'⁻¹ J)(J R'⁻¹ J)ᵀ, and J R'⁻¹ J is lower triangular (its diagonal made
+        positive by the signs of R' rows): one QR and one triangular solve.
         """
-        flipped = numerics.cholesky(self._capacitance[::-1, ::-1], "I + W^T Psi^-1 W")
-        upper = numerics.solve_triangular(flipped, np.eye(self.n_latent), transpose=True)
-        return np.ascontiguousarray(upper[::-1, ::-1])
+        stacked = np.vstack([np.eye(self.n_latent), self._loadings_r])[:, ::-1]
+        # rows in decreasing order of size, as for A (R₁'s may be 1e150 beside I's 1)
+        stacked = stacked[np.argsort(-np.max(np.abs(stacked), axis=1), kind="stable")]
+        upper = np.triu(_householder_qr(stacked)[0][: self.n_latent])
+        upper *= np.sign(np.diagonal(upper))[:, None]
+        inverse = numerics.solve_triangular(upper, np.eye(self.n_latent), lower=False)
+        return np.ascontiguousarray(inverse[::-1, ::-1])
 
     def posterior(self, x):
         """p(z | x) = N(M⁻¹ Wᵀ Ψ⁻¹ (x − b), M⁻¹) as a ``MultivariateNormal``: loc of
