@@ -4,8 +4,12 @@ The model is the unit-variance mixture of Blei et al. §3 (``vi_ref.cavi``):
 μₖ ~ N(0, σ² I), cᵢ uniform on K components, xᵢ | cᵢ, μ ~ N(μ_{cᵢ}, I). The three
 methods climb three bounds:
 
-- EM treats μ as a point: L(q, μ) = E_q[log p(x, c | μ)] + H[q(c)] ≤ log p(x | μ),
-  tight after each E-step;
+- EM treats μ as a point, by maximum likelihood (no prior; equal weights and unit
+  variances held fixed): L(q, μ) = E_q[log p(x, c | μ)] + H[q(c)] ≤ log p(x | μ),
+  tight after each E-step. log p(x) = log E_{p(μ)}[p(x | μ)] ≤ max_μ log p(x | μ) at
+  the global maximum; EM's is local and may end below log p(x) (it did for 2 of
+  200 000 data sets of ``clustered_data``: one mean alone on a far point), so that
+  comparison is shown, not checked;
 - CAVI keeps q(μ) q(c), both factorised: its ELBO ≤ log p(x);
 - SVI here sums c out of the log-joint, log p(x, μ) = log p(μ) + Σᵢ log Σₖ p(xᵢ, k | μ),
   and fits a mean-field Normal q(μ) by stochastic gradients: its ELBO ≤ log p(x) too,
@@ -126,13 +130,13 @@ def three_methods(rng):
     em_final = log_likelihood_of_means(X, fits["em_means"][-1])
     tightness = max(abs(bound - log_likelihood_of_means(X, means))
                     for bound, means in zip(em_trace[::2], fits["em_means"]))
-    yield Row("EM (μ a point, q(c) exact) climbs L(q, μ), equal to log p(x | μ) after each E-step, and ends above "
-              "log p(x) = log E_{p(μ)}[p(x | μ)] ≤ max_μ log p(x | μ): a bound on another quantity",
+    yield Row("EM (μ a point, maximum likelihood, q(c) exact) climbs L(q, μ), equal to log p(x | μ) after each "
+              "E-step: a bound on another quantity than log p(x) = log E_{p(μ)}[p(x | μ)] ≤ max_μ log p(x | μ)",
               f"smallest relative change {em_fall:+.1e}; max |L − log p(x | μ)| after E-steps {tightness:.1e}; "
-              f"log p(x | μ̂) {em_final:.4f}",
+              f"log p(x | μ̂) {em_final:.4f} (shown: EM's maximum is local)",
               f"log p(x | μ) from scipy.stats; log p(x) = {evidence:.4f} (all 2⁸ assignments)",
-              "≥ −1e-12, ≤ 1e-10 (round-off); log p(x | μ̂) > log p(x)",
-              em_fall >= -1e-12 and tightness <= 1e-10 and em_final > evidence)
+              "≥ −1e-12, ≤ 1e-10 (round-off)",
+              em_fall >= -1e-12 and tightness <= 1e-10)
 
     # the collapsed log-joint against scipy.stats, then Jensen at CAVI's own q(μ):
     # summing c out can only raise the bound (module doc)
