@@ -278,8 +278,9 @@ def em_cavi_and_svi(fig, rng):
     low = min(fits["em_trace"][0], cavi.elbo_history_[0], cavi.lower_bound_) - 2.0
     em_axes.set_ylim(low, max(fits["em_trace"][-1], evidence) + 1.0)
     return ("EM, CAVI and SVI on one unit-variance mixture and one data set, from the same start: EM's bound is on "
-            "log p(x | μ̂) and ends above log p(x); CAVI's and SVI's are on log p(x) and end below it. For one q(μ), summing "
-            "c out (SVI's bound) is at least CAVI's (Jensen) (vi_ref.tour.three_methods; derivation 07 §6).")
+            "log p(x | μ̂), here above log p(x) (a local maximum need not be); CAVI's and SVI's are on log p(x) and end "
+            "below it. At the same q(μ), summing c out (SVI's bound) is at least CAVI's (Jensen); SVI's final q(μ) is "
+            "another, so its final value need not be (vi_ref.tour.three_methods; derivation 07 §6).")
 
 
 def write_figures(out, *, only=None, seed=0):
