@@ -224,6 +224,19 @@ def test_solve_triangular_batched_factors_broadcast():
     np.testing.assert_allclose(factors @ result, np.broadcast_to(rhs, result.shape), atol=1e-12)
 
 
+def test_solve_triangular_of_an_empty_system_is_empty_as_scipys():
+    """D = 0: SciPy returns an empty solution; the column reshape raised "cannot reshape
+    array of size 0 into shape (0, newaxis)" (the autodiff's solve_triangular too)."""
+    from vi_ref import autodiff as ad
+
+    for rhs in (np.zeros(0), np.zeros((0, 2)), np.zeros((3, 0, 2))):
+        solved = numerics.solve_triangular(np.zeros((0, 0)), rhs)
+        assert solved.shape == rhs.shape
+    assert scipy.linalg.solve_triangular(np.zeros((0, 0)), np.zeros(0)).shape == (0,)
+    gradients = ad.grad(lambda L, b: ad.sum(ad.solve_triangular(L, b)), (0, 1))(np.zeros((0, 0)), np.zeros(0))
+    assert [g.shape for g in gradients] == [(0, 0), (0,)]
+
+
 def test_solve_triangular_refuses_mismatched_rhs():
     with pytest.raises(ValueError, match="rhs must have 3 rows"):
         numerics.solve_triangular(np.eye(3), np.ones((2, 2)))

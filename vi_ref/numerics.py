@@ -290,7 +290,7 @@ def solve_triangular(factor, rhs, *, lower=True, transpose=False):
         )
     trans = 1 if transpose else 0
     if factor.ndim == 2:
-        columns = np.moveaxis(rhs, -2, 0).reshape(size, -1)
+        columns = np.moveaxis(rhs, -2, 0).reshape(size, rhs.size // size if size else 0)  # D = 0: no columns
         solved = scipy.linalg.solve_triangular(
             factor, columns, lower=lower, trans=trans, check_finite=False
         )
