@@ -98,7 +98,7 @@ def elbo_estimate(log_joint, q, rng, draws=ELBO_DRAWS):
     return float(np.mean(terms)), float(np.std(terms, ddof=1) / np.sqrt(draws))
 
 
-def three_fits(X, rng, svi_steps=600):
+def three_fits(X, rng, svi_steps=300):
     """EM, CAVI and SVI from the same start on X: their traces and final values."""
     from ..cavi import UnitVarianceMixtureCAVI
     from ..distributions import Normal
