@@ -267,6 +267,37 @@ def log_det_from_cholesky(factor):
     return 2.0 * np.sum(np.log(np.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)
 
 
+def _substitution_is_faster(count, size, columns):
+    """Whether ``count`` triangular systems of size D = ``size`` with ``columns``
+    right-hand sides each are solved faster by ``_substitution`` (D vectorised steps
+    of about 8 µs overhead each) than by one LAPACK call per factor (about 20 µs
+    each, and faster arithmetic): when D ≤ 16, count ≥ D/2 and the work per factor,
+    D² × columns, is at most 16384. Measured: 20 factors, D = 2, one column: 0.03
+    against 0.17 ms; 1000 factors, D = 3: 0.05 against 7.7 ms; 50 factors, D = 16,
+    16 columns: 0.2 against 0.7 ms; and the LAPACK loop kept for 8 factors, D = 8,
+    1e5 columns (25 against 49 ms) and for 2 factors, D = 16 (0.04 against 0.13 ms)."""
+    return size <= 16 and 2 * count >= size and size * size * columns <= 16384
+
+
+def _substitution(factor, rhs, *, lower):
+    """Solve A y = b for a batch of triangular A (..., D, D) with a nonzero diagonal
+    and b (..., D, M), one row of y per step, each step vectorised over the batch:
+
+        lower:  yᵢ = (bᵢ − Σⱼ₍ⱼ₌₀..ᵢ₋₁₎ Aᵢⱼ yⱼ) / Aᵢᵢ,    i = 0, 1, …, D − 1
+        upper:  yᵢ = (bᵢ − Σⱼ₍ⱼ₌ᵢ₊₁..D₋₁₎ Aᵢⱼ yⱼ) / Aᵢᵢ,  i = D − 1, …, 0
+
+    the substitution LAPACK's trtrs performs, so equally backward stable; like it,
+    it does not warn where non-finite entries propagate."""
+    size = factor.shape[-1]
+    solution = np.empty(rhs.shape)
+    with np.errstate(all="ignore"):
+        for i in range(size) if lower else range(size - 1, -1, -1):
+            known = slice(0, i) if lower else slice(i + 1, size)
+            partial = np.einsum("...j,...jm->...m", factor[..., i, known], solution[..., known, :])
+            solution[..., i, :] = (rhs[..., i, :] - partial) / factor[..., i, i, None]
+    return solution
+
+
 def solve_triangular(factor, rhs, *, lower=True, transpose=False):
     """Solve L y = b (or Lᵀ y = b with ``transpose``) by substitution, batched.
 
@@ -298,6 +329,12 @@ def solve_triangular(factor, rhs, *, lower=True, transpose=False):
     batch = np.broadcast_shapes(factor.shape[:-2], rhs.shape[:-2])
     factor = np.broadcast_to(factor, batch + factor.shape[-2:])
     rhs = np.broadcast_to(rhs, batch + rhs.shape[-2:])
+    if _substitution_is_faster(math.prod(batch), size, rhs.shape[-1]) and np.all(
+        np.diagonal(factor, axis1=-2, axis2=-1) != 0
+    ):
+        if transpose:
+            return _substitution(np.swapaxes(factor, -1, -2), rhs, lower=not lower)
+        return _substitution(factor, rhs, lower=lower)
     out = np.empty(rhs.shape)
     for index in np.ndindex(*batch):
         out[index] = scipy.linalg.solve_triangular(
