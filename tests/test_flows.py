@@ -105,6 +105,37 @@ def test_inverse_on_saturated_and_near_constraint_layers():
     np.testing.assert_allclose(flow.log_prob(z), flow.log_prob_of_noise(eps), rtol=1e-8, atol=1e-8)
 
 
+@pytest.mark.parametrize("inner", [-0.45, 0.8, -1 + 1e-9])
+def test_layer_inversion_finds_the_root_as_brent_does(inner):
+    """The inverse of one layer, from Newton's method where it converges (wᵀû = −0.45,
+    0.8) and from the full bracket where it does not (wᵀû = −1 + 1e-9, where f is flat
+    at its root), agrees with SciPy's brentq root of f(α) = α + s tanh(α + b) − wᵀz
+    to a few ulps (or within f's rounding over its slope, where the root is
+    ill-conditioned), and y + û tanh(wᵀy + b) gives z back."""
+    from vi_ref.flows import _invert_planar_layer
+
+    rng = np.random.default_rng(5)
+    w = np.array([0.6, -0.8])
+    u_hat = inner * w + 0.3 * np.array([0.8, 0.6])  # wᵀû = inner (w has unit norm)
+    b = 0.4
+    # wᵀz near −b puts the root where f is flattest: for s ≈ −1 Newton's steps there
+    # have not converged after 8, and bisection must start from the full bracket
+    near_flat = (-b + np.array([0.0, 1e-9, 1e-6, 1e-3, -1e-3]))[:, None] * w[None, :]
+    z = np.concatenate([rng.normal(scale=3.0, size=(40, 2)), [[0.0, 0.0]], near_flat])
+    y = _invert_planar_layer(z, w, u_hat, b)
+    target = z @ w
+    for row in range(z.shape[0]):
+        f = lambda a, t=target[row]: a + inner * np.tanh(a + b) - t  # noqa: E731
+        bound = abs(target[row]) + abs(inner) + 1
+        root = scipy.optimize.brentq(f, -bound, bound, xtol=1e-300, rtol=4 * np.finfo(float).eps)
+        # a few ulps, plus f's rounding (≈ ε |wᵀz|) over its slope where the root is
+        # ill-conditioned (z = −b w with s ≈ −1: f′ = 1e-9 there)
+        slope = 1 + inner * (1 - np.tanh(root + b) ** 2)
+        tolerance = 1e-14 * abs(root) + 8 * np.finfo(float).eps * max(1.0, abs(target[row])) / slope
+        assert abs(y[row] @ w - root) <= tolerance, row
+    np.testing.assert_allclose(y + np.tanh(y @ w + b)[:, None] * u_hat, z, rtol=1e-13, atol=1e-13)
+
+
 @pytest.mark.parametrize("case", flow_registry.CASES, ids=lambda case: case.name)
 def test_hand_written_gradients_three_ways(case, three_ways):
     three_ways(case, seed=4)

@@ -54,10 +54,11 @@ from .validation import as_float_array, as_generator, check_count, check_positiv
 
 __all__ = ["PlanarFlow", "planar_u_hat", "planar_layer", "planar_flow_transform"]
 
-# bisection halves a bracket of width ≤ 2|wᵀû| + 2: 50 halvings for every row, then
-# only the rows whose bracket is not yet two adjacent floats, up to 1100 halvings in all
-# (a root of size 1e-300 needs about that many)
-_BISECTION_STEPS_FOR_ALL = 50
+# Newton steps before bisection (from a fixed-point start they bring a root within a
+# few ulps in 4–6), and halvings at most: bisection halves a bracket of width up to
+# 2|wᵀû| + 2 (where Newton's root is not confirmed) until it is two adjacent floats,
+# and a root of size 1e-300 needs about 1100 halvings
+_NEWTON_STEPS = 8
 _BISECTION_STEPS = 1100
 
 
@@ -371,20 +372,35 @@ def _standard_normal_log_prob(eps):
 def _invert_planar_layer(z, w, u_hat, b):
     """y with y + û tanh(wᵀy + b) = z, for rows z (n, D) (see ``PlanarFlow.log_prob``).
 
-    Each root α is bisected until its bracket is two adjacent floats (or α is hit
-    exactly), so α has full relative precision also near 0: a fixed number of
-    halvings (80) left roots of size 1e-25 entirely wrong. After the first halvings
-    only the rows still open are carried on, so a few slow rows cost little."""
+    Each root α of f(α) = α + s tanh(α + b) − wᵀz, s = wᵀû, is bisected until its
+    bracket is two adjacent floats (or α is hit exactly), so α has full relative
+    precision also near 0: a fixed number of halvings (80) left roots of size 1e-25
+    entirely wrong. The bracket starts narrow: Newton's method brings α within about
+    an ulp in 4–6 steps, and where the sign of f confirms the root inside α(1 ± 2⁻⁴⁷)
+    bisection starts from there (6 halvings instead of 55: 0.49 against 0.2 s for the
+    tour's 481² grid of a 3-layer flow). Where Newton's method has not converged (s
+    near −1, where f is flat near its root) bisection starts from the bracket
+    [wᵀz − |s| − 1, wᵀz + |s| + 1], in which α lies. Only the rows still open are carried on, so a
+    few slow rows cost little."""
     target = z @ w
     inner = w @ u_hat
     low, high = target - abs(inner) - 1.0, target + abs(inner) + 1.0
-    for _ in range(_BISECTION_STEPS_FOR_ALL):
-        middle = 0.5 * (low + high)
-        above = middle + inner * np.tanh(middle + b) > target
-        high = np.where(above, middle, high)
-        low = np.where(above, low, middle)
+    alpha = target - inner * np.tanh(target + b)  # one fixed-point step from α = wᵀz
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(_NEWTON_STEPS):
+            t = np.tanh(alpha + b)
+            step = (alpha + inner * t - target) / (1.0 + inner * (1.0 - t * t))
+            alpha = alpha - step
+            if np.all(np.abs(step) <= 2.0**-50 * np.abs(alpha)):  # every row within about an ulp
+                break
+        width = np.abs(alpha) * 2.0**-47 + np.finfo(float).smallest_subnormal
+        near_low, near_high = alpha - width, alpha + width
+        # f(low) ≤ 0 ≤ f(high), the bisection's invariant (a NaN from a wild step fails it)
+        confirmed = ((near_low + inner * np.tanh(near_low + b) <= target)
+                     & (near_high + inner * np.tanh(near_high + b) >= target))
+    low, high = np.where(confirmed, near_low, low), np.where(confirmed, near_high, high)
     rows = np.arange(target.size)
-    for _ in range(_BISECTION_STEPS - _BISECTION_STEPS_FOR_ALL):
+    for _ in range(_BISECTION_STEPS):
         middle = 0.5 * (low[rows] + high[rows])
         rows = rows[(middle != low[rows]) & (middle != high[rows])]  # brackets not yet closed
         if not rows.size:
