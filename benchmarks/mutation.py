@@ -143,6 +143,8 @@ MUTANTS = [
            "return np.sum(np.log(np.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)", "log det from Cholesky: factor 2 lost",
            (T_N, T_M)),
     Mutant(N, "        row[..., i] += 1.0\n", "        row[..., i] += 2.0\n", "lower_triangular_inverse: 2 I", (T_N,)),
+    Mutant(N, "np.all(statistic * np.sqrt(count - 1) >= 2 * tiny)", "np.all(statistic * np.sqrt(count - 1) >= 0 * tiny)",
+           "standard_error_of_mean: the shortcut skips the underflow check whatever the SE", (T_N,)),
     Mutant(N, "return _substitution(np.swapaxes(factor, -1, -2), rhs, lower=not lower)",
            "return _substitution(np.swapaxes(factor, -1, -2), rhs, lower=lower)",
            "batched solve_triangular (substitution): transposed factor solved in the wrong direction", (T_N,)),

@@ -439,7 +439,15 @@ def _where_overflowed(statistic, values, axis, of_scaled, *, tiny=0.0):
     """``statistic`` where it is finite or some value is not, and max|v| ≥ ``tiny``;
     elsewhere (finite values whose statistic overflowed on the way, or nonzero values
     all below ``tiny``, whose computation underflows) 2ᵉ · of_scaled(v 2⁻ᵉ), with 2ᵉ
-    the power of two at max|v|: exact for a statistic homogeneous of degree 1 in v."""
+    the power of two at max|v|: exact for a statistic homogeneous of degree 1 in v.
+
+    The common case needs no pass over ``values``: a finite statistic has not
+    overflowed, and none is small where (for the standard error, the one statistic
+    with a ``tiny``) SE·√(S − 1) ≥ 2·tiny, since max|v| ≥ √(Σ(v − v̄)²/S) = SE·√(S − 1)."""
+    if np.all(np.isfinite(statistic)):
+        count = values.shape[axis]
+        if tiny == 0 or (count > 1 and np.all(statistic * np.sqrt(count - 1) >= 2 * tiny)):
+            return statistic
     largest = np.max(np.abs(values), axis=axis, keepdims=True)
     finite = np.all(np.isfinite(values), axis=axis)
     small = np.squeeze((largest > 0) & (largest < tiny), axis=axis)
