@@ -178,6 +178,17 @@ def test_gamma_draws_with_small_concentration_stay_inside_the_support():
     assert np.all(np.isfinite(q.log_prob(z)))
 
 
+def test_gamma_log_prob_of_an_empty_batch_is_empty():
+    """No concentration at all: neither the direct form nor Stirling's is selected by
+    an entry, yet the result (and its gradient) is the empty array, as for Normal;
+    building only the selected forms raised UnboundLocalError ('direct')."""
+    assert Gamma(np.ones(0), 1.0).log_prob(np.ones((3, 0))).shape == (3, 0)
+    value, (d_concentration, d_rate) = ad.value_and_grad(
+        lambda concentration, rate: ad.sum(dist.gamma_log_prob(np.ones((2, 0)), concentration, rate)), (0, 1)
+    )(np.ones(0), 2.0)
+    assert value == 0.0 and d_concentration.shape == (0,) and d_rate == 0.0
+
+
 def test_categorical_logits_minus_infinity_is_a_category_of_probability_zero():
     logits = np.array([[0.5, -np.inf, 1.5], [-np.inf, 0.0, 0.0]])
     probs = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)

@@ -891,8 +891,9 @@ def gamma_log_prob(x, concentration, rate):
     """
     small = concentration < STIRLING_THRESHOLD
     # a form no entry selects is not built: with a Tensor argument each form is a
-    # graph (Stirling's, with its series, about 60 nodes) whose gradient would be 0
-    if np.any(small):
+    # graph (Stirling's, with its series, about 60 nodes) whose gradient would be 0;
+    # with no entries at all (np.all of none holds) the direct form gives the shape
+    if np.all(small) or np.any(small):
         alpha = _clamp(small, concentration, 1.0)
         direct = alpha * ad.log(rate) - ad.gammaln(alpha) + (alpha - 1) * ad.log(x) - rate * x
     if not np.all(small):
