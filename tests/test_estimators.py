@@ -535,6 +535,25 @@ def test_iwae_gap_approaches_chi_square_over_2k():
     assert abs(gap - problem.asymptotic_gap(k)) < Z_BOUND * error + 0.1 * problem.asymptotic_gap(k)
 
 
+def test_iwae_chi_square_closed_form_equals_the_quadrature_of_its_definition():
+    """χ² = ∫ p(z | x)² / q(z) dz − 1 by ``scipy.integrate.quad``, the posterior worked by
+    hand (M = 1 + 1.5²/0.5 = 5.5: N(1.5 · 1.2 / (0.5 · 5.5), 1/5.5)), at q near and far
+    from it. The tolerance is quad's own error estimate plus the closed form's round-off
+    (an exp, a sqrt and a few products: under 1e-13 relative). The gap test above cannot
+    see a wrong χ² within its 10 % allowance (halving the exponent moved it by 10 %)."""
+    import scipy.integrate
+    import scipy.stats
+
+    m, s = 1.5 * 1.2 / (0.5 * 5.5), np.sqrt(1 / 5.5)
+    for loc, scale in ((0.3, 0.9), (-0.5, 0.7), (1.5, 1.2), (0.6, 0.35)):
+        problem = suite.IWAEProblem(loc=loc, scale=scale)
+        ratio = lambda z: np.exp(2 * scipy.stats.norm.logpdf(z, m, s) - scipy.stats.norm.logpdf(z, loc, scale))  # noqa: E731
+        second_moment, error = scipy.integrate.quad(ratio, m - 40 * s, m + 40 * s, points=[m], epsabs=0, epsrel=1e-13,
+                                                    limit=200)
+        assert abs(problem.chi_square - (second_moment - 1)) <= error + 1e-13 * second_moment, (loc, scale)
+    assert suite.IWAEProblem(loc=0.3, scale=0.3).chi_square == np.inf  # 2σ² = 0.18 < s² = 0.1818…
+
+
 def test_iwae_bound_standard_error_matches_the_spread_of_repeated_estimates():
     """The reported SE of L_K (std over the n groups / √n) against the spread of 400
     repeated estimates; an SE off by √2 moves the ratio by 2, ~20 of its SEs."""
@@ -543,6 +562,28 @@ def test_iwae_bound_standard_error_matches_the_spread_of_repeated_estimates():
     pairs = [problem.bound(4, 50, generator) for _ in range(400)]
     ratio, relative_error = _reported_over_spread([m for m, _ in pairs], [e for _, e in pairs])
     assert abs(ratio - 1) < Z_BOUND * relative_error, (ratio, relative_error)
+
+
+def test_iwae_bound_of_a_diagonal_q_over_a_latent_vector_at_the_posterior_is_the_evidence():
+    """With W's columns orthogonal the posterior M⁻¹ = (I + WᵀW/σ²)⁻¹ is diagonal, so a
+    diagonal ``Normal`` over the L = 2 latents can be the exact posterior; then every
+    log weight log p(x, z) − Σ_l log q(z_l) is log p(x), and L_K = log p(x) for every K
+    with a standard error of 0, up to round-off: the terms are below 60 in size, so a
+    few dozen roundings of ε · 60 leave well under 1e-11. (The 1-D problems cannot
+    tell a sum over the latent axes from a mean.)"""
+    import scipy.stats
+
+    W, b, noise = np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), np.array([0.3, -0.2, 0.1]), 0.5
+    x = np.array([[1.2, -0.7, 0.4], [-2.0, 3.1, -0.5]])
+    precision = 1 + np.sum(W**2, axis=0) / noise  # the diagonal of M
+    loc = (x - b) @ W / noise / precision
+    q = Normal(loc, np.broadcast_to(1 / np.sqrt(precision), loc.shape))
+    evidence = scipy.stats.multivariate_normal(b, W @ W.T + noise * np.eye(3)).logpdf(x)
+    model = LinearGaussian(W, b, noise)
+    for k in (1, 5):
+        estimate, error = iwae_bound(model, q, x, k, 200, SEED)
+        np.testing.assert_allclose(estimate, evidence, rtol=0, atol=1e-11)
+        assert np.all(error < 1e-11)
 
 
 def test_iwae_bound_refusals():

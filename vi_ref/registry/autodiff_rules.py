@@ -313,6 +313,13 @@ CASES = [
     rule_case(ad.max, "ties", inputs(x=rows_with_a_tied_extremum(3, 5)), lambda x: ad.max(x, axis=1)),
     rule_case(ad.max, "all-keepdims", inputs(x=spaced(3, 4)), lambda x: ad.max(x, axis=(0, 1), keepdims=True)),
     rule_case(ad.max, "where-initial", inputs(x=spaced(3, 4)), lambda x: ad.max(x, axis=-1, where=BOOL_MASK, initial=-5.0)),
+    # the initial value ties a row's largest entry: that entry gets half of the cotangent
+    # (the central difference moves the maximum only upwards), as a two-way tie of entries;
+    # only two-way ties: at a k-way tie the convention's 1/k is not the central difference's ½
+    rule_case(ad.max, "initial-tie", lambda rng: {"x": np.array([[0.3, 1.5, -0.2], [2.0, -1.0, 0.7], [1.5, 0.4, 0.1]])},
+              lambda x: ad.max(x, axis=1, initial=1.5)),
+    rule_case(ad.min, "initial-tie", lambda rng: {"x": np.array([[0.3, -0.5, 1.2], [-2.0, 1.0, 0.7]])},
+              lambda x: ad.min(x, axis=-1, initial=-0.5)),
     rule_case(ad.min, "ties", inputs(x=rows_with_a_tied_extremum(3, 5, largest=False)), lambda x: ad.min(x, axis=-1)),
     rule_case(ad.min, "axis-0", inputs(x=spaced(4, 3)), lambda x: x.min(axis=0)),
     rule_case(ad.cumsum, "axis", inputs(x=normal(3, 4)), lambda x: ad.cumsum(x, axis=-1)),
