@@ -28,8 +28,9 @@ Convention: a zero cotangent is a *strong* zero. For elementwise rules (and
 ``logsumexp``) a VJP entry whose incoming cotangent is exactly 0 is 0, even where
 the local derivative is infinite or NaN, so ``where(x > 0, sqrt(x), 0.0)`` has
 gradient 0 (not NaN) at x ≤ 0: the branch not taken contributes nothing. At kinks
-the derivative is the subgradient the central finite difference gives (ties share
-equally, |x|' = 0 at 0; ``rules`` documents each).
+the derivative is a subgradient, the one the central finite difference gives at
+kinks and two-way ties (a k-way tie shares equally, 1/k each; |x|' = 0 at 0;
+``rules`` documents each).
 
 Non-differentiable arguments (a ``where`` condition, an index, an axis, a shape,
 ``solve_triangular``'s ``trans`` and ``lower``) may be given positionally or by

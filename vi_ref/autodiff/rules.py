@@ -8,8 +8,10 @@ keywords, so that whatever the forward pass accepts the backward pass accepts to
 (``out=``, a dtype other than float64) are refused before anything is computed.
 
 Conventions at the points where a function is not differentiable (each is a
-subgradient, and each is what the central finite difference gives, which is how
-the registry checks it):
+subgradient, and at kinks and two-way ties it is what the central finite difference
+gives, which is how the registry checks it; at a k-way tie of k ≥ 3 entries the
+central difference of each entry alone is ½, so the registry's tie cases are
+two-way):
 
 - ties: ``maximum``/``minimum`` give each argument half of the cotangent, and the
   reductions ``max``/``min`` share it equally among the tied entries (1/k each for a
