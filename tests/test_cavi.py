@@ -308,6 +308,40 @@ def test_each_update_is_the_coordinate_argmax_by_autodiff(kind, prior_type):
         np.testing.assert_allclose(gradient, 0, atol=1e-11, err_msg=field)
 
 
+@pytest.mark.parametrize("kind", COVARIANCE_TYPES)
+def test_reg_covar_adds_n_k_lambda_to_the_inverse_scale(kind):
+    """reg_covar = λ is scikit-learn's λ added to the covariance of each component's
+    data, Sₖ/Nₖ + λI: the update's Wₖ⁻¹ grows by exactly Nₖ λ I (tied: the average
+    over k, N λ / K · I), and nothing else changes. Tolerance: Wₖ⁻¹ is recovered by
+    inverting Uₖ Uₖᵀ, exact to D·cond·eps relative."""
+    X, model = fitted(kind, "dirichlet_process")
+    prior = model.prior_
+    responsibilities = np.random.default_rng(4).dirichlet(np.ones(3), size=len(X))
+    counts = responsibilities.sum(axis=0)
+    K, D, lam = 3, X.shape[1], 0.3
+    plain = bm.update_gaussian_wishart(X, responsibilities, prior, 0.0)
+    regularised = bm.update_gaussian_wishart(X, responsibilities, prior, lam)
+    for before, after in zip(plain[:3], regularised[:3]):  # means, β, ν
+        np.testing.assert_array_equal(after, before)
+    eps = np.finfo(float).eps
+
+    def inverse_scales(scale):
+        if kind == "full":
+            return np.linalg.inv(scale @ np.swapaxes(scale, 1, 2))
+        if kind == "tied":
+            return np.broadcast_to(np.linalg.inv(scale @ scale.T), (K, D, D))
+        if kind == "diag":
+            return np.stack([np.diag(1 / u**2) for u in scale])
+        return np.stack([np.eye(D) / u**2 for u in scale])
+
+    inverse_before, inverse_after = inverse_scales(plain[3]), inverse_scales(regularised[3])
+    added = np.full(K, lam * counts.sum() / K) if kind == "tied" else lam * counts
+    condition = max(np.linalg.cond(inverse_before).max(), np.linalg.cond(inverse_after).max())
+    tolerance = 8 * D * condition * eps * np.abs(inverse_after).max()
+    np.testing.assert_allclose(inverse_after - inverse_before, added[:, None, None] * np.eye(D),
+                               rtol=0, atol=tolerance)
+
+
 def test_the_restricted_families_are_not_the_full_argmax():
     """The diag update is the argmax among diagonal W only: the gradient of the ELBO
     with respect to the off-diagonal entries of a full U is not zero there."""
@@ -517,6 +551,59 @@ def test_attributes_follow_scikit_learn():
         _, other = fitted(kind, "dirichlet_distribution")
         assert other.covariances_.shape == shape and other.precisions_cholesky_.shape == shape
         assert other.weight_concentration_.shape == (K,)
+
+
+@pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
+def test_point_estimates_are_the_moments_of_the_fitted_q(kind, prior_type):
+    """scikit-learn's attributes from q: precisions_ = νₖ Wₖ with Wₖ = Uₖ Uₖᵀ from
+    ``parameters_``, covariances_ its inverse, precisions_cholesky_ a factor of it;
+    weights_ the means E_q[πₖ] renormalised over the K components — for q(π) = Dir(α)
+    scipy's Dirichlet mean, for the sticks E[vₖ] Πⱼ<ₖ (1 − E[vⱼ]) with scipy's Beta
+    means (the vₖ are independent under q). Tolerances: a few roundings per entry
+    (|A| |B| times D·eps for a product; a product of at most K factors for the
+    weights); for the matrix inverse, the condition number times that."""
+    X, model = fitted(kind, prior_type, max_iter=5)
+    K, D = 3, X.shape[1]
+    eps = np.finfo(float).eps
+    parameters = model.parameters_
+    nu = np.broadcast_to(parameters.degrees_of_freedom, (K,))
+    U = parameters.scale_cholesky
+    if kind == "full":
+        W = U @ np.swapaxes(U, 1, 2)
+    elif kind == "tied":
+        W = np.broadcast_to(U @ U.T, (K, D, D))
+    elif kind == "diag":
+        W = np.stack([np.diag(u**2) for u in U])
+    else:
+        W = np.stack([u**2 * np.eye(D) for u in U])
+
+    def as_matrices(value):
+        value = np.asarray(value)
+        if kind == "tied":
+            return np.broadcast_to(value, (K, D, D))
+        if kind == "diag":
+            return np.stack([np.diag(v) for v in value])
+        if kind == "spherical":
+            return np.stack([v * np.eye(D) for v in value])
+        return value
+
+    precisions, covariances, factors = (as_matrices(getattr(model, name)) for name in
+                                        ("precisions_", "covariances_", "precisions_cholesky_"))
+    # a product of D-term sums rounds by at most about D·eps·(|A| |B|) entrywise
+    absolute = np.abs(factors) @ np.swapaxes(np.abs(factors), 1, 2)
+    assert np.all(np.abs(precisions - nu[:, None, None] * W) <= 4 * D * eps * absolute)
+    assert np.all(np.abs(factors @ np.swapaxes(factors, 1, 2) - precisions) <= 4 * D * eps * absolute)
+    condition = np.linalg.cond(precisions).max()
+    np.testing.assert_allclose(precisions @ covariances, np.broadcast_to(np.eye(D), (K, D, D)),
+                               rtol=0, atol=8 * D * condition * eps)
+    if prior_type == "dirichlet_distribution":
+        expected = scipy.stats.dirichlet(model.weight_concentration_).mean()
+    else:
+        first, second = model.weight_concentration_
+        sticks = [scipy.stats.beta(a, b).mean() for a, b in zip(first, second)]
+        expected = np.array([sticks[k] * np.prod([1 - sticks[j] for j in range(k)]) for k in range(K)])
+        expected /= expected.sum()
+    np.testing.assert_allclose(model.weights_, expected, rtol=4 * (K + 1) * eps, atol=0)
 
 
 def test_dirichlet_process_switches_off_unneeded_components():

@@ -440,6 +440,35 @@ def test_random_from_data_starts_at_distinct_data_points_with_the_pooled_covaria
     np.testing.assert_allclose(start.covariances_, np.broadcast_to(pooled, (3, 3, 3)), rtol=1e-12)
 
 
+@pytest.mark.parametrize("init_params", ["random", "kmeans", "kmeans++"])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_starts_from_responsibilities_keep_the_mean_and_covariance_of_the_data(init_params, covariance_type):
+    """A start made by an M-step (reg_covar = 0) from any q whose rows sum to 1 has
+    mixture mean Σₖ πₖ μₖ = x̄ and total covariance Σₖ πₖ [Σₖ + (μₖ − x̄)(μₖ − x̄)ᵀ] = S,
+    the data's (1/N) covariance (tied: Σ + Σₖ πₖ (μₖ − x̄)(μₖ − x̄)ᵀ; diag: the
+    diagonals; spherical: the traces / D), since Σₖ Nₖ = N and Σₖ rₙₖ = 1 for every n.
+    Responsibilities normalised over the points instead leave both off by the spread
+    of the μₖ, O(1/√N) of the data's scale. Tolerance: sums of N terms, N·eps relative."""
+    X, _ = three_clusters(n=300, seed=31, offset=2.0)
+    start = GaussianMixtureEM(3, covariance_type=covariance_type, init_params=init_params,
+                              reg_covar=0.0, max_iter=0, rng=5).fit(X).model_
+    n, D = X.shape
+    eps = np.finfo(float).eps
+    mean = X.mean(axis=0)
+    scale = np.abs(X).max()
+    np.testing.assert_allclose(start.weights @ start.means, mean, rtol=0, atol=4 * n * eps * scale)
+    offsets = start.means - mean
+    between = np.einsum("k,ki,kj->ij", start.weights, offsets, offsets)
+    within = np.einsum("k,kij->ij", start.weights, full_covariances(start))
+    total = np.cov(X, rowvar=False, bias=True)
+    found, expected = within + between, total
+    if covariance_type in ("diag", "spherical"):
+        found, expected = np.diagonal(found), np.diagonal(expected)
+        if covariance_type == "spherical":
+            found, expected = found.sum(), expected.sum()
+    np.testing.assert_allclose(found, expected, rtol=0, atol=4 * n * eps * np.trace(total))
+
+
 def test_kmeans_plus_plus_starts_from_a_lloyd_fixed_point():
     """Well-separated clusters: the few Lloyd steps converge, so every point is in
     the cluster of its nearest centre and each centre is its cluster's mean."""
