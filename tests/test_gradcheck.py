@@ -129,6 +129,24 @@ def test_check_case_checks_every_input():
     assert all(c.ok for c in checks)
 
 
+def test_check_case_takes_the_cases_relative_step():
+    """f(x) = sin(200x) varies on a scale of 1/200: Richardson's default step (5.8e-3,
+    halved twice) leaves a relative error of 7e-6 (its O((200h)⁶) term), beyond the
+    case's rtol 1e-7; a relative step of 1e-4 brings it to 1e-13."""
+
+    def build(rng):
+        return GradientProblem(
+            value=lambda x: float(np.sum(np.sin(200 * x))),
+            gradient=lambda x: {"x": 200 * np.cos(200 * x)},
+            inputs={"x": np.array([0.3])},
+        )
+
+    default, = check_case(GradientCase("wave", ("none",), build), rng=0)
+    small, = check_case(GradientCase("wave", ("none",), build, relative_step=1e-4), rng=0)
+    assert not default.ok and default.max_rel_error > 1e-6
+    assert small.ok and small.max_rel_error < 1e-9
+
+
 # ----- refusals ---------------------------------------------------------------------
 
 

@@ -97,11 +97,13 @@ def _case(method, regime):
         return GradientProblem(value, gradient, params)
 
     name = gradient_name(getattr(PlanarFlow, method))
-    # the log-determinant is steep where 1 + h′(a) wᵀû is small, and Richardson
-    # differences keep up to ~1e-6 relative error there (autodiff agrees to 1e-10)
+    # the log-determinant is steep where 1 + h′(a) wᵀû is small: Richardson's default
+    # steps (5.8e-3 · max(1, |x|)) reach across that and failed 7 of 150 seeds × 17
+    # cases, by up to 1600× the tolerance, while the gradients agreed with autodiff to
+    # 1e-15; at 1e-3 none of them failed, the worst at 0.06 of the tolerance
     if regime == "past-rounding-at-a=0":
-        return GradientCase(f"{name}[{regime}]", (name,), build, rtol=1e-6, inputs=("u",))
-    return GradientCase(f"{name}[{regime}]", (name,), build, rtol=1e-6)
+        return GradientCase(f"{name}[{regime}]", (name,), build, rtol=1e-6, relative_step=1e-3, inputs=("u",))
+    return GradientCase(f"{name}[{regime}]", (name,), build, rtol=1e-6, relative_step=1e-3)
 
 
 METHODS = ("transform_vjp", "log_det_jacobian_grad", "transform_and_log_det_vjp")
