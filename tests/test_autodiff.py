@@ -237,9 +237,28 @@ def test_unsupported_operands_are_refused(operand):
         ad.exp(operand)
 
 
-def test_tensors_passed_by_keyword_are_refused():
-    with pytest.raises(TypeError, match=r"cholesky: pass Tensors positionally; got keyword\(s\) \['a'\]"):
-        ad.cholesky(a=ad.Tensor(np.eye(2)))
+def test_arrays_may_be_given_by_their_numpy_names_and_are_differentiated():
+    # np.sum(a=x) and np.linalg.cholesky(a=m) are valid NumPy; they used to be refused
+    x, m = np.array([0.5, -1.0, 2.0]), np.array([[4.0, 1.0], [1.0, 3.0]])
+    assert ad.sum(a=x) == np.sum(a=x)
+    np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(a=t * t, axis=0))(x), 2 * x)
+    by_name = ad.grad(lambda t: ad.sum(ad.cholesky(a=t) * [[1.0, 0.0], [2.0, 3.0]]))(m)
+    positional = ad.grad(lambda t: ad.sum(ad.cholesky(t) * [[1.0, 0.0], [2.0, 3.0]]))(m)
+    np.testing.assert_array_equal(by_name, positional)
+    np.testing.assert_array_equal(ad.grad(lambda b: ad.sum(ad.solve_triangular(m, b=b, lower=True)), 0)(x[:2]),
+                                  ad.grad(lambda b: ad.sum(ad.solve_triangular(m, b, lower=True)), 0)(x[:2]))
+
+
+def test_arguments_by_name_that_numpy_would_refuse_are_refused():
+    x = np.ones(3)
+    with pytest.raises(TypeError, match=r"sum\(\) got multiple values for argument 'a'"):
+        ad.sum(x, a=x)
+    with pytest.raises(TypeError, match=r"solve_triangular\(\) got b= but not the argument\(s\) before it"):
+        ad.solve_triangular(b=x)
+    with pytest.raises(TypeError, match=r"exp\(\) does not take the keyword\(s\) \['x'\]"):
+        ad.exp(x=x)  # NumPy's ufuncs take their inputs positionally only
+    with pytest.raises(TypeError, match=r"sum: \['axis'\] are options, not differentiated; got Tensor"):
+        ad.sum(x, axis=ad.Tensor(np.array(0.0)))
 
 
 def test_numpy_functions_on_tensors_are_refused_rather_than_silently_wrong():

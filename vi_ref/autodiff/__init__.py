@@ -34,7 +34,9 @@ kinks and two-way ties (a k-way tie shares equally, 1/k each; |x|' = 0 at 0;
 
 Non-differentiable arguments (a ``where`` condition, an index, an axis, a shape,
 ``solve_triangular``'s ``trans`` and ``lower``) may be given positionally or by
-keyword, as in NumPy and SciPy; Tensors must be given positionally. The ``initial``
+keyword, as in NumPy and SciPy, and so may the arrays where NumPy names them
+(``sum(a=x)``, ``cholesky(a=m)``; a ufunc's inputs are positional only, as in
+NumPy); a Tensor given as an option is refused. The ``initial``
 value of ``sum``, ``prod``, ``max`` and ``min`` is not differentiated: a Tensor there is
 refused (combine it with the result instead: ``sum(a) + c``).
 """

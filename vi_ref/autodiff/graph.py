@@ -215,6 +215,7 @@ class Primitive:
             None if self.variadic else frozenset(i for i, rule in enumerate(vjps) if rule is not None)
         )
         self.keywords = _keyword_parameters(forward, self.differentiable)
+        self._argument_positions = _differentiable_names(forward, self.differentiable)
         self._inputs = _input_count(forward)
         self._undifferentiated = _positions_of(forward, _UNDIFFERENTIATED_OPTIONS)
 
@@ -230,17 +231,31 @@ class Primitive:
             return self.vjps(argnum, g, ans, *args, **kwargs)
         return self.vjps[argnum](g, ans, *args, **kwargs)
 
-    def _refuse_keywords(self, kwargs):
+    def _bind_keywords(self, args, kwargs):
+        """Move differentiable arguments given by name (``sum(a=x)``, as NumPy
+        allows) to their positions, where they are recorded; refuse keywords the
+        forward function does not take, and Tensors given as options."""
+        positions = self._argument_positions
+        named = sorted((positions[key], key) for key in kwargs if key in positions)
+        if named:
+            args, kwargs = list(args), dict(kwargs)
+            for position, key in named:
+                if position < len(args):
+                    raise TypeError(f"{self.name}() got multiple values for argument '{key}'")
+                if position > len(args):
+                    raise TypeError(f"{self.name}() got {key}= but not the argument(s) before it")
+                args.append(kwargs.pop(key))
         by_keyword = [key for key, value in kwargs.items() if type(value) is Tensor]
         for key in by_keyword:
             if key in _UNDIFFERENTIATED_OPTIONS:
                 self._refuse_undifferentiated(key)
-        if by_keyword:  # keywords are options (axis, lower, ...), never differentiated
-            raise TypeError(f"{self.name}: pass Tensors positionally; got keyword(s) {by_keyword}")
+        if by_keyword:  # the remaining keywords are options (axis, lower, ...), never differentiated
+            raise TypeError(f"{self.name}: {by_keyword} are options, not differentiated; got Tensor(s) there")
         unknown = [key for key in kwargs if key not in self.keywords]
         if unknown:
             supported = ", ".join(sorted(self.keywords)) or "none"
             raise TypeError(f"{self.name}() does not take the keyword(s) {unknown}; it takes: {supported}")
+        return args, kwargs
 
     def _refuse_undifferentiated(self, option):
         raise TypeError(
@@ -256,7 +271,7 @@ class Primitive:
 
     def __call__(self, *args, **kwargs):
         if kwargs:
-            self._refuse_keywords(kwargs)
+            args, kwargs = self._bind_keywords(args, kwargs)
         differentiable = self._differentiable
         values = []
         parents = []
@@ -299,7 +314,7 @@ class Primitive:
 
 def _keyword_parameters(function, differentiable):
     """Names that ``function`` accepts by keyword, except its differentiable
-    arguments (those must be positional, to be recorded). A NumPy ufunc has no
+    arguments (bound to their positions by ``_bind_keywords``). A NumPy ufunc has no
     signature: its out=/where=/dtype= keywords are refused, so it accepts none."""
     if isinstance(function, np.ufunc):
         return frozenset()
@@ -313,6 +328,22 @@ def _keyword_parameters(function, differentiable):
         for i, p in enumerate(parameters)
         if p.kind in kinds and not (p.kind is not inspect.Parameter.KEYWORD_ONLY and differentiable(i))
     )
+
+
+def _differentiable_names(function, differentiable):
+    """{name: position} of ``function``'s differentiable arguments that may also be
+    given by name (a ufunc's and a variadic function's are positional only)."""
+    if isinstance(function, np.ufunc):
+        return {}
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    return {
+        p.name: i
+        for i, p in enumerate(parameters)
+        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and differentiable(i)
+    }
 
 
 # Options that enter the value smoothly but that no rule differentiates: a Tensor
