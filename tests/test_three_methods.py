@@ -35,6 +35,20 @@ def test_the_section_passes_where_em_stops_at_a_poor_local_maximum(monkeypatch):
     assert rows and all(row.ok for row in rows), [row.claim for row in rows if not row.ok]
 
 
+def test_the_section_fails_when_svi_does_not_converge(monkeypatch):
+    """Row 3 used to check only SVI ≤ log p(x), which any q passes. Now SVI must end
+    near the collapsed bound at CAVI's q(μ), a member of its family: an Adam whose
+    steps are a tenth as long (300 steps then climb too little) fails it."""
+    from vi_ref import vi
+
+    original = vi.Adam.step
+    monkeypatch.setattr(vi.Adam, "step", lambda self, name, value, gradient, learning_rate, rows=None:
+                        original(self, name, value, gradient, 0.1 * learning_rate, rows))
+    rows = tour.run_section(tour.select("em-cavi-svi")[0], seed=0)
+    assert [row.ok for row in rows] == [True, True, False]
+    assert "below CAVI's q(μ) collapsed" in rows[2].measured
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_summing_the_assignments_out_never_lowers_the_bound(seed):
     """For a Gaussian q(μ), E_q[log Σₖ e^{fₖ(μ)}] ≥ log Σₖ e^{E_q fₖ(μ)} (Jensen), so the

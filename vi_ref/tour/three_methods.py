@@ -15,7 +15,9 @@ methods climb three bounds:
   and fits a mean-field Normal q(μ) by stochastic gradients: its ELBO ≤ log p(x) too,
   and for the same q(μ) it is at least CAVI's, since E[log Σₖ e^{fₖ(μ)}] ≥
   log Σₖ e^{E fₖ(μ)} (Jensen; log-sum-exp is convex): CAVI's best q(c) is that of
-  the right-hand side.
+  the right-hand side. CAVI's q(μ) (a Normal per mean, isotropic) is in SVI's
+  family, so SVI's optimum is above that q(μ)'s collapsed bound: the section checks
+  that 300 steps get within ``SVI_SHORTFALL`` of it.
 
 All three start from the same means: the two data points farthest apart.
 """
@@ -31,6 +33,11 @@ PRIOR_VARIANCE = 4.0
 COMPONENTS = 2
 POINTS = 8
 ELBO_DRAWS = 4000
+# How far below the collapsed bound at CAVI's q(μ) SVI may end after its 300 steps
+# (nats): that q(μ) is in SVI's mean-field Normal family, so SVI's optimum is not
+# below it, and the rest is unfinished noisy ascent. Over seeds 0–399 SVI ended at
+# most 0.07 below it; from its start it climbs 5–10 nats, so a broken optimiser shows.
+SVI_SHORTFALL = 0.25
 
 
 def clustered_data(rng, n_points=POINTS):
@@ -155,10 +162,16 @@ def three_methods(rng):
               collapsed >= cavi.lower_bound_ - limit * collapsed_error and mismatch <= 1e-12)
 
     svi_elbo, svi_error = elbo_estimate(fits["log_joint"], fits["svi"].q, rng)
+    shortfall = collapsed - svi_elbo
+    shortfall_error = float(np.hypot(collapsed_error, svi_error))
     yield Row("final bounds side by side: CAVI's (q(μ) q(c)) and SVI's (q(μ), c summed out, stochastic "
-              "gradients) end below log p(x); EM's is on log p(x | μ̂)",
-              f"EM {em_final:.3f}; CAVI {cavi.lower_bound_:.3f}; SVI {svi_elbo:.3f} ± {svi_error:.3f}",
+              "gradients) end below log p(x); EM's is on log p(x | μ̂). SVI's family holds CAVI's q(μ), so "
+              "a converged SVI is not below that q(μ)'s collapsed bound",
+              f"EM {em_final:.3f}; CAVI {cavi.lower_bound_:.3f}; SVI {svi_elbo:.3f} ± {svi_error:.3f}, "
+              f"{shortfall:+.3f} ± {shortfall_error:.3f} below CAVI's q(μ) collapsed",
               f"log p(x) = {evidence:.3f}",
-              f"CAVI < log p(x); SVI ≤ log p(x) + {limit:.2f} SE (P(false alarm) ≤ 1e-6)",
-              cavi.lower_bound_ < evidence and svi_elbo <= evidence + limit * svi_error)
+              f"CAVI < log p(x); SVI ≤ log p(x) + {limit:.2f} SE (P(false alarm) ≤ 1e-6); "
+              f"SVI short by ≤ {SVI_SHORTFALL} + {limit:.2f} SE",
+              cavi.lower_bound_ < evidence and svi_elbo <= evidence + limit * svi_error
+              and shortfall <= SVI_SHORTFALL + limit * shortfall_error)
 
