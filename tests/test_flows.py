@@ -243,6 +243,42 @@ def test_fit_refuses_estimators_a_flow_cannot_use(estimator):
         vi.fit(banana_log_joint, PlanarFlow.initial(2, 1, rng=0), steps=3, learning_rate=0.1, estimator=estimator)
 
 
+@pytest.mark.parametrize("target, inner, root", [
+    # wᵀz near the largest float: the bracket's ends and midpoints overflowed, and a
+    # finite z was refused as "z must be finite"; here tanh(α + b) = ±1 and α = wᵀz ∓ s
+    (1e308, 0.5, 1e308 - 0.5), (-1.79e308, 3.0, -1.79e308 + 3.0), (1.79e308, 1e308, 1.79e308 - 1e308),
+    (1e308, -1.0, 1e308 + 1.0),
+    # wᵀû = 1e180 and more: 1100 halvings did not close the bracket of width 2e180 on
+    # a root this small (α came out 7e-152 for 1e-280); there tanh α = α and α = wᵀz/(1 + s)
+    (1e-100, 1e180, 1e-100 / (1 + 1e180)), (-3e-50, 1e250, -3e-50 / (1 + 1e250)), (5e-310, 1e300, 0.0),
+])
+def test_layer_inversion_at_the_ends_of_the_float_range(target, inner, root):
+    from vi_ref.flows import _invert_planar_layer, _planar_preimage
+
+    assert _planar_preimage(np.array([target]), inner, 0.0)[0] == root  # correctly rounded
+    # y = z − û tanh α is then finite (its first entry cancels: that is the layer's
+    # own conditioning, not the root's)
+    y = _invert_planar_layer(np.array([[target, 7.0]]), np.array([1.0, 0.0]), np.array([inner, 0.0]), 0.0)
+    assert np.all(np.isfinite(y)) and y[0, 1] == 7.0
+
+
+@pytest.mark.parametrize("w, u", [([1e200, 0.0], [1e200, 0.0]), ([1e155, 0.0], [1.0, 0.0]),
+                                  ([1e154, 1e154], [1e154, 1e154]), ([1e100, 1e100], [1e250, -1e250])])
+def test_layers_whose_products_overflow_are_refused(w, u):
+    # wᵀu = ∞ (or ∞ − ∞) made log_prob NaN, with overflow warnings
+    with pytest.raises(ValueError, match="w and u must keep ‖w‖², wᵀu and wᵀû .* row 0 overflows"):
+        PlanarFlow([0.0, 0.0], [1.0, 1.0], [w], [u], [0.0])
+
+
+def test_log_prob_far_beyond_the_flows_mass_is_minus_infinity_not_an_error():
+    # log N(ε) at ε ≈ 1e308 is about −5e615: −∞ in floats, and no longer a ValueError
+    q = PlanarFlow([0.0, 0.0], [1.0, 1.0], [[1.0, 0.0]], [[0.5, 0.0]], [0.0])
+    assert q.log_prob(np.array([1e308, 0.0])) == -np.inf
+    assert np.isfinite(q.log_prob(np.array([3.0, 0.0])))
+    with pytest.raises(ValueError, match="wᵀz within the float range; got wᵀz = inf"):
+        PlanarFlow([0.0, 0.0], [1.0, 1.0], [[1.0, 1.0]], [[0.5, 0.0]], [0.0]).log_prob(np.array([1.5e308, 1.5e308]))
+
+
 @pytest.mark.parametrize("scale", [1e-16, 1e-25, 1e-40, 1e-300])
 def test_log_prob_inverts_the_layers_to_full_precision_near_zero(scale):
     # 80 fixed halvings of the bracket left α wrong by 1e-24 in absolute terms: at a

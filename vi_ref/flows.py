@@ -55,11 +55,12 @@ from .validation import as_float_array, as_generator, check_count, check_positiv
 __all__ = ["PlanarFlow", "planar_u_hat", "planar_layer", "planar_flow_transform"]
 
 # Newton steps before bisection (from a fixed-point start they bring a root within a
-# few ulps in 4–6), and halvings at most: bisection halves a bracket of width up to
-# 2|wᵀû| + 2 (where Newton's root is not confirmed) until it is two adjacent floats,
-# and a root of size 1e-300 needs about 1100 halvings
+# few ulps in 4–6), and halvings at most: bisection halves a bracket (of width up to
+# 2|wᵀû| + 2 where Newton's root is not confirmed) until it is two adjacent floats;
+# from [0, 1.8e308] to the smallest subnormal that takes 1024 + 1074 halvings
 _NEWTON_STEPS = 8
-_BISECTION_STEPS = 1100
+_BISECTION_STEPS = 2200
+_LARGEST = np.finfo(float).max
 
 
 def planar_u_hat(w, u):
@@ -73,7 +74,8 @@ def planar_u_hat(w, u):
 def _tanh_slope(a):
     """h′(a) = 1 − tanh² a = sech² a = 4e/(1 + e)² with e = e^(−2|a|): full relative
     precision also where tanh a rounds to ±1 (1 − t² is 0 at a = 19 for 2.6e-16)."""
-    decay = ad.exp(-2.0 * ad.abs(a))
+    with np.errstate(over="ignore"):  # |a| > 9e307: e = e^(−∞) = 0, as it should be
+        decay = ad.exp(-2.0 * ad.abs(a))
     return 4.0 * decay / ad.square(1.0 + decay)
 
 
@@ -161,12 +163,21 @@ class PlanarFlow:
                     f"{name} must have shape (K, D) = ({n_layers}, {size}) for b of shape"
                     f" {self.b.shape} and loc of shape {self.loc.shape}; got {getattr(self, name).shape}"
                 )
-        # û divides by ‖w‖²: a zero row, or one whose ‖w‖² is subnormal or underflows
-        # (entries ≲ 1e-154), gives û = ±∞ or digits lost
-        zero_rows = ~(np.sum(np.square(self.w), axis=-1) >= np.finfo(float).tiny)
-        if zero_rows.any():
-            raise ValueError(f"w must have no zero row (û divides by ‖w‖², which must be a normal float,"
-                             f" >= 2.2e-308); row {int(np.argmax(zero_rows))} is {self.w[np.argmax(zero_rows)]}")
+        with np.errstate(over="ignore", invalid="ignore"):
+            squared_norms = np.sum(np.square(self.w), axis=-1)
+            # û divides by ‖w‖²: a zero row, or one whose ‖w‖² is subnormal or
+            # underflows (entries ≲ 1e-154), gives û = ±∞ or digits lost
+            zero_rows = ~(squared_norms >= np.finfo(float).tiny)
+            if zero_rows.any():
+                raise ValueError(f"w must have no zero row (û divides by ‖w‖², which must be a normal float,"
+                                 f" >= 2.2e-308); row {int(np.argmax(zero_rows))} is {self.w[np.argmax(zero_rows)]}")
+            # ‖w‖², wᵀu and wᵀû are sums of products of entries: one beyond the floats
+            # (entries ≳ 1e154) made log_prob NaN
+            overflowing = ~(np.isfinite(squared_norms) & np.isfinite(np.sum(self.w * self.u, axis=-1))
+                            & np.isfinite(np.sum(self.w * self.u_hat, axis=-1)))
+        if overflowing.any():
+            raise ValueError(f"w and u must keep ‖w‖², wᵀu and wᵀû (entries' products) within the float range;"
+                             f" row {int(np.argmax(overflowing))} overflows")
         self.event_shape = (size,)
 
     @classmethod
@@ -366,25 +377,44 @@ class PlanarFlow:
 
 
 def _standard_normal_log_prob(eps):
-    return -0.5 * np.sum(eps**2, axis=-1) - 0.5 * eps.shape[-1] * LOG_2PI
+    with np.errstate(over="ignore"):  # ε² beyond the floats: log N(ε) = −∞, rounded correctly
+        return -0.5 * np.sum(eps**2, axis=-1) - 0.5 * eps.shape[-1] * LOG_2PI
 
 
 def _invert_planar_layer(z, w, u_hat, b):
-    """y with y + û tanh(wᵀy + b) = z, for rows z (n, D) (see ``PlanarFlow.log_prob``).
+    """y with y + û tanh(wᵀy + b) = z, for rows z (n, D) (see ``PlanarFlow.log_prob``):
+    y = z − û tanh(α + b) with α = wᵀy the root of ``_planar_preimage``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        target = z @ w
+    if not np.all(np.isfinite(target)):
+        bad = ~np.isfinite(target)
+        raise ValueError(f"z must be finite, and wᵀz within the float range; got wᵀz = {target[bad][0]}"
+                         f" for this layer{first_bad_index(bad)}")
+    alpha = _planar_preimage(target, w @ u_hat, b)
+    return z - np.tanh(alpha + b)[:, None] * u_hat
 
-    Each root α of f(α) = α + s tanh(α + b) − wᵀz, s = wᵀû, is bisected until its
-    bracket is two adjacent floats (or α is hit exactly), so α has full relative
-    precision also near 0: a fixed number of halvings (80) left roots of size 1e-25
-    entirely wrong. The bracket starts narrow: Newton's method brings α within about
-    an ulp in 4–6 steps, and where the sign of f confirms the root inside α(1 ± 2⁻⁴⁷)
-    bisection starts from there (6 halvings instead of 55: 0.49 against 0.2 s for the
-    tour's 481² grid of a 3-layer flow). Where Newton's method has not converged (s
-    near −1, where f is flat near its root) bisection starts from the bracket
-    [wᵀz − |s| − 1, wᵀz + |s| + 1], in which α lies. Only the rows still open are carried on, so a
-    few slow rows cost little."""
-    target = z @ w
-    inner = w @ u_hat
-    low, high = target - abs(inner) - 1.0, target + abs(inner) + 1.0
+
+def _planar_preimage(target, inner, b):
+    """The root α of f(α) = α + s tanh(α + b) − wᵀz, s = wᵀû ≥ −1, for each finite wᵀz
+    in ``target`` (n,); f increases, and α lies within |s| + 1 of wᵀz.
+
+    Each root is bisected until its bracket is two adjacent floats (or α is hit
+    exactly), so α has full relative precision also near 0: a fixed number of
+    halvings (80) left roots of size 1e-25 entirely wrong. The bracket starts narrow:
+    Newton's method brings α within about an ulp in 4–6 steps, and where the sign of
+    f confirms the root inside α(1 ± 2⁻⁴⁷) bisection starts from there (6 halvings
+    instead of 55: 0.49 against 0.2 s for the tour's 481² grid of a 3-layer flow).
+    Where Newton's method has not converged (s near −1, where f is flat near its
+    root) bisection starts from [wᵀz − |s| − 1, wᵀz + |s| + 1], clipped to the
+    floats (α is finite: s ≥ −1). Only the rows still open are carried on, so a few
+    slow rows cost little. Near the largest float the midpoints are taken without
+    overflow (``_midpoint_of_huge``).
+
+    Where f cannot be resolved in floats (s ≈ 1e308 and tanh(α + b) rounding to 1)
+    the root is one of the rounded f's, not the true one."""
+    with np.errstate(over="ignore"):  # α is finite (wᵀû ≥ −1): an end beyond the floats is clipped
+        low = np.maximum(target - abs(inner) - 1.0, -_LARGEST)
+        high = np.minimum(target + abs(inner) + 1.0, _LARGEST)
     alpha = target - inner * np.tanh(target + b)  # one fixed-point step from α = wᵀz
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for _ in range(_NEWTON_STEPS):
@@ -394,24 +424,40 @@ def _invert_planar_layer(z, w, u_hat, b):
             if np.all(np.abs(step) <= 2.0**-50 * np.abs(alpha)):  # every row within about an ulp
                 break
         width = np.abs(alpha) * 2.0**-47 + np.finfo(float).smallest_subnormal
-        near_low, near_high = alpha - width, alpha + width
+        near_low, near_high = np.maximum(alpha - width, -_LARGEST), np.minimum(alpha + width, _LARGEST)
         # f(low) ≤ 0 ≤ f(high), the bisection's invariant (a NaN from a wild step fails it)
         confirmed = ((near_low + inner * np.tanh(near_low + b) <= target)
                      & (near_high + inner * np.tanh(near_high + b) >= target))
     low, high = np.where(confirmed, near_low, low), np.where(confirmed, near_high, high)
+    huge = np.max(np.maximum(np.abs(low), np.abs(high)), initial=0.0) >= 2.0**1023  # low + high may overflow
+    midpoint = _midpoint_of_huge if huge else _midpoint
     rows = np.arange(target.size)
-    for _ in range(_BISECTION_STEPS):
-        middle = 0.5 * (low[rows] + high[rows])
-        rows = rows[(middle != low[rows]) & (middle != high[rows])]  # brackets not yet closed
-        if not rows.size:
-            break
-        middle = 0.5 * (low[rows] + high[rows])
-        value = middle + inner * np.tanh(middle + b)
-        above, hit = value > target[rows], value == target[rows]
-        high[rows] = np.where(above | hit, middle, high[rows])
-        low[rows] = np.where(above, low[rows], middle)
-    alpha = 0.5 * (low + high)
+    with np.errstate(over="ignore"):  # f(α) near the largest float may overflow: it is then above wᵀz
+        for _ in range(_BISECTION_STEPS):
+            middle = midpoint(low[rows], high[rows])
+            rows = rows[(middle != low[rows]) & (middle != high[rows])]  # brackets not yet closed
+            if not rows.size:
+                break
+            middle = midpoint(low[rows], high[rows])
+            value = middle + inner * np.tanh(middle + b)
+            above, hit = value > target[rows], value == target[rows]
+            high[rows] = np.where(above | hit, middle, high[rows])
+            low[rows] = np.where(above, low[rows], middle)
+    alpha = midpoint(low, high)
     bad = ~np.isfinite(alpha)
     if bad.any():
-        raise ValueError(f"z must be finite; the layer could not be inverted{first_bad_index(bad)}")
-    return z - np.tanh(alpha + b)[:, None] * u_hat
+        raise ValueError(f"the layer could not be inverted: α + s tanh(α + b) = wᵀz has no finite root"
+                         f" for s = {inner}{first_bad_index(bad)}")
+    return alpha
+
+
+def _midpoint(low, high):
+    """(low + high)/2 correctly rounded, for |low + high| below the largest float."""
+    return 0.5 * (low + high)
+
+
+def _midpoint_of_huge(low, high):
+    """(low + high)/2 without overflow where |low|, |high| ≥ 1 (halving them is exact;
+    the sum is then rounded once, as ``_midpoint``'s is), and as ``_midpoint`` elsewhere."""
+    with np.errstate(over="ignore"):
+        return np.where((np.abs(low) >= 1.0) | (np.abs(high) >= 1.0), 0.5 * low + 0.5 * high, 0.5 * (low + high))
