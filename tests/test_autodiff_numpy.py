@@ -494,6 +494,16 @@ def test_softmax_and_log_softmax_at_huge_logits_are_scipys():
     np.testing.assert_array_equal(ad.softmax([1e15, 1e15]), [0.5, 0.5])
 
 
+def test_softmax_with_an_infinite_entry_is_exp_of_scipys_log_softmax():
+    """The documented difference from SciPy: log_softmax agrees with SciPy's at ±∞;
+    softmax is its exp, NaN at a +∞ entry and 0 at the finite ones (SciPy: all NaN)."""
+    with np.errstate(invalid="ignore"):
+        for x in ([np.inf, 0.0], [-np.inf, 0.0], [np.inf, np.inf, 1.0], [-np.inf, -np.inf]):
+            np.testing.assert_array_equal(ad.log_softmax(x), scipy.special.log_softmax(x))
+            np.testing.assert_array_equal(ad.softmax(x), np.exp(scipy.special.log_softmax(x)))
+        np.testing.assert_array_equal(ad.softmax([np.inf, 0.0]), [np.nan, 0.0])
+
+
 def test_log_softmax_near_zero_keeps_its_relative_accuracy():
     """Unshifted, logsumexp(x) ≈ 1000 was rounded to an ulp of 1000 (1e-13), and the
     largest entry's log-softmax, −1.398e-11, kept that error: 1.4e-4 relative."""

@@ -154,7 +154,11 @@ def relu(x):
 
 
 def softmax(x, axis=None):
-    """SciPy's ``softmax``: exp(x − logsumexp(x)) along ``axis`` (all entries for None)."""
+    """SciPy's ``softmax``: exp(x − logsumexp(x)) along ``axis`` (all entries for None).
+
+    With a +∞ entry the result is NaN there and 0 at the finite entries (exp of
+    ``log_softmax``'s NaN and −∞, which are SciPy's ``log_softmax`` too); SciPy's
+    ``softmax`` gives NaN at every entry of that slice."""
     return exp(log_softmax(x, axis=axis))
 
 
