@@ -734,6 +734,19 @@ def test_parameters_are_stored_unchanged_and_set_by_name():
     )
 
 
+def test_convergence_is_a_change_strictly_below_tol():
+    """scikit-learn's rule, |change| < tol: with one component every M-step repeats
+    the first, so the change is exactly 0; tol = 0 still runs to max_iter (and warns),
+    and any positive tol stops at the second iteration. (The peer test compares this
+    with scikit-learn; this one holds without it installed.)"""
+    X = np.random.default_rng(0).standard_normal((30, 2))
+    with pytest.warns(ConvergenceWarning):
+        never = GaussianMixtureEM(1, tol=0.0, max_iter=5).fit(X)
+    assert (never.converged_, never.n_iter_) == (False, 5)
+    at_once = GaussianMixtureEM(1, tol=1e-300, max_iter=5).fit(X)
+    assert (at_once.converged_, at_once.n_iter_) == (True, 2)
+
+
 def test_defaults_are_scikit_learns():
     estimator = GaussianMixtureEM()
     assert (estimator.n_components, estimator.init_params, estimator.warm_start) == (1, "kmeans", False)
