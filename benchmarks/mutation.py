@@ -54,6 +54,8 @@ T_ES, T_VI, T_FL, T_CA, T_EM, T_R = (
     "tests/test_estimators.py", "tests/test_vi.py", "tests/test_flows.py", "tests/test_cavi.py", "tests/test_em.py",
     "tests/test_registry.py",
 )
+R, RA, RF = "vi_ref/registry/__init__.py", "vi_ref/registry/autodiff_rules.py", "vi_ref/registry/flows.py"
+TE, T_T = "vi_ref/testing.py", "tests/test_testing.py"
 
 MUTANTS = [
     # ----- KL divergences
@@ -403,6 +405,124 @@ MUTANTS = [
     Mutant(CU, "covariance = np.eye(len(members)) + prior_variance * np.ones((len(members),) * 2)",
            "covariance = prior_variance * np.eye(len(members)) + np.ones((len(members),) * 2)",
            "unit-variance exact evidence: I + σ²11ᵀ → σ²I + 11ᵀ", (T_CA,)),
+    # ----- audit G: the verification machinery: gradcheck, the registry, vi_ref.testing
+    # (survivors at first marked; each now killed)
+    # survived at first: no test needed more than 1e-8: off by 2e-11;
+    #   killed by tests/test_gradcheck.py::test_differences_of_a_linear_function_are_exact
+    Mutant(GC, "taken = forward[index] - backward[index]", "taken = 2 * h",
+           "verification: central difference divided by 2h, not by the step (x + h) − (x − h) actually taken",
+           (T_G,)),
+    # survived at first: only positive large x tested;
+    #   killed by tests/test_gradcheck.py::test_step_scales_with_magnitude_of_x (x = −1e8 added)
+    Mutant(GC, "return DEFAULT_RELATIVE_STEP[method] * np.maximum(1.0, np.abs(x))",
+           "return DEFAULT_RELATIVE_STEP[method] * np.maximum(1.0, x)",
+           "verification: default step scaled by max(1, x), not max(1, |x|)", (T_G,)),
+    Mutant(GC, "return DEFAULT_RELATIVE_STEP[method] * np.maximum(1.0, np.abs(x))",
+           "return DEFAULT_RELATIVE_STEP[method] * np.abs(x)",
+           "verification: default step c·|x|, without the floor c at |x| < 1", (T_G,)),
+    Mutant(GC, "RICHARDSON_LEVELS = 2", "RICHARDSON_LEVELS = 1", "verification: Richardson cancels only the h² term",
+           (T_G,)),
+    Mutant(GC, "row = [(factor * fine - coarse) / (factor - 1) for coarse, fine in zip(row, row[1:])]",
+           "row = [(factor * coarse - fine) / (factor - 1) for coarse, fine in zip(row, row[1:])]",
+           "verification: Richardson weights on the coarse and fine rows swapped", (T_G,)),
+    Mutant(GC, '"richardson": EPS ** (1 / 7)', '"richardson": EPS ** (1 / 3)',
+           "verification: Richardson's default step ε^(1/3) (central's), not ε^(1/7)", (T_G,)),
+    Mutant(GC, '"complex": 1e-20}', '"complex": 1e-5}', "verification: complex step 1e-5, not 1e-20", (T_G,)),
+    Mutant(GC, "    if np.any(steps <= 0):", "    if np.any(steps < 0):", "verification: a zero step accepted", (T_G,)),
+    # survived at first: directions tested only at |x| ≲ 4;
+    #   killed by tests/test_gradcheck.py::test_directional_step_is_relative_to_the_scale_of_x
+    Mutant(GC, "relative_move = np.max(np.abs(direction) / np.maximum(1.0, np.abs(x)))",
+           "relative_move = np.max(np.abs(direction))",
+           "verification: directional step not relative to the scale of x", (T_G,)),
+    # survived at first: no NaN gradient tested;
+    #   killed by tests/test_gradcheck.py::test_a_nan_in_the_gradient_fails_the_check
+    Mutant(GC, "ok=bool(np.all(excess <= 0)),", "ok=not bool(np.any(excess > 0)),",
+           "verification: a NaN in the analytic gradient passes the check", (T_G,)),
+    # survived at first: no check at its boundary;
+    #   killed by tests/test_gradcheck.py::test_a_gradient_exactly_at_the_tolerance_passes
+    Mutant(GC, "ok=bool(np.all(excess <= 0)),", "ok=bool(np.all(excess < 0)),",
+           "verification: a gradient exactly at the tolerance fails (< instead of ≤)", (T_G,)),
+    # survived at first: only one wrong coordinate tested;
+    #   killed by tests/test_gradcheck.py::test_the_worst_coordinate_is_the_one_furthest_beyond_its_tolerance
+    Mutant(GC, "worst = np.unravel_index(int(np.argmax(excess)), excess.shape)",
+           "worst = np.unravel_index(int(np.argmax(abs_error)), excess.shape)",
+           "verification: worst index by absolute error, not by excess over the tolerance", (T_G,)),
+    # survived at first: max_rel_error only bounded loosely;
+    #   killed by tests/test_gradcheck.py::test_relative_error_is_normalised_by_the_larger_of_both_gradients
+    Mutant(GC, "scale = np.maximum(np.abs(analytic), np.abs(numerical))", "scale = np.abs(numerical)",
+           "verification: relative error normalised by |numerical|, not by the larger of both", (T_G,)),
+    # survived at first: no zero gradient entry tested;
+    #   killed by tests/test_gradcheck.py::test_relative_error_is_normalised_by_the_larger_of_both_gradients
+    Mutant(GC, "rel_error = np.where(abs_error == 0, 0.0, abs_error / scale)", "rel_error = abs_error / scale",
+           "verification: relative error 0/0 = NaN where both gradients are 0", (T_G,)),
+    # survived at first: a KeyError later stood in for the refusal;
+    #   killed by tests/test_gradcheck.py::test_check_case_refuses_a_gradient_missing_an_input
+    Mutant(GC, "missing = set(problem.inputs) - set(analytic)", "missing = set(analytic) - set(problem.inputs)",
+           "verification: check_case's missing-gradient set difference reversed", (T_G,)),
+    Mutant(GC, "for input_name in case.inputs or tuple(problem.inputs):", "for input_name in tuple(problem.inputs):",
+           "verification: check_case ignores the case's inputs restriction", (T_G, T_R)),
+    # survived at first: relative_step tested only at |x| < 1;
+    #   killed by tests/test_gradcheck.py::test_check_case_scales_the_relative_step_with_x
+    Mutant(GC, "case.relative_step * np.maximum(1.0, np.abs(point))", "case.relative_step",
+           "verification: a case's relative_step used as an absolute step", (T_G, T_R)),
+    Mutant(GC, "                method=case.method,", '                method="central",',
+           "verification: check_case checks every case by central differences", (T_G, T_R)),
+    # survived at first: every registry case passes at the looser defaults too;
+    #   killed by tests/test_gradcheck.py::test_check_case_uses_the_cases_tolerances
+    Mutant(GC, "                rtol=case.rtol,\n                atol=case.atol,", "",
+           "verification: check_case ignores the case's tolerances (check_gradient's looser defaults)", (T_G, T_R)),
+    Mutant(GC, "    rtol: float = 1e-7\n", "    rtol: float = 1e-5\n",
+           "verification: GradientCase default rtol 1e-7 → 1e-5", (T_G, T_R)),
+    Mutant(GC, '    method: str = "richardson"\n', '    method: str = "central"\n',
+           "verification: GradientCase default method central", (T_G, T_R)),
+    Mutant(R, "    return public_gradients() - covered", "    return covered - public_gradients()",
+           "verification: missing_gradients' set difference reversed", (T_R,)),
+    # survived at first: both differences are empty for the real registry;
+    #   killed by tests/test_registry.py::test_a_name_that_is_no_gradient_is_reported_as_unknown
+    Mutant(R, "return {name for case in cases for name in case.covers} - public_gradients()",
+           "return public_gradients() - {name for case in cases for name in case.covers}",
+           "verification: unknown_gradients' set difference reversed", (T_R,)),
+    Mutant(R, 'return not name.startswith("_") and name.endswith(GRADIENT_SUFFIXES)',
+           "return name.endswith(GRADIENT_SUFFIXES)", "verification: private _grad helpers counted as public gradients",
+           (T_R,)),
+    Mutant(R, "    return names - DRIVERS", "    return names",
+           "verification: the autodiff drivers counted as gradients", (T_R,)),
+    # survived at first: they define no _grad function yet;
+    #   killed by tests/test_registry.py::test_gradient_helpers_of_the_registry_itself_are_not_public_gradients
+    Mutant(R, "if not any(info.name == top or info.name.startswith(top + \".\") for top in _NOT_SCANNED):",
+           "if not any(info.name == top for top in _NOT_SCANNED):",
+           "verification: the registry's own submodules scanned for gradients", (T_R,)),
+    # survived at first: untested, and unreachable for an entry without .name (fixed: the type is checked first);
+    #   killed by tests/test_registry.py::test_an_entry_that_is_not_a_gradient_case_is_refused
+    Mutant(R, "if not all(isinstance(case, GradientCase) for case in cases):",
+           "if not any(isinstance(case, GradientCase) for case in cases):",
+           "verification: a registry entry that is not a GradientCase accepted", (T_R,)),
+    # survived at first: the checks pass on easy inputs;
+    #   killed by tests/test_registry.py::test_hard_region_cases_draw_inputs_in_their_hard_regions
+    Mutant(RA, "        x.reshape(-1)[::3] = 0.0", "        x.flatten()[::3] = 0.0",
+           "verification: with_zeros writes its zeros into a copy (abs, xlogy never checked at 0)", (T_R,)),
+    # survived at first: the checks pass on easy inputs;
+    #   killed by tests/test_registry.py::test_hard_region_cases_draw_inputs_in_their_hard_regions
+    Mutant(RA, "x[row, rng.choice(columns, 2, replace=False)] = extremum + 0.1 * row",
+           "x[row, rng.choice(columns, 2)] = extremum + 0.1 * row",
+           "verification: rows_with_a_tied_extremum may pick one column twice (no tie)", (T_R,)),
+    # survived at first: the checks pass on easy inputs;
+    #   killed by tests/test_registry.py::test_hard_region_cases_draw_inputs_in_their_hard_regions
+    Mutant(RA, "matrix[..., [0, 1], :] = matrix[..., [1, 0], :]", "matrix[[0, 1]] = matrix[[1, 0]]",
+           "verification: invertible swaps batch entries, not rows (no negative determinant)", (T_R,)),
+    # survived at first: the checks pass on easy inputs;
+    #   killed by tests/test_registry.py::test_hard_region_cases_draw_inputs_in_their_hard_regions
+    Mutant(RF, 'params["u"] = -2.0 * params["w"] / np.sum(params["w"] ** 2, axis=-1, keepdims=True)',
+           'params["u"] = -2.0 * params["w"] / np.sum(params["w"] ** 2)',
+           "verification: flows near-constraint draw: ‖w‖² summed over all layers (wᵀu ≈ −0.5, not −2)",
+           (T_R,)),
+    Mutant(TE, "atol=spec.atol if atol is None else atol", "atol=spec.atol",
+           "verification: assert_matches_reference ignores an atol override", (T_T,)),
+    # survived at first: reference_outputs was only called with inputs;
+    #   killed by tests/test_testing.py::test_reference_outputs_of_a_seed_are_those_of_its_inputs
+    Mutant(TE, "    return reference.compute_outputs(case, _inputs(case, inputs, seed))",
+           "    return reference.compute_outputs(case, _inputs(case, inputs, 0))",
+           "verification: reference_outputs ignores its seed", (T_T,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

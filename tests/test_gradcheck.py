@@ -66,10 +66,63 @@ def test_default_central_step_beats_smaller_and_larger_steps():
 
 
 def test_step_scales_with_magnitude_of_x():
-    # at x = 1e8 a fixed step of ε^(1/3) would be lost in rounding of x + h
-    x = np.array([1e8])
+    # at |x| = 1e8 a fixed step of ε^(1/3) would be lost in rounding of x + h (the
+    # negative entry: a step scaled by max(1, x) rather than max(1, |x|) is ε^(1/3) there)
+    x = np.array([1e8, -1e8])
     numerical = numerical_gradient(lambda v: np.sum(v**2) / 1e8, x)
     np.testing.assert_allclose(numerical, 2 * x / 1e8, rtol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["central", "richardson"])
+def test_differences_of_a_linear_function_are_exact(method):
+    """f(x) = 2x: the difference quotient is exact when it divides by the step actually
+    taken, (x + h) − (x − h) in floating point, and not by 2h (which x + h rounds:
+    off by 2e-11 at x = 1e8, 2e-12 at x = 0.1)."""
+    for x in (0.1, -3.7, 1e-3, 1e8, -2.5e-300):
+        assert numerical_gradient(lambda v: 2.0 * v[0], np.array([x]), method=method)[0] == 2.0
+
+
+def test_a_gradient_exactly_at_the_tolerance_passes():
+    """A coordinate passes when |analytic − numerical| ≤ atol + rtol·|numerical|, with
+    equality: an exact gradient passes at zero tolerance, and one off by exactly the
+    allowance passes (the numerical gradient of 2x is exactly 2, see above)."""
+    f, exact = (lambda v: 2.0 * v[0]), (lambda v: np.array([2.0]))
+    x = np.array([0.1])
+    assert check_gradient(f, exact, x, rtol=0.0, atol=0.0).ok
+    off_by_one = lambda v: np.array([3.0])  # noqa: E731
+    assert check_gradient(f, off_by_one, x, rtol=0.0, atol=1.0).ok
+    assert check_gradient(f, off_by_one, x, rtol=0.5, atol=0.0).ok  # rtol times |numerical| = 2
+    assert not check_gradient(f, off_by_one, x, rtol=0.0, atol=0.75).ok
+
+
+def test_a_nan_in_the_gradient_fails_the_check():
+    """A NaN compares false with everything: the check must fail on it, not pass it
+    because no entry is seen to exceed the tolerance."""
+    name, f, gradient, x = FUNCTIONS[1]
+    with_nan = lambda v: np.where(np.arange(v.size) == 2, np.nan, gradient(v))  # noqa: E731
+    result = check_gradient(f, with_nan, x)
+    assert not result.ok and result.worst_index == (2,)
+
+
+def test_the_worst_coordinate_is_the_one_furthest_beyond_its_tolerance():
+    """f = 2²⁰ x₀ + x₁: an error of 0.5 in ∂f/∂x₀ is within rtol·2²⁰ ≈ 1.05, an error of
+    1e-3 in ∂f/∂x₁ is not; the report points at x₁, not at the larger absolute error."""
+    f = lambda v: 2.0**20 * v[0] + v[1]  # noqa: E731
+    claimed = lambda v: np.array([2.0**20 + 0.5, 1.0 + 1e-3])  # noqa: E731
+    result = check_gradient(f, claimed, np.array([0.3, -0.7]))
+    assert not result.ok and result.worst_index == (1,)
+    assert result.max_abs_error == pytest.approx(0.5, rel=1e-6)
+
+
+def test_relative_error_is_normalised_by_the_larger_of_both_gradients():
+    """max_rel_error is |a − n| / max(|a|, |n|), 0 where both are 0: a gradient twice
+    or half the true one (here n = (4, 0), exactly) is off by ½ either way."""
+    f = lambda v: 4.0 * v[0]  # noqa: E731
+    x = np.array([0.3, -0.7])
+    for claimed in ([8.0, 0.0], [2.0, 0.0]):
+        result = check_gradient(f, lambda v: np.array(claimed), x)
+        assert result.max_rel_error == 0.5 and result.max_abs_error == abs(claimed[0] - 4.0)
+    assert check_gradient(f, lambda v: np.array([4.0, 0.0]), x).max_rel_error == 0.0
 
 
 def test_check_gradient_accepts_right_and_catches_wrong_gradient():
@@ -111,6 +164,15 @@ def test_directional_derivative_step_scales_with_the_direction(length):
         assert directional_derivative(f, x, v, method=method) == pytest.approx(gradient(x) @ v, rel=1e-8)
 
 
+def test_directional_step_is_relative_to_the_scale_of_x():
+    """At |x| ~ 1e8 the step in t is ~1e3 (it moves x by ε^(1/3) relative to x); a step
+    of ε^(1/3) unscaled would leave only f's round-off, ~10 in a derivative of ~1."""
+    x = np.array([1e8, -2e8, 3e8])
+    f = lambda v: np.sum(v**2) / 1e8  # noqa: E731
+    v = np.array([0.6, 0.0, -0.8])
+    assert directional_derivative(f, x, v) == pytest.approx(2 * x @ v / 1e8, rel=1e-8)
+
+
 def test_zero_direction_is_refused():
     with pytest.raises(ValueError, match="direction must not be zero"):
         directional_derivative(np.sum, np.ones(2), np.zeros(2))
@@ -145,6 +207,55 @@ def test_check_case_takes_the_cases_relative_step():
     small, = check_case(GradientCase("wave", ("none",), build, relative_step=1e-4), rng=0)
     assert not default.ok and default.max_rel_error > 1e-6
     assert small.ok and small.max_rel_error < 1e-9
+
+
+def test_check_case_scales_the_relative_step_with_x():
+    """relative_step is relative to max(1, |xᵢ|): at x ~ 1e6 the step is ~100 and
+    Richardson's differences of x² are exact; taken as an absolute step, 1e-4, they
+    would be off by 3e-6 relative (f's round-off ε·1e13 over 1e-4)."""
+
+    def build(rng):
+        return GradientProblem(
+            value=lambda x: float(np.sum(x**2)),
+            gradient=lambda x: {"x": 2 * x},
+            inputs={"x": np.array([1e6, -3e6, 2.5e6])},
+        )
+
+    check, = check_case(GradientCase("square", ("none",), build, relative_step=1e-4), rng=0)
+    assert check.ok and check.max_rel_error < 1e-12
+
+
+def test_check_case_uses_the_cases_tolerances():
+    """The case's rtol and atol, not check_gradient's defaults (rtol 1e-6, atol 1e-8):
+    a gradient 5e-7 too large relative fails at the case's default rtol 1e-7, and one
+    1e-4 off passes at an atol of 1e-3 with rtol 0."""
+
+    def build_with(error):
+        def build(rng):
+            return GradientProblem(
+                value=lambda x: float(np.sum(np.exp(x))),
+                gradient=lambda x: {"x": np.exp(x) * (1 + error[0]) + error[1]},
+                inputs={"x": np.array([0.3, -1.2])},
+            )
+
+        return build
+
+    relative, = check_case(GradientCase("exp", ("none",), build_with((5e-7, 0.0))), rng=0)
+    assert not relative.ok
+    absolute, = check_case(GradientCase("exp", ("none",), build_with((0.0, 1e-4)), rtol=0.0, atol=1e-3), rng=0)
+    assert absolute.ok
+
+
+def test_check_case_refuses_a_gradient_missing_an_input():
+    def build(rng):
+        return GradientProblem(
+            value=lambda a, b: float(np.sum(a * b)),
+            gradient=lambda a, b: {"a": b},  # ∂/∂b left out
+            inputs={"a": np.ones(2), "b": np.ones(2)},
+        )
+
+    with pytest.raises(ValueError, match=r"partial: gradient returned no entry for \['b'\]"):
+        check_case(GradientCase("partial", ("none",), build), rng=0)
 
 
 # ----- refusals ---------------------------------------------------------------------

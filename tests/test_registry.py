@@ -1,9 +1,10 @@
 """Every registered gradient against finite differences, and the registry's coverage."""
 
+import numpy as np
 import pytest
 
 from vi_ref import autodiff
-from vi_ref.gradcheck import check_case
+from vi_ref.gradcheck import GradientCase, check_case
 from vi_ref.registry import (
     CASES,
     DRIVERS,
@@ -26,6 +27,11 @@ def test_every_public_gradient_is_registered():
 
 def test_registry_names_only_existing_gradients():
     assert unknown_gradients(CASES) == set()
+
+
+def test_a_name_that_is_no_gradient_is_reported_as_unknown():
+    bogus = GradientCase("bogus", ("kl.no_such_grad",), build=None)
+    assert unknown_gradients(CASES + (bogus,)) == {"kl.no_such_grad"}
 
 
 def test_every_autodiff_rule_is_a_public_gradient():
@@ -95,6 +101,20 @@ def test_gradients_in_every_kind_of_class_member_are_found(monkeypatch):
     assert missing_gradients(CASES) == expected
 
 
+def test_gradient_helpers_of_the_registry_itself_are_not_public_gradients(monkeypatch):
+    """The registry's modules check gradients, they define none: a helper there named
+    like a gradient (a reference written for a check) is not asked to be registered."""
+    from vi_ref.registry import kl as entries
+
+    def reference_grad(x):
+        return {"x": x}
+
+    reference_grad.__module__ = entries.__name__
+    reference_grad.__qualname__ = "reference_grad"
+    monkeypatch.setattr(entries, "reference_grad", reference_grad, raising=False)
+    assert missing_gradients(CASES) == set()
+
+
 def test_gradient_name_of_methods_and_primitives():
     from vi_ref import likelihoods
 
@@ -112,3 +132,44 @@ def test_duplicate_case_names_are_refused(monkeypatch):
     monkeypatch.setattr(entries, "CASES", entries.CASES + entries.CASES[:1])
     with pytest.raises(RuntimeError, match="duplicate case names"):
         vi_ref.registry._collect()
+
+
+def test_an_entry_that_is_not_a_gradient_case_is_refused(monkeypatch):
+    import vi_ref.registry
+    from vi_ref.registry import likelihoods as entries
+
+    monkeypatch.setattr(entries, "CASES", entries.CASES + [("likelihoods.extra", ("likelihoods.extra_grad",))])
+    with pytest.raises(RuntimeError, match="must be GradientCase instances"):
+        vi_ref.registry._collect()
+
+
+# ----- the hard regions the registry claims to reach -------------------------------------
+
+CASE_NAMED = {case.name: case for case in CASES}
+
+
+def _drawn(name, seed):
+    return CASE_NAMED[name].build(np.random.default_rng(seed)).inputs
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_hard_region_cases_draw_inputs_in_their_hard_regions(seed):
+    """The entries for the kinks and ties (autodiff_rules) and for the planar flow's
+    constraint (flows) check what their names say only if their draws land there: a
+    draw that silently missed (zeros written into a copy, a tie's two columns drawn
+    with replacement, a row swap applied to the batch axis) would leave every check
+    passing on easy inputs."""
+    for name in ("autodiff.abs[zeros]", "autodiff.xlogy[zeros]"):
+        x = _drawn(name, seed)["x"].ravel()
+        assert np.all(x[::3] == 0.0) and np.all(np.abs(np.delete(x, np.s_[::3])) >= 0.5), name
+    for name in ("autodiff.maximum[ties]", "autodiff.minimum[ties]"):
+        pair = _drawn(name, seed)
+        assert np.sum(pair["x"] == pair["y"]) == pair["x"].size // 2, name
+    for name, extremum in (("autodiff.max[ties]", np.max), ("autodiff.min[ties]", np.min)):
+        x = _drawn(name, seed)["x"]
+        assert np.all(np.sum(x == extremum(x, axis=1, keepdims=True), axis=1) == 2), name
+    for name in ("autodiff.slogdet[negative-determinant]", "autodiff.slogdet[batched]"):
+        assert np.all(np.linalg.det(_drawn(name, seed)["a"]) < 0), name
+    for regime, product in (("near-constraint", -2.0), ("past-rounding", -40.0)):  # wᵀu per layer
+        params = _drawn(f"flows.PlanarFlow.transform_vjp[{regime}]", seed)
+        np.testing.assert_allclose(np.sum(params["w"] * params["u"], axis=-1), product, rtol=1e-12)

@@ -28,6 +28,12 @@ def test_the_default_inputs_are_the_seed_zero_inputs():
         assert_matches_reference("kl.Normal-Normal", {"value": _normal_kl(inputs)}, seed=1)
 
 
+def test_reference_outputs_of_a_seed_are_those_of_its_inputs():
+    inputs = reference_inputs("kl.Normal-Normal", seed=3)
+    outputs = reference_outputs("kl.Normal-Normal", seed=3)
+    np.testing.assert_allclose(outputs["value"], _normal_kl(inputs), rtol=1e-12)
+
+
 def test_a_wrong_field_fails_with_a_message_naming_case_field_and_numbers():
     inputs = reference_inputs("kl.Normal-Normal")
     outputs = reference_outputs("kl.Normal-Normal", inputs)

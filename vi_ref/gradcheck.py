@@ -190,7 +190,8 @@ class GradientCheck:
     """Outcome of comparing an analytic gradient with a numerical one.
 
     ``worst_index`` is the coordinate (or, for a directional check, the direction
-    number) that is furthest outside ``atol + rtol·|numerical|``.
+    number) that is furthest outside ``atol + rtol·|numerical|``. ``max_rel_error`` is
+    the largest |analytic − numerical| / max(|analytic|, |numerical|), 0 where both are 0.
     """
 
     ok: bool

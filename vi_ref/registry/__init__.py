@@ -111,12 +111,12 @@ def _collect():
     cases = []
     for info in pkgutil.iter_modules(__path__, __name__ + "."):
         cases.extend(importlib.import_module(info.name).CASES)
+    if not all(isinstance(case, GradientCase) for case in cases):
+        raise RuntimeError("gradient registry entries must be GradientCase instances")
     names = [case.name for case in cases]
     duplicated = {name for name in names if names.count(name) > 1}
     if duplicated:
         raise RuntimeError(f"gradient registry has duplicate case names: {sorted(duplicated)}")
-    if not all(isinstance(case, GradientCase) for case in cases):
-        raise RuntimeError("gradient registry entries must be GradientCase instances")
     return tuple(cases)
 
 

@@ -82,7 +82,7 @@ def away_from_zero(*shape):
 
 
 def separated(*shape):
-    """Inputs x, y whose entries differ by at least 0.5, so max(x, y) has no ties."""
+    """Inputs x, y whose entries differ by at least 0.375, so max(x, y) has no ties."""
 
     def make(rng):
         x = rng.standard_normal(shape)
@@ -92,7 +92,7 @@ def separated(*shape):
 
 
 def tied(*shape):
-    """Inputs x, y equal at every other entry (exact ties) and at least 0.5 apart
+    """Inputs x, y equal at every other entry (exact ties) and at least 0.375 apart
     elsewhere: at a tie each receives half of the cotangent, the central difference."""
 
     def make(rng):
@@ -142,7 +142,7 @@ def spaced(*shape):
 
 def separated_broadcast(x_shape, y_shape):
     """x of ``x_shape`` and y of ``y_shape`` (one broadcasting to the other) whose
-    broadcast entries differ by at least 0.5: the larger is the smaller plus offsets."""
+    broadcast entries differ by at least 0.375: the larger is the smaller plus offsets."""
 
     def make(rng):
         x_is_smaller = np.prod(x_shape) <= np.prod(y_shape)
