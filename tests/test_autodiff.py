@@ -304,6 +304,18 @@ def test_gradients_are_fresh_arrays_never_aliases():
     assert all(p.flags.owndata for p in pieces)
 
 
+def test_a_gradient_is_never_an_array_a_user_rule_returned():
+    """A Primitive made outside the rule table (no ``fresh_results``) may return an
+    array it keeps: handed to the caller as the gradient itself, scaling the
+    gradient rescaled the rule's constant, and every later gradient with it."""
+    kept = np.full(3, 0.25)
+    constant_cotangent = ad.Primitive("kept", lambda x: 2.0 * x, (lambda g, ans, x: kept,))
+    gradient = ad.grad(lambda t: ad.sum(constant_cotangent(t)))(np.ones(3))
+    assert not np.shares_memory(gradient, kept)
+    gradient *= 4.0
+    np.testing.assert_array_equal(kept, [0.25, 0.25, 0.25])
+
+
 def test_numpy_keywords_reach_the_backward_pass():
     rng = np.random.default_rng(10)
     x = rng.normal(size=(3, 4))

@@ -413,8 +413,10 @@ def backward(output, leaves):
     """Gradient of the scalar Tensor ``output`` with respect to each of ``leaves``.
 
     Returns fresh, writable float64 arrays, one per leaf, none sharing memory with
-    another, with an input, or with a value of the graph. A ValueError if a leaf
-    was computed by a primitive (its gradient is not kept: it would be zeros).
+    another, with an input, with a value of the graph, or with an array a rule
+    returned (a user's ``Primitive`` without ``fresh_results`` may return one it
+    keeps, or its argument). A ValueError if a leaf was computed by a primitive
+    (its gradient is not kept: it would be zeros).
 
     Memory: a cotangent the pass allocated and nothing else refers to is *owned*:
     the seed; a new array (of ``_OWNED_SIZE`` entries or more) from a
@@ -438,6 +440,9 @@ def backward(output, leaves):
     seed = np.ones(output.value.shape)
     cotangents = {id(output): seed}
     owned = {id(seed)}  # ids of the owned arrays among the cotangents
+    # ids of the arrays that rules without fresh_results returned: one may be held
+    # elsewhere (a constant the rule keeps, its argument), so a leaf's is copied
+    foreign = set()
     get, isfinite, ndarray = cotangents.get, np.isfinite, np.ndarray
     # Local derivatives may be infinite or NaN where the forward value is (log at 0,
     # a division by 0); the strong-zero convention decides what survives, so the
@@ -473,6 +478,8 @@ def backward(output, leaves):
                 shape = parent.value.shape
                 if contribution.shape != shape:
                     contribution = sum_to_shape(contribution, shape)
+                if not fresh_results:
+                    foreign.add(id(contribution))
                 key = id(parent)
                 previous = get(key)
                 if previous is not None:
@@ -488,7 +495,7 @@ def backward(output, leaves):
                         owned.add(id(contribution))
             if holder and was_owned and fresh_results and not viewed and get(holder) is g:
                 owned.add(id(g))  # ḡ still owned: one argument holds it, and no view of it
-    return _fresh_gradients([cotangents.get(id(leaf)) for leaf in leaves], leaves)
+    return _fresh_gradients([cotangents.get(id(leaf)) for leaf in leaves], leaves, foreign)
 
 
 def _accumulate(cotangents, owned, key, previous, contribution):
@@ -533,8 +540,9 @@ def strong_zero_where_unused(contribution, g):
     return np.where(np.broadcast_to(g, np.shape(contribution)) == 0, 0.0, contribution)
 
 
-def _fresh_gradients(gradients, leaves):
-    """Gradients the caller owns: a broadcast view, a view of a graph value, or an
+def _fresh_gradients(gradients, leaves, foreign):
+    """Gradients the caller owns: a broadcast view, a view of a graph value, an
+    array whose id is in ``foreign`` (returned by a rule that may hold it), or an
     array handed to two leaves is copied; a missing one is zeros."""
     fresh, seen = [], set()
     for gradient, leaf in zip(gradients, leaves):
@@ -545,6 +553,7 @@ def _fresh_gradients(gradients, leaves):
             or gradient.base is not None
             or not gradient.flags.writeable
             or id(gradient) in seen
+            or id(gradient) in foreign
         ):
             gradient = np.array(gradient, dtype=float)
         seen.add(id(gradient))
