@@ -523,6 +523,133 @@ MUTANTS = [
     Mutant(TE, "    return reference.compute_outputs(case, _inputs(case, inputs, seed))",
            "    return reference.compute_outputs(case, _inputs(case, inputs, 0))",
            "verification: reference_outputs ignores its seed", (T_T,)),
+    # ----- audit A: the autodiff machinery, graph.py and functions.py (survivors at first marked; each now killed)
+    # survived at first: argnums one past the end was wrapped round to argument 0; killed by
+    # tests/test_autodiff.py::test_bad_argnums_and_arguments_are_refused
+    Mutant("vi_ref/autodiff/graph.py", "if not -count <= argnum < count:", "if not -count <= argnum <= count:",
+           "autodiff machinery: argnums = the argument count accepted (differentiates argument 0)",
+           ("tests/test_autodiff.py",)),
+    # survived at first: no bool argnums tried; killed by
+    # tests/test_autodiff.py::test_bad_argnums_and_arguments_are_refused
+    Mutant("vi_ref/autodiff/graph.py", "if isinstance(argnum, bool) or not isinstance(argnum, (int, np.integer)):",
+           "if not isinstance(argnum, (int, np.integer)):", "autodiff machinery: argnums=True read as argument 1",
+           ("tests/test_autodiff.py",)),
+    # survived at first: arrays by name were only given in positional order; killed by
+    # tests/test_autodiff.py::test_arrays_may_be_given_by_their_numpy_names_and_are_differentiated
+    Mutant("vi_ref/autodiff/graph.py", "named = sorted((positions[key], key) for key in kwargs if key in positions)",
+           "named = [(positions[key], key) for key in kwargs if key in positions]",
+           "autodiff machinery: arrays by name bound in the order written (b=, a= refused)", ("tests/test_autodiff.py",)),
+    # survived at first: only a (3, 2) output was tried; killed by
+    # tests/test_autodiff.py::test_non_scalar_output_is_refused_with_its_shape
+    Mutant("vi_ref/autodiff/graph.py", "        if shape != ():\n", "        if np.size(_plain(output)) != 1:\n",
+           "autodiff machinery: an output of shape (1,) taken for a scalar", ("tests/test_autodiff.py",)),
+    # survived at first: no argument was unused while another was used; killed by
+    # tests/test_autodiff.py::test_function_ignoring_its_argument_has_zero_gradient
+    Mutant("vi_ref/autodiff/graph.py", "gradient = np.zeros(leaf.value.shape)", "gradient = np.zeros(leaf.value.size)",
+           "autodiff machinery: an unused argument's zero gradient flattened", ("tests/test_autodiff.py",)),
+    # survived at first: no strong-zero rule broadcast its argument; killed by
+    # tests/test_autodiff.py::test_the_strong_zero_applies_entry_by_entry_before_a_broadcast_is_summed
+    Mutant("vi_ref/autodiff/graph.py",
+           "                if strong_zero and not isfinite(contribution).all():\n"
+           "                    contribution = strong_zero_where_unused(contribution, g)\n"
+           "                shape = parent.value.shape\n"
+           "                if contribution.shape != shape:\n"
+           "                    contribution = sum_to_shape(contribution, shape)\n",
+           "                shape = parent.value.shape\n"
+           "                if contribution.shape != shape:\n"
+           "                    contribution = sum_to_shape(contribution, shape)\n"
+           "                if strong_zero and not isfinite(contribution).all():\n"
+           "                    contribution = strong_zero_where_unused(contribution, sum_to_shape(g, shape))\n",
+           "autodiff machinery: strong zero applied after the broadcast is summed (0·∞ already in the sum)",
+           ("tests/test_autodiff.py",)),
+    # survived at first: pulling a node back once per path is linear, so only the strong zero
+    # (a sum of cotangents that cancels) tells; killed by
+    # tests/test_autodiff.py::test_a_node_is_pulled_back_once_with_its_summed_cotangent
+    Mutant("vi_ref/autodiff/graph.py", "        if key in expanded:\n            continue\n", "",
+           "autodiff machinery: a node pushed along two paths expanded twice (pulled back per path)",
+           ("tests/test_autodiff.py",)),
+    # survived at first: nothing measured the backward pass alone; killed by
+    # tests/test_autodiff_memory.py::test_a_cotangent_is_released_once_it_is_pulled_back
+    Mutant("vi_ref/autodiff/graph.py", "g = cotangents.pop(id(tensor), None)", "g = cotangents.get(id(tensor), None)",
+           "autodiff machinery: every cotangent held to the end of the pass", ("tests/test_autodiff_memory.py",)),
+    # survived at first: a library bug (the gradient was the array a user rule keeps), fixed in
+    # this audit; killed by tests/test_autodiff.py::test_a_gradient_is_never_an_array_a_user_rule_returned
+    Mutant("vi_ref/autodiff/graph.py", "            or id(gradient) in foreign\n", "",
+           "autodiff machinery: a gradient that a user rule returned handed over uncopied", ("tests/test_autodiff.py",)),
+    # survived at first: only flat lists of Tensors were stacked; killed by
+    # tests/test_autodiff.py::test_mean_of_a_list_of_tensors_stacks_it_as_numpy_does
+    Mutant("vi_ref/autodiff/graph.py", "any(_contains_tensor(item) for item in value)",
+           "any(type(item) is Tensor for item in value)", "autodiff machinery: nested lists of Tensors not stacked",
+           ("tests/test_autodiff.py",)),
+    # survived at first: only bool arrays were tried; killed by
+    # tests/test_autodiff_numpy.py::test_log_sigmoid_takes_what_the_other_elementwise_functions_take
+    Mutant("vi_ref/autodiff/graph.py", "return type(value) in (float, int, bool)", "return type(value) in (float, int)",
+           "autodiff machinery: a Python bool operand refused", ("tests/test_autodiff_numpy.py",)),
+    # survived at first: ddof never exceeded the count; killed by
+    # tests/test_autodiff_numpy.py::test_var_and_std_with_ddof_beyond_the_count_are_numpys
+    Mutant("vi_ref/autodiff/functions.py", "/ np.maximum(count - ddof, 0)", "/ (count - ddof)",
+           "autodiff machinery: var over n − ddof < 0 (a negative variance)", ("tests/test_autodiff_numpy.py",)),
+    # survived at first: ddof and correction never given together; killed by
+    # tests/test_autodiff.py::test_unsupported_keywords_are_refused_before_anything_is_computed
+    Mutant("vi_ref/autodiff/functions.py", "        if ddof != 0:\n            raise ValueError",
+           "        if False:\n            raise ValueError",
+           "autodiff machinery: var(ddof=, correction=) both accepted, ddof dropped", ("tests/test_autodiff.py",)),
+    # survived at first: std with keepdims never compared; killed by
+    # tests/test_autodiff_numpy.py::test_value_equals_numpy_and_gradient_equals_finite_differences[std-keepdims]
+    Mutant("vi_ref/autodiff/functions.py", "    variance = var(a, axis, dtype, out, ddof, keepdims,",
+           "    variance = var(a, axis, dtype, out, ddof, False,", "autodiff machinery: std drops keepdims",
+           ("tests/test_autodiff_numpy.py",)),
+    # survived at first: squeeze's axis was the only length-one axis; killed by
+    # tests/test_autodiff_numpy.py::test_value_equals_numpy_and_gradient_equals_finite_differences[squeeze-one-of-two]
+    Mutant("vi_ref/autodiff/functions.py", "np.squeeze(np.broadcast_to(0.0, np.shape(_plain(a))), axis=axis)",
+           "np.squeeze(np.broadcast_to(0.0, np.shape(_plain(a))))", "autodiff machinery: squeeze ignores axis",
+           ("tests/test_autodiff_numpy.py",)),
+    # survived at first: no bound of 0.0 below any entry; killed by
+    # tests/test_autodiff_numpy.py::test_value_equals_numpy_and_gradient_equals_finite_differences[clip-at-zero]
+    Mutant("vi_ref/autodiff/functions.py", "    if lower is not None:\n", "    if lower:\n",
+           "autodiff machinery: clip's lower bound 0.0 ignored (falsy)", ("tests/test_autodiff_numpy.py",)),
+    # survived at first: no +∞ logit; killed by tests/test_autodiff_numpy.py::test_log_softmax_of_infinite_logits_is_scipys
+    Mutant("vi_ref/autodiff/functions.py", "x = x - np.where(np.isfinite(largest), largest, 0.0)", "x = x - largest",
+           "autodiff machinery: log_softmax shifted by an infinite largest entry", ("tests/test_autodiff_numpy.py",)),
+    # survived at first: a 0-d array never got an out-of-range axis; killed by
+    # tests/test_autodiff_numpy.py::test_bad_axes_and_results_are_refused_as_numpy_would
+    Mutant("vi_ref/autodiff/functions.py", "a, axis = ravel(a), 0 if axis is None else axis", "a, axis = ravel(a), 0",
+           "autodiff machinery: repeat of a 0-d array accepts any axis", ("tests/test_autodiff_numpy.py",)),
+    Mutant("vi_ref/autodiff/graph.py", "self.strong_zero = elementwise if strong_zero is None else strong_zero",
+           "self.strong_zero = False if strong_zero is None else strong_zero",
+           "autodiff machinery: no strong zero by default (NaN from the branch not taken)", ("tests/test_autodiff.py",)),
+    Mutant("vi_ref/autodiff/graph.py",
+           "return np.where(np.broadcast_to(g, np.shape(contribution)) == 0, 0.0, contribution)",
+           "return np.where(np.isfinite(contribution), contribution, 0.0)",
+           "autodiff machinery: every non-finite VJP entry zeroed (√′(0) = ∞ lost)", ("tests/test_autodiff.py",)),
+    Mutant("vi_ref/autodiff/graph.py", "            or id(gradient) in seen\n", "",
+           "autodiff machinery: one array handed to two leaves", ("tests/test_autodiff.py",)),
+    Mutant("vi_ref/autodiff/graph.py", "    if type(total) is np.ndarray:\n        owned.add(id(total))",
+           "    owned.add(id(total))", "autodiff machinery: a 0-d sum owned (its += rebinds, a contribution lost)",
+           ("tests/test_autodiff_programs.py",)),
+    Mutant("vi_ref/autodiff/graph.py", "                owned.remove(id(g))\n", "",
+           "autodiff machinery: ḡ stays owned after it is passed on", ("tests/test_autodiff_memory.py",)),
+    Mutant("vi_ref/autodiff/graph.py",
+           "            overwritable = False\n            if was_owned:\n                owned.remove(id(g))\n"
+           "                overwritable = in_place is not None and len(parents) == 1 and _has_c_strides(g)\n",
+           "            overwritable = in_place is not None and len(parents) == 1 and _has_c_strides(g)\n"
+           "            if was_owned:\n                owned.remove(id(g))\n",
+           "autodiff machinery: an in-place rule writes into a ḡ the pass does not own", ("tests/test_autodiff_memory.py",)),
+    Mutant("vi_ref/autodiff/graph.py", "            if type(args[argnum]) is Tensor:\n", "            if False:\n",
+           "autodiff machinery: a Tensor argument (nested grad) not refused", ("tests/test_autodiff.py",)),
+    Mutant("vi_ref/autodiff/functions.py", "centred = a - _mean(a, axis=axis, keepdims=True, where=where)",
+           "centred = a - _mean(a, axis=axis, keepdims=keepdims, where=where)",
+           "autodiff machinery: var centres with a mean that lost its axis", ("tests/test_autodiff_numpy.py",)),
+    Mutant("vi_ref/autodiff/functions.py", "    return maximum(x, 0.0)\n",
+           "    return where_(_plain(as_operand(x)) > 0, x, 0.0)\n",
+           "autodiff machinery: relu by where (derivative 0 at the tie, not ½)", ("tests/test_autodiff_numpy.py",)),
+    Mutant("vi_ref/autodiff/functions.py", "            return primitive(other, self)\n",
+           "            return primitive(self, other)\n",
+           "autodiff machinery: reflected operators keep the operands' order (2 − t = t − 2)", ("tests/test_autodiff.py",)),
+    Mutant("vi_ref/autodiff/functions.py",
+           "    if not -ndim <= axis < ndim:\n        raise np.exceptions.AxisError(axis, ndim)\n    return axis % ndim",
+           "    if not -ndim < axis < ndim:\n        raise np.exceptions.AxisError(axis, ndim)\n    return axis % ndim",
+           "autodiff machinery: one axis −ndim refused", ("tests/test_autodiff_numpy.py",)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -1,5 +1,7 @@
 """autodiff: the engine's promises (each rule's VJP is checked in test_registry.py)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -53,6 +55,31 @@ def test_intermediate_reused_along_paths_of_different_lengths():
     np.testing.assert_array_equal(ad.grad(f)(np.zeros(3)), [-2.0, -2.0, -2.0])
 
 
+def test_a_node_is_pulled_back_once_with_its_summed_cotangent():
+    """s = √t reaches the output directly and through s·1: its two cotangents, +1 and
+    −1, must be summed before √'s rule sees them. √t − 1·√t is identically 0, so its
+    derivative at t = 0 is 0 (the strong zero of 0·∞); pulled back path by path,
+    ∞ − ∞ = NaN."""
+
+    def f(t):
+        s = ad.sqrt(t)
+        return ad.sum(s - s * 1.0)
+
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(ad.grad(f)(np.array([0.0, 4.0])), [0.0, 0.0])
+
+
+def test_the_strong_zero_applies_entry_by_entry_before_a_broadcast_is_summed():
+    """A scalar t broadcast against c: the entry that ``where`` drops contributes 0
+    although ∂(t/c)/∂t = 1/c is infinite there. The convention needs the entry's own
+    cotangent, so it applies before the broadcast is summed back onto t; after, the
+    NaN of 0·∞ is already in the sum."""
+    c = np.array([2.0, 0.0, 4.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gradient = ad.grad(lambda t: ad.sum(ad.where(c != 0, t / c, 0.0)))(np.array(1.5))
+    assert gradient == 1 / 2 + 1 / 4
+
+
 def test_densely_reused_graph_matches_finite_differences():
     def f(x):  # every intermediate feeds several later ones
         a = ad.exp(x)
@@ -87,6 +114,10 @@ def test_argnums_int_negative_and_tuple():
 
 def test_function_ignoring_its_argument_has_zero_gradient():
     np.testing.assert_array_equal(ad.grad(lambda x: 3.0)(np.ones((2, 2))), np.zeros((2, 2)))
+    # one argument unused while another is: its zeros have its shape
+    unused, used = ad.grad(lambda x, y: ad.sum(y), (0, 1))(np.ones((2, 2)), np.ones(3))
+    np.testing.assert_array_equal(unused, np.zeros((2, 2)))
+    np.testing.assert_array_equal(used, np.ones(3))
 
 
 def test_mean_log_softmax_and_log_sigmoid_match_finite_differences():
@@ -224,6 +255,9 @@ def test_sigmoid_and_tanh_derivatives_keep_relative_accuracy_in_the_tails():
 def test_non_scalar_output_is_refused_with_its_shape():
     with pytest.raises(ValueError, match=r"scalar.*shape \(3, 2\)"):
         ad.grad(lambda x: x * 2)(np.ones((3, 2)))
+    for shape in [(1,), (1, 1)]:  # one entry, but not a scalar
+        with pytest.raises(ValueError, match=rf"scalar.*shape {re.escape(str(shape))}"):
+            ad.grad(lambda x: x * 2)(np.ones(shape))
 
 
 @pytest.mark.parametrize("operand", ["text", None, {"a": 1}, 1 + 2j, np.array([1j])])
@@ -247,6 +281,8 @@ def test_arrays_may_be_given_by_their_numpy_names_and_are_differentiated():
     np.testing.assert_array_equal(by_name, positional)
     np.testing.assert_array_equal(ad.grad(lambda b: ad.sum(ad.solve_triangular(m, b=b, lower=True)), 0)(x[:2]),
                                   ad.grad(lambda b: ad.sum(ad.solve_triangular(m, b, lower=True)), 0)(x[:2]))
+    # keywords in any order, as Python binds them (b= before a= was refused)
+    np.testing.assert_array_equal(ad.solve_triangular(b=x[:2], a=m, lower=True), ad.solve_triangular(m, x[:2], lower=True))
 
 
 def test_arguments_by_name_that_numpy_would_refuse_are_refused():
@@ -272,6 +308,10 @@ def test_bad_argnums_and_arguments_are_refused():
         ad.grad(f, argnums=1.5)(np.ones(2))
     with pytest.raises(ValueError, match="out of range"):
         ad.grad(f, argnums=3)(np.ones(2))
+    with pytest.raises(ValueError, match="out of range"):  # one past the end: wrapped round to argument 0
+        ad.grad(lambda x, y: ad.sum(x * y), argnums=2)(np.ones(2), np.ones(2))
+    with pytest.raises(TypeError, match="argnums"):  # a bool is not an argument number
+        ad.grad(lambda x, y: ad.sum(x * y), argnums=True)(np.ones(2), np.ones(2))
     with pytest.raises(TypeError, match="argument 0 must be"):
         ad.grad(f)("abc")
     with pytest.raises(ValueError, match="argnums.*repeat"):
@@ -334,6 +374,11 @@ def test_mean_of_a_list_of_tensors_stacks_it_as_numpy_does():
     assert value == pytest.approx(np.sum(np.mean([x, x + 2], axis=0) ** 2), rel=1e-15)
     np.testing.assert_allclose(gradient, 2 * (x + 1), rtol=1e-15)
     assert float(ad.mean([x, x + 2])) == np.mean([x, x + 2])
+    # nested lists too: [[t, 2t], [3, t²]] has mean (3t + 3 + t²)/4
+    t = np.array(0.7)
+    value, derivative = ad.value_and_grad(lambda s: ad.mean([[s, 2 * s], [3.0, s * s]]))(t)
+    assert value == pytest.approx((3 * t + 3 + t * t) / 4, rel=1e-15)
+    assert derivative == pytest.approx((3 + 2 * t) / 4, rel=1e-15)
 
 
 def test_expm1_derivative_keeps_its_relative_accuracy_in_the_lower_tail():
@@ -383,6 +428,7 @@ def test_every_rule_takes_the_keywords_its_forward_function_takes():
         (lambda t: ad.logsumexp(t, return_sign=True), r"logsumexp: return_sign= is not supported"),
         (lambda t: ad.mean(t, out=np.zeros(())), "out= is not supported"),
         (lambda t: ad.var(t, mean=0.0), "mean= is not supported"),
+        (lambda t: ad.var(t, ddof=1, correction=1), "give ddof or correction, not both"),  # as NumPy
         (lambda t: ad.ravel(t, order="K"), "order must be 'C' or 'F'"),
         (lambda t: ad.einsum("ii->i", ad.reshape(t, (1, 2)) * np.ones((2, 1))), "repeated within one operand"),
         # a Tensor initial value would get no gradient: refused by keyword and positionally

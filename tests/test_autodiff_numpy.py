@@ -39,6 +39,7 @@ SAME_AS_NUMPY = [
     ("minimum", lambda a: ad.minimum(a, X34[0]), lambda a: np.minimum(a, X34[0]), X34),
     ("clip", lambda a: ad.clip(a, -0.5, 0.7), lambda a: np.clip(a, -0.5, 0.7), X34),
     ("clip-keywords", lambda a: ad.clip(a, min=-0.2), lambda a: np.clip(a, min=-0.2), X34),
+    ("clip-at-zero", lambda a: ad.clip(a, 0.0, 0.7), lambda a: np.clip(a, 0.0, 0.7), X34),  # a bound that is falsy
     ("tril", lambda a: ad.tril(a, -1), lambda a: np.tril(a, -1), X234),
     ("triu", lambda a: ad.triu(a, k=1), lambda a: np.triu(a, k=1), X34),
     ("diag-vector", lambda a: ad.diag(a[0], 1), lambda a: np.diag(a[0], 1), X34),
@@ -49,6 +50,7 @@ SAME_AS_NUMPY = [
     ("var", lambda a: ad.var(a, axis=1, ddof=1), lambda a: np.var(a, axis=1, ddof=1), X34),
     ("var-where", lambda a: ad.var(a, axis=1, where=a > -1), lambda a: np.var(a, axis=1, where=a > -1), X34),
     ("std", lambda a: ad.std(a, axis=(0, 1), correction=1), lambda a: np.std(a, axis=(0, 1), correction=1), X234),
+    ("std-keepdims", lambda a: ad.std(a, axis=-1, keepdims=True), lambda a: np.std(a, axis=-1, keepdims=True), X34),
     ("mean-where", lambda a: ad.mean(a, axis=0, where=X34 > X34.min()),
      lambda a: np.mean(a, axis=0, where=X34 > X34.min()), X34),
     ("softmax", lambda a: ad.softmax(a), lambda a: scipy.special.softmax(a), X34),
@@ -72,6 +74,7 @@ SAME_AS_NUMPY = [
     ("relu", ad.relu, lambda a: np.maximum(a, 0.0), X34),
     ("squeeze", lambda a: ad.squeeze(a[:, None, :1]), lambda a: np.squeeze(a[:, None, :1]), X34),
     ("squeeze-axis", lambda a: ad.squeeze(a[:, None], axis=1), lambda a: np.squeeze(a[:, None], axis=1), X34),
+    ("squeeze-one-of-two", lambda a: ad.squeeze(a[:, None, :1], axis=1), lambda a: np.squeeze(a[:, None, :1], axis=1), X34),
     ("swapaxes", lambda a: ad.swapaxes(a, 0, -1), lambda a: np.swapaxes(a, 0, -1), X234),
     ("ravel-F", lambda a: ad.ravel(a, order="F"), lambda a: np.ravel(a, order="F"), X34),
     ("outer", lambda a: ad.outer(a[0], a[1:]), lambda a: np.outer(a[0], a[1:]), X34),
@@ -479,6 +482,7 @@ def test_log_sigmoid_takes_what_the_other_elementwise_functions_take():
     np.testing.assert_array_equal(ad.log_sigmoid([1, 0, -2]), expected)  # was TypeError
     np.testing.assert_array_equal(ad.log_sigmoid(np.array([True, False])), expected[:2])
     assert ad.log_sigmoid(1.0) == expected[0]
+    assert ad.log_sigmoid(True) == expected[0]  # a Python bool, as NumPy takes it
 
 
 def test_softmax_and_log_softmax_at_huge_logits_are_scipys():
@@ -545,7 +549,8 @@ def test_tensors_iterate_and_have_truth_values_as_ndarrays_do():
 def test_bad_axes_and_results_are_refused_as_numpy_would():
     t = ad.Tensor(np.ones((2, 3)))
     for call in (lambda: t.mean(axis=5), lambda: ad.var(t, axis=2), lambda: ad.swapaxes(t, 0, 3),
-                 lambda: ad.repeat(t, 2, axis=2), lambda: t.repeat(2, -3)):  # repeat wrapped them round
+                 lambda: ad.repeat(t, 2, axis=2), lambda: t.repeat(2, -3),  # repeat wrapped them round
+                 lambda: ad.repeat(ad.Tensor(2.0), 3, axis=1)):  # a 0-d array is repeated as a 1-d one
         with pytest.raises(np.exceptions.AxisError):
             call()
     for call in (lambda: ad.mean(t, axis=1.5), lambda: ad.repeat(t, 2, axis=1.0), lambda: ad.swapaxes(t, (0,), 1)):
@@ -553,3 +558,22 @@ def test_bad_axes_and_results_are_refused_as_numpy_would():
             call()
     with pytest.raises(TypeError, match="must return a scalar"):
         ad.grad(lambda z: None)(np.ones(2))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's "degrees of freedom <= 0"
+def test_var_and_std_with_ddof_beyond_the_count_are_numpys():
+    """n − ddof ≤ 0 divides by max(n − ddof, 0) = 0, as NumPy does: ∞ for a spread, not
+    the sum of squares over a negative count (a negative variance, and a NaN std)."""
+    x = np.arange(6.0).reshape(2, 3)
+    for ddof in (3, 5):
+        np.testing.assert_array_equal(ad.var(x, axis=1, ddof=ddof), np.var(x, axis=1, ddof=ddof))
+        np.testing.assert_array_equal(ad.std(x, ddof=ddof), np.std(x, ddof=ddof))
+
+
+def test_log_softmax_of_infinite_logits_is_scipys():
+    """The shift is the largest entry only where it is finite (0 elsewhere): shifted by
+    +∞, a row holding +∞ was NaN throughout; SciPy's is (NaN, −∞)."""
+    x = np.array([[np.inf, 1.0, -np.inf], [-np.inf, -np.inf, -np.inf], [2.0, -np.inf, 0.5]])
+    with np.errstate(invalid="ignore"):
+        for axis in (1, None):
+            np.testing.assert_allclose(ad.log_softmax(x, axis=axis), scipy.special.log_softmax(x, axis=axis), rtol=1e-15)

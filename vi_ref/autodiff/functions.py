@@ -166,12 +166,12 @@ def log_softmax(x, axis=None):
     """SciPy's ``log_softmax``: x − logsumexp(x) along ``axis`` (all entries for None,
     as in SciPy; pass ``axis=-1`` for a batch of logit vectors).
 
-    Computed as (x − m) − logsumexp(x − m), m the largest finite entry along
-    ``axis`` (0 if there is none), as SciPy does. The shift is a constant, so the
-    function and its gradient are unchanged, but logsumexp(x − m) ∈ [0, log K]
-    carries a rounding error of an ulp of log K, not of x: unshifted, the log-softmax
-    of (1000, 975, 970, −3) near 0 had a relative error of 1e-4, and softmax of
-    (1e15, 1e15) was 0.47 each.
+    Computed as (x − m) − logsumexp(x − m), m the largest entry along ``axis``
+    where it is finite (0 where it is not: a row of −∞, or one holding +∞), as
+    SciPy does. The shift is a constant, so the function and its gradient are
+    unchanged, but logsumexp(x − m) ∈ [0, log K] carries a rounding error of an ulp
+    of log K, not of x: unshifted, the log-softmax of (1000, 975, 970, −3) near 0
+    had a relative error of 1e-4, and softmax of (1e15, 1e15) was 0.47 each.
     """
     x = as_operand(x, "log_softmax argument")
     value = _plain(x)
