@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COPIED = ("vi_ref", "tests", "derivations", "setup.cfg", "README.md", "docs")
+COPIED = ("vi_ref", "tests", "derivations", "setup.cfg", "README.md", "docs", "examples")
 BASE_TESTS = ("tests/test_extremes.py", "tests/test_standard_errors.py")
 
 
@@ -56,6 +56,8 @@ T_ES, T_VI, T_FL, T_CA, T_EM, T_R = (
 )
 R, RA, RF = "vi_ref/registry/__init__.py", "vi_ref/registry/autodiff_rules.py", "vi_ref/registry/flows.py"
 TE, T_T = "vi_ref/testing.py", "tests/test_testing.py"
+REF, REFC = "vi_ref/reference.py", "vi_ref/reference_cases.py"
+T_RF = ("tests/test_reference.py", "tests/test_crosscheck_files.py", "tests/test_testing.py")
 
 MUTANTS = [
     # ----- KL divergences
@@ -650,6 +652,147 @@ MUTANTS = [
            "    if not -ndim <= axis < ndim:\n        raise np.exceptions.AxisError(axis, ndim)\n    return axis % ndim",
            "    if not -ndim < axis < ndim:\n        raise np.exceptions.AxisError(axis, ndim)\n    return axis % ndim",
            "autodiff machinery: one axis −ndim refused", ("tests/test_autodiff_numpy.py",)),
+    # ----- audit R: the golden reference files (survivors at first marked; each now killed)
+    # killed at first only by the torch peer test (skipped without torch); now also by
+    # tests/test_reference.py::test_compare_allows_atol_plus_rtol_times_vi_refs_value
+    Mutant(REF, "allowed = atol + rtol * scale", "allowed = rtol + atol * scale",
+           "reference: compare's allowed error rtol + atol·|expected| (rtol and atol swapped)", T_RF),
+    # survived at first: no test had an rtol large enough to tell |actual| from |expected|; killed by
+    # tests/test_reference.py::test_compare_allows_atol_plus_rtol_times_vi_refs_value
+    Mutant(REF, "scale = np.where(np.isfinite(expected), np.abs(expected), 0.0)",
+           "scale = np.where(np.isfinite(actual), np.abs(actual), 0.0)",
+           "reference: compare's relative tolerance scaled by |actual|, not vi_ref's |expected|", T_RF),
+    Mutant(REF, "scale = np.where(np.isfinite(expected), np.abs(expected), 0.0)", "scale = np.abs(expected)",
+           "reference: compare's scale not masked at an infinite expected (rtol·∞ passes anything)", T_RF),
+    Mutant(REF, "error = np.where(np.isnan(error), np.inf, error)", "error = np.where(np.isnan(error), 0.0, error)",
+           "reference: compare counts a NaN as agreeing (error 0)", T_RF),
+    # survived at first: the one shape test differed in the number of dimensions; killed by
+    # tests/test_reference.py::test_compare_never_broadcasts
+    Mutant(REF, "if actual.shape != expected.shape:", "if actual.ndim != expected.ndim:",
+           "reference: compare checks the number of dimensions only, so a (1,) broadcasts against (3,)", T_RF),
+    Mutant(REF, "within = error <= allowed", "within = error < allowed",
+           "reference: compare's tolerance strict (an exact match fails at atol = 0 where rtol·|expected| = 0)", T_RF),
+    # survived at first: no test compared an entry where vi_ref's value is 0; killed by
+    # tests/test_reference.py::test_compare_reports_the_entry_furthest_beyond_its_tolerance
+    Mutant(REF, "finite_relative = relative[scale > 0]", "finite_relative = relative",
+           "reference: compare's max rel error includes the entries where expected = 0 (inf)", T_RF),
+    # survived at first: every failing test had one bad entry; killed by
+    # tests/test_reference.py::test_compare_reports_the_entry_furthest_beyond_its_tolerance
+    Mutant(REF, "worst = _first(excess == excess.max()) if not within.all() else _first(error == error.max())",
+           "worst = _first(error == error.max())",
+           "reference: compare reports the largest absolute error, not the entry furthest beyond its tolerance", T_RF),
+    Mutant(REF, "case_rtol = spec.rtol if rtol is None else rtol",
+           'case_rtol = case["tolerance"]["rtol"] if rtol is None else rtol',
+           "reference: check judges with the file's rtol, not vi_ref's", T_RF),
+    Mutant(REF, "case_atol = spec.atol if atol is None else atol",
+           'case_atol = case["tolerance"]["atol"] if atol is None else atol',
+           "reference: check judges with the file's atol, not vi_ref's", T_RF),
+    Mutant(REF, "compare(name, field, expected[field], actual, rtol=case_rtol, atol=case_atol)",
+           "compare(name, field, actual, expected[field], rtol=case_rtol, atol=case_atol)",
+           "reference: check passes the file's value as the expected one (rtol relative to the file's value)", T_RF),
+    # killed at first only by the torch peer test; now also by
+    # tests/test_reference.py::test_check_judges_by_atol_at_vi_refs_zeros_and_by_rtol_elsewhere
+    Mutant(REF, "compare(name, field, expected[field], actual, rtol=case_rtol, atol=case_atol)",
+           "compare(name, field, expected[field], actual, rtol=case_atol, atol=case_rtol)",
+           "reference: check passes rtol as atol and atol as rtol", T_RF),
+    # survived at first: no test read a written file's tolerance; killed by
+    # tests/test_reference.py::test_a_written_file_states_the_documented_tolerances
+    Mutant(REF, '"tolerance": {"rtol": case.rtol, "atol": case.atol},',
+           '"tolerance": {"rtol": case.atol, "atol": case.rtol},',
+           "reference: generate writes rtol and atol swapped into the file", T_RF),
+    Mutant(REF, "    symbols = {}\n    for part, fields, specs in", "    for part, fields, specs in",
+           "reference: validate binds the shape symbols per part, so outputs need not fit the inputs' sizes", T_RF),
+    # survived at first: NaN was tried only in fields that must be finite; killed by
+    # tests/test_crosscheck_files.py::test_nan_is_refused_where_inf_is_allowed
+    Mutant(REF, "        if np.isnan(array).any():", "        if spec.finite and np.isnan(array).any():",
+           "reference: validate lets NaN through in a field that may be inf", T_RF),
+    # survived at first: no input sat at a bound; killed by
+    # tests/test_reference.py::test_the_leave_one_out_variance_is_at_the_inputs_sample_size (n = 2)
+    # and tests/test_crosscheck_files.py::test_the_lower_ends_of_the_size_bounds_are_read
+    Mutant(REF, "outside = (array < low) | (array > high)", "outside = (array <= low) | (array > high)",
+           "reference: validate's bounds exclude their lower end (n = 2, dimension = 1 refused)", T_RF),
+    # survived at first: "-inf" was tried only where a field must be finite; killed by
+    # tests/test_crosscheck_files.py::test_minus_inf_reads_as_minus_inf_and_fails_against_plus_inf
+    Mutant(REF, '_NON_FINITE = {"inf": np.inf, "-inf": -np.inf, "nan": np.nan}',
+           '_NON_FINITE = {"inf": np.inf, "-inf": np.inf, "nan": np.nan}',
+           'reference: the JSON decoder reads "-inf" as +inf', T_RF),
+    # survived at first: a boolean was tried only in float64 data; killed by
+    # tests/test_crosscheck_files.py::test_hostile_json_is_refused_naming_case_and_field[boolean in int64 data]
+    Mutant(REF, "if not all(type(item) is int and -(2**63) <= item < 2**63 for item in data):",
+           "if not all(isinstance(item, int) and -(2**63) <= item < 2**63 for item in data):",
+           "reference: the JSON decoder takes true/false as int64 data", T_RF),
+    # survived at first: only data shorter than the shape was tried; killed by
+    # tests/test_crosscheck_files.py::test_hostile_json_is_refused_naming_case_and_field[data longer than the shape]
+    Mutant(REF, "if not isinstance(data, list) or len(data) != size:", "if not isinstance(data, list) or len(data) < size:",
+           "reference: the JSON decoder accepts data longer than the shape", T_RF),
+    # survived at first: no big-endian NPZ was read; killed by
+    # tests/test_crosscheck_files.py::test_a_big_endian_npz_is_read_as_the_same_numbers
+    Mutant(REF, 'return key, array.astype(array.dtype.newbyteorder("="), copy=False)',
+           'return key, array.view(array.dtype.newbyteorder("="))',
+           "reference: the NPZ decoder reinterprets a big-endian array's bytes instead of converting it", T_RF),
+    # survived at first: the limit on the unpacked size was untested; killed by
+    # tests/test_crosscheck_files.py::test_an_npz_that_unpacks_beyond_the_limit_is_refused_before_reading
+    Mutant(REF, "total = sum(member.file_size for member in members)",
+           "total = sum(member.compress_size for member in members)",
+           "reference: the NPZ zip-bomb limit sums the compressed sizes", T_RF),
+    Mutant(REF, 'if dtype.kind not in "fiU" or (dtype.kind in "fi" and dtype.itemsize != 8):',
+           'if dtype.kind not in "fiU":',
+           "reference: the NPZ decoder lets float32/int32 members through to validation", T_RF),
+    Mutant(REF, '("inf" if value > 0 else "-inf")', '("inf" if value < 0 else "-inf")',
+           "reference: the JSON writer swaps the signs of infinities", T_RF),
+    Mutant(REF, "data = array.ravel().tolist()", 'data = array.ravel(order="F").tolist()',
+           "reference: the JSON writer flattens in Fortran order", T_RF),
+    # survived at first: no float was given for an int64 field; killed by
+    # tests/test_reference.py::test_compute_outputs_refuses_floats_for_an_int64_field
+    Mutant(REF, 'np.can_cast(array.dtype, DTYPES[spec.dtype], "safe")',
+           'np.can_cast(array.dtype, DTYPES[spec.dtype], "unsafe")',
+           "reference: compute_outputs truncates float inputs into an int64 field", T_RF),
+    Mutant(REFC, 'p = p_family.build(**{k: arrays[f"p_{k}"] for k in p_family.parameters})',
+           'p = p_family.build(**{k: arrays[f"q_{k}"] for k in p_family.parameters})',
+           "reference: KL cases build p from q's inputs", T_RF),
+    # killed at first only by the torch peer test; now also by
+    # tests/test_reference.py::test_the_normal_cases_pathwise_fields_are_the_closed_forms
+    Mutant(REFC, 'vjp = q.transform_vjp(arrays["eps"], arrays["cotangent"])',
+           'vjp = q.transform_vjp(arrays["cotangent"], arrays["eps"])',
+           "reference: distribution cases' transform VJP with ε and the cotangent swapped", T_RF),
+    Mutant(REFC, "grads_q, grads_p = kl.kl_divergence_grad(q, p)", "grads_p, grads_q = kl.kl_divergence_grad(q, p)",
+           "reference: KL cases' grad_q and grad_p fields swapped", T_RF),
+    # killed at first only by the torch peer test; now also by
+    # tests/test_reference.py::test_the_linear_gaussian_elbo_is_the_closed_form
+    Mutant(REFC, '            q = Normal(arrays["q_loc"], arrays["q_scale"])',
+           '            q = Normal(arrays["q_loc"], arrays["q_scale"] ** 2)',
+           "reference: linear_gaussian.diagonal builds q with its variance as the scale", T_RF),
+    Mutant(REFC, '        q = Normal(arrays["q_loc"], arrays["q_scale"])\n        eps',
+           '        q = Normal(arrays["q_loc"], arrays["q_scale"] ** 2)\n        eps',
+           "reference: iwae case builds q with its variance as the scale", T_RF),
+    # survived at first: every generated file holds reg_covar = 1e-6, m_step's default; killed by
+    # tests/test_reference.py::test_the_em_step_adds_the_inputs_reg_covar_to_the_covariances
+    Mutant(REFC, 'updated = m_step(arrays["X"], responsibilities, covariance_type, reg_covar=float(arrays["reg_covar"]))',
+           'updated = m_step(arrays["X"], responsibilities, covariance_type)',
+           "reference: gmm cases' EM step ignores the inputs' reg_covar (m_step's default 1e-6)", T_RF),
+    Mutant(REFC, '"log_likelihood": model.log_marginal(arrays["X"]),', '"log_likelihood": updated.log_marginal(arrays["X"]),',
+           "reference: gmm cases' log-likelihood of the mixture after the EM step", T_RF),
+    Mutant(REFC, '"cosine": (lambda loc, scale, k: suite.cosine_problem(k, loc, scale)',
+           '"cosine": (lambda loc, scale, k: suite.cosine_problem(k, scale, loc)',
+           "reference: estimators.cosine builds the problem with loc and scale swapped", T_RF),
+    # survived at first: no test looked at the case's values; killed by
+    # tests/test_reference.py::test_the_dimension_case_is_built_from_its_loc_and_scale
+    Mutant(REFC, 'suite.DimensionProblem(int(arrays["dimension"]), float(arrays["loc"]), float(arrays["scale"]))',
+           'suite.DimensionProblem(int(arrays["dimension"]), float(arrays["scale"]), float(arrays["loc"]))',
+           "reference: estimators.dimension builds the problem with loc and scale swapped", T_RF),
+    # survived at first: no test looked at the leave-one-out fields; killed by
+    # tests/test_reference.py::test_the_leave_one_out_variance_is_at_the_inputs_sample_size
+    Mutant(REFC, 'return _estimator_values(problem, outputs, sample_size=int(arrays["n"]))',
+           'return _estimator_values(problem, outputs, sample_size=int(arrays["n"]) - 1)',
+           "reference: the leave-one-out variance at n − 1 (the number of other samples), not n", T_RF),
+    Mutant(REFC, "group_bounds = logsumexp(log_weights, axis=1) - np.log(size)",
+           "group_bounds = logsumexp(log_weights, axis=1) - np.log(groups)",
+           "reference: iwae case's log-mean-exp divides by the number of groups", T_RF),
+    Mutant(REFC, 'outputs = {"value": Field(("B",), "KL(q ‖ p) per pair of the batch", finite=not infinite)}',
+           'outputs = {"value": Field(("B",), "KL(q ‖ p) per pair of the batch", finite=False)}',
+           "reference: every KL value may be inf (a finite pair's inf is read)", T_RF),
+    Mutant(REFC, "DEFAULT_RTOL = 1e-9", "DEFAULT_RTOL = 1e-7", "reference: the default rtol loosened 100×", T_RF),
+    Mutant(REFC, "ESTIMATOR_RTOL = 1e-8", "ESTIMATOR_RTOL = 1e-6", "reference: the estimator cases' rtol loosened 100×", T_RF),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

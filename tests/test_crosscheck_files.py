@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 KL = "kl.Normal-Normal"
 CATEGORICAL = "distribution.CategoricalLogits"
+INFINITE_KL = "kl.Normal-Gamma"
 
 
 @pytest.fixture
@@ -127,6 +128,10 @@ JSON_MUTATIONS = {
         lambda d: d["cases"][CATEGORICAL]["inputs"]["x"]["data"].__setitem__(0, 1.5),
         [f"case '{CATEGORICAL}'", "field 'x'", "must be integers"],
     ),
+    "boolean in int64 data": (
+        lambda d: d["cases"][CATEGORICAL]["inputs"]["x"]["data"].__setitem__(0, True),
+        [f"case '{CATEGORICAL}'", "field 'x'", "must be integers"],
+    ),
     "NaN input as a string": (_set(["cases", KL, "inputs", "p_loc", "data", 1], "nan"), [f"case '{KL}'", "field 'p_loc'", "NaN at index (1,)"]),
     "inf where finite is required": (_set(["cases", KL, "outputs", "value", "data", 0], "-inf"), [f"case '{KL}'", "field 'value'", "must be finite"]),
     "text in the data": (_set(["cases", KL, "inputs", "q_loc", "data", 0], "__import__('os')"), [f"case '{KL}'", "field 'q_loc'", "must be numbers"]),
@@ -136,6 +141,7 @@ JSON_MUTATIONS = {
     ),
     "boolean in the data": (_set(["cases", KL, "inputs", "q_loc", "data", 0], True), [f"case '{KL}'", "field 'q_loc'", "must be numbers"]),
     "data shorter than the shape": (_set(["cases", KL, "inputs", "q_loc", "shape"], [4]), [f"case '{KL}'", "field 'q_loc'", "flat list of 4"]),
+    "data longer than the shape": (_set(["cases", KL, "inputs", "q_loc", "shape"], [2]), [f"case '{KL}'", "field 'q_loc'", "flat list of 2"]),
     "oversized array": (
         _set(["cases", KL, "inputs", "q_loc", "shape"], [1 << 11, 1 << 11]),
         [f"case '{KL}'", "field 'q_loc'", "more than the limit"],
@@ -165,6 +171,28 @@ def test_hostile_json_is_refused_naming_case_and_field(tmp_path, document, label
 def test_nan_literal_is_refused(tmp_path, document):
     document["cases"][KL]["inputs"]["q_loc"]["data"][0] = float("nan")
     _refused(_write_json(tmp_path, document, allow_nan=True), "literal NaN")
+
+
+def _infinite_kl_json(tmp_path, value_data):
+    """A JSON file of the case kl.Normal-Gamma (whose value is +inf) with this value data."""
+    path = tmp_path / "infinite.json"
+    reference.write(path, reference.generate(0, only=INFINITE_KL))
+    data = json.loads(path.read_text())
+    data["cases"][INFINITE_KL]["outputs"]["value"]["data"] = value_data
+    return _write_json(tmp_path, data)
+
+
+def test_nan_is_refused_where_inf_is_allowed(tmp_path):
+    """A KL value may be inf, never NaN."""
+    _refused(_infinite_kl_json(tmp_path, ["inf", "nan", "inf"]), f"case '{INFINITE_KL}'", "field 'value'", "NaN at index (1,)")
+
+
+def test_minus_inf_reads_as_minus_inf_and_fails_against_plus_inf(tmp_path):
+    """A file claiming KL = −inf is read as it says, and the crosscheck fails it."""
+    document = reference.read(_infinite_kl_json(tmp_path, ["inf", "-inf", "inf"]))
+    np.testing.assert_array_equal(document["cases"][INFINITE_KL]["outputs"]["value"], [np.inf, -np.inf, np.inf])
+    result, = reference.check(document)
+    assert not result.ok and result.worst_index == (1,)
 
 
 @pytest.mark.parametrize(
@@ -251,6 +279,38 @@ def test_npz_with_an_oversized_array_is_refused(tmp_path):
     _refused(path, f"case '{KL}'", "field 'value'", "more than the limit")
 
 
+def test_a_big_endian_npz_is_read_as_the_same_numbers(tmp_path):
+    """numpy.savez keeps a big-endian array's byte order (an NPZ from a big-endian
+    machine, or one written so): its values are converted to native order, not its
+    bytes reinterpreted."""
+    document = reference.generate(0, only="Normal-Normal")
+    document["cases"].update(reference.generate(0, only=CATEGORICAL)["cases"])
+    members = {
+        key: value.astype(value.dtype.newbyteorder(">")) if value.dtype.kind in "fi" else value
+        for key, value in reference._npz_members(document).items()
+    }
+    assert members[f"cases/{KL}/inputs/q_loc"].dtype.str == ">f8" and members[f"cases/{CATEGORICAL}/inputs/x"].dtype.str == ">i8"
+    back = reference.read(_write_npz(tmp_path, members))
+    for name, case in document["cases"].items():
+        for part in ("inputs", "outputs"):
+            for key, array in case[part].items():
+                read = back["cases"][name][part][key]
+                assert read.dtype == array.dtype and np.array_equal(read, array), (name, key)
+
+
+def test_an_npz_that_unpacks_beyond_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    """A small archive of a large array (a zip bomb) is refused by the members'
+    uncompressed sizes, 4 × MAX_FILE_BYTES in all, before any member is read."""
+    members = _valid_npz_members()
+    members[f"cases/{KL}/outputs/value"] = np.zeros(200_000)  # 1.6 MB, compressed to a few kB
+    path = tmp_path / "file.npz"
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **members)
+    monkeypatch.setattr(reference, "MAX_FILE_BYTES", 100_000)
+    assert path.stat().st_size < 100_000
+    _refused(path, "the archive unpacks to", "more than the limit of 400000")
+
+
 def test_npz_with_a_non_finite_output_is_refused(tmp_path):
     members = _valid_npz_members()
     members[f"cases/{KL}/outputs/grad_q_loc"] = np.array([0.0, np.inf, 1.0])
@@ -292,6 +352,22 @@ def test_a_size_setting_integer_beyond_its_bound_is_refused_before_computing(tmp
     path = tmp_path / "file.npz"
     reference.write(path, document)
     _refused(path, "case 'estimators.dimension'", "field 'dimension'", "must be in [1, 100000]")
+
+
+def test_the_lower_ends_of_the_size_bounds_are_read(tmp_path):
+    """The bounds are inclusive: n = 2 (the least sample size with a leave-one-out
+    baseline) and dimension = 1 are read, and vi_ref's outputs for them pass."""
+    document = reference.generate(0, only="estimators.")
+    for name, key, least in (("estimators.quadratic", "n", 2), ("estimators.dimension", "dimension", 1)):
+        case = document["cases"][name]
+        case["inputs"][key] = np.array(least)
+        case["outputs"] = reference.compute_outputs(name, case["inputs"])
+    path = tmp_path / "file.json"
+    reference.write(path, document)
+    back = reference.read(path)
+    assert back["cases"]["estimators.quadratic"]["inputs"]["n"] == 2
+    assert back["cases"]["estimators.dimension"]["outputs"]["gradient_scale"].shape == (1,)
+    assert all(result.ok for result in reference.check(back))
 
 
 def test_a_file_larger_than_the_limit_is_refused_before_parsing(tmp_path, monkeypatch, document):

@@ -154,6 +154,119 @@ def test_the_iwae_case_is_elbo_iwae_bound_on_the_same_draws():
     np.testing.assert_allclose(outputs["estimate"], estimate, rtol=1e-14)
 
 
+def _normal_expectation(function):
+    """E[function(ε)] for ε ~ N(0, 1), by scipy.integrate.quad."""
+    import scipy.integrate
+
+    density = lambda e: np.exp(-e * e / 2) / np.sqrt(2 * np.pi)  # noqa: E731
+    return scipy.integrate.quad(lambda e: function(e) * density(e), -np.inf, np.inf, epsabs=0, epsrel=1e-13, limit=200)[0]
+
+
+@pytest.mark.parametrize("sample_size", [2, 7])
+def test_the_leave_one_out_variance_is_at_the_inputs_sample_size(sample_size):
+    """The term (f(zₛ) − bₛ) s(zₛ) has a baseline bₛ, the mean of the other n − 1 values:
+    independent of zₛ, of mean E f and second moment Var f/(n − 1) + (E f)². So its
+    variance is E[f²s²] − 2 E f E[f s²] + (Var f/(n − 1) + (E f)²) E[s²] − ∇², each
+    moment by quad. The case computed at n − 1 passed every other test."""
+    inputs = dict(reference.case_inputs("estimators.quadratic", 0), n=np.array(sample_size))
+    outputs = reference.compute_outputs("estimators.quadratic", inputs)
+    loc, scale, k = (float(inputs[key]) for key in ("loc", "scale", "k"))
+    f = lambda e: (loc + scale * e - k) ** 2  # noqa: E731
+    mean, second = _normal_expectation(f), _normal_expectation(lambda e: f(e) ** 2)
+    baseline_second_moment = (second - mean**2) / (sample_size - 1) + mean**2
+    for name, score in (("loc", lambda e: e / scale), ("scale", lambda e: (e * e - 1) / scale)):
+        gradient = _normal_expectation(lambda e: f(e) * score(e))
+        variance = (
+            _normal_expectation(lambda e: (f(e) * score(e)) ** 2)
+            - 2 * mean * _normal_expectation(lambda e: f(e) * score(e) ** 2)
+            + baseline_second_moment * _normal_expectation(lambda e: score(e) ** 2)
+            - gradient**2
+        )
+        np.testing.assert_allclose(outputs[f"variance_score_function_leave_one_out_{name}"], variance, rtol=1e-11)
+
+
+def test_the_dimension_case_is_built_from_its_loc_and_scale():
+    """E[Σ z] = D m, ∇m = D, ∇σ_d = 0, and the score function's term of m is
+    (Dm + σS) S/σ with S = Σ ε_d ~ N(0, D), its variance by quad. The case built with
+    loc and scale swapped passed every other test."""
+    inputs = reference.case_inputs("estimators.dimension", 0)
+    outputs = reference.compute_outputs("estimators.dimension", inputs)
+    loc, scale, dimension = float(inputs["loc"]), float(inputs["scale"]), int(inputs["dimension"])
+    np.testing.assert_allclose(outputs["expectation"], dimension * loc, rtol=1e-15)
+    assert outputs["gradient_loc"] == dimension
+    np.testing.assert_array_equal(outputs["gradient_scale"], np.zeros(dimension))
+    term = lambda e: (dimension * loc + scale * np.sqrt(dimension) * e) * np.sqrt(dimension) * e / scale  # noqa: E731
+    variance = _normal_expectation(lambda e: term(e) ** 2) - dimension**2
+    np.testing.assert_allclose(outputs["variance_score_function_loc"], variance, rtol=1e-11)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_the_em_step_adds_the_inputs_reg_covar_to_the_covariances(covariance_type):
+    """The M-step's covariances are the responsibility-weighted scatter plus reg_covar
+    on the diagonal (derivation 04), so raising reg_covar from 0 to 0.25 raises every
+    variance by exactly 0.25 and changes nothing else. The case ignoring the inputs'
+    reg_covar (using m_step's default 1e-6, the value every generated file holds) passed
+    every other test."""
+    name = f"gmm.{covariance_type}"
+    inputs = reference.case_inputs(name, 2)
+    unregularised = reference.compute_outputs(name, dict(inputs, reg_covar=np.array(0.0)))
+    regularised = reference.compute_outputs(name, dict(inputs, reg_covar=np.array(0.25)))
+    shift = regularised["em_covariances"] - unregularised["em_covariances"]
+    diagonal = np.eye(inputs["means"].shape[1]) if covariance_type in ("full", "tied") else 1.0
+    np.testing.assert_allclose(shift, np.broadcast_to(0.25 * diagonal, shift.shape), rtol=0, atol=1e-14)
+    for field in ("log_likelihood", "responsibilities", "em_weights", "em_means"):
+        np.testing.assert_array_equal(regularised[field], unregularised[field])
+
+
+@pytest.mark.parametrize("noise", ["isotropic", "diagonal"])
+def test_the_linear_gaussian_elbo_is_the_closed_form(noise):
+    """For q(z) = N(m, S), p(z) = N(0, I) and p(x | z) = N(Wz + b, Ψ):
+    ELBO = log N(x | Wm + b, Ψ) − ½ tr(WᵀΨ⁻¹W S) − ½ (L log 2π + mᵀm + tr S) + ½ log det(2πe S),
+    with S = LLᵀ (isotropic) or diag(scale²) (diagonal). The diagonal case building q
+    with its variance as the scale was caught only by the torch example."""
+    import scipy.stats
+
+    name = f"linear_gaussian.{noise}"
+    inputs = reference.case_inputs(name, 4)
+    outputs = reference.compute_outputs(name, inputs)
+    W, b, x, loc = inputs["W"], inputs["b"], inputs["x"], inputs["q_loc"]
+    psi = np.broadcast_to(inputs["noise_var"], b.shape)
+    if noise == "isotropic":
+        covariances = inputs["q_scale_tril"] @ np.swapaxes(inputs["q_scale_tril"], -1, -2)
+    else:
+        covariances = np.stack([np.diag(scale**2) for scale in inputs["q_scale"]])
+    latent = loc.shape[1]
+    expected = [
+        scipy.stats.multivariate_normal(W @ m + b, np.diag(psi)).logpdf(point)
+        - 0.5 * np.trace(W.T @ (W / psi[:, None]) @ S)
+        - 0.5 * (latent * np.log(2 * np.pi) + m @ m + np.trace(S))
+        + scipy.stats.multivariate_normal(np.zeros(latent), S).entropy()
+        for point, m, S in zip(x, loc, covariances)
+    ]
+    np.testing.assert_allclose(outputs["elbo"], expected, rtol=1e-12)
+
+
+def test_the_normal_cases_pathwise_fields_are_the_closed_forms():
+    """z = μ + σ ε, so the per-sample derivatives of ⟨c, z⟩ are c (μ) and c ε (σ). The
+    VJP with ε and the cotangent swapped was caught only by the torch example."""
+    inputs = reference.case_inputs("distribution.Normal", 1)
+    outputs = reference.compute_outputs("distribution.Normal", inputs)
+    eps, cotangent = inputs["eps"], inputs["cotangent"]
+    np.testing.assert_allclose(outputs["transform"], inputs["loc"] + inputs["scale"] * eps, rtol=1e-15)
+    np.testing.assert_allclose(outputs["transform_vjp_loc"], cotangent, rtol=1e-15)
+    np.testing.assert_allclose(outputs["transform_vjp_scale"], cotangent * eps, rtol=1e-15)
+
+
+def test_compute_outputs_refuses_floats_for_an_int64_field():
+    """Category labels as floats are refused, not truncated: compute_outputs converts
+    only exactly (integers and narrower floats to a float64 field, integers to int64)."""
+    inputs = reference.case_inputs("distribution.CategoricalLogits", 0)
+    with pytest.raises(reference.ReferenceFileError, match="field 'x'.*dtype must be int64; got float64"):
+        reference.compute_outputs("distribution.CategoricalLogits", dict(inputs, x=inputs["x"] + 0.5))
+    narrower = reference.compute_outputs("distribution.CategoricalLogits", dict(inputs, x=inputs["x"].astype(np.int32)))
+    np.testing.assert_array_equal(narrower["log_prob"], reference.compute_outputs("distribution.CategoricalLogits", inputs)["log_prob"])
+
+
 # ----- determinism and the two encodings ------------------------------------------------
 
 
@@ -197,6 +310,17 @@ def test_both_encodings_round_trip_bit_for_bit(tmp_path, generated, suffix):
     back = reference.read(path)
     _assert_same_document(generated, back)
     assert back["seed"] == 7 and back["version"] == reference.SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_a_written_file_states_the_documented_tolerances(tmp_path, generated, suffix):
+    """rtol 1e-9 and atol 1e-12, rtol 1e-8 for the estimator cases
+    (docs/reference-files.md): what someone testing against the file without vi_ref
+    uses. A file written with rtol and atol swapped passed every other test."""
+    path = tmp_path / f"reference{suffix}"
+    reference.write(path, generated)
+    for name, case in reference.read(path)["cases"].items():
+        assert case["tolerance"] == {"rtol": 1e-8 if name.startswith("estimators.") else 1e-9, "atol": 1e-12}, name
 
 
 def test_infinite_kl_round_trips_as_a_string_in_json(tmp_path):
@@ -261,6 +385,59 @@ def test_compare_handles_infinities_shapes_and_nan():
     assert not reference.compare("c", "f", inf, np.array([np.inf, np.nan]), rtol=1e-9, atol=0).ok
     mismatch = reference.compare("c", "f", np.zeros(3), np.zeros((1, 3)), rtol=1e-9, atol=0)
     assert not mismatch.ok and "shape (1, 3), but vi_ref's has shape (3,)" in str(mismatch)
+
+
+def test_compare_allows_atol_plus_rtol_times_vi_refs_value():
+    """An entry agrees when |actual − expected| ≤ atol + rtol |expected|, with expected
+    vi_ref's value: just inside and just outside at 1000 (rtol decides) and at 0 (atol
+    decides); and with rtol 0.5, 1.9 against vi_ref's 1 fails (scaled by |actual| it
+    would pass). rtol and atol swapped were caught only by the torch example."""
+
+    def agrees(expected, actual, rtol=1e-9, atol=1e-12):
+        return reference.compare("c", "f", np.array([expected]), np.array([actual]), rtol=rtol, atol=atol).ok
+
+    assert agrees(1000.0, 1000.0 + 0.9e-6) and not agrees(1000.0, 1000.0 + 1.1e-6)
+    assert agrees(0.0, 0.9e-12) and not agrees(0.0, -1.1e-12)
+    assert agrees(1.0, 1.4, rtol=0.5, atol=0) and not agrees(1.0, 1.9, rtol=0.5, atol=0)
+    result = reference.compare("c", "f", np.array([1.0, -2.0]), np.array([1.9, -3.8]), rtol=0.5, atol=0)
+    assert not result.ok and result.max_rel_error == pytest.approx(0.9, rel=1e-12)
+
+
+def test_compare_never_broadcasts():
+    """A (1,) against vi_ref's (3,) is a shape mismatch, even when its value is all three's."""
+    result = reference.compare("c", "f", np.full(3, 2.0), np.array([2.0]), rtol=1e-9, atol=0)
+    assert not result.ok and result.problem == "shape (1,), but vi_ref's has shape (3,)"
+
+
+def test_compare_reports_the_entry_furthest_beyond_its_tolerance():
+    """The worst index is where the error exceeds its tolerance most (1 + 1e-6 against
+    1), not the largest absolute error (1e-4 at 1e6, inside rtol); the max relative
+    error is over the entries where vi_ref's value is not 0 (1e-13 against 0 is inside
+    atol and has no relative error)."""
+    expected = np.array([1e6, 1.0, 0.0])
+    actual = np.array([1e6 + 1e-4, 1.0 + 1e-6, 1e-13])
+    result = reference.compare("c", "f", expected, actual, rtol=1e-9, atol=1e-12)
+    assert not result.ok
+    assert result.worst_index == (1,) and result.expected == 1.0 and result.actual == 1.0 + 1e-6
+    assert result.max_abs_error == pytest.approx(1e-4, rel=1e-5)
+    assert result.max_rel_error == pytest.approx(1e-6, rel=1e-6)
+
+
+def test_check_judges_by_atol_at_vi_refs_zeros_and_by_rtol_elsewhere():
+    """With the estimator cases' tolerance (rtol 1e-8, atol 1e-12): 5e-13 where vi_ref's
+    gradient is exactly 0 passes and 2e-12 fails; E f off by a relative 5e-9 passes,
+    by 2e-8 fails. check passing rtol as atol was caught only by the torch example."""
+    document = reference.generate(0, only="estimators.dimension")
+    outputs = document["cases"]["estimators.dimension"]["outputs"]
+    zeros, expectation = outputs["gradient_scale"], outputs["expectation"]
+    assert not zeros.any() and expectation > 1
+
+    def failing(**changed):
+        outputs.update(changed)
+        return sorted(result.field for result in reference.check(document) if not result.ok)
+
+    assert failing(gradient_scale=zeros + 5e-13, expectation=expectation * (1 + 5e-9)) == []
+    assert failing(gradient_scale=zeros + 2e-12, expectation=expectation * (1 + 2e-8)) == ["expectation", "gradient_scale"]
 
 
 def test_crosscheck_only_and_list(tmp_path, capsys):
