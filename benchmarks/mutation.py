@@ -510,8 +510,10 @@ MUTANTS = [
            "verification: rows_with_a_tied_extremum may pick one column twice (no tie)", (T_R,)),
     # survived at first: the checks pass on easy inputs;
     #   killed by tests/test_registry.py::test_hard_region_cases_draw_inputs_in_their_hard_regions
-    Mutant(RA, "matrix[..., [0, 1], :] = matrix[..., [1, 0], :]", "matrix[[0, 1]] = matrix[[1, 0]]",
+    Mutant(RA, "flat[::2, [0, 1], :] = flat[::2, [1, 0], :]", "flat[[0, 1]] = flat[[1, 0]]",
            "verification: invertible swaps batch entries, not rows (no negative determinant)", (T_R,)),
+    Mutant(RA, "flat[::2, [0, 1], :] = flat[::2, [1, 0], :]", "flat[:, [0, 1], :] = flat[:, [1, 0], :]",
+           "verification: invertible swaps rows in every batch entry (no positive determinant)", (T_R,)),
     # survived at first: the checks pass on easy inputs;
     #   killed by tests/test_registry.py::test_hard_region_cases_draw_inputs_in_their_hard_regions
     Mutant(RF, 'params["u"] = -2.0 * params["w"] / np.sum(params["w"] ** 2, axis=-1, keepdims=True)',

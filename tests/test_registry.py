@@ -168,8 +168,8 @@ def test_hard_region_cases_draw_inputs_in_their_hard_regions(seed):
     for name, extremum in (("autodiff.max[ties]", np.max), ("autodiff.min[ties]", np.min)):
         x = _drawn(name, seed)["x"]
         assert np.all(np.sum(x == extremum(x, axis=1, keepdims=True), axis=1) == 2), name
-    for name in ("autodiff.slogdet[negative-determinant]", "autodiff.slogdet[batched]"):
-        assert np.all(np.linalg.det(_drawn(name, seed)["a"]) < 0), name
+    assert np.linalg.det(_drawn("autodiff.slogdet[negative-determinant]", seed)["a"]) < 0
+    np.testing.assert_array_equal(np.sign(np.linalg.det(_drawn("autodiff.slogdet[batched]", seed)["a"])), [-1, 1])
     for regime, product in (("near-constraint", -2.0), ("past-rounding", -40.0)):  # wᵀu per layer
         params = _drawn(f"flows.PlanarFlow.transform_vjp[{regime}]", seed)
         np.testing.assert_allclose(np.sum(params["w"] * params["u"], axis=-1), product, rtol=1e-12)
