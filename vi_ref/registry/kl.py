@@ -125,6 +125,16 @@ PAIRS = {
 }
 
 
+# The near-equal pairs have gradients of about 1e-4 (the pair is 1e-3 apart), where
+# the default atol of 1e-9 would check them only to about 1e-5 relative; Richardson's
+# error on them was at most 3e-13 over 200 seeds, so they are held to 1e-11.
+SMALL_GRADIENT_ATOL = {
+    label: 1e-11 for label in ("Gamma||Gamma-near-equal", "Exponential||Gamma-near-equal",
+                               "MultivariateNormal||MultivariateNormal-near-equal",
+                               "Categorical||Categorical-near-equal-with-a-tiny-category")
+}
+
+
 def _split(arrays):
     """{'q_loc': a, 'p_loc': b} -> ({'loc': a}, {'loc': b})."""
     return tuple({name[2:]: value for name, value in arrays.items() if name[:2] == side} for side in ("q_", "p_"))
@@ -146,7 +156,8 @@ def _case(label, formula, pair_gradient, make_q, make_p, q_makers, p_makers):
         return GradientProblem(value, gradient, inputs)
 
     return GradientCase(
-        f"kl.{label}", (gradient_name(kl.kl_divergence_grad), gradient_name(pair_gradient)), build
+        f"kl.{label}", (gradient_name(kl.kl_divergence_grad), gradient_name(pair_gradient)), build,
+        atol=SMALL_GRADIENT_ATOL.get(label, GradientCase.atol),
     )
 
 
