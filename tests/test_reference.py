@@ -267,6 +267,18 @@ def test_compute_outputs_refuses_floats_for_an_int64_field():
     np.testing.assert_array_equal(narrower["log_prob"], reference.compute_outputs("distribution.CategoricalLogits", inputs)["log_prob"])
 
 
+def test_compute_outputs_refuses_integers_that_float64_would_round():
+    """int64 converts to a float64 field 'safely' by NumPy's rule, but 2⁵³ + 1 rounds:
+    such an x is refused; 2⁵³ itself is exact and is read."""
+    inputs = reference.case_inputs("distribution.Normal", 0)
+    for x, dtype in ((2**53 + 1, np.int64), (-(2**53) - 1, np.int64), (2**64 - 1, np.uint64)):
+        with pytest.raises(reference.ReferenceFileError, match="field 'x'.*beyond 2\\*\\*53 .* no exact float64"):
+            reference.compute_outputs("distribution.Normal", dict(inputs, x=np.full((4, 3), x, dtype=dtype)))
+    exact = reference.compute_outputs("distribution.Normal", dict(inputs, x=np.full((4, 3), 2**53, dtype=np.int64)))
+    as_float = reference.compute_outputs("distribution.Normal", dict(inputs, x=np.full((4, 3), 2.0**53)))
+    np.testing.assert_array_equal(exact["log_prob"], as_float["log_prob"])
+
+
 # ----- determinism and the two encodings ------------------------------------------------
 
 

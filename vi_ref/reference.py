@@ -131,7 +131,8 @@ def compute_outputs(name, inputs):
     The inputs are checked as a file's are: exactly the case's fields, shapes that
     fit the case's symbols, sizes and bounds (``dimension`` ≤ 100,000), no NaN, and
     the field's dtype (integers and floats of fewer bits are converted exactly to a
-    float64 field, integers to an int64 one).
+    float64 field, integers to an int64 one; integers beyond ±2⁵³, which float64
+    would round, are refused).
 
     Raises:
         ReferenceFileError (a ValueError): naming the field and the problem.
@@ -142,10 +143,18 @@ def compute_outputs(name, inputs):
     for key, spec in case.inputs.items():
         array = np.asarray(inputs[key])
         if array.dtype.kind != "b" and np.can_cast(array.dtype, DTYPES[spec.dtype], "safe"):
+            if array.dtype.kind in "iu" and spec.dtype == "float64" and _beyond_exact_floats(array):
+                _fail("inputs", "integers beyond 2**53 in magnitude have no exact float64", name, key)
             array = array.astype(DTYPES[spec.dtype])
         arrays[key] = _validate_array(array, spec, symbols, "inputs", name, key)
     computed = case.compute(arrays)
     return {key: _as_field_array(computed[key], spec) for key, spec in case.outputs.items()}
+
+
+def _beyond_exact_floats(integers):
+    """Whether some entry of an integer array is beyond ±2⁵³, where float64 rounds."""
+    limit = 2**53
+    return bool(np.any(integers > limit) or (integers.dtype.kind == "i" and np.any(integers < -limit)))
 
 
 def _check_seed(seed):
