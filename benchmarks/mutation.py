@@ -795,6 +795,157 @@ MUTANTS = [
            "reference: every KL value may be inf (a finite pair's inf is read)", T_RF),
     Mutant(REFC, "DEFAULT_RTOL = 1e-9", "DEFAULT_RTOL = 1e-7", "reference: the default rtol loosened 100×", T_RF),
     Mutant(REFC, "ESTIMATOR_RTOL = 1e-8", "ESTIMATOR_RTOL = 1e-6", "reference: the estimator cases' rtol loosened 100×", T_RF),
+    # ----- audit C: the tour's machinery and the command line (survivors at first marked; each now killed)
+    Mutant("vi_ref/tour/framework.py", "        all_ok &= bool(rows) and all(row.ok for row in rows)\n",
+           "        all_ok = bool(rows) and all(row.ok for row in rows)\n",
+           "tour/cli: run's verdict is the last section's only (an earlier failing section passes)",
+           ("tests/test_tour.py", "tests/test_cli.py")),
+    Mutant("vi_ref/tour/framework.py", "        all_ok &= bool(rows) and all(row.ok for row in rows)\n",
+           "        all_ok &= all(row.ok for row in rows)\n",
+           "tour/cli: a section that checked nothing passes", ("tests/test_tour.py", "tests/test_cli.py")),
+    Mutant("vi_ref/tour/framework.py", "        all_ok &= bool(rows) and all(row.ok for row in rows)\n",
+           "        all_ok &= bool(rows) and any(row.ok for row in rows)\n",
+           "tour/cli: a section passes when any of its rows passes", ("tests/test_tour.py", "tests/test_cli.py")),
+    # survived at first: the command line refused it first; killed by
+    #   tests/test_tour.py::test_an_unmatched_name_beside_a_matched_one_checks_nothing
+    Mutant("vi_ref/tour/framework.py", "    if not chosen or missing:\n", "    if not chosen:\n",
+           "tour/cli: run ignores an unmatched name beside a matched one in only", ("tests/test_tour.py",)),
+    # survived at first: JSON was tested only on a passing tour; killed by
+    #   tests/test_tour.py::test_a_failure_in_an_earlier_section_fails_the_tour_in_text_and_in_json
+    Mutant("vi_ref/tour/framework.py", '"passed": all_ok,', '"passed": True,',
+           "tour/cli: the JSON document says passed after a failing row", ("tests/test_tour.py", "tests/test_cli.py")),
+    # survived at first: JSON was tested only on a passing tour; killed by
+    #   tests/test_tour.py::test_a_failure_in_an_earlier_section_fails_the_tour_in_text_and_in_json
+    #   and tests/test_cli.py::test_json_exit_status_and_document_say_a_row_failed
+    Mutant("vi_ref/tour/framework.py", "        return all_ok\n    shown", "        return True\n    shown",
+           "tour/cli: with --json the tour returns True (exit 0) after a failing row",
+           ("tests/test_tour.py", "tests/test_cli.py")),
+    # survived at first: no test read a row's whole line; killed by
+    #   tests/test_tour.py::test_each_printed_row_shows_its_verdict_claim_measured_oracle_and_criterion
+    Mutant("vi_ref/tour/framework.py", "{row.measured}; oracle {row.oracle}; {row.criterion}",
+           "{row.measured}; {row.criterion}", "tour/cli: a printed row omits its oracle", ("tests/test_tour.py",)),
+    Mutant("vi_ref/tour/framework.py", 'verdict = "pass" if row.ok else "FAIL"', 'verdict = "pass"',
+           "tour/cli: every printed row says pass", ("tests/test_tour.py", "tests/test_cli.py")),
+    Mutant("vi_ref/tour/framework.py", "            if row.detail and not verbose:\n", "            if row.detail:\n",
+           "tour/cli: --verbose does not show the detail rows", ("tests/test_tour.py",)),
+    # survived at first: only the verdict of an empty section was tested; killed by
+    #   tests/test_tour.py::test_the_failure_summary_counts_the_failed_rows_and_names_an_empty_section
+    Mutant("vi_ref/tour/framework.py", '            if not rows:\n                out("  FAIL  this section checked nothing")\n',
+           "",
+           "tour/cli: a section that checked nothing is not printed as FAIL where it stands", ("tests/test_tour.py",)),
+    # survived at first: the summary's count was never read; killed by
+    #   tests/test_tour.py::test_the_failure_summary_counts_the_failed_rows_and_names_an_empty_section
+    Mutant("vi_ref/tour/framework.py", 'out(f"\\nFAILED: {len(failed)} of {shown}:")',
+           'out(f"\\nFAILED: {len(rows)} of {shown}:")',
+           "tour/cli: the summary counts every row as failed", ("tests/test_tour.py",)),
+    Mutant("vi_ref/tour/framework.py", "        for row in failed:\n            out(", "        for row in []:\n            out(",
+           "tour/cli: the summary does not list the failed rows", ("tests/test_tour.py",)),
+    # survived at first: only the verdict of an empty section was tested; killed by
+    #   tests/test_tour.py::test_the_failure_summary_counts_the_failed_rows_and_names_an_empty_section
+    Mutant("vi_ref/tour/framework.py",
+           '            if not entry["rows"]:\n                out(f"  section {entry[\'key\']} checked nothing")\n',
+           '            pass\n',
+           "tour/cli: the summary does not name a section that checked nothing", ("tests/test_tour.py",)),
+    # survived at first (as hash(key) & 0xFFFFFFFF; a bare hash(key) is often negative and refused by NumPy):
+    #   every test ran in one process; killed by tests/test_tour.py::test_a_seed_gives_the_same_rows_in_every_process
+    Mutant("vi_ref/tour/framework.py", 'zlib.crc32(key.encode("utf-8"))', "hash(key) & 0xFFFFFFFF",
+           "tour/cli: section_rng from Python's salted hash (a seed's rows change from run to run)",
+           ("tests/test_tour.py",)),
+    # survived at first: section_rng was tested alone, never through run; killed by
+    #   tests/test_tour.py::test_the_seed_reaches_the_sections_generators
+    Mutant("vi_ref/tour/framework.py", "yield from candidate.check(section_rng(seed, candidate.key))",
+           "yield from candidate.check(section_rng(0, candidate.key))",
+           "tour/cli: run ignores the seed (every --seed runs seed 0)", ("tests/test_tour.py", "tests/test_cli.py")),
+    Mutant("vi_ref/tour/framework.py", '"the check runs to the end", False)', '"the check runs to the end", True)',
+           "tour/cli: an exception inside a check is a passing row", ("tests/test_tour.py",)),
+    Mutant("vi_ref/tour/framework.py", 'object.__setattr__(self, "ok", bool(self.ok))', "pass",
+           "tour/cli: Row keeps a NumPy bool verdict", ("tests/test_tour.py", "tests/test_cli.py")),
+    Mutant("vi_ref/tour/framework.py", "    if only is None:\n        return list(sections)",
+           "    if not only:\n        return list(sections)", "tour/cli: an empty only selects every section",
+           ("tests/test_tour.py", "tests/test_cli.py")),
+    Mutant("vi_ref/tour/framework.py", "or (len(token) > 2 and token in candidate.title.lower()))",
+           "or (len(token) > 1 and token in candidate.title.lower()))",
+           "tour/cli: a two-letter name also matches title words", ("tests/test_tour.py",)),
+    # survived at first: no test registered a key twice; killed by
+    #   tests/test_tour.py::test_a_section_key_is_registered_once_whatever_its_case
+    Mutant("vi_ref/tour/framework.py", "if any(existing.key.lower() == key.lower() for existing in SECTIONS):",
+           "if any(existing.key == key for existing in SECTIONS):",
+           "tour/cli: a section key registered twice in another case is accepted", ("tests/test_tour.py",)),
+    # survived at first: only an SE of 0 was tested; killed by
+    #   tests/test_tour.py::test_a_non_finite_standard_error_or_estimate_fails_the_row
+    Mutant("vi_ref/tour/policy.py", "    usable = (standard_error > 0) & np.isfinite(standard_error)\n",
+           "    usable = standard_error > 0\n",
+           "tour/cli: an infinite standard error makes any estimate 0 SE off", ("tests/test_tour.py",)),
+    # survived at first: no NaN estimate was tested; killed by
+    #   tests/test_tour.py::test_a_non_finite_standard_error_or_estimate_fails_the_row
+    Mutant("vi_ref/tour/policy.py", "    return float(np.max(ratio)), int(ratio.size)",
+           "    return float(np.nanmax(ratio)), int(ratio.size)",
+           "tour/cli: a NaN estimate beside finite ones is ignored (nanmax)", ("tests/test_tour.py",)),
+    Mutant("vi_ref/tour/policy.py", "    return float(np.max(ratio)), int(ratio.size)",
+           "    return float(np.mean(ratio)), int(ratio.size)",
+           "tour/cli: standard_errors_off averages the entries instead of taking the worst", ("tests/test_tour.py",)),
+    # survived at first: rows were tested with one entry only (a stricter limit fails no correct tour at
+    #   seed 7); killed by
+    #   tests/test_tour.py::test_a_monte_carlo_rows_limit_has_a_family_wise_false_alarm_of_1e_6
+    Mutant("vi_ref/tour/policy.py", "    limit = z_limit(count)\n", "    limit = z_limit()\n",
+           "tour/cli: monte_carlo_row's limit without the Bonferroni count (false alarms above 1e-6)",
+           ("tests/test_tour.py",)),
+    Mutant("vi_ref/tour/policy.py", "scipy.stats.norm.isf(false_alarm / (2 * comparisons))",
+           "scipy.stats.norm.isf(false_alarm / comparisons)", "tour/cli: z_limit one-sided (α/m, not α/2m)",
+           ("tests/test_tour.py",)),
+    Mutant("vi_ref/tour/policy.py", "scipy.stats.norm.isf(false_alarm / (2 * comparisons))",
+           "scipy.stats.norm.isf(1 - (1 - false_alarm) ** (1 / comparisons))",
+           "tour/cli: z_limit one-sided Šidák (1 − (1 − α)^(1/m), not two-sided)", ("tests/test_tour.py",)),
+    Mutant("vi_ref/tour/policy.py", "values.std(axis=0, ddof=1) / np.sqrt(values.shape[0])",
+           "values.std(axis=0, ddof=0) / np.sqrt(values.shape[0])", "tour/cli: sample_mean_and_error with ddof 0",
+           ("tests/test_tour.py",)),
+    Mutant("vi_ref/tour/policy.py", "    if not 0 < false_alarm < 1:\n", "    if not 0 <= false_alarm < 1:\n",
+           "tour/cli: z_limit accepts a false-alarm probability of 0 (z = ∞)", ("tests/test_tour.py",)),
+    Mutant("vi_ref/cli.py", "    return 0 if passed else 1\n", "    return 0\n",
+           "tour/cli: vi-ref tour exits 0 after a failing row", ("tests/test_cli.py",)),
+    Mutant("vi_ref/cli.py", "    if not listed or missing:", "    if not listed:",
+           "tour/cli: vi-ref tour --only with one unmatched name runs the others", ("tests/test_cli.py",)),
+    # survived at first: --verbose was tested on run, not through the command line; killed by
+    #   tests/test_cli.py::test_verbose_prints_the_detail_rows
+    Mutant("vi_ref/cli.py", "verbose=arguments.verbose,", "verbose=False,",
+           "tour/cli: vi-ref tour --verbose ignored", ("tests/test_cli.py",)),
+    # survived at first: argparse does not apply the type to the default 0, and no test gave --seed 0; killed by
+    #   tests/test_cli.py::test_seed_0_the_default_is_accepted_and_reported
+    Mutant("vi_ref/cli.py", "    if not 0 <= value < 2**63:", "    if not 0 < value < 2**63:",
+           "tour/cli: --seed 0 (the default) refused", ("tests/test_cli.py",)),
+    Mutant("vi_ref/cli.py", "    return 0 if all(result.ok for result in results) else 1\n", "    return 0\n",
+           "tour/cli: vi-ref crosscheck exits 0 after a mismatch", ("tests/test_cli.py", "tests/test_crosscheck_files.py")),
+    Mutant("vi_ref/cli.py", 'nothing was checked", file=sys.stderr)\n        return 1',
+           'nothing was checked", file=sys.stderr)\n        return 0',
+           "tour/cli: vi-ref crosscheck exits 0 when nothing was compared",
+           ("tests/test_cli.py", "tests/test_crosscheck_files.py")),
+    # survived at first: --rtol and --atol were given only with --list; killed by
+    #   tests/test_cli.py::test_crosscheck_rtol_and_atol_override_the_tolerance_of_their_own_kind
+    Mutant("vi_ref/cli.py", "rtol=arguments.rtol, atol=arguments.atol,", "rtol=arguments.atol, atol=arguments.rtol,",
+           "tour/cli: vi-ref crosscheck --rtol and --atol swapped", ("tests/test_cli.py", "tests/test_crosscheck_files.py")),
+    # survived at first: --rtol and --atol were given only with --list; killed by
+    #   tests/test_cli.py::test_crosscheck_rtol_and_atol_override_the_tolerance_of_their_own_kind
+    Mutant("vi_ref/cli.py", "rtol=arguments.rtol, atol=arguments.atol,", "rtol=None, atol=None,",
+           "tour/cli: vi-ref crosscheck ignores --rtol and --atol",
+           ("tests/test_cli.py", "tests/test_crosscheck_files.py")),
+    Mutant("vi_ref/cli.py", "if value is not None]", "if value]",
+           "tour/cli: vi-ref crosscheck --list --atol 0 ignores the 0", ("tests/test_cli.py",)),
+    Mutant("vi_ref/cli.py", "as_json=arguments.json,", "as_json=False,", "tour/cli: vi-ref tour --json prints text",
+           ("tests/test_cli.py",)),
+    # survived at first: the unusable --out tested is a file (a ValueError); killed by
+    #   tests/test_cli.py::test_figures_with_an_out_it_cannot_create_exits_2_with_the_reason
+    Mutant("vi_ref/cli.py", "    except (ImportError, ValueError, OSError) as error:",
+           "    except (ImportError, ValueError) as error:",
+           "tour/cli: vi-ref figures with an --out it cannot create ends in a traceback", ("tests/test_cli.py",)),
+    # survived at first: no test compared two seeds' figures; killed by
+    #   tests/test_figures.py::test_the_seed_changes_the_random_figures
+    Mutant("vi_ref/figures.py", "np.random.default_rng([seed, list(FIGURES).index(name)])",
+           "np.random.default_rng([0, list(FIGURES).index(name)])", "tour/cli: vi-ref figures ignores --seed",
+           ("tests/test_cli.py", "tests/test_figures.py")),
+    # survived at first: no test compared two seeds' figures; killed by
+    #   tests/test_figures.py::test_the_seed_changes_the_random_figures
+    Mutant("vi_ref/cli.py", "only=arguments.only, seed=arguments.seed)", "only=arguments.only, seed=0)",
+           "tour/cli: vi-ref figures --seed not passed on", ("tests/test_cli.py", "tests/test_figures.py")),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

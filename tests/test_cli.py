@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from pathlib import Path
@@ -31,6 +32,30 @@ def test_exit_status_is_0_only_when_every_row_passes(monkeypatch, capsys):
     assert cli.main(["tour"]) == 1  # a section that checks nothing cannot pass
     monkeypatch.setattr(framework, "SECTIONS", fake_sections([good]))
     assert cli.main(["tour"]) == 0
+
+
+def test_json_exit_status_and_document_say_a_row_failed(monkeypatch, capsys):
+    """With --json a failing tour exited 0 as long as the text path was right."""
+    good, bad = tour.Row("exact", "0", "0", "== 0", True), tour.Row("wrong", "1", "0", "== 0", False)
+    monkeypatch.setattr(framework, "SECTIONS", fake_sections([good, bad], [good]))
+    assert cli.main(["tour", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["passed"] is False
+
+
+def test_seed_0_the_default_is_accepted_and_reported(monkeypatch, capsys):
+    monkeypatch.setattr(framework, "SECTIONS", fake_sections([tour.Row("exact", "0", "0", "== 0", True)]))
+    assert cli.main(["tour", "--json", "--seed", "0"]) == 0
+    assert json.loads(capsys.readouterr().out)["seed"] == 0
+
+
+def test_verbose_prints_the_detail_rows(monkeypatch, capsys):
+    """--verbose never reached the printer through the command line."""
+    rows = [tour.Row("summary", "1", "1", "==", True), tour.Row("one case", "1", "1", "==", True, detail=True)]
+    monkeypatch.setattr(framework, "SECTIONS", fake_sections(rows))
+    assert cli.main(["tour"]) == 0
+    assert "one case" not in capsys.readouterr().out
+    assert cli.main(["tour", "--verbose"]) == 0
+    assert "  pass  one case: 1; oracle 1; ==" in capsys.readouterr().out
 
 
 def test_list_names_every_section_in_order(capsys):
@@ -113,6 +138,35 @@ def test_figures_refuse_unknown_names_and_an_unusable_directory_without_a_traceb
     assert cli.main(["figures", "--out", str(a_file), "--only", "gmm"]) == 2
     # it said "[Errno 17] File exists: '...'", as if an existing --out were the fault
     assert f"out must name a directory; {str(a_file)!r} is a file" in capsys.readouterr().err
+
+
+def test_figures_with_an_out_it_cannot_create_exits_2_with_the_reason(tmp_path, capsys):
+    """An --out below a file cannot be made (NotADirectoryError): status 2 and the
+    reason, not a traceback."""
+    pytest.importorskip("matplotlib")
+    a_file = tmp_path / "taken"
+    a_file.write_text("")
+    assert cli.main(["figures", "--out", str(a_file / "below"), "--only", "mean-field"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("vi-ref figures: ") and "taken" in error
+
+
+def test_crosscheck_rtol_and_atol_override_the_tolerance_of_their_own_kind(tmp_path, capsys):
+    """--rtol and --atol were never given to a crosscheck that compares. An entry whose
+    expected value is 0, off by 1, is within atol 2 (allowed atol + rtol·0 = 2) and not
+    within rtol 2 (allowed 1e-12 + 2·0)."""
+    from vi_ref import reference
+
+    document = reference.generate(seed=7, only="linear_gaussian.isotropic")
+    outputs = document["cases"]["linear_gaussian.isotropic"]["outputs"]
+    assert np.all(outputs["elbo_grad_q_scale_tril"][..., 0, 1] == 0.0)  # above a lower-triangular gradient's diagonal
+    outputs["elbo_grad_q_scale_tril"] = outputs["elbo_grad_q_scale_tril"] + np.triu(np.ones((2, 2)), k=1)
+    path = tmp_path / "off-by-one.json"
+    reference.write(path, document)
+    assert cli.main(["crosscheck", str(path)]) == 1
+    assert cli.main(["crosscheck", str(path), "--atol", "2"]) == 0
+    assert cli.main(["crosscheck", str(path), "--rtol", "2"]) == 1
+    capsys.readouterr()
 
 
 @pytest.mark.parametrize("extra", [["cases.json"], ["--only", "kl"], ["--rtol", "1e-3"], ["--atol", "0"]])

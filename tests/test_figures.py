@@ -67,6 +67,15 @@ def test_a_figure_is_the_same_whichever_others_are_chosen(tmp_path):
     assert [path.name for path, _ in figures.write_figures(tmp_path / "twice", only="gmm,gmm", seed=3)] == ["gmm.png"]
 
 
+def test_the_seed_changes_the_random_figures(tmp_path):
+    """`vi-ref figures --seed` never changed a figure in a test: a seed dropped on its
+    way (by the command line or by write_figures) drew every figure from seed 0."""
+    pytest.importorskip("matplotlib")
+    for seed in ("0", "4"):
+        assert cli.main(["figures", "--out", str(tmp_path / seed), "--only", "elbo-plus-kl", "--seed", seed]) == 0
+    assert (tmp_path / "0" / "elbo-plus-kl.png").read_bytes() != (tmp_path / "4" / "elbo-plus-kl.png").read_bytes()
+
+
 def test_an_empty_out_is_refused_by_name(tmp_path, monkeypatch, capsys):
     """`--out ""` wrote the PNG files into the working directory, with status 0."""
     monkeypatch.chdir(tmp_path)

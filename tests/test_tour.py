@@ -3,7 +3,10 @@ section; the eight questions are labelled sections; the false-alarm policy; each
 section's own generator; rows print as they are computed; and (slow) 200 seeds."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -167,6 +170,86 @@ def test_each_section_has_its_own_generator():
     assert not np.array_equal(first, framework.section_rng(6, "lvm").standard_normal(3))
 
 
+def test_a_failure_in_an_earlier_section_fails_the_tour_in_text_and_in_json():
+    """The JSON document said "passed": true, and run returned True, after a failing
+    row; and only the text's verdict was tested with the failure in the last section."""
+    good, bad = tour.Row("exact", "0", "0", "== 0", True), tour.Row("wrong", "1", "0", "== 0", False)
+    assert not tour.run(0, out=[].append, sections=fake_sections([good, bad], [good]))
+    machine = []
+    assert not tour.run(0, out=machine.append, as_json=True, sections=fake_sections([good, bad], [good]))
+    document = json.loads("\n".join(machine))
+    assert document["passed"] is False
+    assert [row["ok"] for row in document["sections"][0]["rows"]] == [True, False]
+
+
+def test_each_printed_row_shows_its_verdict_claim_measured_oracle_and_criterion():
+    """No test read a row's whole line: a line without its oracle passed."""
+    rows = [tour.Row("claim one", "measured 1", "oracle 1", "criterion 1", True, label="VI9.9"),
+            tour.Row("claim two", "measured 2", "oracle 2", "criterion 2", False)]
+    lines = []
+    tour.run(0, out=lines.append, sections=fake_sections(rows))
+    assert "  pass  [VI9.9] claim one: measured 1; oracle oracle 1; criterion 1" in lines
+    assert "  FAIL  claim two: measured 2; oracle oracle 2; criterion 2" in lines
+
+
+def test_the_failure_summary_counts_the_failed_rows_and_names_an_empty_section():
+    """The summary's count of failed rows and both notes of a section that checked
+    nothing (where it stands, and at the end) were never read."""
+    good, bad = tour.Row("exact", "0", "0", "== 0", True), tour.Row("wrong", "1", "0", "== 0", False)
+    lines = []
+    assert not tour.run(0, out=lines.append, sections=fake_sections([good], [good, bad], []))
+    header = lines.index("3. Section 2   [derivation 03 §1; --only s2]")
+    assert lines[header + 1] == "  FAIL  this section checked nothing"
+    summary = next(index for index, line in enumerate(lines) if line.startswith("\nFAILED"))
+    assert lines[summary].startswith("\nFAILED: 1 of 3 checks in 3 sections, ")
+    assert lines[summary + 1:] == ["  wrong: 1 (== 0)", "  section s2 checked nothing"]
+
+
+def test_an_unmatched_name_beside_a_matched_one_checks_nothing():
+    """run itself refuses `only="s0,nosuch"` (the command line checked it first, so
+    run's own refusal was untested): nothing is run and the name is said on err."""
+    lines, errors = [], []
+    good = tour.Row("exact", "0", "0", "== 0", True)
+    assert not tour.run(0, only="s0,nosuch", out=lines.append, err=errors.append, sections=fake_sections([good]))
+    assert lines == [] and "'nosuch'" in errors[0] and "nothing was checked" in errors[0]
+
+
+def drawing_sections():
+    """One section whose row shows the first draw of its generator."""
+    return [framework.Section("draw", "Draw", "03", lambda rng: iter([tour.Row("draw", str(rng.integers(2**62)),
+                                                                              "-", "-", True)]), order=0)]
+
+
+def test_the_seed_reaches_the_sections_generators():
+    """run drew every section from seed 0 whatever its seed: the same rows for every
+    --seed (and a 200-seed sweep of one seed), and no test saw it."""
+    def measured(seed):
+        lines = []
+        tour.run(seed, as_json=True, out=lines.append, sections=drawing_sections())
+        return json.loads(lines[0])["sections"][0]["rows"][0]["measured"]
+
+    first, second = measured(1), measured(2)
+    assert first != second
+    assert first == tour.run_section(drawing_sections()[0], seed=1)[0].measured
+
+
+def test_a_seed_gives_the_same_rows_in_every_process():
+    """The section's generator must not depend on Python's per-process string hash
+    (hash(key) would change the rows of `vi-ref tour --seed s` from run to run)."""
+    code = "from vi_ref.tour import framework; print(framework.section_rng(5, 'lvm').integers(2**62))"
+    draws = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": hash_seed}).stdout
+             for hash_seed in ("1", "2", "3")}
+    assert len(draws) == 1 and draws.pop().strip().isdigit()
+
+
+def test_a_section_key_is_registered_once_whatever_its_case(monkeypatch):
+    """--only matches keys case-insensitively, so "EM" beside "em" would run both."""
+    monkeypatch.setattr(framework, "SECTIONS", list(framework.SECTIONS))
+    with pytest.raises(RuntimeError, match="'EM' is registered twice"):
+        framework.section("EM", "Another EM", "03", order=99.5)(lambda rng: iter(()))
+
+
 # ----- the false-alarm policy ---------------------------------------------------------
 
 
@@ -212,6 +295,31 @@ def test_sample_mean_and_error_is_scipys_mean_and_standard_error_of_the_mean():
     np.testing.assert_allclose(policy.sample_mean_and_error([0.0, 2.0])[1], 1.0, rtol=1e-15)  # √2/√2
     # and a row with an estimate 6 SE off (beyond z_limit(1) ≈ 4.89) fails
     assert not policy.monte_carlo_row("claim", mean[0] + 6 * error[0], error[0], mean[0], "oracle").ok
+
+
+def test_a_non_finite_standard_error_or_estimate_fails_the_row():
+    """An infinite SE made its entry 0 SE off (the row passed whatever the estimate);
+    a NaN estimate beside finite ones must fail the row too, not be skipped."""
+    assert policy.standard_errors_off([0.0, 1.0], [1.0, np.inf], [0.0, 0.0])[0] == np.inf
+    assert not policy.monte_carlo_row("claim", [0.0, 1.0], [1.0, np.inf], [0.0, 0.0], "oracle").ok
+    assert not policy.monte_carlo_row("claim", [0.0, np.nan], [1.0, 1.0], [0.0, 0.0], "oracle").ok
+
+
+@pytest.mark.parametrize("entries", [1, 20, 1000])
+def test_a_monte_carlo_rows_limit_has_a_family_wise_false_alarm_of_1e_6(entries):
+    """The row's limit over m entries is the one at which m independent standard normal
+    errors exceed it with probability 1e-6: the exact (Šidák) two-sided level
+    z* = Φ⁻¹(1 − (1 − (1 − 10⁻⁶)^(1/m))/2), which Bonferroni's α/2m matches to ~1e-7
+    relative. A limit without the count (z_limit(1) = 4.89 at m = 20, where z* = 5.45)
+    fails correct code 20 times as often as the row says."""
+    import scipy.stats
+
+    z_star = scipy.stats.norm.isf(-np.expm1(np.log1p(-1e-6) / entries) / 2)
+    for factor, passes in ((1 - 1e-3, True), (1 + 1e-3, False)):
+        estimate = np.zeros(entries)
+        estimate[-1] = factor * z_star
+        row = policy.monte_carlo_row("claim", estimate, np.ones(entries), np.zeros(entries), "oracle")
+        assert row.ok == passes and row.criterion.startswith(f"≤ {z_star:.2f} SE"), (factor, row)
 
 
 def check_moment_standard_errors(seed, sample_moments=None):
