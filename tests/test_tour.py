@@ -386,3 +386,12 @@ def test_the_gradient_appendix_passes_for_30_seeds(seed):
 @pytest.mark.parametrize("seed", range(100, 130))
 def test_the_sampling_rows_standard_errors_hold_for_30_seeds(seed):
     check_moment_standard_errors(seed)
+
+
+@pytest.mark.parametrize("verdict", [float("nan"), 0.3, 1, "yes", None])
+def test_a_row_refuses_a_verdict_that_is_not_a_bool(verdict):
+    """bool(nan) is True: a check computed as a float (or a count, or a string)
+    would have passed silently; a bool or NumPy bool is what comparisons give."""
+    with pytest.raises(TypeError, match="Row.ok must be a bool"):
+        framework.Row("claim", "measured", "oracle", "criterion", verdict)
+    assert framework.Row("c", "m", "o", "k", np.float64(1.0) < 2.0).ok is True

@@ -42,6 +42,9 @@ class Row:
     detail: bool = False
 
     def __post_init__(self):
+        # a verdict is a comparison's result: bool(nan) or bool(0.3) would pass silently
+        if not isinstance(self.ok, (bool, np.bool_)):
+            raise TypeError(f"Row.ok must be a bool (a comparison's result); got {type(self.ok).__name__} {self.ok!r}")
         object.__setattr__(self, "ok", bool(self.ok))
 
 
@@ -119,15 +122,12 @@ def run_section(candidate, seed=0):
 
 
 def _text_printer(out, verbose):
-    counts = {"rows": 0}
-
     def emit(event, payload):
         if event == "start":
             number, candidate = payload
             out(f"{number}. {candidate.title}   [derivation {candidate.derivation}; --only {candidate.key}]")
         elif event == "row":
             row = payload
-            counts["rows"] += 1
             if row.detail and not verbose:
                 return
             label = f"[{row.label}] " if row.label else ""
