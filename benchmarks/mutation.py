@@ -946,6 +946,8 @@ MUTANTS = [
     #   tests/test_figures.py::test_the_seed_changes_the_random_figures
     Mutant("vi_ref/cli.py", "only=arguments.only, seed=arguments.seed)", "only=arguments.only, seed=0)",
            "tour/cli: vi-ref figures --seed not passed on", ("tests/test_cli.py", "tests/test_figures.py")),
+    Mutant("vi_ref/tour/framework.py", "if not isinstance(self.ok, (bool, np.bool_)):", "if isinstance(self.ok, str):",
+           "tour/cli: Row accepts a float verdict (bool(nan) is True: a NaN check passes)", ("tests/test_tour.py",)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).
