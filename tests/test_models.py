@@ -68,6 +68,18 @@ def test_linear_gaussian_log_marginal_matches_scipy(isotropic):
     assert np.isclose(model.log_marginal(x[0, 0]), expected[0, 0], rtol=1e-11, atol=0)
 
 
+@pytest.mark.parametrize("isotropic", [True, False], ids=["PPCA", "factor-analysis"])
+def test_linear_gaussian_marginal_covariance_is_the_covariance_of_the_evidence(isotropic):
+    """``marginal_covariance`` W Wᵀ + Ψ is the covariance of the Gaussian whose scipy
+    density is ``log_marginal`` (computed from QR factors, never from C); PPCA's scalar
+    noise variance included, which only the sampling test (factor analysis) used."""
+    rng = np.random.default_rng(SEED)
+    model = random_linear_gaussian(rng, n_features=5, n_latent=2, isotropic=isotropic)
+    x = 2 * rng.standard_normal((4, 5))
+    expected = scipy.stats.multivariate_normal(model.b, model.marginal_covariance).logpdf(x)
+    np.testing.assert_allclose(model.log_marginal(x), expected, rtol=1e-11, atol=0)
+
+
 def test_gaussian_mixture_log_marginal_matches_scipy():
     rng = np.random.default_rng(SEED)
     model = random_mixture(rng)
@@ -186,11 +198,16 @@ def test_linear_gaussian_samples_have_the_marginal_moments():
     assert np.all(np.abs(squared.mean(axis=0) - variance) <= 4 * squared.std(axis=0) / np.sqrt(x.shape[0]))
 
 
-def test_gamma_poisson_samples_have_the_prior_predictive_mean():
+def test_gamma_poisson_samples_have_the_prior_predictive_moments():
+    """E x = α/β; Var x = E λ + Var λ = α/β + α/β² and, the two counts of a draw sharing
+    its λ, Cov(x₁, x₂) = Var λ = α/β² (both 0.75 here), measured about the known mean:
+    counts drawn at one rate for all draws have the mean but not these."""
     model = GammaPoisson(3.0, 2.0)
     x, z = model.sample(20000, SEED, n_observations=2)
     assert x.shape == (20000, 2) and z.shape == (20000,)
     assert abs(x.mean() - 1.5) <= 4 * x[:, 0].std() / np.sqrt(x.shape[0])
+    for products, expected in (((x[:, 0] - 1.5) ** 2, 1.5 + 0.75), ((x[:, 0] - 1.5) * (x[:, 1] - 1.5), 0.75)):
+        assert abs(products.mean() - expected) <= 4 * products.std(ddof=1) / np.sqrt(x.shape[0]), expected
 
 
 def test_sampling_is_reproducible_from_the_seed():

@@ -1,12 +1,13 @@
 """The models' log-joint densities as ``vi_ref.autodiff`` graphs, and their hand-written
 per-sample gradients ``log_joint_grad`` three ways (hand-written = autodiff of the same
-formula = finite differences); ``GammaPoisson.elbo_grad`` at its optimum."""
+formula = finite differences); ``GammaPoisson.elbo_grad`` at its optimum and, for
+one q shared by several data sets, against finite differences of ``elbo``."""
 
 import numpy as np
 import pytest
 
 from vi_ref import autodiff as ad
-from vi_ref.distributions import Exponential, LogNormal, Normal
+from vi_ref.distributions import Exponential, Gamma, LogNormal, Normal
 from vi_ref.models import GammaPoisson, LinearGaussian
 from vi_ref.registry.models import LOG_JOINT_CASES
 
@@ -77,3 +78,29 @@ def test_gamma_poisson_elbo_grad_vanishes_at_the_posterior_and_refuses_a_normal_
         model.elbo_grad(x, Normal(1.0, 1.0))
     with pytest.raises(TypeError, match="q must be a Gamma or LogNormal or Normal"):
         model.elbo_grad(x, Exponential(1.0))
+
+
+@pytest.mark.parametrize("q", [Gamma(5.0, 2.5), LogNormal(0.4, 0.6)], ids=["Gamma", "LogNormal"])
+def test_gamma_poisson_elbo_grad_of_one_q_shared_by_the_data_sets(q):
+    """One q for two data sets: every gradient, θ's included, is that of the sum of the
+    two ELBOs, by Richardson differences of ``elbo`` (the registry's cases give each
+    data set its own q, where θ's gradient summed over q's batch was enough)."""
+    from vi_ref.gradcheck import check_gradient
+
+    x = np.array([[1.0, 3.0, 2.0], [0.0, 1.0, 4.0]])
+    model = GammaPoisson(2.0, 1.5)
+    grads_theta, grads_phi = model.elbo_grad(x, q)
+
+    def total_elbo(theta, phi):
+        return float(np.sum(GammaPoisson(**theta).elbo(x, type(q)(**phi))))
+
+    for name, gradient in grads_theta.items():
+        vary = lambda v, name=name: total_elbo({**model.params, name: v}, q.params)  # noqa: E731
+        check = check_gradient(vary, lambda v, g=gradient: g, model.params[name], method="richardson",
+                               rtol=1e-7, atol=1e-9)
+        assert check.ok, (name, str(check))
+    for name, gradient in grads_phi.items():
+        vary = lambda v, name=name: total_elbo(model.params, {**q.params, name: v})  # noqa: E731
+        check = check_gradient(vary, lambda v, g=gradient: g, q.params[name], method="richardson",
+                               rtol=1e-7, atol=1e-9)
+        assert check.ok, (name, str(check))
