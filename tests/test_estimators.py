@@ -6,6 +6,8 @@ Stochastic checks: fixed seeds, |mean − exact| < 4.5 SE (two-sided false-alarm
 probability 7e-6 per coordinate for a normal estimate); the seed sweeps are the
 slow-marked tests at the end."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -603,6 +605,13 @@ def test_iwae_chi_square_closed_form_equals_the_quadrature_of_its_definition():
                                                     limit=200)
         assert abs(problem.chi_square - (second_moment - 1)) <= error + 1e-13 * second_moment, (loc, scale)
     assert suite.IWAEProblem(loc=0.3, scale=0.3).chi_square == np.inf  # 2σ² = 0.18 < s² = 0.1818…
+    # just above 2σ² = s² the exponent d²/(2σ² − s²) overflows: ∞, without an overflow warning
+    sigma = np.nextafter(s / np.sqrt(2), 1.0)
+    while not 2 * sigma**2 > s**2:
+        sigma = np.nextafter(sigma, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert suite.IWAEProblem(loc=5.0, scale=sigma).chi_square == np.inf
 
 
 def test_iwae_bound_standard_error_matches_the_spread_of_repeated_estimates():
