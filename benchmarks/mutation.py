@@ -1098,6 +1098,138 @@ MUTANTS = [
            "summed_theta = {name: np.sum(value) for name, value in grads_theta.items()}",
            "estimators/models: GammaPoisson elbo_grad θ not summed over the data sets sharing q",
            (T_M, T_E, "tests/test_models_log_joint.py", T_ES)),
+    # ----- audit V: stochastic VI end to end, vi.py and learning.py (survivors at first marked; each now killed)
+    Mutant("vi_ref/vi.py", "{name: np.mean(g, axis=0) / size for name, g in grads_theta.items()}",
+           "{name: np.mean(g, axis=0) / X.shape[0] for name, g in grads_theta.items()}",
+           "svi: minibatch θ gradient divided by N, not |B| (the N/|B| factor lost)", ("tests/test_vi.py",)),
+    # survived at first: no test read the φᵢ part of the minibatch gradient, and Adam's steps hide its scale;
+    # killed by tests/test_vi.py::test_minibatch_gradient_of_each_qi_is_its_own_elbo_gradient
+    Mutant("vi_ref/vi.py", "{name: np.mean(g, axis=0) for name, g in grads_phi.items()}",
+           "{name: np.mean(g, axis=0) / size for name, g in grads_phi.items()}",
+           "svi: minibatch φᵢ gradient divided by |B|", ("tests/test_vi.py",)),
+    # survived at first: Adam hides a positive factor per coordinate (the same sign, the same optimum); killed by
+    # tests/test_vi.py::test_dataset_steps_move_theta_and_the_drawn_qi_by_their_unconstrained_gradients
+    Mutant("vi_ref/vi.py", "        grads_phi = _pull_back(cls, local, grads_phi)\n", "",
+           "svi: fit_dataset φ gradient not pulled back to the unconstrained coordinates", ("tests/test_vi.py",)),
+    # survived at first: as the one above, and every qᵢ of the end-to-end run had the same scale; killed by
+    # tests/test_vi.py::test_dataset_steps_move_theta_and_the_drawn_qi_by_their_unconstrained_gradients
+    Mutant("vi_ref/vi.py", "        local = {name: v[rows] for name, v in phi.items()}",
+           "        local = {name: v[: rows.size] for name, v in phi.items()}",
+           "svi: fit_dataset pulls back φ at the first |B| rows, not the minibatch's", ("tests/test_vi.py",)),
+    # survived at first: no test stepped GradientAscent with rows (fit_dataset ran Adam only); killed by
+    # tests/test_vi.py::test_dataset_steps_move_theta_and_the_drawn_qi_by_their_unconstrained_gradients
+    Mutant("vi_ref/vi.py", "            new[rows] += learning_rate * gradient",
+           "            new[: rows.size] += learning_rate * gradient",
+           "svi: GradientAscent with rows updates the first |B| rows", ("tests/test_vi.py",)),
+    # survived at first: no run used learn_model=False; killed by
+    # tests/test_vi.py::test_dataset_run_without_learn_model_keeps_the_model
+    Mutant("vi_ref/vi.py", "        if learn_model:\n", "        if True:\n",
+           "svi: fit_dataset learn_model=False still moves θ", ("tests/test_vi.py",)),
+    Mutant("vi_ref/vi.py", "        count[index] += 1", "        count += 1",
+           "svi: Adam's t advances for every row, not only the minibatch's", ("tests/test_vi.py",)),
+    # killed at first only by end-to-end runs (the median gradient variances along a run; the Gamma's
+    # evidence); now also by
+    # tests/test_vi.py::test_adam_bias_corrected_moments_are_exact_for_a_constant_and_an_alternating_gradient
+    Mutant("vi_ref/vi.py", "first[index] = self.beta1 * first[index] + (1 - self.beta1) * gradient",
+           "first[index] = self.beta2 * first[index] + (1 - self.beta1) * gradient",
+           "svi: Adam's first moment decays with β₂", ("tests/test_vi.py",)),
+    # killed at first only by an end-to-end run (the Gamma's evidence); now also by
+    # tests/test_vi.py::test_adam_bias_corrected_moments_are_exact_for_a_constant_and_an_alternating_gradient
+    Mutant("vi_ref/vi.py", "second[index] = self.beta2 * second[index] + (1 - self.beta2) * gradient**2",
+           "second[index] = self.beta1 * second[index] + (1 - self.beta2) * gradient**2",
+           "svi: Adam's second moment decays with β₁", ("tests/test_vi.py",)),
+    # killed at first only because the full-rank run diverged at twice its step; now also by
+    # tests/test_vi.py::test_a_fit_step_is_the_scheduled_rate_times_the_mean_of_the_gradient_terms
+    Mutant("vi_ref/vi.py", "grads = {name: np.mean(t, axis=0) for name, t in terms.items()}",
+           "grads = {name: np.sum(t, axis=0) for name, t in terms.items()}",
+           "svi: fit's gradient summed over the n_samples draws, not averaged", ("tests/test_vi.py",)),
+    # survived at first: no test read the size of a step; killed by
+    # tests/test_vi.py::test_a_fit_step_is_the_scheduled_rate_times_the_mean_of_the_gradient_terms
+    Mutant("vi_ref/vi.py", "    factor = schedule(step - 1)", "    factor = schedule(step)",
+           "svi: the schedule read at step t, not t − 1", ("tests/test_vi.py",)),
+    # survived at first: no test read the size of a step; killed by
+    # tests/test_vi.py::test_a_fit_step_is_the_scheduled_rate_times_the_mean_of_the_gradient_terms
+    Mutant("vi_ref/vi.py", "{name: opt.step(name, v, grads[name], rate) for name",
+           "{name: opt.step(name, v, grads[name], learning_rate) for name",
+           "svi: fit ignores the schedule (steps of η)", ("tests/test_vi.py",)),
+    # survived at first: refused anyway, but as "learning_rate must be positive", an argument the caller
+    # gave right; killed by tests/test_vi.py::test_fit_refuses_bad_arguments (schedule returning 0.0)
+    Mutant("vi_ref/vi.py", "or not np.isfinite(factor) or factor <= 0:", "or not np.isfinite(factor) or factor < 0:",
+           "svi: a schedule factor of 0 accepted", ("tests/test_vi.py",)),
+    # survived at first: only the timescale's refusal was tried; killed by
+    # tests/test_vi.py::test_decay_schedule_satisfies_robbins_monro
+    Mutant("vi_ref/vi.py", '    power = float(check_positive(as_float_array(power, "power", ndim=0), "power"))',
+           '    power = float(as_float_array(power, "power", ndim=0))',
+           "svi: decay_schedule accepts power ≤ 0", ("tests/test_vi.py",)),
+    # survived at first: every trace tried had |mean| ≥ 1; killed by
+    # tests/test_vi.py::test_window_rule_tolerance_is_absolute_for_estimates_below_one
+    Mutant("vi_ref/vi.py", "    return abs(recent - previous) <= tol * max(1.0, abs(recent))",
+           "    return abs(recent - previous) <= tol * abs(recent)",
+           "svi: window rule relative to |mean| alone, not max(1, |mean|)", ("tests/test_vi.py",)),
+    # survived at first: only `converged` was read; killed by
+    # tests/test_vi.py::test_converged_step_is_the_first_estimate_at_which_the_rule_holds
+    Mutant("vi_ref/vi.py", "            if converged_step is None and _window_converged(trace, window, tol):",
+           "            if _window_converged(trace, window, tol):",
+           "svi: converged_step is the last step the rule held, not the first", ("tests/test_vi.py",)),
+    # survived at first: every run's steps were a multiple of eval_every; killed by
+    # tests/test_vi.py::test_fit_estimates_every_eval_every_steps_and_at_the_last_step
+    Mutant("vi_ref/vi.py", "if step % eval_every == 0 or step == steps:\n            elbo, standard_error, ratios_eval",
+           "if step % eval_every == 0:\n            elbo, standard_error, ratios_eval",
+           "svi: fit's last step not estimated unless a multiple of eval_every", ("tests/test_vi.py",)),
+    # killed at first only by the full-rank run's `converged` (fewer estimates); now also by
+    # tests/test_vi.py::test_fit_estimates_every_eval_every_steps_and_at_the_last_step
+    Mutant("vi_ref/vi.py", '"window", minimum=1)\n    eval_every = max(1, steps // 100)',
+           '"window", minimum=1)\n    eval_every = max(1, steps // 10)',
+           "svi: fit's default eval_every steps // 10, not steps // 100", ("tests/test_vi.py",)),
+    # survived at first: iterate_average reads only the later iterates; killed by
+    # tests/test_vi.py::test_fit_estimates_every_eval_every_steps_and_at_the_last_step
+    Mutant("vi_ref/vi.py", "    trace_parameters = [unconstrained]\n", "    trace_parameters = []\n",
+           "svi: fit's trace_parameters miss the start (one shorter than the trace)", ("tests/test_vi.py",)),
+    # survived at first: every test's iterates filled the blocks exactly; killed by
+    # tests/test_vi.py::test_iterate_average_drops_the_earliest_iterates_that_do_not_fill_a_block
+    Mutant("vi_ref/vi.py", "    kept = kept[len(kept) - size * n_batches :]", "    kept = kept[: size * n_batches]",
+           "svi: iterate_average drops the latest iterates, not the earliest", ("tests/test_vi.py",)),
+    # survived at first: no test averaged a data-set run; killed by
+    # tests/test_vi.py::test_iterate_average_of_a_dataset_run_builds_the_model_and_q_from_the_means
+    Mutant("vi_ref/vi.py", '        return model, _build(cls, _constrained(cls, mean["q"])), mean, standard_error',
+           "        return model, result.q, mean, standard_error",
+           "svi: iterate_average of a data-set run returns the last q, not the averaged", ("tests/test_vi.py",)),
+    Mutant("vi_ref/vi.py", "float(np.sqrt(np.sum(np.square(errors))) / count)",
+           "float(np.sqrt(np.sum(np.square(errors))) / np.sqrt(count))",
+           "svi: fit_dataset ELBO SE √(Σ SEᵢ²)/√N, not /N", ("tests/test_vi.py",)),
+    # survived at first: at s = 0.8 the two differed by 1.3×, within the test's 5 SE; killed (s = 0.3: 4×) by
+    # tests/test_vi.py::test_tracked_gradient_variance_is_unbiased_at_two_samples
+    Mutant("vi_ref/vi.py", "variances.append(_total_variance(_pull_back_terms(cls, unconstrained, terms)))",
+           "variances.append(_total_variance(terms))",
+           "svi: the tracked gradient variance in the constrained coordinates, not the optimiser's",
+           ("tests/test_vi.py",)),
+    Mutant("vi_ref/vi.py", '    elif estimator in PATHWISE and not hasattr(q, "transform_vjp"):',
+           '    elif estimator == "reparameterization" and not hasattr(q, "transform_vjp"):',
+           "svi: a pathwise estimator other than reparameterization accepted for a q without transform_vjp",
+           ("tests/test_vi.py",)),
+    Mutant("vi_ref/vi.py", 'if estimator != "reparameterization":', 'if estimator == "score_function":',
+           "svi: a PlanarFlow q accepts the path derivative and closed-form entropy (run as reparameterization)",
+           ("tests/test_vi.py", "tests/test_flows.py")),
+    Mutant("vi_ref/learning.py", 'options={"maxiter": steps, "gtol": tol, "ftol": 0.0, "maxcor": 20}',
+           'options={"maxiter": steps, "gtol": tol, "maxcor": 20}',
+           "svi: learning L-BFGS stops at SciPy's default ftol, not ftol = 0", ("tests/test_learning.py",)),
+    Mutant("vi_ref/learning.py", 'return slice(self._slices["loc"].start, self.size)',
+           'return slice(self._slices["log_noise_var"].start, self.size)',
+           "svi: learning gradient ascent steps log ψ by N·η like the local coordinates",
+           ("tests/test_learning.py",)),
+    Mutant("vi_ref/learning.py", "        step_sizes[problem.local_coordinates] *= problem.X.shape[0]\n", "",
+           "svi: learning gradient ascent: the local coordinates' N·η lost", ("tests/test_learning.py",)),
+    Mutant("vi_ref/learning.py", "*_rescale(*problem.unpack(vector), -centre / scale, 1 / scale))",
+           "*_rescale(*problem.unpack(vector), -centre, 1 / scale))",
+           "svi: learning maps init to the standardised data with offset −x̄, not −x̄/s",
+           ("tests/test_learning.py",)),
+    # survived at first: a rotation of W makes every optimal qᵢ's covariance diagonal, so L-BFGS still
+    # reached the maximum likelihood with Aᵢ's strictly-lower entries stuck at 0; killed by
+    # tests/test_learning.py::test_objective_grad_is_the_derivative_of_the_objective
+    Mutant("vi_ref/learning.py", "grad_factor[:, self._lower[0], self._lower[1]],",
+           "grad_factor[:, self._lower[1], self._lower[0]],",
+           "svi: learning gradient of the strictly-lower Aᵢ read from the upper triangle",
+           ("tests/test_learning.py",)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

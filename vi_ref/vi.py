@@ -760,7 +760,8 @@ def fit(
 
 def iterate_average(result, *, start=0.5, n_batches=10):
     """Polyak–Ruppert averaging of a run: the mean of the unconstrained coordinates
-    recorded at the ELBO estimates after the fraction ``start`` of them, with
+    recorded at the ELBO estimates after the fraction ``start`` of them (less the
+    earliest few when their number is not a multiple of ``n_batches``), with
     batch-means standard errors of that mean.
 
     Stochastic gradient iterates fluctuate around the optimum with a spread set by
