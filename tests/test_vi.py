@@ -127,6 +127,23 @@ def test_adam_bias_corrected_moments_are_exact_for_a_constant_and_an_alternating
     np.testing.assert_allclose(second - first, -0.1 * (0.2 / 1.8) / (1 + 1e-8), rtol=1e-14)
 
 
+def test_adam_steps_a_parameter_whole_then_by_rows_as_if_every_row_had_been_given():
+    """A parameter stepped whole and then by rows raised IndexError (its step count
+    was one number); each row has taken every whole step, so the result equals
+    passing all the rows from the start (a row-wise count, the documented per-row t)."""
+    rng = np.random.default_rng(3)
+    gradients = rng.standard_normal((4, 3, 2))
+    whole_then_rows, all_rows = vi.Adam(), vi.Adam()
+    a = b = np.zeros((3, 2))
+    for step, rows in enumerate((None, None, [1], [0, 2])):
+        given = np.arange(3) if rows is None else np.array(rows)
+        a = whole_then_rows.step("phi", a, gradients[step][given], 0.1,
+                                 rows=None if rows is None else np.array(rows))
+        b = all_rows.step("phi", b, gradients[step][given], 0.1, rows=given)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a[1], a[0])
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({"beta1": 1.0}, r"beta1 must be in \[0, 1\); got 1.0"),
     ({"beta2": 1.0}, r"beta2 must be in \[0, 1\); got 1.0"),

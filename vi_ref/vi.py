@@ -306,10 +306,11 @@ class Adam:
         """The new value of parameter ``name`` (``rows``: update only these rows).
         Raises ValueError for the arguments ``GradientAscent.step`` refuses."""
         value, gradient, learning_rate, rows = _check_step(value, gradient, learning_rate, rows)
-        if name not in self._state:
-            count_shape = value.shape[:1] if rows is not None else ()
-            self._state[name] = [np.zeros_like(value), np.zeros_like(value), np.zeros(count_shape), 0]
+        if name not in self._state:  # moments, step count t, and the moments' scale exponent e
+            self._state[name] = [np.zeros_like(value), np.zeros_like(value), np.zeros(()), 0]
         state = self._state[name]
+        if rows is not None and state[2].ndim == 0:  # a t per row from now on; each row took every step so far
+            state[2] = np.full(value.shape[:1], state[2])
         first, second, count, exponent = state
         largest = float(np.max(np.abs(gradient), initial=0.0))
         if np.isfinite(largest) and largest > np.ldexp(1.0, _LARGEST_UNSCALED + exponent):
@@ -694,8 +695,6 @@ def fit(
     window = check_count(window, "window", minimum=1)
     eval_every = max(1, steps // 100) if eval_every is None else check_count(eval_every, "eval_every", minimum=1)
     tol = float(check_positive(as_float_array(tol, "tol", ndim=0), "tol"))
-    stop_when_converged = check_flag(stop_when_converged, "stop_when_converged")
-    track_gradient_variance = check_flag(track_gradient_variance, "track_gradient_variance")
     _check_estimator(q, estimator)
     opt = _make_optimizer(optimizer)
     schedule = _check_schedule(schedule)
