@@ -637,16 +637,10 @@ def test_minibatch_gradient_is_unbiased_for_the_full_batch_gradient(ppca_data):
     model, q = starting_point(X, rng)
     q = MultivariateNormal(rng.standard_normal((20, 2)), scale_tril=np.tile(np.diag([0.7, 1.3]), (20, 1, 1)))
     exact_theta, _ = dataset_elbo_grad(model, q, X)
-    draws = {name: [] for name in exact_theta}
-    for _ in range(1000):
-        rows = rng.choice(20, 5, replace=False)
-        grads_theta, _ = vi.minibatch_elbo_gradient(model, q, X, rows, 1, rng)
-        for name, value in grads_theta.items():
-            draws[name].append(value)
+    draws = _stacked_draws(lambda: vi.minibatch_elbo_gradient(model, q, X, rng.choice(20, 5, replace=False), 1, rng)[0],
+                           1000)
     for name, values in draws.items():
-        values = np.array(values)
-        mean, standard_error = values.mean(axis=0), values.std(axis=0, ddof=1) / np.sqrt(len(values))
-        np.testing.assert_array_less(np.abs(mean - exact_theta[name]), Z_TOLERANCE * standard_error + 1e-12)
+        _assert_mean_within_standard_errors(values, exact_theta[name])
 
 
 def test_minibatch_gradient_of_each_qi_is_its_own_elbo_gradient(ppca_data):
@@ -659,16 +653,21 @@ def test_minibatch_gradient_of_each_qi_is_its_own_elbo_gradient(ppca_data):
     q = MultivariateNormal(rng.standard_normal((20, 2)), scale_tril=np.tile(np.diag([0.7, 1.3]), (20, 1, 1)))
     rows = np.array([2, 7, 11, 19])
     _, exact_phi = dataset_elbo_grad(model, q, X)
-    draws = {name: [] for name in exact_phi}
-    for _ in range(1000):
-        _, grads_phi = vi.minibatch_elbo_gradient(model, q, X, rows, 1, rng)
-        for name, value in grads_phi.items():
-            draws[name].append(value)
+    draws = _stacked_draws(lambda: vi.minibatch_elbo_gradient(model, q, X, rows, 1, rng)[1], 1000)
     for name, values in draws.items():
-        values = np.array(values)
-        mean, standard_error = values.mean(axis=0), values.std(axis=0, ddof=1) / np.sqrt(len(values))
-        expected = X.shape[0] * exact_phi[name][rows]
-        np.testing.assert_array_less(np.abs(mean - expected), Z_TOLERANCE * standard_error + 1e-12)
+        _assert_mean_within_standard_errors(values, X.shape[0] * exact_phi[name][rows])
+
+
+def _stacked_draws(draw, count):
+    """{name: array of ``count`` draws stacked on axis 0} for ``draw()`` giving a dict."""
+    draws = [draw() for _ in range(count)]
+    return {name: np.array([each[name] for each in draws]) for name in draws[0]}
+
+
+def _assert_mean_within_standard_errors(values, expected):
+    """The mean of the draws (axis 0) is within Z_TOLERANCE of its standard errors of ``expected``."""
+    mean, standard_error = values.mean(axis=0), values.std(axis=0, ddof=1) / np.sqrt(len(values))
+    np.testing.assert_array_less(np.abs(mean - expected), Z_TOLERANCE * standard_error + 1e-12)
 
 
 def dataset_elbo_of_unconstrained(X, theta, phi):
