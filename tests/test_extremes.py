@@ -14,10 +14,13 @@ the float range), and within the stated relative tolerance of the truth:
 """
 
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
+import scipy.special
 
+from vi_ref import autodiff as ad
 from vi_ref.distributions import (
     Categorical,
     Exponential,
@@ -35,6 +38,7 @@ from vi_ref.likelihoods import (
     isotropic_gmm_log_likelihood,
     isotropic_gmm_log_likelihood_grad,
     logistic_regression_log_likelihood,
+    logistic_regression_log_likelihood_grad,
 )
 from vi_ref.models import GammaPoisson, GaussianMixture, LinearGaussian
 
@@ -664,8 +668,21 @@ def test_logistic_log_likelihood_at_1e308_is_its_limit_not_nan():
     X = np.full((2, 2), 1e308)
     assert logistic_regression_log_likelihood(np.ones(2), X, np.array([1.0, 1.0])) == 0.0
     assert logistic_regression_log_likelihood(np.ones(2), X, np.array([0.0, 1.0])) == -np.inf
-    with pytest.raises(ValueError, match="X @ weights"):  # 2e308 − 2e308: ∞ − ∞
-        logistic_regression_log_likelihood(np.array([2.0, 2.0]), np.array([[1e308, -1e308]]), np.array([1.0]))
+
+
+@pytest.mark.parametrize("row, label", [([1e308, -1e308, 0.5], 1.0), ([6e307, 6e307, -1e308], 0.0)])
+def test_logistic_logits_whose_float_sum_overflows_are_the_exact_sums(row, label):
+    # oracle: z = Σⱼ xⱼ wⱼ in exact rational arithmetic, then ℓ = log σ(±z) by SciPy.
+    # 2e308 − 2e308 + 0.5 gave +∞ with a fused-multiply-add BLAS (NaN without), and
+    # 1.2e308 + 1.2e308 − 1e308 overflows summed left to right
+    weights = np.array([2.0, 2.0, 1.0])
+    logit = float(sum(Fraction(x) * Fraction(w) for x, w in zip(row, weights)))
+    sign = 2 * label - 1
+    X, y = np.array([row]), np.array([label])
+    assert logistic_regression_log_likelihood(weights, X, y) == scipy.special.log_expit(sign * logit)
+    expected_gradient = np.array(row) * (label - scipy.special.expit(logit))
+    np.testing.assert_allclose(logistic_regression_log_likelihood_grad(weights, X, y)["weights"], expected_gradient, rtol=1e-15)
+    np.testing.assert_allclose(ad.grad(lambda w: logistic_regression_log_likelihood(w, X, y))(weights), expected_gradient, rtol=1e-15)
 
 
 def _gamma_kl_truth(alpha_q, beta_q, alpha_p, beta_p):

@@ -64,16 +64,31 @@ def logistic_regression_log_likelihood(weights, X, y):
 
 
 def _logits(X, weights):
-    """z = X w, refusing a NaN from ∞ − ∞ when products overflow."""
+    """z = X w, also where the float sum overflows but z does not.
+
+    There a BLAS sum depends on its order (X = [[1e308, -1e308]], w = [2, 2] gave +∞
+    with fused multiply-adds, NaN without; z = 0). Those rows are recomputed from
+    X 2⁻ᵃ, an exact power-of-two scaling to entries below 2, and scaled back by 2ᵃ:
+    ±∞ only where z itself overflows (up to rounding). (Scaling w as well would make the reverse pass form
+    cotangent · 2ᵃ⁺ᵇ, which overflows; so weights above 2¹⁰²³ ≈ 9e307 whose products
+    with X still give ∞ − ∞ are refused.)"""
     with np.errstate(over="ignore", invalid="ignore"):
         logits = X @ weights
-    values = logits.value if isinstance(logits, ad.Tensor) else logits
-    if np.isnan(values).any():
+    overflowed = ~np.isfinite(_plain(logits))
+    if overflowed.any():
+        exponent = int(np.frexp(np.max(np.abs(X)))[1]) - 1
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            logits = ad.where(overflowed, (X * 2.0**-exponent) @ weights * 2.0**exponent, logits)
+    undefined = np.isnan(_plain(logits))
+    if undefined.any():
         raise ValueError(
-            "X @ weights must be defined; its terms overflow to +inf and -inf"
-            f"{first_bad_index(np.isnan(values))}"
+            f"X @ weights must be defined; its terms overflow to +inf and -inf{first_bad_index(undefined)}"
         )
     return logits
+
+
+def _plain(value):
+    return value.value if isinstance(value, ad.Tensor) else value
 
 
 def logistic_regression_log_likelihood_grad(weights, X, y):
