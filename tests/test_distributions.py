@@ -6,6 +6,7 @@ differences)."""
 
 import numpy as np
 import pytest
+import scipy.special
 import scipy.stats
 
 from vi_ref import autodiff as ad
@@ -178,6 +179,16 @@ def test_gamma_draws_with_small_concentration_stay_inside_the_support():
     assert np.all(np.isfinite(q.log_prob(z)))
 
 
+def test_gamma_score_in_the_shape_far_from_the_mode_matches_the_digamma_formula():
+    """For α ≥ 10 the score ∂ log q/∂α = log β − ψ(α) + log x is computed from
+    r = βx/α (log1p(r − 1) near r = 1); checked against the textbook form with
+    scipy's ψ, at x on both sides of the mode, down to r = 0.1 and up to r = 6."""
+    alpha, beta = np.array([12.0, 50.0, 400.0]), 2.0
+    x = np.array([[0.1], [0.3], [0.7], [1.0], [1.6], [3.0], [6.0]]) * alpha / beta
+    expected = np.log(beta) - scipy.special.digamma(alpha) + np.log(x)
+    np.testing.assert_allclose(Gamma(alpha, beta).log_prob_grad(x)["concentration"], expected, rtol=1e-12, atol=1e-14)
+
+
 def test_gamma_log_prob_of_an_empty_batch_is_empty():
     """No concentration at all: neither the direct form nor Stirling's is selected by
     an entry, yet the result (and its gradient) is the empty array, as for Normal;
@@ -202,6 +213,21 @@ def test_categorical_logits_minus_infinity_is_a_category_of_probability_zero():
     assert not np.any(q.sample(1000, rng=SEED) == [1, 0])
     from_probs = Categorical(probs=[0.25, 0.0, 0.75])
     np.testing.assert_allclose(Categorical(logits=from_probs.logits).probs, from_probs.probs, rtol=1e-15, atol=0)
+
+
+def test_categorical_entropy_gradient_is_zero_at_a_category_of_probability_zero():
+    """∂H/∂logitsⱼ = −pⱼ (log pⱼ + H) → 0 as pⱼ → 0 (pⱼ log pⱼ → 0), not 0 · (−∞) = NaN;
+    the other entries are the central differences of scipy.stats.entropy of the
+    softmax in the finite logits."""
+    logits = np.array([0.5, -np.inf, 1.5, -0.3])
+    gradient = Categorical(logits=logits).entropy_grad()["logits"]
+    assert gradient[1] == 0.0
+    step = 1e-6
+    for j in (0, 2, 3):
+        shift = step * np.eye(4)[j]
+        slope = (scipy.stats.entropy(scipy.special.softmax(logits + shift))
+                 - scipy.stats.entropy(scipy.special.softmax(logits - shift))) / (2 * step)
+        assert gradient[j] == pytest.approx(slope, rel=1e-7, abs=1e-9)
 
 
 # ---------------------------------------------------------------------------
@@ -247,6 +273,14 @@ def test_multivariate_normal_sample_covariance_within_four_standard_errors():
     z = q.sample(20000, rng=SEED) - q.mean
     products = z[..., :, None] * z[..., None, :]
     assert np.all(_within_standard_errors(products, q.covariance_matrix))
+
+
+@pytest.mark.parametrize("label, q", ALL_FAMILIES, ids=IDS)
+def test_mean_variance_and_entropy_have_the_batch_shape(label, q):
+    """One value per batch member, also where a parameter that does not enter (μ in
+    the entropy of a Normal or of a MultivariateNormal) carries the batch's shape."""
+    assert np.shape(q.mean) == np.shape(q.variance) == q.batch_shape + q.event_shape
+    assert np.shape(q.entropy()) == q.batch_shape
 
 
 @pytest.mark.parametrize("label, q", ALL_FAMILIES, ids=IDS)
@@ -315,6 +349,20 @@ def test_categorical_samples_follow_the_probabilities_chi_square():
     counts = np.bincount(z, minlength=4)
     assert counts[3] == 0
     assert scipy.stats.chisquare(counts[:3], GOODNESS_OF_FIT_DRAWS * q.probs[:3]).pvalue > FALSE_ALARM
+
+
+def test_categorical_sampling_by_binary_search_is_the_inverse_cdf_of_each_batch_member(monkeypatch):
+    """Above ``COMPARISON_ELEMENTS`` comparisons each batch member is sampled by its own
+    binary search; forced down that path, every draw must be the inverse-CDF value
+    z = #{k < K − 1 : F_k ≤ u} of its own member's F, for the uniforms u the seed gives
+    (counted here one draw at a time, by the definition)."""
+    probs = np.random.default_rng(6).dirichlet(np.ones(5), size=(2, 3))
+    monkeypatch.setattr(dist, "COMPARISON_ELEMENTS", 0)
+    draws = Categorical(probs=probs).sample(40, rng=SEED)
+    uniform = np.random.default_rng(SEED).random((40, 2, 3))
+    cumulative = np.cumsum(probs, axis=-1)
+    for index in np.ndindex(*uniform.shape):
+        assert draws[index] == sum(cumulative[index[1:]][k] <= uniform[index] for k in range(4)), index
 
 
 # ---------------------------------------------------------------------------
@@ -436,6 +484,7 @@ BAD_PARAMETERS = [
     ("scale_tril must be 3 x 3 to match loc", lambda: MultivariateNormal(np.zeros(3), scale_tril=np.eye(2))),
     ("loc .* scale_tril .* do not broadcast", lambda: MultivariateNormal(np.zeros((3, 2)), scale_tril=np.stack([np.eye(2)] * 4))),
     ("loc", lambda: MultivariateNormal(np.array([0.0, np.nan]), scale_tril=np.eye(2))),
+    ("loc must have at least 1", lambda: MultivariateNormal(0.0, scale_tril=np.eye(1))),
     ("exactly one of scale_tril and covariance_matrix", lambda: MultivariateNormal(np.zeros(2))),
     ("exactly one of scale_tril and covariance_matrix", lambda: MultivariateNormal(np.zeros(2), scale_tril=np.eye(2), covariance_matrix=np.eye(2))),
     ("probs must be non-negative", lambda: Categorical(probs=[0.5, -0.1, 0.6])),
@@ -481,6 +530,8 @@ def test_bad_reparameterisation_arguments_are_refused():
         q.transform_vjp(np.zeros(3), np.zeros(3))
     with pytest.raises(ValueError, match="cotangent must have the shape of eps"):
         q.transform_vjp(np.zeros((2, 3)), np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="eps must have shape"):  # broadcasts with the batch (2, 3), but is not (n, 2, 3)
+        Normal(np.zeros((2, 3)), 1.0).transform_vjp(np.zeros((5, 1, 3)), np.zeros((5, 1, 3)))
     with pytest.raises(ValueError, match="eps must be finite"):
         q.transform(np.array([np.nan, 0.0, 0.0]))
     with pytest.raises(ValueError, match="eps must end with the event shape"):

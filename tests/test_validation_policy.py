@@ -7,7 +7,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from vi_ref import elbo, em, gradcheck, learning, numerics
+from vi_ref import elbo, em, gradcheck, learning, numerics, validation
 from vi_ref.distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
 from vi_ref.kl import kl_divergence, kl_monte_carlo
 from vi_ref.models import GammaPoisson, GaussianMixture, LinearGaussian
@@ -155,6 +155,18 @@ def test_counts_beyond_the_memory_bound_are_refused_naming_them():
         Normal(np.zeros(10), 1.0).sample(MAX_ELEMENTS // 5)
     with pytest.raises(ValueError, match=r"^n = "):
         MODEL.sample(10**15)
+
+
+def test_the_memory_bound_counts_every_coordinate_of_a_vector_draw(monkeypatch):
+    """A draw of a D-dimensional MultivariateNormal holds D values, though its batch
+    is (): with the bound lowered to 100 values, 10 draws of dimension 10 fit, 11 do not
+    (checked with a small bound, so that a wrong count cannot allocate gigabytes)."""
+    monkeypatch.setattr(validation, "MAX_ELEMENTS", 100)
+    q = MultivariateNormal(np.zeros(10), scale_tril=np.eye(10))
+    assert q.sample(10, rng=0).shape == (10, 10)
+    for draw in (q.sample, q.rsample):
+        with pytest.raises(ValueError, match=r"^n = 11 asks for 110 values"):
+            draw(11)
 
 
 def test_categorical_sampling_memory_does_not_grow_with_n_times_k():
