@@ -431,6 +431,13 @@ def test_every_rule_takes_the_keywords_its_forward_function_takes():
         (lambda t: ad.var(t, ddof=1, correction=1), "give ddof or correction, not both"),  # as NumPy
         (lambda t: ad.ravel(t, order="K"), "order must be 'C' or 'F'"),
         (lambda t: ad.einsum("ii->i", ad.reshape(t, (1, 2)) * np.ones((2, 1))), "repeated within one operand"),
+        # every reduction, and the variadic and contraction faces, refuse out= and dtype= as sum does
+        (lambda t: ad.max(t, out=np.zeros(())), "out= is not supported"),
+        (lambda t: ad.cumsum(t, dtype=np.float32), "dtype must be float64"),
+        (lambda t: ad.prod(t, dtype=np.float32), "dtype must be float64"),
+        (lambda t: ad.concatenate([t, t], out=np.zeros(4)), "out= is not supported"),
+        (lambda t: ad.stack([t, t], dtype=np.float32), "dtype must be float64"),
+        (lambda t: ad.einsum("i->i", t, out=np.zeros(2)), "out= is not supported"),
         # a Tensor initial value would get no gradient: refused by keyword and positionally
         # (the keyword's refusal said "pass Tensors positionally", which gave a zero gradient)
         (lambda t: ad.sum(t, initial=ad.sum(t)), "initial= is not differentiated"),

@@ -30,6 +30,7 @@ SAME_AS_NUMPY = [
     ("einsum-quadratic", lambda a: ad.einsum("ni,ij,nj->n", a, SQUARE[:, :3][:3], a[:, :3]),
      lambda a: np.einsum("ni,ij,nj->n", a, SQUARE[:, :3][:3], a[:, :3]), X34[:, :3]),
     ("einsum-implicit", lambda a: ad.einsum("ij,jk", a, X34), lambda a: np.einsum("ij,jk", a, X34), X34[:, :3]),
+    ("einsum-spaces", lambda a: ad.einsum(" ij, jk -> ik", a, X34), lambda a: np.einsum(" ij, jk -> ik", a, X34), X34[:, :3]),
     ("einsum-ellipsis", lambda a: ad.einsum("...ij,...j->...i", X234, a), lambda a: np.einsum("...ij,...j->...i", X234, a), X34[:2]),
     ("max", lambda a: ad.max(a, axis=1), lambda a: np.max(a, axis=1), X34),
     ("amax-keepdims", lambda a: ad.amax(a, axis=(0, 2), keepdims=True), lambda a: np.amax(a, axis=(0, 2), keepdims=True), X234),
@@ -102,6 +103,7 @@ def test_logaddexp_agrees_with_numpy_at_infinities_and_extremes():
     x = np.array([0.0, -inf, inf, -inf, inf, 3.0, 1e308, -745.0, 40.0])
     y = np.array([0.0, -inf, inf, 2.0, -inf, -40.0, 1e308, -745.0, -1e-300])
     np.testing.assert_allclose(ad.logaddexp(x, y), np.logaddexp(x, y), rtol=4e-16, atol=0)
+    assert type(ad.logaddexp(0.0, 1.0)) is type(np.logaddexp(0.0, 1.0))  # a float64, not a 0-d array
     z = np.random.default_rng(2).normal(size=1000) * 30
     np.testing.assert_allclose(ad.logaddexp(0.0, z), np.logaddexp(0.0, z), rtol=4e-16, atol=0)
 
@@ -169,6 +171,34 @@ def test_nan_derivatives_of_max_keep_the_strong_zero():
     np.testing.assert_array_equal(ad.grad(lambda t: ad.max(t) * 0.0)(x), [0, 0, 0])
 
 
+def test_max_gives_entries_outside_where_nothing_at_a_tie_or_a_nan():
+    """np.max never reads an entry outside where=, so moving it changes nothing: its
+    derivative is 0 even where it equals the maximum (the oracle: the central
+    difference of NumPy's own max) or where a NaN entry taking part makes the value
+    NaN (then the entries taking part get NaN, the documented convention)."""
+    keep = np.array([True, False, True])
+
+    def numpy_max(v):
+        return np.max(v, where=keep, initial=-np.inf)
+
+    tied_outside = np.array([3.0, 3.0, 1.0])
+    gradient = ad.grad(lambda t: ad.max(t, where=keep, initial=-np.inf))(tied_outside)
+    np.testing.assert_array_equal(gradient, numerical_gradient(numpy_max, tied_outside))
+    np.testing.assert_array_equal(gradient, [1.0, 0.0, 0.0])
+    nan_inside = np.array([np.nan, 5.0, 1.0])
+    np.testing.assert_array_equal(ad.grad(lambda t: ad.max(t, where=keep, initial=-np.inf))(nan_inside), [NAN, 0, NAN])
+
+
+def test_logsumexp_of_a_nan_row_keeps_the_strong_zero():
+    # a NaN entry makes its row's logsumexp NaN, and the row's derivative NaN where the
+    # cotangent is not 0; a row the result does not use (cotangent 0) contributes 0
+    x = np.array([[0.5, -1.0], [np.nan, 0.0]])
+    keep = np.array([True, False])
+    gradient = ad.grad(lambda t: ad.sum(ad.where(keep, ad.logsumexp(t, axis=1), 0.0)))(x)
+    np.testing.assert_allclose(gradient, [scipy.special.softmax(x[0]), [0.0, 0.0]], rtol=1e-15)
+    np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(ad.logsumexp(t, axis=1)))(x)[1], [NAN, NAN])
+
+
 def test_prod_gradient_is_exact_at_zeros():
     x = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 5.0]])
     np.testing.assert_array_equal(ad.grad(lambda t: ad.sum(ad.prod(t, axis=1)))(x), [[0, 6, 0], [0, 0, 0]])
@@ -192,7 +222,8 @@ def test_log_ndtr_and_its_derivative_against_high_precision(x):
 
 
 def test_tanh_derivative_keeps_relative_accuracy_on_both_branches():
-    x = np.concatenate([np.linspace(-25, 25, 1001), [4.9, 4.95, 5.0, -4.93]])
+    # and far out, where exp(2|x|) would overflow (x = −200: 7.7e-174, not 0; x = −300: 1.1e-260, not NaN)
+    x = np.concatenate([np.linspace(-25, 25, 1001), [4.9, 4.95, 5.0, -4.93, -200.0, -300.0, 300.0]])
     with mpmath.workdps(40):
         exact = np.array([float(1 / mpmath.cosh(mpmath.mpf(v)) ** 2) for v in x])
     gradient = ad.grad(lambda t: ad.sum(ad.tanh(t)))(x)
@@ -475,6 +506,25 @@ def test_logaddexp_weights_at_huge_values_are_exact():
     np.testing.assert_allclose(gx + gy, 1.0, rtol=1e-15)
     assert gx[3] == np.exp(1.0 - ad.logaddexp(1.0, 2.0))  # bits as before
     assert both(np.inf, 3e5) == (1.0, 0.0) and both(-np.inf, -np.inf) == (0.5, 0.5)
+
+
+def test_logaddexp_weight_of_minus_infinity_beside_a_tie_of_infinities():
+    """The tie of +∞ in one entry (e^(∞ − ∞), fixed up to ½ each) must leave another
+    entry's −∞ alone: ∂/∂x log(eˣ + e⁰) = σ(x) → 0 as x → −∞, and ∂/∂y = σ(−x) → 1."""
+    x, y = np.array([np.inf, -np.inf]), np.array([np.inf, 0.0])
+    with np.errstate(invalid="ignore"):
+        gx, gy = ad.grad(lambda a, b: ad.sum(ad.logaddexp(a, b)), (0, 1))(x, y)
+    np.testing.assert_array_equal(gx, [0.5, 0.0])
+    np.testing.assert_array_equal(gy, [0.5, 1.0])
+
+
+def test_xlogy_derivative_in_y_where_x_is_zero_is_zero_also_at_y_zero():
+    # the oracle: SciPy's xlogy(0, y) is 0 for every y (y = 0 and y < 0 too), so its
+    # central difference in y is 0; x/y would be 0/0 at y = 0
+    x, y = np.zeros(3), np.array([0.0, 1e-300, 2.0])
+    gradient = ad.grad(lambda b: ad.sum(ad.xlogy(x, b)))(y)
+    np.testing.assert_array_equal(gradient, numerical_gradient(lambda b: np.sum(scipy.special.xlogy(x, b)), y))
+    np.testing.assert_array_equal(gradient, [0.0, 0.0, 0.0])
 
 
 def test_log_sigmoid_takes_what_the_other_elementwise_functions_take():
