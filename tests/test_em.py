@@ -499,6 +499,25 @@ def test_fitted_estimator_is_consistent_with_its_model():
     np.testing.assert_allclose(estimator.aic(X), -2 * log_likelihood + 2 * n_parameters)
 
 
+# free parameters for K = 3 components in D = 3 dimensions, counted by hand: 2 weights
+# (they sum to 1), 9 means, and the covariances: full 3 × 6 (symmetric 3 × 3), tied 6,
+# diag 3 × 3 variances, spherical 3 variances
+FREE_PARAMETERS = {"full": 2 + 9 + 18, "tied": 2 + 9 + 6, "diag": 2 + 9 + 9, "spherical": 2 + 9 + 3}
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_bic_and_aic_count_the_free_parameters_of_each_covariance_type(covariance_type):
+    """BIC = −2 log p(X) + p log N and AIC = −2 log p(X) + 2p, log p(X) by scipy.stats
+    and p from FREE_PARAMETERS, on data other than the training set."""
+    X, _ = three_clusters(n=200, seed=9)
+    X_test, _ = three_clusters(n=50, seed=10)
+    estimator = fit(X, 3, covariance_type=covariance_type, rng=2)
+    log_likelihood = scipy.special.logsumexp(scipy_log_joint(estimator.model_, X_test), axis=1).sum()
+    n_parameters = FREE_PARAMETERS[covariance_type]
+    np.testing.assert_allclose(estimator.bic(X_test), -2 * log_likelihood + n_parameters * np.log(50), rtol=1e-12)
+    np.testing.assert_allclose(estimator.aic(X_test), -2 * log_likelihood + 2 * n_parameters, rtol=1e-12)
+
+
 def test_same_seed_gives_bit_identical_fits():
     X, _ = three_clusters(seed=10)
     first = fit(X, 3, n_init=2, init_params="random", rng=5)
@@ -527,6 +546,21 @@ def test_user_start_is_used_exactly():
     # one of the three given: it overrides what init_params made
     only_means = fit(X, 3, max_iter=0, means_init=means, rng=0)
     np.testing.assert_array_equal(only_means.means_, means)
+    only_weights = fit(X, 3, max_iter=0, weights_init=weights, rng=0)
+    np.testing.assert_array_equal(only_weights.weights_, weights)
+    only_precisions = fit(X, 3, max_iter=0, precisions_init=precisions, rng=0)
+    factor = only_precisions.precisions_cholesky_
+    np.testing.assert_allclose(factor @ np.swapaxes(factor, 1, 2), precisions, rtol=1e-14)
+
+
+def test_max_iter_0_keeps_the_start_without_a_convergence_warning():
+    """No iteration was asked for, so none failed to converge (scikit-learn warns only
+    when max_iter > 0 iterations ran out)."""
+    X, _ = three_clusters(n=60, seed=12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        estimator = GaussianMixtureEM(3, max_iter=0, rng=0).fit(X)
+    assert estimator.n_iter_ == 0 and not estimator.converged_
 
 
 def test_convergence_warning_when_max_iter_ends_the_run():
@@ -649,6 +683,12 @@ def test_collapsed_component_without_regularisation_is_a_clear_error():
 def test_fit_refuses_bad_data(X, match):
     with pytest.raises(ValueError, match=match):
         GaussianMixtureEM(3).fit(X)
+
+
+def test_fit_refuses_a_single_sample_even_for_one_component():
+    # one point has no spread: its covariance would be reg_covar alone, not an estimate
+    with pytest.raises(ValueError, match=r"at least max\(2, n_components\) = 2 samples; got n_samples = 1"):
+        GaussianMixtureEM(1).fit([[1.0, 2.0]])
 
 
 @pytest.mark.parametrize(
@@ -797,6 +837,8 @@ def test_steps_refuse_bad_arguments():
         m_step(X, np.full((20, 2), 0.6))
     with pytest.raises(ValueError, match="previous must have"):
         m_step(X, np.full((20, 2), 0.5), "diag", previous=model)
+    with pytest.raises(ValueError, match="reg_covar must be a finite number >= 0; got -1e-06"):
+        m_step(X, np.full((20, 2), 0.5), "full", reg_covar=-1e-6)
 
 
 # ----- scikit-learn's interface, without scikit-learn ------------------------------------

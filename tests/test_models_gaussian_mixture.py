@@ -9,6 +9,7 @@ import scipy.special
 import scipy.stats
 
 from vi_ref.distributions import Categorical
+from vi_ref.gradcheck import check_gradient
 from vi_ref.models import GaussianMixture
 from vi_ref.models import gaussian_mixture
 from vi_ref.models.gaussian_mixture import COVARIANCE_TYPES, squared_mahalanobis
@@ -299,6 +300,37 @@ def test_elbo_grad_takes_one_sided_derivatives_where_q_is_zero():
 
     _, grads_phi = one_used.elbo_grad(x, Categorical(logits=np.tile([0.0, -np.inf], (3, 1))))
     np.testing.assert_array_equal(grads_phi["logits"], 0.0)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_elbo_grad_is_the_derivative_of_the_elbo_for_every_covariance_type(covariance_type):
+    """Oracle: Richardson finite differences of Σₙ ELBO(xₙ, qₙ) (the value is checked
+    against scipy.stats above), reading the parameters as the gradient documents:
+    weights as w/Σw, full and tied covariances by their symmetric part; q by logits,
+    whose derivative carries the factor rₙₖ. tests/test_elbo.py checks full and diag
+    against autodiff; tied (a sum over k) and spherical (a trace) only here."""
+    rng = np.random.default_rng(16)
+    model, weights, means, _ = random_mixture(rng, covariance_type, n_features=2)
+    x = 2.0 * rng.standard_normal((5, 2))
+    logits = rng.standard_normal((5, K))
+    grads_theta, grads_phi = model.elbo_grad(x, Categorical(logits=logits))
+    parameters = {"weights": weights, "means": means, "covariances": model.covariances}
+
+    def total_elbo(name, value):
+        changed = {**parameters, name: value}
+        if covariance_type in ("full", "tied"):
+            changed["covariances"] = (changed["covariances"] + np.swapaxes(changed["covariances"], -1, -2)) / 2
+        mixture = GaussianMixture(changed["weights"] / changed["weights"].sum(), changed["means"],
+                                  changed["covariances"], covariance_type=covariance_type)
+        return float(np.sum(mixture.elbo(x, Categorical(logits=logits))))
+
+    for name, value in parameters.items():
+        check = check_gradient(partial(total_elbo, name), lambda _, name=name: grads_theta[name], value,
+                               method="richardson", rtol=1e-7, atol=1e-9, name=name)
+        assert check.ok, str(check)
+    check = check_gradient(lambda v: float(np.sum(model.elbo(x, Categorical(logits=v)))),
+                           lambda _: grads_phi["logits"], logits, method="richardson", rtol=1e-7, atol=1e-9)
+    assert check.ok, str(check)
 
 
 def test_elbo_is_minus_infinity_and_has_no_gradient_with_mass_on_a_zero_weight_component():
