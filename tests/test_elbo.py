@@ -13,7 +13,7 @@ import scipy.stats
 from vi_ref import autodiff as ad
 from vi_ref import kl
 from vi_ref.distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
-from vi_ref.elbo import dataset_elbo, dataset_elbo_grad, elbo_decomposition, elbo_monte_carlo
+from vi_ref.elbo import dataset_elbo, dataset_elbo_grad, elbo_decomposition, elbo_monte_carlo, iwae_bound
 from vi_ref.gradcheck import check_gradient
 from vi_ref.models import GammaPoisson, GaussianMixture, LinearGaussian
 from vi_ref.models.linear_gaussian import linear_gaussian_elbo
@@ -215,6 +215,34 @@ def test_normal_q_on_a_positive_latent_gives_minus_infinity():
     assert np.all(model.elbo(x, Normal([1.0, 5.0], [0.5, 2.0])) == -np.inf)
     estimate, _ = elbo_monte_carlo(model, Normal(0.5, 1.0), x, 1000, SEED)
     assert estimate == -np.inf  # some draws are negative, where log p(x, λ) = −∞
+
+
+
+def test_normal_q_with_no_negative_draw_still_gives_minus_infinity_on_a_positive_latent():
+    # Normal(50, 1) puts mass Φ(−50) > 0 below 0, where log p(x, λ) = −∞, so the ELBO and
+    # every L_K are −∞ although no draw of 100 is negative: the support decides, not the draws
+    model, x, q = GammaPoisson(2.5, 1.5), np.array([3.0, 0.0, 5.0, 2.0]), Normal(50.0, 1.0)
+    assert elbo_monte_carlo(model, q, x, 100, SEED) == (-np.inf, 0.0)
+    assert iwae_bound(model, q, x, 3, 100, SEED) == (-np.inf, 0.0)
+
+
+class _HalfLineModel:
+    """p(x, z) = N(z; 0, 1) N(x; z, 1) for z > 0 and 0 for z ≤ 0, with no declared
+    ``latent_support``: only the draws can show that q leaves the support."""
+
+    latent_shape = ()
+
+    def log_joint(self, x, z):
+        with np.errstate(divide="ignore"):
+            return np.where(z > 0, scipy.stats.norm.logpdf(z) + scipy.stats.norm.logpdf(x[..., 0], z), -np.inf)
+
+
+def test_a_draw_where_the_joint_is_zero_makes_the_elbo_and_the_iwae_bound_minus_infinity():
+    # q = N(0, 1) puts mass ½ on z ≤ 0, where p(x, z) = 0: E_q[log p(x, z)] = −∞, and a group
+    # of K draws misses the support entirely with probability 2⁻ᴷ > 0, so L_K = −∞ as well
+    model, q, x = _HalfLineModel(), Normal(0.0, 1.0), np.array([0.3])
+    assert elbo_monte_carlo(model, q, x, 100, SEED) == (-np.inf, 0.0)
+    assert iwae_bound(model, q, x, 3, 100, SEED) == (-np.inf, 0.0)
 
 
 def test_lognormal_q_gives_a_finite_bound_matching_quadrature():

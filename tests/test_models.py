@@ -228,6 +228,35 @@ def test_naive_monte_carlo_evidence_is_within_4_standard_errors(index):
     assert np.all(np.abs(estimate - exact) <= 4 * standard_error)
 
 
+
+def test_naive_monte_carlo_evidence_and_its_standard_error_from_three_draws_by_hand():
+    # the same S = 3 prior draws (model.sample with the same seed), the likelihoods from
+    # scipy.stats: p̂ = mean, SE = √(Σ(wₛ − p̂)²/(S − 1)) / (√S p̂) (delta method)
+    model, x = GammaPoisson(2.0, 1.0), np.array([1.0, 4.0])
+    _, rates = model.sample(3, SEED)
+    likelihoods = [np.prod(scipy.stats.poisson.pmf(x, rate)) for rate in rates]
+    mean = sum(likelihoods) / 3
+    standard_error = np.sqrt(sum((value - mean) ** 2 for value in likelihoods) / 2) / (np.sqrt(3) * mean)
+    estimate, reported = log_marginal_monte_carlo(model, x, 3, SEED)
+    assert estimate == pytest.approx(np.log(mean), rel=1e-13)
+    assert reported == pytest.approx(standard_error, rel=1e-12)
+
+
+class _NowhereLikelyModel:
+    """Prior z ~ U(0, 1) and a likelihood 0 at every z: p̂(x) = 0 whatever the draws."""
+
+    def sample(self, n, rng):
+        return np.zeros((n, 1)), rng.uniform(size=n)
+
+    def log_likelihood(self, x, z):
+        return np.full(np.broadcast_shapes(np.shape(x)[:-1], np.shape(z)), -np.inf)
+
+
+def test_naive_monte_carlo_evidence_with_every_likelihood_zero_is_minus_infinity_with_infinite_error():
+    # log p̂ = log 0 = −∞, and the relative spread of weights that are all 0 is undefined: +∞
+    assert log_marginal_monte_carlo(_NowhereLikelyModel(), np.zeros(1), 10, SEED) == (-np.inf, np.inf)
+
+
 def test_naive_monte_carlo_evidence_fails_as_the_latent_dimension_grows():
     """Same D = 10, same S = 2000 prior draws, 20 data points per L: the posterior is
     ever narrower than the prior, so the draws miss it. The mean error grows by orders

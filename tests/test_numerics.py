@@ -171,6 +171,17 @@ def test_cholesky_refuses_invalid_matrices(matrix, message):
         numerics.cholesky(matrix, "covariance")
 
 
+
+def test_cholesky_symmetry_tolerance_is_relative_to_the_largest_entry():
+    # symmetry_rtol = 1e-10 of max|A|: at scale 1e6 an asymmetry of 1e-7 (5e-14 relative,
+    # rounding) is accepted; at scale 1e-12 an asymmetry of 5e-13 (25 % relative) is not
+    spd = np.array([[2.0, 1.0], [1.0, 2.0]])
+    factor = numerics.cholesky(1e6 * spd + [[0.0, 1e-7], [0.0, 0.0]], "covariance")
+    np.testing.assert_allclose(factor @ factor.T, 1e6 * spd, rtol=1e-15)
+    with pytest.raises(ValueError, match="covariance must be symmetric"):
+        numerics.cholesky(1e-12 * np.array([[2.0, 1.0], [0.5, 2.0]]), "covariance")
+
+
 def test_cholesky_of_an_empty_matrix_is_empty():
     # D = 0 is a valid (if degenerate) dimension: log det of the empty matrix is 0
     factor = numerics.cholesky(np.zeros((2, 0, 0)), "covariance")

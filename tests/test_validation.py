@@ -8,6 +8,7 @@ from vi_ref.validation import (
     as_generator,
     check_count,
     check_flag,
+    check_methods,
     check_positive,
     check_probability_vector,
     check_size,
@@ -114,6 +115,28 @@ def test_check_size_refuses_requests_above_the_memory_bound():
 def test_check_tolerance_refuses_nan_negative_and_infinite(value):
     with pytest.raises(ValueError, match="rtol must be"):
         check_tolerance(value, "rtol")
+
+
+
+def test_check_tolerance_accepts_zero_unless_told_not_to():
+    assert check_tolerance(0, "rtol") == 0.0
+    assert check_tolerance(1e-3, "step", allow_zero=False) == 1e-3
+    with pytest.raises(ValueError, match="step must be positive; got 0.0"):
+        check_tolerance(0.0, "step", allow_zero=False)
+
+
+def test_check_methods_refuses_an_attribute_that_is_not_callable():
+    class Model:
+        log_joint = None  # an attribute, not a method
+
+        def elbo(self, x, q):
+            return 0.0
+
+    model = Model()
+    assert check_methods(model, "model", ("elbo",), "a latent variable model") is model
+    message = r"model must be a latent variable model \(with log_joint, elbo\); got Model without log_joint$"
+    with pytest.raises(TypeError, match=message):
+        check_methods(model, "model", ("log_joint", "elbo"), "a latent variable model")
 
 
 def test_refusals_of_non_numbers_say_what_was_given():
