@@ -1637,8 +1637,10 @@ MUTANTS = [
            "K: isotropic GMM ∂/∂logits: N πₖ → πₖ", (T_L,)),
     Mutant(L, "    if np.any((y != 0) & (y != 1)):\n", "    if np.any(y < 0):\n",
            "K: logistic labels: only negative labels refused", (T_L,)),
-    Mutant(L, "(X * 2.0**-exponent) @ weights * 2.0**exponent, logits)", "(X * 2.0**-exponent) @ weights, logits)",
-           "K: logistic logits where X @ w overflows: not scaled back", (T_L,)),
+    Mutant(L, "row_exponent + weight_exponent\n", "row_exponent\n",
+           "K: logistic logits where X @ w overflows: scaled back by 2ᵃ, not 2ᵃ⁺ᵇ", (T_L,)),
+    Mutant(L, "sums = sums + X @ (weights - values)", "sums = sums + X @ (values - values)",
+           "K: logistic logits where X @ w overflows: no derivative attached", (T_L,)),
     # survived at first: every −∞ draw came from a model whose declared support answered first; killed by
     # tests/test_elbo.py::test_a_draw_where_the_joint_is_zero_makes_the_elbo_and_the_iwae_bound_minus_infinity
     Mutant(E, "estimate = np.where(impossible, -np.inf, np.mean(log_ratio, axis=0))",

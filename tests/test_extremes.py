@@ -670,15 +670,21 @@ def test_logistic_log_likelihood_at_1e308_is_its_limit_not_nan():
     assert logistic_regression_log_likelihood(np.ones(2), X, np.array([0.0, 1.0])) == -np.inf
 
 
-@pytest.mark.parametrize("row, label", [([1e308, -1e308, 0.5], 1.0), ([6e307, 6e307, -1e308], 0.0)])
-def test_logistic_logits_whose_float_sum_overflows_are_the_exact_sums(row, label):
-    # oracle: z = Σⱼ xⱼ wⱼ in exact rational arithmetic, then ℓ = log σ(±z) by SciPy.
-    # 2e308 − 2e308 + 0.5 gave +∞ with a fused-multiply-add BLAS (NaN without), and
-    # 1.2e308 + 1.2e308 − 1e308 overflows summed left to right
-    weights = np.array([2.0, 2.0, 1.0])
-    logit = float(sum(Fraction(x) * Fraction(w) for x, w in zip(row, weights)))
+@pytest.mark.parametrize("row, weights, label", [
+    ([1e308, -1e308, 0.5], [2.0, 2.0, 1.0], 1.0),  # 2e308 − 2e308 + 0.5: +∞ with fused multiply-adds, NaN without
+    ([6e307, 6e307, -1e308], [2.0, 2.0, 1.0], 0.0),  # 1.2e308 + 1.2e308 − 1e308 overflows left to right
+    ([2.0, -2.0], [1.5e308, 1.5e308], 1.0),  # the products overflow, their sum is 0
+    ([1.5, 1.5, -1.5], [1e308, 1e308, 1e308], 0.0),  # the products are finite, a partial sum is not
+    ([1.9, 1.9, -1.9], [1e308, 1e308, 1e308], 0.0),  # z = 1.9e308 itself overflows: ℓ = −∞
+    ([-1.9, -1.9, 1.9], [1e308, 1e308, 1e308], 0.0),  # and z = −1.9e308: ℓ = 0
+])
+def test_logistic_logits_whose_float_sum_overflows_are_the_exact_sums(row, weights, label):
+    # oracle: z = Σⱼ xⱼ wⱼ in exact rational arithmetic (±∞ beyond the float range),
+    # then ℓ = log σ(±z) and ∇ℓ = x (y − σ(z)) by SciPy
+    exact = sum(Fraction(x) * Fraction(w) for x, w in zip(row, weights))
+    logit = float(exact) if abs(exact) <= Fraction(np.finfo(float).max) else float(np.sign(exact)) * np.inf
     sign = 2 * label - 1
-    X, y = np.array([row]), np.array([label])
+    X, y, weights = np.array([row]), np.array([label]), np.array(weights)
     assert logistic_regression_log_likelihood(weights, X, y) == scipy.special.log_expit(sign * logit)
     expected_gradient = np.array(row) * (label - scipy.special.expit(logit))
     hand_written = logistic_regression_log_likelihood_grad(weights, X, y)["weights"]

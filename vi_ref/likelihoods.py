@@ -11,7 +11,7 @@ import numpy as np
 
 from . import autodiff as ad
 from . import numerics
-from .validation import as_float_array, first_bad_index
+from .validation import as_float_array
 
 __all__ = [
     "logistic_regression_log_likelihood",
@@ -64,27 +64,31 @@ def logistic_regression_log_likelihood(weights, X, y):
 
 
 def _logits(X, weights):
-    """z = X w, also where the float sum overflows but z does not.
+    """z = X w, also where the float sum of the products overflows.
 
-    There a BLAS sum depends on its order (X = [[1e308, -1e308]], w = [2, 2] gave +∞
-    with fused multiply-adds, NaN without; z = 0). Those rows are recomputed from
-    X 2⁻ᵃ, an exact power-of-two scaling to entries below 2, and scaled back by 2ᵃ:
-    ±∞ only where z itself overflows (up to rounding). (Scaling w as well would make the reverse pass form
-    cotangent · 2ᵃ⁺ᵇ, which overflows; so weights above 2¹⁰²³ ≈ 9e307 whose products
-    with X still give ∞ − ∞ are refused.)"""
+    There a BLAS sum depends on its order and on fused multiply-adds
+    (X = [[1e308, -1e308]], w = [2, 2] gave +∞ on one machine and NaN on another,
+    where z = 0; X = [[1.5, 1.5, -1.5]], w = [1e308] * 3 gave +∞, where z = 1.5e308).
+    Those rows are summed again from X 2⁻ᵃ and w 2⁻ᵇ, exact power-of-two scalings to
+    entries below 1, whose products and partial sums cannot overflow, and scaled
+    back by 2ᵃ⁺ᵇ in one rounding (``ldexp``): ±∞ only where z itself overflows.
+    Their derivative is attached as X (w − w̄), w̄ the value of w: zero in value and
+    X in derivative, so the reverse pass never forms a cotangent times 2ᵃ⁺ᵇ."""
     with np.errstate(over="ignore", invalid="ignore"):
         logits = X @ weights
     overflowed = ~np.isfinite(_plain(logits))
-    if overflowed.any():
-        exponent = int(np.frexp(np.max(np.abs(X)))[1]) - 1
-        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            logits = ad.where(overflowed, (X * 2.0**-exponent) @ weights * 2.0**exponent, logits)
-    undefined = np.isnan(_plain(logits))
-    if undefined.any():
-        raise ValueError(
-            f"X @ weights must be defined; its terms overflow to +inf and -inf{first_bad_index(undefined)}"
+    if not overflowed.any():
+        return logits
+    rows, values = X[overflowed], _plain(weights)
+    row_exponent, weight_exponent = (int(np.frexp(np.max(np.abs(a)))[1]) for a in (rows, values))
+    sums = np.zeros(X.shape[0])
+    with np.errstate(over="ignore", under="ignore"):  # underflow: entries below 2⁻¹⁰⁷⁴ of the largest
+        sums[overflowed] = np.ldexp(
+            np.ldexp(rows, -row_exponent) @ np.ldexp(values, -weight_exponent), row_exponent + weight_exponent
         )
-    return logits
+    if isinstance(weights, ad.Tensor):
+        sums = sums + X @ (weights - values)
+    return ad.where(overflowed, sums, logits)
 
 
 def _plain(value):
