@@ -49,10 +49,11 @@ def assert_never_decreases(history):
 # ---------------------------------------------------------------------------
 
 
-def small_problem(seed, n=7, separation=2.0):
+def small_problem(seed, n=7, separation=2.0, dimension=1):
+    """Three clusters spaced along the first axis, unit noise in every coordinate."""
     rng = np.random.default_rng(seed)
     centres = separation * np.array([-1.0, 0.0, 1.0])
-    return (centres[np.arange(n) % 3] + rng.standard_normal(n))[:, None]
+    return centres[np.arange(n) % 3, None] + rng.standard_normal((n, dimension))
 
 
 def test_exact_log_evidence_equals_quadrature_for_one_component():
@@ -93,6 +94,16 @@ def test_unit_variance_elbo_rises_and_stays_below_the_evidence(seed, n_component
     assert model.lower_bound_ <= exact_log_evidence(X, n_components, 4.0)
 
 
+def test_unit_variance_stops_at_the_first_iteration_whose_elbo_change_is_below_tol():
+    """The rule is on the change over a whole iteration (q(c), then q(μ₁), …, q(μ_K)):
+    the ELBO at the end of each iteration is every (K + 1)-th entry of elbo_history_."""
+    X = small_problem(2, n=9, separation=1.0)
+    model = UnitVarianceMixtureCAVI(3, prior_variance=4.0, tol=1e-6, rng=2).fit(X)
+    changes = np.diff(model.elbo_history_[::4])
+    assert model.converged_ and len(changes) == model.n_iter_
+    assert changes[-1] < 1e-6 and np.all(changes[:-1] >= 1e-6)
+
+
 def test_label_switching_gap_is_log_k_factorial_for_separated_clusters():
     """Well-separated clusters: the posterior is K! copies of one mode, one per labelling,
     with (nearly) no mass between them; in each, the assignments are certain and the
@@ -111,14 +122,27 @@ def test_label_switching_gap_is_log_k_factorial_for_separated_clusters():
     assert exact_log_evidence(X, 3, 100.0) - best.lower_bound_ > np.log(6) + 0.1
 
 
-def _unit_variance_state(seed=0):
-    X = small_problem(seed, n=9)
+@pytest.mark.parametrize("dimension", [1, 2, 3])
+def test_unit_variance_elbo_with_one_component_is_the_exact_evidence(dimension):
+    """With K = 1 every cᵢ is certain and q(μ) = N(m, s² I) after its update is the
+    exact posterior N(Σᵢxᵢ/(1/σ² + N), I/(1/σ² + N)), so the ELBO equals log p(x):
+    scipy.stats' multivariate normal of each coordinate's column (``exact_log_evidence``),
+    in D dimensions, which pins every factor D of the closed form."""
+    X = small_problem(4, n=6, dimension=dimension) + 1.5
+    model = UnitVarianceMixtureCAVI(1, prior_variance=2.5, max_iter=1, tol=0).fit(X)
+    np.testing.assert_allclose(model.mean_variances_, 1 / (1 / 2.5 + 6), rtol=1e-15)
+    assert model.lower_bound_ == pytest.approx(exact_log_evidence(X, 1, 2.5), rel=1e-13)
+
+
+def _unit_variance_state(seed=0, dimension=1):
+    X = small_problem(seed, n=9, dimension=dimension)
     model = UnitVarianceMixtureCAVI(3, prior_variance=4.0, max_iter=1, tol=0, rng=seed).fit(X)
     return X, model.responsibilities_, model.means_.copy(), model.mean_variances_.copy()
 
 
-def test_unit_variance_updates_are_coordinate_argmaxes_by_autodiff():
-    X, phi, means, variances = _unit_variance_state()
+@pytest.mark.parametrize("dimension", [1, 2])
+def test_unit_variance_updates_are_coordinate_argmaxes_by_autodiff(dimension):
+    X, phi, means, variances = _unit_variance_state(dimension=dimension)
     sigma2 = 4.0
     phi = uvm.update_assignments(X, means, variances)
     elbo_of_logits = lambda logits: unit_variance_mixture_elbo(  # noqa: E731
@@ -279,13 +303,23 @@ def _updated(X, model, coordinate):
 COMPONENT_FIELDS = ("means", "mean_precision", "degrees_of_freedom", "scale_cholesky")
 
 
+def other_priors(kind):
+    """Priors away from every default (β₀ = 1 is the default, and with it a lost β₀
+    factor changes nothing), W₀⁻¹ shaped for ``kind``."""
+    covariance = {"full": [[2.0, 0.6], [0.6, 0.5]], "tied": [[2.0, 0.6], [0.6, 0.5]], "diag": [2.0, 0.5],
+                  "spherical": 1.3}[kind]
+    return dict(weight_concentration_prior=0.7, mean_precision_prior=2.5, mean_prior=[0.5, -1.0],
+                degrees_of_freedom_prior=3.5, covariance_prior=np.array(covariance))
+
+
+@pytest.mark.parametrize("priors", ["default", "other"])
 @pytest.mark.parametrize("kind, prior_type", CONFIGURATIONS)
-def test_each_update_is_the_coordinate_argmax_by_autodiff(kind, prior_type):
+def test_each_update_is_the_coordinate_argmax_by_autodiff(kind, prior_type, priors):
     """∂L/∂(the coordinate's parameters) = 0 at the update, from the closed-form ELBO
     differentiated by vi_ref.autodiff; for q(z) through logits, rₙ = softmax(ρₙ). U is
     differentiated in its family: the upper triangle (full, tied), the diagonal
     (diag), the scalar (spherical)."""
-    X, model = fitted(kind, prior_type)
+    X, model = fitted(kind, prior_type, **(other_priors(kind) if priors == "other" else {}))
     prior = model.prior_
     r, parameters = _updated(X, model, "assignments")
     gradient = ad.grad(lambda logits: bayesian_mixture_elbo(
@@ -469,15 +503,17 @@ def test_monte_carlo_elbo_within_4_5_standard_errors(kind, prior_type):
     _check_bayesian_monte_carlo(kind, prior_type, seed=11)
 
 
+@pytest.mark.parametrize("priors", ["default", "other"])
 @pytest.mark.parametrize("prior_type", PRIOR_TYPES)
-def test_after_a_parameter_update_the_log_ratio_is_constant(prior_type):
+def test_after_a_parameter_update_the_log_ratio_is_constant(prior_type, priors):
     """Just after q(π) and q(μ, Λ) are updated, q(π, μ, Λ) ∝ exp(E_q(Z)[log p(X, Z, π, μ, Λ)])
     exactly, so log p − log q (Z summed out) is the same for every draw — its
     logarithmic normaliser, which is then the ELBO: the Monte Carlo estimate has zero
     spread and equals the closed form. A check of the updates that needs no gradient.
     Only for ``full``: the restricted families (tied, diag, spherical) cannot hold that
-    optimum, and their log-ratio does scatter."""
-    X, model = fitted("full", prior_type, max_iter=3)
+    optimum, and their log-ratio does scatter. With priors away from the defaults too,
+    which pins the ELBO's constants in the prior's parameters (log β₀ is 0 at β₀ = 1)."""
+    X, model = fitted("full", prior_type, max_iter=3, **(other_priors("full") if priors == "other" else {}))
     estimate, error = bayesian_monte_carlo_elbo(
         X, model.responsibilities_, model.parameters_, model.prior_, 5, np.random.default_rng(0))
     assert error <= 1e-12 * abs(estimate)
@@ -646,6 +682,9 @@ def test_refusals():
         BayesianGaussianMixtureCAVI(2.5).fit(X)
     with pytest.raises(ValueError, match="samples"):
         BayesianGaussianMixtureCAVI(3).fit(X[:2])
+    # one sample: np.cov of it, the default covariance_prior, is NaN
+    with pytest.raises(ValueError, match=r"at least max\(2, n_components\) = 2 samples"):
+        BayesianGaussianMixtureCAVI(1).fit(X[:1])
     with pytest.raises(ValueError, match="X"):
         BayesianGaussianMixtureCAVI(3).fit(np.full((5, 2), np.inf))
     with pytest.raises(ValueError, match="not fitted"):
@@ -653,6 +692,31 @@ def test_refusals():
     _, model = fitted("full", "dirichlet_process")
     with pytest.raises(ValueError, match="features"):
         model.predict(np.zeros((3, 5)))
+
+
+def test_of_several_starts_fit_keeps_the_highest_elbo():
+    """The first of n_init = 3 starts is the single start of n_init = 1 (the starts'
+    generators are spawned one by one from the same rng); here it ends at a lower
+    ELBO than another start (−170.87 against −164.13), so the three-start fit must end
+    above it, at the closed-form ELBO of the q it keeps."""
+    X = three_clusters(np.random.default_rng(0))
+    first = BayesianGaussianMixtureCAVI(4, init_params="random", rng=0).fit(X)
+    best = BayesianGaussianMixtureCAVI(4, init_params="random", rng=0, n_init=3).fit(X)
+    assert best.lower_bound_ > first.lower_bound_ + 1.0
+    assert bayesian_mixture_elbo(X, best.responsibilities_, best.parameters_, best.prior_) == pytest.approx(
+        best.lower_bound_, rel=1e-12)
+
+
+def test_default_covariance_prior_is_the_unbiased_sample_covariance():
+    """scikit-learn's defaults for W₀⁻¹: the sample covariance of X with divisor N − 1
+    (np.cov), its diagonal for diag and the mean of that diagonal for spherical."""
+    X = three_clusters(np.random.default_rng(0))
+    covariance = np.cov(X, rowvar=False)
+    expected = {"full": covariance, "tied": covariance, "diag": np.diag(covariance),
+                "spherical": np.mean(np.diag(covariance))}
+    for kind in COVARIANCE_TYPES:
+        model = BayesianGaussianMixtureCAVI(3, covariance_type=kind, max_iter=0, rng=0).fit(X)
+        np.testing.assert_allclose(model.covariance_prior_, expected[kind], rtol=1e-14, err_msg=kind)
 
 
 def test_same_seed_same_result():
