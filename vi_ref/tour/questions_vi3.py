@@ -60,6 +60,8 @@ def _gauss_hermite_expectation(terms, order=120):
 @section("VI3.1", "Questions – VI3.1: which conditions a–f a variational family must satisfy", "08 §6",
          order=60, labels=("VI3.1",))
 def question_vi3_1(rng):
+    import scipy.integrate
+
     from ..distributions import Categorical, MultivariateNormal, Normal
     from ..estimators import elbo_gradient
     from ..models import GaussianMixture, LinearGaussian
@@ -84,6 +86,14 @@ def question_vi3_1(rng):
     without_log_q.append(monte_carlo_row("(b) the entropy in closed form: not needed; −E_q[log q] is estimated from draws",
                                          estimate, standard_error, elbo, "quadrature ELBO", label="VI3.1"))
     yield without_log_q[1]
+    # (a) and (b) agree with a quadrature of the same log q, so they cannot see a wrong
+    # log q (a lost Jacobian term): that it is a density is checked with dz from the
+    # draws z = T(ε) themselves, not from the Jacobian inside log q
+    z, log_density, _ = q.rsample_with_log_density(np.linspace(-12.0, 12.0, 2001))
+    total = scipy.integrate.simpson(np.exp(log_density), x=z)
+    yield Row("    … and the log q they used is a density: ∫ q(z) dz = 1", f"∫ q = {total:.12f}",
+              "Simpson's rule in z over the points z = T(ε), ε ∈ [−12, 12]",
+              "|∫ q − 1| ≤ 1e-9 (the rule's error ~1e-11)", abs(total - 1) <= 1e-9, "VI3.1")
 
     # (c) sampling is required, the reparameterisation only by the recipe's step 7:
     # the score-function estimator needs neither T nor a continuous z
