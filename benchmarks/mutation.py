@@ -948,16 +948,19 @@ MUTANTS = [
            ("tests/test_cli.py",)),
     # survived at first: the unusable --out tested is a file (a ValueError); killed by
     #   tests/test_cli.py::test_figures_with_an_out_it_cannot_create_exits_2_with_the_reason
+    #   (with a stand-in for matplotlib, so also where the plots extra is not installed)
     Mutant("vi_ref/cli.py", "    except (ImportError, ValueError, OSError) as error:",
            "    except (ImportError, ValueError) as error:",
            "tour/cli: vi-ref figures with an --out it cannot create ends in a traceback", ("tests/test_cli.py",)),
     # survived at first: no test compared two seeds' figures; killed by
-    #   tests/test_figures.py::test_the_seed_changes_the_random_figures
+    #   tests/test_figures.py::test_the_seed_changes_the_random_figures (with matplotlib) and
+    #   tests/test_cli.py::test_figures_seed_reaches_the_figures_generator (without)
     Mutant("vi_ref/figures.py", "np.random.default_rng([seed, list(FIGURES).index(name)])",
            "np.random.default_rng([0, list(FIGURES).index(name)])", "tour/cli: vi-ref figures ignores --seed",
            ("tests/test_cli.py", "tests/test_figures.py")),
     # survived at first: no test compared two seeds' figures; killed by
-    #   tests/test_figures.py::test_the_seed_changes_the_random_figures
+    #   tests/test_figures.py::test_the_seed_changes_the_random_figures (with matplotlib) and
+    #   tests/test_cli.py::test_figures_seed_reaches_the_figures_generator (without)
     Mutant("vi_ref/cli.py", "only=arguments.only, seed=arguments.seed)", "only=arguments.only, seed=0)",
            "tour/cli: vi-ref figures --seed not passed on", ("tests/test_cli.py", "tests/test_figures.py")),
     Mutant("vi_ref/tour/framework.py", "if not isinstance(self.ok, (bool, np.bool_)):", "if isinstance(self.ok, str):",

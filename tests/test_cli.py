@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import types
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -129,8 +131,20 @@ def test_one_section_is_counted_in_the_singular(capsys):
     assert "in 1 section," in capsys.readouterr().out
 
 
+@pytest.fixture
+def stub_matplotlib(monkeypatch):
+    """A stand-in for matplotlib whose Figure takes every call and draws nothing, so
+    that the command's plumbing (its directory, its seed) is tested with or without
+    the plots extra; tests/test_figures.py renders the real figures."""
+    figure_module = types.ModuleType("matplotlib.figure")
+    figure_module.Figure = mock.MagicMock
+    package = types.ModuleType("matplotlib")
+    package.figure = figure_module
+    monkeypatch.setitem(sys.modules, "matplotlib", package)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", figure_module)
+
+
 def test_figures_refuse_unknown_names_and_an_unusable_directory_without_a_traceback(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
     assert cli.main(["figures", "--out", str(tmp_path), "--only", "nosuch"]) == 2
     assert "unknown figures ['nosuch']" in capsys.readouterr().err
     a_file = tmp_path / "taken"
@@ -140,15 +154,27 @@ def test_figures_refuse_unknown_names_and_an_unusable_directory_without_a_traceb
     assert f"out must name a directory; {str(a_file)!r} is a file" in capsys.readouterr().err
 
 
-def test_figures_with_an_out_it_cannot_create_exits_2_with_the_reason(tmp_path, capsys):
+def test_figures_with_an_out_it_cannot_create_exits_2_with_the_reason(tmp_path, capsys, stub_matplotlib):
     """An --out below a file cannot be made (NotADirectoryError): status 2 and the
     reason, not a traceback."""
-    pytest.importorskip("matplotlib")
     a_file = tmp_path / "taken"
     a_file.write_text("")
     assert cli.main(["figures", "--out", str(a_file / "below"), "--only", "mean-field"]) == 2
     error = capsys.readouterr().err
     assert error.startswith("vi-ref figures: ") and "taken" in error
+
+
+def test_figures_seed_reaches_the_figures_generator(tmp_path, monkeypatch, stub_matplotlib):
+    """--seed picks the random inputs: a figure drawn with --seed 4 gets the generator
+    of [4, its index], whatever --only lists (a seed dropped on its way drew from 0)."""
+    from vi_ref import figures
+
+    draws = []
+    index = list(figures.FIGURES).index("elbo-plus-kl")
+    monkeypatch.setitem(figures.FIGURES, "elbo-plus-kl", lambda fig, rng: draws.append(rng.random()) or "caption")
+    for seed in ("0", "4"):
+        assert cli.main(["figures", "--out", str(tmp_path / seed), "--only", "elbo-plus-kl", "--seed", seed]) == 0
+    assert draws == [np.random.default_rng([seed, index]).random() for seed in (0, 4)]
 
 
 def test_crosscheck_rtol_and_atol_override_the_tolerance_of_their_own_kind(tmp_path, capsys):
