@@ -1,6 +1,6 @@
 """The tour: every section passes, in the lecture's order, each with its derivation
 section; the eight questions are labelled sections; the false-alarm policy; each
-section's own generator; rows print as they are computed; and (slow) 200 seeds."""
+section's own generator; rows print as they are computed; and (slow) 100 seeds."""
 
 import json
 import os
@@ -364,11 +364,12 @@ LECTURE_SECTIONS = [candidate for candidate in tour.SECTIONS if candidate.key !=
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", range(1, 201))
-def test_the_tour_passes_for_200_seeds(seed):
-    """No false failure over 200 seeds of every lecture section (≈ 3 s a seed on a
-    quiet core; one test a seed, so that pytest-xdist balances the cores in 3-s
-    pieces). The appendix of gradient checks, 1.3 s a seed, is swept over 30
+@pytest.mark.parametrize("seed", range(1, 101))
+def test_the_tour_passes_for_100_seeds(seed):
+    """No false failure over 100 seeds of every lecture section (≈ 3.5 s a seed;
+    one test a seed, so that pytest-xdist balances the cores in 3-s pieces). Seeds
+    1–200 passed at commit 2b859ab; CI sweeps the first 100, half the cost, as the
+    whole CI run had grown to 14 of its 15 minutes. The appendix of gradient checks, 1.3 s a seed, is swept over 30
     seeds below: its draws are the registry's, which tests/test_registry.py fixes."""
     lines = []
     passed = tour.run(seed, out=lines.append, sections=LECTURE_SECTIONS)
