@@ -10,7 +10,9 @@ score is killed / total. A surviving mutant is either a hole in the tests (add o
 or equivalent to the original (it changes no result); ``EQUIVALENT`` lists the ones
 argued to be equivalent, with the argument, and the script prints them apart.
 
-Usage (from the repository root): python benchmarks/mutation.py [--only SUBSTRING] [--jobs 1]
+Usage (from the repository root):
+    python benchmarks/mutation.py [--only SUBSTRING | --prefix PREFIX] [--jobs 1]
+(``--prefix "E: "`` selects one audit's block; ``--only "E: "`` would also select "SE: ".)
 The worktree itself is never modified.
 """
 
@@ -1949,10 +1951,12 @@ def run_mutant(mutant, workdir):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="run the mutants whose description contains this")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--only", default="", help="run the mutants whose description contains this")
+    which.add_argument("--prefix", default="", help="run the mutants whose description starts with this")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once, each in its own copy")
     args = parser.parse_args()
-    mutants = [m for m in MUTANTS if args.only in m.description]
+    mutants = [m for m in MUTANTS if args.only in m.description and m.description.startswith(args.prefix)]
     print(f"{len(mutants)} mutants; tests run per mutant: {', '.join(BASE_TESTS)} + the formula's own\n")
 
     def work(indexed):
