@@ -273,6 +273,20 @@ def test_a_minibatch_gradient_without_its_n_over_b_scale_fails_its_row(monkeypat
     assert not verdict("svi-minibatch", "vi.minibatch_elbo_gradient")
 
 
+def test_a_dataset_gradient_off_by_1e_6_relative_fails_the_mean_field_minibatch_row(monkeypatch):
+    """Averaging over every batch is linear, so a loadings gradient 1e-6 too large in
+    every batch and in the full data set agrees with itself: only the comparison of
+    the full gradient with Richardson differences of the closed-form L can see it."""
+    import vi_ref.elbo
+
+    def loadings_off(grads, *args):
+        grads_theta, grads_phi = grads
+        return {**grads_theta, "W": grads_theta["W"] * (1 + 1e-6)}, grads_phi
+
+    break_result(monkeypatch, vi_ref.elbo, "dataset_elbo_grad", loadings_off)
+    assert not verdict("mean-field", "the minibatch gradient (1/|B|) Σ_B ∇_θ Lᵢ is unbiased")
+
+
 # ----- cavi and em-cavi-svi ---------------------------------------------------------------
 
 
