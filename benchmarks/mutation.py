@@ -1903,6 +1903,9 @@ MUTANTS = [
            "T: gradient-engine case row: passes when any of its checks passes", (T2_ROWS,)),
     Mutant(T2_GE, "\"0 and 0\", not missing and not unknown)", "\"0 and 0\", not unknown)",
            "T: gradient-engine coverage row: missing gradients not checked", (T2_ROWS,)),
+    # ----- found after the audits
+    Mutant(D, "        return np.minimum(draws, last_positive)\n", "        return draws\n",
+           "Categorical sampling: a trailing category of probability 0 drawn when u ≥ the rounded total", (T_D,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

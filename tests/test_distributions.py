@@ -365,6 +365,28 @@ def test_categorical_sampling_by_binary_search_is_the_inverse_cdf_of_each_batch_
         assert draws[index] == sum(cumulative[index[1:]][k] <= uniform[index] for k in range(4)), index
 
 
+class _HighestUniform(np.random.Generator):
+    """A generator whose uniforms are all 1 − 2⁻⁵³, the largest ``random`` returns."""
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        return np.full(size, 1 - 2.0**-53)
+
+
+@pytest.mark.parametrize("binary_search", [False, True])
+def test_categorical_never_draws_a_trailing_category_of_probability_zero(monkeypatch, binary_search):
+    """These probabilities sum to 0.9999999999999999 in floating point, so the largest
+    uniform is ≥ every cumulative probability and counting alone gives the last
+    category, whose probability is 0; the draw must be the last one with p > 0 (here
+    3), as in a batch whose other member has no zero (there K − 1 = 4)."""
+    if binary_search:
+        monkeypatch.setattr(dist, "COMPARISON_ELEMENTS", 0)
+    probs = np.array([[0.49536268097546354, 0.09287525439877223, 0.06051618296995935, 0.35124588165580484, 0.0],
+                      [0.2, 0.2, 0.2, 0.2, 0.2]])
+    assert np.cumsum(probs[0])[3] < 1
+    draws = Categorical(probs=probs).sample(3, rng=_HighestUniform(np.random.PCG64(0)))
+    np.testing.assert_array_equal(draws, [[3, 4]] * 3)
+
+
 # ---------------------------------------------------------------------------
 # The score identity and the hand-written derivatives
 # ---------------------------------------------------------------------------

@@ -1279,13 +1279,18 @@ class Categorical(Distribution):
         # F_k ≤ u; leaving out F_{K−1} ≈ 1 keeps round-off from producing z = K.
         # Counted by comparing with every F_k when that is small, else by binary search
         # (``searchsorted``, side="right" counts F_k ≤ u, the same number) one batch
-        # member at a time, so that memory stays O(n) rather than O(n K).
+        # member at a time, so that memory stays O(n) rather than O(n K). Trailing
+        # categories of probability 0 leave F_k at the rounded total (0.9999999999999999
+        # for some p), which a u above it would pass: the count is capped at the last
+        # category of positive probability, which is K − 1 (no change) otherwise.
         uniform = rng.random((n,) + self.batch_shape)
         cumulative = np.cumsum(self._probs, axis=-1)[..., :-1]
         if uniform.size * cumulative.shape[-1] <= COMPARISON_ELEMENTS:  # small: one vectorised count
-            return np.sum(cumulative <= uniform[..., None], axis=-1)
-        draws = np.empty(uniform.shape, dtype=np.intp)
-        for index in np.ndindex(*self.batch_shape):
-            column = (slice(None),) + index
-            draws[column] = np.searchsorted(cumulative[index], uniform[column], side="right")
-        return draws
+            draws = np.sum(cumulative <= uniform[..., None], axis=-1)
+        else:
+            draws = np.empty(uniform.shape, dtype=np.intp)
+            for index in np.ndindex(*self.batch_shape):
+                column = (slice(None),) + index
+                draws[column] = np.searchsorted(cumulative[index], uniform[column], side="right")
+        last_positive = self._probs.shape[-1] - 1 - np.argmax(self._probs[..., ::-1] > 0, axis=-1)
+        return np.minimum(draws, last_positive)
