@@ -1426,7 +1426,7 @@ MUTANTS = [
            "Q: logaddexp' huge negative answers keep the rounded weights e^(x − ans)", (Q_TN,)),
     Mutant(Q_RULES, "_LARGE_LOG_SUM = 2.0**12", "_LARGE_LOG_SUM = 2.0**16",
            "Q: log-sum-exp weights renormalised only from |ans| ≥ 2^16", (Q_TN,)),
-    Mutant(Q_RULES, "return g * np.where(x == 0, 0.0, x / y)", "return g * (x / y)",
+    Mutant(Q_RULES, "return g * np.where((x == 0) & ~np.isnan(y), 0.0, x / y)", "return g * (x / y)",
            "Q: xlogy ∂/∂y at x = 0: x/y (NaN at y = 0), not 0", (Q_TN,)),
     Mutant(Q_RULES, "        winners &= np.broadcast_to(where, a.shape)\n", "        pass\n",
            "Q: max/min VJP: an entry outside where= that equals the extremum shares ḡ", (Q_TN,)),
@@ -1906,6 +1906,8 @@ MUTANTS = [
     # ----- found after the audits
     Mutant(D, "        return np.minimum(draws, last_positive)\n", "        return draws\n",
            "Categorical sampling: a trailing category of probability 0 drawn when u ≥ the rounded total", (T_D,)),
+    Mutant(Q_RULES, "return g * np.where((x == 0) & ~np.isnan(y), 0.0, x / y)", "return g * np.where(x == 0, 0.0, x / y)",
+           "xlogy ∂/∂y at x = 0, y = NaN: 0, where the value is NaN", (Q_TN,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -527,6 +527,17 @@ def test_xlogy_derivative_in_y_where_x_is_zero_is_zero_also_at_y_zero():
     np.testing.assert_array_equal(gradient, [0.0, 0.0, 0.0])
 
 
+def test_xlogy_derivative_in_y_at_x_zero_and_y_nan_is_nan_like_its_value():
+    """SciPy's xlogy(0, NaN) is NaN (no number to differentiate), so ∂/∂y there is NaN,
+    not the strong zero of x = 0 at numeric y."""
+    x, y = np.zeros(2), np.array([np.nan, 2.0])
+    assert np.isnan(scipy.special.xlogy(0.0, np.nan))
+    with np.errstate(invalid="ignore"):
+        value, gradient = ad.value_and_grad(lambda b: ad.xlogy(x, b)[0])(y)
+    assert np.isnan(value)
+    np.testing.assert_array_equal(gradient, [np.nan, 0.0])
+
+
 def test_log_sigmoid_takes_what_the_other_elementwise_functions_take():
     expected = -np.logaddexp(0.0, -np.array([1.0, 0.0, -2.0]))
     np.testing.assert_array_equal(ad.log_sigmoid([1, 0, -2]), expected)  # was TypeError

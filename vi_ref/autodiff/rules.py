@@ -290,8 +290,9 @@ def _logaddexp_weight(x, y, ans):
 
 
 def _xlogy_vjp_y(g, ans, x, y):
-    # ∂(x log y)/∂y = x / y, and 0 where x = 0: xlogy(0, y) = 0 for every y
-    return g * np.where(x == 0, 0.0, x / y)
+    # ∂(x log y)/∂y = x / y, and 0 where x = 0: xlogy(0, y) = 0 for every y but NaN
+    # (SciPy's xlogy(0, NaN) is NaN, so there the derivative x / y = NaN is kept)
+    return g * np.where((x == 0) & ~np.isnan(y), 0.0, x / y)
 
 
 def _betaln_vjp(g, ans, a, b):
