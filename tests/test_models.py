@@ -80,6 +80,19 @@ def test_linear_gaussian_marginal_covariance_is_the_covariance_of_the_evidence(i
     np.testing.assert_allclose(model.log_marginal(x), expected, rtol=1e-11, atol=0)
 
 
+def test_linear_gaussian_evidence_and_posterior_at_x_equal_to_b():
+    """x − b = 0 (its largest entry, by which the quadratic form is scaled, is 0): the
+    evidence is the density at the mean, −½ (D log 2π + log det C), from scipy.stats;
+    the posterior mean M⁻¹ Wᵀ Ψ⁻¹ (x − b) is 0, also beside another point of the batch."""
+    rng = np.random.default_rng(SEED)
+    model = random_linear_gaussian(rng, n_features=5, n_latent=2)
+    x = np.stack([model.b, model.b + rng.standard_normal(5)])
+    expected = scipy.stats.multivariate_normal(model.b, model.marginal_covariance).logpdf(x)
+    np.testing.assert_allclose(model.log_marginal(x), expected, rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(model.posterior(model.b).loc, 0.0)
+    np.testing.assert_array_equal(model.posterior(x).loc[0], 0.0)
+
+
 def test_gaussian_mixture_log_marginal_matches_scipy():
     rng = np.random.default_rng(SEED)
     model = random_mixture(rng)
@@ -257,6 +270,31 @@ def test_naive_monte_carlo_evidence_with_every_likelihood_zero_is_minus_infinity
     assert log_marginal_monte_carlo(_NowhereLikelyModel(), np.zeros(1), 10, SEED) == (-np.inf, np.inf)
 
 
+class _ScaledLikelihoodModel:
+    """Prior z ~ U(0, 1), likelihood p(x | z) = z e^(−1000 x₀): the factor e^(−1000 x₀)
+    does not depend on z, so p̂(x) = mean(zₛ) e^(−1000 x₀) and the standard error of
+    log p̂, a relative spread, is that of mean(zₛ) for every x."""
+
+    def sample(self, n, rng):
+        return np.zeros((n, 1)), rng.uniform(size=n)
+
+    def log_likelihood(self, x, z):
+        return np.log(z) - 1000 * x[..., 0]
+
+
+def test_naive_monte_carlo_evidence_shifts_each_data_point_by_its_own_largest_likelihood():
+    # the likelihoods of x₀ = 1 are e^(−1000) times those of x₀ = 0, below the least
+    # float: shifted by the batch's largest they all underflow to 0 and the SE is 0/0;
+    # oracle: the same S draws by hand, log mean(zₛ) − 1000 x₀ and SE = std(z)/(√S mean(z))
+    n = 50
+    _, draws = _ScaledLikelihoodModel().sample(n, np.random.default_rng(SEED))
+    mean = np.mean(draws)
+    standard_error = np.std(draws, ddof=1) / (np.sqrt(n) * mean)
+    estimate, reported = log_marginal_monte_carlo(_ScaledLikelihoodModel(), np.array([[0.0], [1.0]]), n, SEED)
+    np.testing.assert_allclose(estimate, [np.log(mean), np.log(mean) - 1000], rtol=1e-13)
+    np.testing.assert_allclose(reported, [standard_error, standard_error], rtol=1e-12)
+
+
 def test_naive_monte_carlo_evidence_fails_as_the_latent_dimension_grows():
     """Same D = 10, same S = 2000 prior draws, 20 data points per L: the posterior is
     ever narrower than the prior, so the draws miss it. The mean error grows by orders
@@ -301,6 +339,9 @@ def test_linear_gaussian_refuses_bad_parameters():
         LinearGaussian(np.ones((3, 1)), np.zeros(3), np.ones(2))
     with pytest.raises(ValueError, match="W must be finite"):
         LinearGaussian(np.full((3, 1), np.nan), np.zeros(3), 1.0)
+    for empty in (np.ones((3, 0)), np.ones((0, 2))):  # no latent variable, or no data dimension
+        with pytest.raises(ValueError, match="W must have at least one row and one column"):
+            LinearGaussian(empty, np.zeros(empty.shape[0]), 1.0)
 
 
 def test_linear_gaussian_refuses_bad_data():
