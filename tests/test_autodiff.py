@@ -110,6 +110,8 @@ def test_argnums_int_negative_and_tuple():
     assert value == 7.0
     np.testing.assert_array_equal(gx, y)
     np.testing.assert_array_equal(gz, np.ones(2))
+    assert type(ad.grad(f, argnums=(0, 2))(x, y, z)) is tuple  # as documented (and as JAX's)
+    np.testing.assert_array_equal(ad.grad(f, argnums=np.int64(2))(x, y, z), np.ones(2))  # one array, not a 1-tuple
 
 
 def test_function_ignoring_its_argument_has_zero_gradient():
@@ -161,6 +163,22 @@ def test_comparisons_return_plain_boolean_arrays():
     mask = t > 1.5
     assert mask.dtype == bool and list(mask) == [False, True]
     assert list(t <= np.array([1.0, 1.0])) == [True, False]
+    # at a tie (t equals the other entry by entry) the strict comparisons are False
+    tie = np.array([1.0, 2.0])
+    assert list(t < tie) == [False, False] and list(t > tie) == [False, False]
+    assert list(t <= tie) == [True, True] and list(t >= tie) == [True, True]
+    assert list(t < 1.5) == [True, False] and list(t >= 1.5) == [False, True]
+
+
+def test_integer_inputs_are_computed_in_float64():
+    """Integers become float64 before anything is computed, as a Tensor's dtype promises.
+    Kept as int64, 4·10⁹ squared wrapped round (1.6·10¹⁹ > 2⁶³) and 2⁻¹ was refused;
+    the expected values are exact in float64."""
+    assert ad.Tensor([1, 2]).dtype == np.float64
+    assert ad.square(np.array([4_000_000_000]))[0] == 1.6e19
+    np.testing.assert_array_equal(ad.power(np.array([2, 4]), -1), [0.5, 0.25])
+    value, gradient = ad.value_and_grad(lambda t: ad.sum(t * t))(np.array([4_000_000_000]))
+    assert (value, gradient[0]) == (1.6e19, 8e9)
 
 
 def test_tensor_attributes():
@@ -269,6 +287,29 @@ def test_unsupported_operands_are_refused(operand):
         operand * t
     with pytest.raises(TypeError, match="exp argument 0 must be"):
         ad.exp(operand)
+
+
+def test_a_result_that_is_not_a_real_scalar_is_refused():
+    """float() of the result would read the string "3.0" as 3, and drop the imaginary part
+    of a NumPy complex with only a warning: both are refused, as None is."""
+    for result in ("3.0", np.complex128(1 + 2j), None):
+        with pytest.raises(TypeError, match="must return a scalar"):
+            ad.value_and_grad(lambda z: result)(np.ones(2))
+
+
+def test_an_operand_this_package_cannot_use_gets_to_try_its_own_operator():
+    """Python's protocol: Tensor's operator returns NotImplemented for a foreign operand,
+    so the operand's reflected method runs (here it says so); raising at once skipped it."""
+
+    class Symbol:
+        def __radd__(self, other):
+            return "Symbol.__radd__"
+
+        def __rmul__(self, other):
+            return "Symbol.__rmul__"
+
+    t = ad.Tensor([1.0])
+    assert t + Symbol() == "Symbol.__radd__" and t * Symbol() == "Symbol.__rmul__"
 
 
 def test_arrays_may_be_given_by_their_numpy_names_and_are_differentiated():
@@ -430,6 +471,8 @@ def test_every_rule_takes_the_keywords_its_forward_function_takes():
         (lambda t: ad.var(t, mean=0.0), "mean= is not supported"),
         (lambda t: ad.var(t, ddof=1, correction=1), "give ddof or correction, not both"),  # as NumPy
         (lambda t: ad.ravel(t, order="K"), "order must be 'C' or 'F'"),
+        (lambda t: ad.clip(t, a_min=0.0, min=0.5), "give a_min or min, not both"),  # NumPy refuses it too
+        (lambda t: ad.clip(t, None, a_max=1.0, max=0.5), "give a_max or max, not both"),
         (lambda t: ad.einsum("ii->i", ad.reshape(t, (1, 2)) * np.ones((2, 1))), "repeated within one operand"),
         # every reduction, and the variadic and contraction faces, refuse out= and dtype= as sum does
         (lambda t: ad.max(t, out=np.zeros(())), "out= is not supported"),

@@ -27,6 +27,7 @@ SAME_AS_NUMPY = [
     ("dot-matrix-vector", lambda a: ad.dot(a, X34[0]), lambda a: np.dot(a, X34[0]), X34),
     ("dot-nd", lambda a: ad.dot(a, X234), lambda a: np.dot(a, X234), X34[:, :3]),
     ("dot-scalar", lambda a: ad.dot(a, 2.5), lambda a: np.dot(a, 2.5), X34),
+    ("dot-scalar-first", lambda a: ad.dot(2.5, a), lambda a: np.dot(2.5, a), X34),
     ("einsum-quadratic", lambda a: ad.einsum("ni,ij,nj->n", a, SQUARE[:, :3][:3], a[:, :3]),
      lambda a: np.einsum("ni,ij,nj->n", a, SQUARE[:, :3][:3], a[:, :3]), X34[:, :3]),
     ("einsum-implicit", lambda a: ad.einsum("ij,jk", a, X34), lambda a: np.einsum("ij,jk", a, X34), X34[:, :3]),
@@ -40,6 +41,7 @@ SAME_AS_NUMPY = [
     ("minimum", lambda a: ad.minimum(a, X34[0]), lambda a: np.minimum(a, X34[0]), X34),
     ("clip", lambda a: ad.clip(a, -0.5, 0.7), lambda a: np.clip(a, -0.5, 0.7), X34),
     ("clip-keywords", lambda a: ad.clip(a, min=-0.2), lambda a: np.clip(a, min=-0.2), X34),
+    ("clip-max-keyword", lambda a: ad.clip(a, max=0.3), lambda a: np.clip(a, max=0.3), X34),
     ("clip-at-zero", lambda a: ad.clip(a, 0.0, 0.7), lambda a: np.clip(a, 0.0, 0.7), X34),  # a bound that is falsy
     ("tril", lambda a: ad.tril(a, -1), lambda a: np.tril(a, -1), X234),
     ("triu", lambda a: ad.triu(a, k=1), lambda a: np.triu(a, k=1), X34),
@@ -54,6 +56,8 @@ SAME_AS_NUMPY = [
     ("std-keepdims", lambda a: ad.std(a, axis=-1, keepdims=True), lambda a: np.std(a, axis=-1, keepdims=True), X34),
     ("mean-where", lambda a: ad.mean(a, axis=0, where=X34 > X34.min()),
      lambda a: np.mean(a, axis=0, where=X34 > X34.min()), X34),
+    ("mean-where-broadcast", lambda a: ad.mean(a, axis=1, where=np.array([True, False, True, True])),
+     lambda a: np.mean(a, axis=1, where=np.array([True, False, True, True])), X34),  # a mask of fewer axes
     ("softmax", lambda a: ad.softmax(a), lambda a: scipy.special.softmax(a), X34),
     ("softmax-axis", lambda a: ad.softmax(a, axis=1), lambda a: scipy.special.softmax(a, axis=1), X34),
     ("log_softmax", lambda a: ad.log_softmax(a), lambda a: scipy.special.log_softmax(a), X34),
@@ -77,6 +81,7 @@ SAME_AS_NUMPY = [
     ("squeeze-axis", lambda a: ad.squeeze(a[:, None], axis=1), lambda a: np.squeeze(a[:, None], axis=1), X34),
     ("squeeze-one-of-two", lambda a: ad.squeeze(a[:, None, :1], axis=1), lambda a: np.squeeze(a[:, None, :1], axis=1), X34),
     ("swapaxes", lambda a: ad.swapaxes(a, 0, -1), lambda a: np.swapaxes(a, 0, -1), X234),
+    ("swapaxes-adjacent", lambda a: ad.swapaxes(a, 0, 1), lambda a: np.swapaxes(a, 0, 1), X234),  # not the reversal
     ("ravel-F", lambda a: ad.ravel(a, order="F"), lambda a: np.ravel(a, order="F"), X34),
     ("outer", lambda a: ad.outer(a[0], a[1:]), lambda a: np.outer(a[0], a[1:]), X34),
     ("trace", lambda a: ad.trace(a, 1), lambda a: np.trace(a, 1), X234),
@@ -252,6 +257,9 @@ def test_tensor_has_the_ndarray_methods_a_log_joint_reaches_for():
         "prod": (t.prod(axis=0), X234.prod(axis=0)),
         "cumsum": (t.cumsum(axis=2), X234.cumsum(axis=2)),
         "var": (t.var(), X234.var()),
+        "mean": (t.mean(axis=1), X234.mean(axis=1)),
+        "trace": (t.trace(1), X234.trace(1)),
+        "diagonal": (t.diagonal(), X234.diagonal()),
         "std": (t.std(axis=0), X234.std(axis=0)),
         "clip": (t.clip(-1, 1), X234.clip(-1, 1)),
         "swapaxes": (t.swapaxes(0, 2), X234.swapaxes(0, 2)),
@@ -442,6 +450,9 @@ def test_numpy_functions_dispatch_only_to_namesakes_of_the_same_meaning():
             linalg_function(ad.Tensor(x))
     a = np.array([[2.0, 1.0], [1.0, 3.0]])
     np.testing.assert_allclose(np.linalg.solve(ad.Tensor(a), np.ones(2)).value, np.linalg.solve(a, np.ones(2)))
+    # by hand: [[4, 2], [2, 2]] = L Lᵀ with L = [[2, 0], [1, 1]]; a⁻¹ = [[3, −1], [−1, 2]] / 5
+    np.testing.assert_array_equal(np.linalg.cholesky(ad.Tensor([[4.0, 2.0], [2.0, 2.0]])).value, [[2, 0], [1, 1]])
+    np.testing.assert_allclose(np.linalg.inv(ad.Tensor(a)).value, [[0.6, -0.2], [-0.2, 0.4]], rtol=1e-15)
     result = ad.slogdet(ad.Tensor(a))
     assert result.sign == 1.0 and float(result.logabsdet) == pytest.approx(np.log(5.0), rel=1e-15)
 
@@ -629,6 +640,15 @@ def test_var_and_std_with_ddof_beyond_the_count_are_numpys():
     for ddof in (3, 5):
         np.testing.assert_array_equal(ad.var(x, axis=1, ddof=ddof), np.var(x, axis=1, ddof=ddof))
         np.testing.assert_array_equal(ad.std(x, ddof=ddof), np.std(x, ddof=ddof))
+
+
+def test_log_softmax_of_an_empty_slice_is_empty():
+    """A slice of no entries has no log-probabilities: the result (and the gradient) is
+    empty, as exp of an empty array is. SciPy raises here (its shift is the max of no
+    entries); the shift is skipped for an empty array."""
+    for x, axis in ((np.zeros((3, 0)), 1), (np.zeros(0), None)):
+        assert ad.log_softmax(x, axis=axis).shape == x.shape and ad.softmax(x, axis=axis).shape == x.shape
+        assert ad.grad(lambda t: ad.sum(ad.log_softmax(t, axis=axis)))(x).shape == x.shape
 
 
 def test_log_softmax_of_infinite_logits_is_scipys():
