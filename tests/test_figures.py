@@ -55,6 +55,14 @@ def test_names_are_checked_before_matplotlib_is_needed(only, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_only_must_be_a_string_of_names(tmp_path):
+    """A list of names (as the command line never passes) failed with AttributeError:
+    'list' object has no attribute 'split'."""
+    with pytest.raises(TypeError, match="only must be a string of comma-separated figure names; got list"):
+        figures.write_figures(tmp_path / "out", only=["gmm"])
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_figure_is_the_same_whichever_others_are_chosen(tmp_path):
     """`--only svi-trace,gmm` drew each figure from the generator of its place in
     the list, so neither matched the full run's figure of the same seed."""

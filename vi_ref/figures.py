@@ -291,7 +291,10 @@ def write_figures(out, *, only=None, seed=0):
         ImportError: if matplotlib is not installed (``pip install 'vi-ref[plots]'``).
         ValueError: if ``only`` names a figure that does not exist, or none at all;
             if ``out`` is empty or an existing file.
+        TypeError: if ``only`` is not a string (a list of names must be joined with commas).
     """
+    if only is not None and not isinstance(only, str):  # ["gmm"] failed on str.split, naming neither only nor the fix
+        raise TypeError(f"only must be a string of comma-separated figure names; got {type(only).__name__}")
     # a name given twice is drawn once
     names = list(FIGURES) if only is None else list(dict.fromkeys(name.strip() for name in only.split(",") if name.strip()))
     unknown = [name for name in names if name not in FIGURES]
