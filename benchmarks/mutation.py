@@ -76,6 +76,11 @@ T2_OPT, T2_SVI, T2_3M, T2_CAVI, T2_Q3, T2_GE = (
 )
 T2_TOUR, T2_ROWS = "tests/test_tour.py", "tests/test_tour_rows.py"
 L_CHECKS = "vi_ref/models/_checks.py"
+R_T_REF = ("tests/test_reference.py",)
+R_T_FILES = ("tests/test_crosscheck_files.py",)
+R_T_TESTING = ("tests/test_testing.py",)
+R_T_CLI = ("tests/test_cli.py",)
+R_T_FIG = ("tests/test_figures.py",)
 
 MUTANTS = [
     # ----- KL divergences
@@ -2095,6 +2100,135 @@ MUTANTS = [
            "G: NumPy scalars (np.float64) refused as operands", (Q_TA, Q_TN)),
     Mutant(G_GRAPH, "    if isinstance(function, np.ufunc):\n        return frozenset()\n", "",
            "G: a ufunc's own keywords (out=, where=) accepted", (Q_TA,)),
+    # ----- audit R: cross-checking: reference files, their cases, vi_ref.testing, the CLI, figure data
+    # (the second audit of this area, prefix "R: "; survivors at first marked, each now killed)
+    # survived at first; killed by tests/test_reference.py::test_generate_refuses_a_seed_an_npz_file_cannot_hold
+    Mutant(REF, "not 0 <= seed < 2**63:\n        raise", "not 0 <= seed <= 2**63:\n        raise",
+           "R: generate accepts seed 2**63, which an NPZ file cannot hold", R_T_REF),
+    # survived at first; killed by tests/test_reference.py::test_generate_refuses_a_seed_an_npz_file_cannot_hold
+    Mutant(REF, "if isinstance(seed, bool) or not isinstance(seed, (int, np.integer))",
+           "if not isinstance(seed, (int, np.integer))", "R: generate takes seed=True as seed 1", R_T_REF),
+    # survived at first; killed by tests/test_reference.py::test_compute_outputs_refuses_booleans
+    Mutant(REF, 'if array.dtype.kind != "b" and np.can_cast', "if np.can_cast",
+           "R: compute_outputs reads boolean inputs as the numbers 0 and 1", R_T_REF),
+    Mutant(REF, "return bool(np.any(integers > limit) or", "return bool(np.any(integers >= limit) or",
+           "R: compute_outputs refuses the integer 2**53, which float64 holds exactly", R_T_REF),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_a_file_of_exactly_the_size_limit_is_read
+    Mutant(REF, "        if size > MAX_FILE_BYTES:", "        if size >= MAX_FILE_BYTES:",
+           "R: read refuses a file of exactly MAX_FILE_BYTES bytes", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_the_json_nesting_limit_is_max_nesting_levels
+    Mutant(REF, "    if depth > MAX_NESTING:", "    if depth > MAX_NESTING + 1:",
+           "R: the JSON depth limit one level deeper than documented", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_an_array_of_exactly_the_element_limit_is_read
+    Mutant(REF, "    size = math.prod(shape)\n    if size > MAX_ARRAY_ELEMENTS:",
+           "    size = math.prod(shape)\n    if size >= MAX_ARRAY_ELEMENTS:",
+           "R: the JSON decoder refuses an array of exactly MAX_ARRAY_ELEMENTS entries", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_an_array_of_exactly_the_element_limit_is_read
+    Mutant(REF, "        size = math.prod(shape)\n        if size > MAX_ARRAY_ELEMENTS:",
+           "        size = math.prod(shape)\n        if size >= MAX_ARRAY_ELEMENTS:",
+           "R: the NPZ decoder refuses an array of exactly MAX_ARRAY_ELEMENTS entries", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_an_array_of_exactly_the_element_limit_is_read
+    Mutant(REF, "    if array.size > MAX_ARRAY_ELEMENTS:", "    if array.size >= MAX_ARRAY_ELEMENTS:",
+           "R: validate refuses an array of exactly MAX_ARRAY_ELEMENTS entries", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_hostile_json_is_refused_naming_case_and_field
+    Mutant(REF, "type(item) is int and -(2**63) <= item < 2**63 for item in data",
+           "type(item) is int and -(2**63) <= item <= 2**63 for item in data",
+           "R: the JSON decoder lets int64 data 2**63 through (an OverflowError, not a refusal)", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_npz_with_a_non_npy_member_is_refused
+    Mutant(REF, "    if not member.filename.endswith(\".npy\"):\n        _fail", "    if False:\n        _fail",
+           "R: the NPZ decoder reads a member that is not .npy", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_npz_with_a_one_element_array_for_a_scalar_is_refused
+    Mutant(REF, '    if array.ndim != 0 or array.dtype.kind != kind:', '    if array.dtype.kind != kind:',
+           "R: the NPZ decoder takes a one-element array for a scalar (version, tolerance)", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_hostile_json_is_refused_naming_case_and_field
+    Mutant(REF, "    if type(version) is not int:", "    if not isinstance(version, int):",
+           "R: validate takes the JSON literal true as schema version 1", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_hostile_json_is_refused_naming_case_and_field
+    Mutant(REF, '    if "description" in case and not (isinstance(case["description"], str)',
+           '    if "description" in case and not (isinstance(case["description"], (str, int))',
+           "R: validate accepts a number as a case's description", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_hostile_json_is_refused_naming_case_and_field
+    Mutant(REF, "if type(value) not in (int, float) or not (math.isfinite(value) and value >= 0):",
+           "if not isinstance(value, (int, float)) or not (math.isfinite(value) and value >= 0):",
+           "R: validate takes true as a tolerance of 1", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_a_tolerance_of_zero_is_read
+    Mutant(REF, "if type(value) not in (int, float) or not (math.isfinite(value) and value >= 0):",
+           "if type(value) not in (int, float) or not (math.isfinite(value) and value > 0):",
+           "R: validate refuses a tolerance of 0", R_T_FILES),
+    Mutant(REF, '_check_keys(outputs, (), tuple(spec.outputs), source, "outputs", name)',
+           '_check_keys(outputs, tuple(spec.outputs), (), source, "outputs", name)',
+           "R: validate requires every output field (a file of some fields refused)", R_T_FILES),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_the_upper_ends_of_the_size_bounds_are_read_and_n_1_is_refused
+    Mutant(REF, "outside = (array < low) | (array > high)", "outside = (array < low) | (array >= high)",
+           "R: validate's bounds exclude their upper end (dimension = 100,000 refused)", R_T_FILES),
+    # survived at first; killed by tests/test_cli.py::test_crosscheck_refusals_of_its_options_exit_2_with_the_reason
+    Mutant(REF, '    if not names:\n        raise ValueError(f"only={only!r} matches no case of the file")',
+           "", "R: check with an --only matching no case of the file returns no result", R_T_CLI),
+    # survived at first; killed by tests/test_reference.py::test_a_suffix_in_capitals_is_written_and_read_as_its_encoding
+    Mutant(REF, "    suffix = Path(path).suffix.lower()\n    if suffix not in (\".json\", \".npz\"):\n        raise",
+           "    suffix = Path(path).suffix\n    if suffix not in (\".json\", \".npz\"):\n        raise",
+           "R: write refuses an upper-case suffix (.JSON) that read accepts", R_T_REF),
+    Mutant(REF, "    return only in name\n", "    return name.startswith(only)\n",
+           "R: --only matches the start of a case name, not any text of it", R_T_REF),
+    Mutant(REF, "        return FieldResult(case, field, True, 0.0, 0.0, rtol, atol)",
+           "        return FieldResult(case, field, False, 0.0, 0.0, rtol, atol)",
+           "R: compare fails an empty field (nothing compared is not a mismatch)", R_T_FILES),
+    # survived at first; killed by tests/test_reference.py::test_the_gamma_poisson_case_is_the_conjugate_posterior_and_the_negative_binomi
+    Mutant(REFC, "        model = GammaPoisson(arrays[\"concentration\"], arrays[\"rate\"])",
+           "        model = GammaPoisson(arrays[\"rate\"], arrays[\"concentration\"])",
+           "R: gamma_poisson cases build the prior with α and β swapped", R_T_REF),
+    # survived at first; killed by tests/test_reference.py::test_the_baseline_variances_are_those_of_their_baselines
+    Mutant(REFC, "        variance = problem.variance(label, sample_size)",
+           '        variance = problem.variance(label.replace("+optimal", "+constant"), sample_size)',
+           "R: estimator cases' optimal-baseline variance is the constant baseline's", R_T_REF),
+    # survived at first; killed by tests/test_reference.py::test_the_iwae_cases_evidence_and_elbo_are_the_closed_forms
+    Mutant(REFC, '            "log_marginal": model.log_marginal(arrays["x"]),\n            "elbo": model.elbo(arrays["x"], q),',
+           '            "log_marginal": model.elbo(arrays["x"], q),\n            "elbo": model.log_marginal(arrays["x"]),',
+           "R: iwae case's log_marginal and elbo fields swapped", R_T_REF),
+    # survived at first; killed by tests/test_crosscheck_files.py::test_the_upper_ends_of_the_size_bounds_are_read_and_n_1_is_refused
+    Mutant(REFC, 'dtype="int64", bounds=(2, 2**31)', 'dtype="int64", bounds=(1, 2**31)',
+           "R: the leave-one-out sample size n = 1 read (no other sample to average)", R_T_FILES),
+    Mutant(REFC, 'result = {"value": kl.kl_divergence(q, p)}', 'result = {"value": kl.kl_divergence(p, q)}',
+           "R: KL cases compute KL(p ‖ q)", R_T_TESTING),
+    # survived at first; killed by tests/test_reference.py::test_the_em_step_is_the_responsibility_weighted_average
+    Mutant(REFC, '"em_weights": updated.weights,\n            "em_means": updated.means,',
+           '"em_weights": updated.weights,\n            "em_means": model.means,',
+           "R: gmm cases' em_means are the means before the EM step", R_T_REF),
+    # survived at first; killed by tests/test_testing.py::test_tensors_are_detached_without_torch
+    Mutant(TE, '    if hasattr(value, "detach") and hasattr(value, "cpu"):', "    if False:",
+           "R: testing passes a torch tensor to np.asarray undetached", R_T_TESTING),
+    # survived at first; killed by tests/test_testing.py::test_inputs_that_are_not_a_dict_are_refused_by_name
+    Mutant(TE, '    if not isinstance(inputs, dict):\n        raise TypeError', '    if False:\n        raise TypeError',
+           "R: testing takes inputs that are not a dict (an AttributeError, not a TypeError)", R_T_TESTING),
+    # survived at first; killed by tests/test_cli.py::test_reference_into_a_directory_that_does_not_exist_exits_2_with_the_reason
+    Mutant("vi_ref/cli.py", "        reference.write(arguments.out, document)\n    except (ValueError, OSError) as error:",
+           "        reference.write(arguments.out, document)\n    except ValueError as error:",
+           "R: vi-ref reference into a missing directory ends in a traceback", R_T_CLI),
+    # survived at first; killed by tests/test_cli.py::test_crosscheck_refusals_of_its_options_exit_2_with_the_reason
+    Mutant("vi_ref/cli.py", "only=arguments.only)\n    except ValueError as error:",
+           "only=arguments.only)\n    except reference.ReferenceFileError as error:",
+           "R: vi-ref crosscheck --rtol -1 ends in a traceback", R_T_CLI),
+    # survived at first; killed by tests/test_figures.py::test_a_name_given_twice_is_drawn_once_and_out_may_be_a_new_path
+    Mutant("vi_ref/figures.py", "list(dict.fromkeys(name.strip() for name in only.split(\",\") if name.strip()))",
+           "[name.strip() for name in only.split(\",\") if name.strip()]",
+           "R: figures draws a figure named twice in --only twice", R_T_FIG),
+    # survived at first; killed by tests/test_figures.py::test_a_name_given_twice_is_drawn_once_and_out_may_be_a_new_path
+    Mutant("vi_ref/figures.py", "out.mkdir(parents=True, exist_ok=True)", "out.mkdir(exist_ok=True)",
+           "R: figures cannot write into a new directory below a new directory", R_T_FIG),
+    # survived at first; killed by tests/test_figures.py::test_the_numbers_in_the_captions_are_recomputed_independently
+    Mutant("vi_ref/figures.py", "/ np.sqrt(np.prod(np.diagonal(posterior.covariance_matrix)))",
+           "/ np.prod(np.diagonal(posterior.covariance_matrix))",
+           "R: mean-field figure's correlation divides by the product of the variances, not their root", R_T_FIG),
+    # survived at first; killed by tests/test_figures.py::test_the_numbers_in_the_captions_are_recomputed_independently
+    Mutant("vi_ref/figures.py", "{-0.5 * np.log1p(-correlation**2):.3f}", "{-0.5 * np.log1p(correlation**2):.3f}",
+           "R: mean-field figure's KL = −½ log(1 + ρ²)", R_T_FIG),
+    # survived at first; killed by tests/test_figures.py::test_the_numbers_in_the_captions_are_recomputed_independently
+    Mutant("vi_ref/figures.py", "    evidence = model.log_marginal(counts)\n",
+           "    evidence = model.log_marginal(counts[:-1])\n",
+           "R: good-and-bad-q figure's log p(x) leaves out the last count", R_T_FIG),
+    # added with the library fix (only=["gmm"] raised AttributeError); killed by tests/test_figures.py::test_only_must_be_a_string_of_names
+    Mutant("vi_ref/figures.py", "    if only is not None and not isinstance(only, str):", "    if False:",
+           "R: figures takes a list for only (an AttributeError from str.split, not a TypeError)", R_T_FIG),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -1,6 +1,9 @@
 """Helpers shared by the test modules."""
 
 import os
+import sys
+import types
+from unittest import mock
 
 # Before NumPy loads: OpenBLAS's thread pool makes each tiny LAPACK call (a 2 x 2
 # triangular solve) ~1000x slower on a loaded 2-core machine (9 ms instead of 10 us),
@@ -29,3 +32,17 @@ def check_three_ways(case, seed):
 @pytest.fixture
 def three_ways():
     return check_three_ways
+
+
+@pytest.fixture
+def stub_matplotlib(monkeypatch):
+    """A stand-in for matplotlib whose Figure takes every call and draws nothing, so
+    that the figures' plumbing (their directory, their seed) and the numbers in their
+    captions are tested with or without the plots extra; tests/test_figures.py also
+    renders the real figures where matplotlib is installed."""
+    figure_module = types.ModuleType("matplotlib.figure")
+    figure_module.Figure = mock.MagicMock
+    package = types.ModuleType("matplotlib")
+    package.figure = figure_module
+    monkeypatch.setitem(sys.modules, "matplotlib", package)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", figure_module)

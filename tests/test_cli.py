@@ -6,8 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import types
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -131,19 +129,6 @@ def test_one_section_is_counted_in_the_singular(capsys):
     assert "in 1 section," in capsys.readouterr().out
 
 
-@pytest.fixture
-def stub_matplotlib(monkeypatch):
-    """A stand-in for matplotlib whose Figure takes every call and draws nothing, so
-    that the command's plumbing (its directory, its seed) is tested with or without
-    the plots extra; tests/test_figures.py renders the real figures."""
-    figure_module = types.ModuleType("matplotlib.figure")
-    figure_module.Figure = mock.MagicMock
-    package = types.ModuleType("matplotlib")
-    package.figure = figure_module
-    monkeypatch.setitem(sys.modules, "matplotlib", package)
-    monkeypatch.setitem(sys.modules, "matplotlib.figure", figure_module)
-
-
 def test_figures_refuse_unknown_names_and_an_unusable_directory_without_a_traceback(tmp_path, capsys):
     assert cli.main(["figures", "--out", str(tmp_path), "--only", "nosuch"]) == 2
     assert "unknown figures ['nosuch']" in capsys.readouterr().err
@@ -193,6 +178,34 @@ def test_crosscheck_rtol_and_atol_override_the_tolerance_of_their_own_kind(tmp_p
     assert cli.main(["crosscheck", str(path), "--atol", "2"]) == 0
     assert cli.main(["crosscheck", str(path), "--rtol", "2"]) == 1
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--only", "Gamma"], "only='Gamma' matches no case of the file"),
+        (["--rtol", "-1"], "rtol must be >= 0"),
+        (["--atol", "nan"], "atol must be finite"),
+    ],
+)
+def test_crosscheck_refusals_of_its_options_exit_2_with_the_reason(tmp_path, capsys, options, message):
+    """An --only that matches no case of the file (it matches some of vi_ref's) and a
+    tolerance that is no tolerance: usage errors, status 2 and the reason, no traceback."""
+    from vi_ref import reference
+
+    path = tmp_path / "reference.json"
+    reference.write(path, reference.generate(0, only="kl.Normal-Normal"))
+    assert cli.main(["crosscheck", str(path), *options]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith("vi-ref crosscheck: ") and message in captured.err
+
+
+def test_reference_into_a_directory_that_does_not_exist_exits_2_with_the_reason(tmp_path, capsys):
+    path = tmp_path / "missing" / "reference.json"
+    assert cli.main(["reference", "--out", str(path), "--only", "kl.Normal-Normal"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("vi-ref reference: ") and "No such file or directory" in error
+    assert not path.parent.exists()
 
 
 @pytest.mark.parametrize("extra", [["cases.json"], ["--only", "kl"], ["--rtol", "1e-3"], ["--atol", "0"]])

@@ -109,6 +109,7 @@ JSON_MUTATIONS = {
     "wrong format": (_set(["format"], "something.else"), ["format must be 'vi_ref.reference'"]),
     "newer schema version": (_set(["version"], 2), ["schema version 2", "newer"]),
     "version as text": (_set(["version"], "1"), ["version must be an integer"]),
+    "version as true": (_set(["version"], True), ["version must be an integer; got True"]),  # True == 1
     "seed beyond int64": (_set(["seed"], 2**63), ["seed must be a non-negative integer below 2**63"]),
     "no cases": (_set(["cases"], {}), ["non-empty"]),
     "unknown case": (lambda d: d["cases"].update({"kl.Normal-Cauchy": d["cases"][KL]}), ["case 'kl.Normal-Cauchy'", "unknown case"]),
@@ -119,6 +120,8 @@ JSON_MUTATIONS = {
     "no outputs": (_set(["cases", KL, "outputs"], {}), [f"case '{KL}'", "at least one"]),
     "missing tolerance": (_delete(["cases", KL, "tolerance"]), [f"case '{KL}'", "missing 'tolerance'"]),
     "negative tolerance": (_set(["cases", KL, "tolerance", "rtol"], -1.0), [f"case '{KL}'", "field 'tolerance.rtol'"]),
+    "tolerance as true": (_set(["cases", KL, "tolerance", "atol"], True), [f"case '{KL}'", "field 'tolerance.atol'"]),
+    "description as a number": (_set(["cases", KL, "description"], 5), [f"case '{KL}'", "description must be a string"]),
     "float32 dtype": (_set(["cases", KL, "inputs", "q_loc", "dtype"], "float32"), [f"case '{KL}'", "field 'q_loc'", "dtype must be one of"]),
     "float where int64 is required": (
         lambda d: d["cases"][CATEGORICAL]["inputs"]["x"].update(dtype="float64"),
@@ -126,6 +129,10 @@ JSON_MUTATIONS = {
     ),
     "fractional int64 data": (
         lambda d: d["cases"][CATEGORICAL]["inputs"]["x"]["data"].__setitem__(0, 1.5),
+        [f"case '{CATEGORICAL}'", "field 'x'", "must be integers"],
+    ),
+    "int64 data beyond int64": (
+        lambda d: d["cases"][CATEGORICAL]["inputs"]["x"]["data"].__setitem__(0, 2**63),
         [f"case '{CATEGORICAL}'", "field 'x'", "must be integers"],
     ),
     "boolean in int64 data": (
@@ -171,6 +178,24 @@ def test_hostile_json_is_refused_naming_case_and_field(tmp_path, document, label
 def test_nan_literal_is_refused(tmp_path, document):
     document["cases"][KL]["inputs"]["q_loc"]["data"][0] = float("nan")
     _refused(_write_json(tmp_path, document, allow_nan=True), "literal NaN")
+
+
+def test_the_json_nesting_limit_is_max_nesting_levels(tmp_path, document):
+    """The top-level object is level 0 and its values level 1, so a producer wrapped in
+    15 objects puts its innermost value at level 16, the limit: read, then refused as a
+    producer that is not a string; one object more is refused as nested too deeply."""
+    assert reference.MAX_NESTING == 16
+    _nest(15)(document)
+    _refused(_write_json(tmp_path, document), "producer must be a string")
+    _nest(16)(document)
+    _refused(_write_json(tmp_path, document), "nested deeper than 16 levels")
+
+
+def test_a_tolerance_of_zero_is_read(tmp_path, document):
+    """A file may state rtol = atol = 0 (it asks for bit-identical values); only negative
+    and non-finite tolerances are refused."""
+    document["cases"][KL]["tolerance"] = {"rtol": 0, "atol": 0.0}
+    assert reference.read(_write_json(tmp_path, document))["cases"][KL]["tolerance"] == {"rtol": 0, "atol": 0.0}
 
 
 def _infinite_kl_json(tmp_path, value_data):
@@ -264,6 +289,19 @@ def test_npz_with_a_wrong_dtype_of_a_top_level_member_names_the_member(tmp_path,
     _refused(_write_npz(tmp_path, members), f"field {key!r}", "dtype must be")
 
 
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("version", np.array([1]), "version must be an int64 scalar; got dtype int64, shape (1,)"),
+        (f"cases/{KL}/tolerance/rtol", np.array([1e-9]), "tolerance rtol must be a float64 scalar"),
+    ],
+)
+def test_npz_with_a_one_element_array_for_a_scalar_is_refused(tmp_path, key, value, message):
+    members = _valid_npz_members()
+    members[key] = value
+    _refused(_write_npz(tmp_path, members), message)
+
+
 def test_npz_with_int_where_float_is_required_is_refused(tmp_path):
     members = _valid_npz_members()
     members[f"cases/{KL}/inputs/q_loc"] = np.array([1, 2, 3])
@@ -330,12 +368,17 @@ def test_npz_with_a_missing_field_is_refused(tmp_path):
 
 
 def test_npz_with_a_non_npy_member_is_refused(tmp_path):
+    path = _write_npz(tmp_path, _valid_npz_members())
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("payload.py", b"import os")
+    _refused(path, "member 'payload.py' is not a .npy array")
+
+
+def test_npz_with_a_truncated_npy_member_is_refused(tmp_path):
     path = tmp_path / "file.npz"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("format.npy", b"\x93NUMPY")  # a truncated header
-        archive.writestr("payload.py", b"import os")
-    message = _refused(path)
-    assert "payload.py" in message or "format" in message
+    _refused(path, "member 'format' is not a readable .npy array")
 
 
 def test_a_truncated_npz_is_refused(tmp_path):
@@ -370,10 +413,53 @@ def test_the_lower_ends_of_the_size_bounds_are_read(tmp_path):
     assert all(result.ok for result in reference.check(back))
 
 
+def test_the_upper_ends_of_the_size_bounds_are_read_and_n_1_is_refused(tmp_path):
+    """dimension = 100,000 and n = 2**31 are inside their inclusive bounds and read
+    (a file may hold only some outputs, so no 100,000-entry gradient is needed);
+    n = 1, a leave-one-out baseline with no other sample, is refused naming the bounds."""
+    document = reference.generate(0, only="estimators.")
+    dimension, quadratic = document["cases"]["estimators.dimension"], document["cases"]["estimators.quadratic"]
+    dimension["inputs"]["dimension"] = np.array(100_000)
+    dimension["outputs"] = {"expectation": np.array(100_000 * dimension["inputs"]["loc"])}
+    quadratic["inputs"]["n"] = np.array(2**31)
+    path = tmp_path / "file.npz"
+    reference.write(path, document)
+    back = reference.read(path)["cases"]
+    assert back["estimators.dimension"]["inputs"]["dimension"] == 100_000
+    assert back["estimators.quadratic"]["inputs"]["n"] == 2**31
+    quadratic["inputs"]["n"] = np.array(1)
+    reference.write(path, document)
+    _refused(path, "case 'estimators.quadratic'", "field 'n'", "must be in [2, 2147483648]; got 1")
+
+
 def test_a_file_larger_than_the_limit_is_refused_before_parsing(tmp_path, monkeypatch, document):
     path = _write_json(tmp_path, document)
     monkeypatch.setattr(reference, "MAX_FILE_BYTES", 100)
     _refused(path, "more than the limit of 100")
+
+
+def test_a_file_of_exactly_the_size_limit_is_read(tmp_path, monkeypatch, document):
+    path = _write_json(tmp_path, document)
+    size = path.stat().st_size
+    monkeypatch.setattr(reference, "MAX_FILE_BYTES", size)
+    assert set(reference.read(path)["cases"]) == {KL, CATEGORICAL}
+    monkeypatch.setattr(reference, "MAX_FILE_BYTES", size - 1)
+    _refused(path, f"the file has {size} bytes, more than the limit of {size - 1}")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_an_array_of_exactly_the_element_limit_is_read(tmp_path, monkeypatch, suffix):
+    """Every array of kl.Normal-Normal has 3 entries: read at a limit of 3, refused at 2
+    (by the decoder of each encoding and by validate)."""
+    path = tmp_path / f"file{suffix}"
+    document = reference.generate(0, only=KL)
+    reference.write(path, document)
+    monkeypatch.setattr(reference, "MAX_ARRAY_ELEMENTS", 3)
+    assert set(reference.read(path)["cases"]) == {KL}
+    monkeypatch.setattr(reference, "MAX_ARRAY_ELEMENTS", 2)
+    _refused(path, f"case '{KL}'", "3 elements, more than the limit of 2")
+    with pytest.raises(ReferenceFileError, match="field 'q_loc': 3 elements, more than the limit of 2"):
+        reference.validate(document)
 
 
 def test_a_suffix_other_than_json_or_npz_is_refused(tmp_path, document):

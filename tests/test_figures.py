@@ -92,11 +92,13 @@ def test_an_empty_out_is_refused_by_name(tmp_path, monkeypatch, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_numbers_in_the_captions_are_recomputed_independently(written):
-    """No test read a caption's numbers: a wrong KL or log p(x) in a caption passed."""
+def test_the_numbers_in_the_captions_are_recomputed_independently(tmp_path, stub_matplotlib):
+    """No test read a caption's numbers: a wrong KL or log p(x) in a caption passed. The
+    figures' own code computes them, drawing on a stand-in for matplotlib, so they are
+    checked where the plots extra is not installed."""
     import scipy.special
 
-    _, files = written
+    files = figures.write_figures(tmp_path, only="mean-field,good-and-bad-q")
     captions = {path.stem: caption for path, caption in files}
     # mean-field: posterior precision I + WᵀW/σ² of LinearGaussian([[1.5, 1.2]], 0, 0.2)
     precision = np.eye(2) + np.array([[1.5], [1.2]]) @ np.array([[1.5, 1.2]]) / 0.2
@@ -108,3 +110,18 @@ def test_the_numbers_in_the_captions_are_recomputed_independently(written):
     evidence = (scipy.special.gammaln(a + x.sum()) - scipy.special.gammaln(a) + a * np.log(b)
                 - (a + x.sum()) * np.log(b + x.size) - scipy.special.gammaln(x + 1).sum())
     assert f"log p(x) = {evidence:.2f} = ELBO + KL" in captions["good-and-bad-q"]
+
+
+def _stand_in_figure(fig, rng):
+    return "a caption"
+
+
+def test_a_name_given_twice_is_drawn_once_and_out_may_be_a_new_path(tmp_path, monkeypatch, stub_matplotlib):
+    """Without matplotlib too (test_a_figure_is_the_same_whichever_others_are_chosen
+    renders): `--only gmm,gmm` draws gmm once, and an --out whose parent does not exist
+    yet is created with it."""
+    monkeypatch.setitem(figures.FIGURES, "gmm", _stand_in_figure)
+    out = tmp_path / "new" / "below"
+    written = figures.write_figures(out, only="gmm, gmm")
+    assert written == [(out / "gmm.png", "a caption")]
+    assert out.is_dir()

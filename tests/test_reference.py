@@ -224,8 +224,6 @@ def test_the_linear_gaussian_elbo_is_the_closed_form(noise):
     ELBO = log N(x | Wm + b, Ψ) − ½ tr(WᵀΨ⁻¹W S) − ½ (L log 2π + mᵀm + tr S) + ½ log det(2πe S),
     with S = LLᵀ (isotropic) or diag(scale²) (diagonal). The diagonal case building q
     with its variance as the scale was caught only by the torch example."""
-    import scipy.stats
-
     name = f"linear_gaussian.{noise}"
     inputs = reference.case_inputs(name, 4)
     outputs = reference.compute_outputs(name, inputs)
@@ -235,15 +233,22 @@ def test_the_linear_gaussian_elbo_is_the_closed_form(noise):
         covariances = inputs["q_scale_tril"] @ np.swapaxes(inputs["q_scale_tril"], -1, -2)
     else:
         covariances = np.stack([np.diag(scale**2) for scale in inputs["q_scale"]])
-    latent = loc.shape[1]
-    expected = [
-        scipy.stats.multivariate_normal(W @ m + b, np.diag(psi)).logpdf(point)
+    expected = [_linear_gaussian_elbo(W, b, psi, point, m, S) for point, m, S in zip(x, loc, covariances)]
+    np.testing.assert_allclose(outputs["elbo"], expected, rtol=1e-12)
+
+
+def _linear_gaussian_elbo(W, b, psi, x, m, S):
+    """ELBO(x, N(m, S)) of p(z) = N(0, I), p(x | z) = N(Wz + b, diag ψ), term by term with
+    scipy.stats (the formula of the test above)."""
+    import scipy.stats
+
+    latent = len(m)
+    return (
+        scipy.stats.multivariate_normal(W @ m + b, np.diag(psi)).logpdf(x)
         - 0.5 * np.trace(W.T @ (W / psi[:, None]) @ S)
         - 0.5 * (latent * np.log(2 * np.pi) + m @ m + np.trace(S))
         + scipy.stats.multivariate_normal(np.zeros(latent), S).entropy()
-        for point, m, S in zip(x, loc, covariances)
-    ]
-    np.testing.assert_allclose(outputs["elbo"], expected, rtol=1e-12)
+    )
 
 
 def test_the_normal_cases_pathwise_fields_are_the_closed_forms():
@@ -255,6 +260,100 @@ def test_the_normal_cases_pathwise_fields_are_the_closed_forms():
     np.testing.assert_allclose(outputs["transform"], inputs["loc"] + inputs["scale"] * eps, rtol=1e-15)
     np.testing.assert_allclose(outputs["transform_vjp_loc"], cotangent, rtol=1e-15)
     np.testing.assert_allclose(outputs["transform_vjp_scale"], cotangent * eps, rtol=1e-15)
+
+
+def test_the_iwae_cases_evidence_and_elbo_are_the_closed_forms():
+    """log p(x) = log N(x | b, WWᵀ + diag ψ) by scipy.stats, and L_1 the closed-form ELBO
+    of q = N(loc, diag scale²); L_1 ≤ the estimate ≤ log p(x) cannot tell the two
+    fields swapped, which passed every other test."""
+    import scipy.stats
+
+    inputs = reference.case_inputs("iwae.linear_gaussian", 6)
+    outputs = reference.compute_outputs("iwae.linear_gaussian", inputs)
+    W, b, psi, x = inputs["W"], inputs["b"], inputs["noise_var"], inputs["x"]
+    evidence = scipy.stats.multivariate_normal(b, W @ W.T + np.diag(psi)).logpdf(x)
+    np.testing.assert_allclose(outputs["log_marginal"], evidence, rtol=1e-12)
+    elbo = _linear_gaussian_elbo(W, b, psi, x, inputs["q_loc"], np.diag(inputs["q_scale"] ** 2))
+    np.testing.assert_allclose(outputs["elbo"], elbo, rtol=1e-12)
+
+
+def test_the_gamma_poisson_case_is_the_conjugate_posterior_and_the_negative_binomial_evidence():
+    """Prior Gamma(α, β), counts x₁..xₙ: the posterior is Gamma(α + Σx, β + n) and
+    log p(x) = log Γ(α + Σx) − log Γ(α) + α log β − (α + Σx) log(β + n) − Σ log xᵢ!
+    (scipy.special). The case building the prior with α and β swapped passed every other
+    test (their ELBO gradients are consistent with it)."""
+    import scipy.special
+
+    inputs = reference.case_inputs("gamma_poisson.Gamma", 2)
+    outputs = reference.compute_outputs("gamma_poisson.Gamma", inputs)
+    alpha, beta, counts = float(inputs["concentration"]), float(inputs["rate"]), inputs["x"]
+    assert alpha != pytest.approx(beta)
+    total, n = counts.sum(axis=1), counts.shape[1]
+    np.testing.assert_allclose(outputs["posterior_concentration"], alpha + total, rtol=1e-15)
+    np.testing.assert_allclose(outputs["posterior_rate"], np.full(len(counts), beta + n), rtol=1e-15)
+    evidence = (scipy.special.gammaln(alpha + total) - scipy.special.gammaln(alpha) + alpha * np.log(beta)
+                - (alpha + total) * np.log(beta + n) - scipy.special.gammaln(counts + 1).sum(axis=1))
+    np.testing.assert_allclose(outputs["log_marginal"], evidence, rtol=1e-12)
+
+
+def test_the_baseline_variances_are_those_of_their_baselines():
+    """For f(z) = (z − k)² the constant baseline is E f and the optimal one (n → ∞) is
+    b* = E[f s²] / E[s²] per parameter, s the score; each variance is
+    E[((f − b) s)²] − ∇², every moment by quad. The two fields swapped passed every
+    other test."""
+    inputs = reference.case_inputs("estimators.quadratic", 3)
+    outputs = reference.compute_outputs("estimators.quadratic", inputs)
+    loc, scale, k = (float(inputs[key]) for key in ("loc", "scale", "k"))
+    f = lambda e: (loc + scale * e - k) ** 2  # noqa: E731
+    mean = _normal_expectation(f)
+    for name, score in (("loc", lambda e: e / scale), ("scale", lambda e: (e * e - 1) / scale)):
+        gradient = _normal_expectation(lambda e: f(e) * score(e))
+        optimal = _normal_expectation(lambda e: f(e) * score(e) ** 2) / _normal_expectation(lambda e: score(e) ** 2)
+        for label, baseline in (("constant", mean), ("optimal", optimal)):
+            variance = _normal_expectation(lambda e: ((f(e) - baseline) * score(e)) ** 2) - gradient**2
+            np.testing.assert_allclose(outputs[f"variance_score_function_{label}_{name}"], variance, rtol=1e-10)
+
+
+def test_the_em_step_is_the_responsibility_weighted_average():
+    """π' = mean of the responsibilities and μ'ₖ = Σₙ rₙₖ xₙ / Σₙ rₙₖ, with r from
+    scipy.stats densities. em_means left at the means before the step passed every
+    other test (the scikit-learn one is a peer test)."""
+    import scipy.stats
+
+    inputs = reference.case_inputs("gmm.diag", 5)
+    outputs = reference.compute_outputs("gmm.diag", inputs)
+    X = inputs["X"]
+    densities = np.stack(
+        [w * scipy.stats.multivariate_normal(m, np.diag(c)).pdf(X)
+         for w, m, c in zip(inputs["weights"], inputs["means"], inputs["covariances"])],
+        axis=1,
+    )
+    responsibilities = densities / densities.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(outputs["em_weights"], responsibilities.mean(axis=0), rtol=1e-12)
+    expected_means = responsibilities.T @ X / responsibilities.sum(axis=0)[:, None]
+    np.testing.assert_allclose(outputs["em_means"], expected_means, rtol=1e-10, atol=1e-12)
+
+
+def test_compute_outputs_refuses_booleans():
+    """True is not the number 1 in a reference field: a boolean array is refused, not
+    converted (NumPy's 'safe' cast would)."""
+    inputs = reference.case_inputs("kl.Normal-Normal", 0)
+    with pytest.raises(reference.ReferenceFileError, match="field 'q_scale'.*dtype must be float64; got bool"):
+        reference.compute_outputs("kl.Normal-Normal", dict(inputs, q_scale=np.ones(3, dtype=bool)))
+
+
+@pytest.mark.parametrize("seed", [2**63, True, -1, 1.0])
+def test_generate_refuses_a_seed_an_npz_file_cannot_hold(seed):
+    """An NPZ file stores the seed as an int64, so 2**63 is refused, as is True (which
+    would be seed 1) and anything not a non-negative integer."""
+    with pytest.raises(ValueError, match="seed must be a non-negative integer below 2\\*\\*63"):
+        reference.generate(seed, only="kl.Normal-Normal")
+
+
+def test_the_largest_seed_an_npz_file_holds_is_written_and_read(tmp_path):
+    path = tmp_path / "reference.npz"
+    reference.write(path, reference.generate(2**63 - 1, only="kl.Normal-Normal"))
+    assert reference.read(path)["seed"] == 2**63 - 1
 
 
 def test_compute_outputs_refuses_floats_for_an_int64_field():
@@ -322,6 +421,16 @@ def test_both_encodings_round_trip_bit_for_bit(tmp_path, generated, suffix):
     back = reference.read(path)
     _assert_same_document(generated, back)
     assert back["seed"] == 7 and back["version"] == reference.SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("suffix", [".JSON", ".Npz"])
+def test_a_suffix_in_capitals_is_written_and_read_as_its_encoding(tmp_path, suffix):
+    """read takes the suffix in any case; write refused the very file names read accepts."""
+    document = reference.generate(0, only="kl.Normal-Normal")
+    path = tmp_path / f"REFERENCE{suffix}"
+    reference.write(path, document)
+    assert path.read_bytes().startswith(b"{" if suffix == ".JSON" else b"PK")
+    _assert_same_document(reference.read(path), document)
 
 
 @pytest.mark.parametrize("suffix", [".json", ".npz"])

@@ -76,6 +76,44 @@ def test_bad_use_is_refused(arguments, error, message):
         assert_matches_reference(*arguments)
 
 
+def test_inputs_that_are_not_a_dict_are_refused_by_name():
+    inputs = list(reference_inputs("kl.Normal-Normal").values())
+    with pytest.raises(TypeError, match="inputs must be a dict of field name to array; got list"):
+        assert_matches_reference("kl.Normal-Normal", {"value": np.zeros(3)}, inputs=inputs)
+    with pytest.raises(TypeError, match="inputs must be a dict"):
+        reference_outputs("kl.Normal-Normal", inputs)
+
+
+class TensorStandIn:
+    """What vi_ref.testing needs of a torch tensor that requires grad: ``np.asarray``
+    of it fails, as torch's does, and ``.detach().cpu().numpy()`` gives its values."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values)
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+
+    def detach(self):
+        return self
+
+    def cpu(self):
+        return self
+
+    def numpy(self):
+        return self.values
+
+
+def test_tensors_are_detached_without_torch():
+    """The torch branch of the conversion, tested where torch is not installed (the peer
+    test below needs it): inputs and outputs given as tensors that require grad."""
+    inputs = reference_inputs("kl.Normal-Normal", seed=1)
+    tensors = {key: TensorStandIn(value) for key, value in inputs.items()}
+    assert_matches_reference("kl.Normal-Normal", {"value": TensorStandIn(_normal_kl(inputs))}, inputs=tensors)
+    np.testing.assert_array_equal(reference_outputs("kl.Normal-Normal", tensors)["value"],
+                                  reference_outputs("kl.Normal-Normal", inputs)["value"])
+
+
 @pytest.mark.parametrize(
     "tolerance, error, message",
     [
