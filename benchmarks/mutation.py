@@ -2229,6 +2229,117 @@ MUTANTS = [
     # added with the library fix (only=["gmm"] raised AttributeError); killed by tests/test_figures.py::test_only_must_be_a_string_of_names
     Mutant("vi_ref/figures.py", "    if only is not None and not isinstance(only, str):", "    if False:",
            "R: figures takes a list for only (an AttributeError from str.split, not a TypeError)", R_T_FIG),
+    # ----- audit V: vi.py (stochastic VI: transforms, optimisers, the loops, iterate_average, refusals)
+    Mutant(VI, "diagonal = np.exp(np.diagonal(v, axis1=-2, axis2=-1)) * np.diagonal(grad_phi, axis1=-2, axis2=-1)",
+           "diagonal = np.diagonal(grad_phi, axis1=-2, axis2=-1)",
+           "V: Cholesky pull-back: the factor exp(diag V) on the diagonal lost", (T_VI,)),
+    Mutant(VI, "return cls._with_diagonal(phi, np.log(np.diagonal(phi, axis1=-2, axis2=-1)))",
+           "return cls._with_diagonal(phi, np.diagonal(phi, axis1=-2, axis2=-1))",
+           "V: Cholesky unconstrain: diag R not logged", (T_VI,)),
+    # killed at first only by the Gamma end-to-end run; now also by
+    # tests/test_vi.py::test_fit_records_the_start_in_the_documented_unconstrained_coordinates
+    Mutant(VI, '    Gamma: {"concentration": _Exp, "rate": _Exp},', '    Gamma: {"concentration": _Exp, "rate": _Identity},',
+           "V: a Gamma q's rate moved in φ, not log φ", (T_VI,)),
+    # survived at first; killed by
+    # tests/test_vi.py::test_fit_records_the_start_in_the_documented_unconstrained_coordinates
+    Mutant(VI, 'PlanarFlow: {"loc": _Identity, "scale": _Exp,', 'PlanarFlow: {"loc": _Identity, "scale": _Identity,',
+           "V: a PlanarFlow's base scale moved in φ, not log φ", (T_VI,)),
+    Mutant(VI, "            new += learning_rate * gradient", "            new -= learning_rate * gradient",
+           "V: GradientAscent descends", (T_VI,)),
+    Mutant(VI, "corrected_second = second[index] / (1 - self.beta2**t)", "corrected_second = second[index]",
+           "V: Adam: second-moment bias correction lost", (T_VI,)),
+    Mutant(VI, "np.sqrt(corrected_second) + epsilon)", "np.sqrt(corrected_second + epsilon))",
+           "V: Adam: ε inside the square root", (T_VI,)),
+    # survived at first; killed by
+    # tests/test_vi.py::test_adam_first_step_is_the_learning_rate_beside_a_gradient_beyond_the_rescaling
+    Mutant(VI, "epsilon = self.epsilon if not exponent else np.ldexp(self.epsilon, -exponent)",
+           "epsilon = self.epsilon", "V: Adam: ε not rescaled with the moments (units of 2ᵉ)", (T_VI,)),
+    # survived at first; killed by
+    # tests/test_vi.py::test_adam_steps_are_scale_free_when_the_gradient_falls_from_1e300_to_1e200
+    Mutant(VI, "largest > np.ldexp(1.0, _LARGEST_UNSCALED + exponent)", "largest > np.ldexp(1.0, _LARGEST_UNSCALED)",
+           "V: Adam: moments rescaled whenever a gradient exceeds 2⁵⁰⁰, also down to a smaller 2ᵉ", (T_VI,)),
+    Mutant(VI, "state[2] = np.full(value.shape[:1], state[2])", "state[2] = np.zeros(value.shape[:1])",
+           "V: Adam: whole steps forgotten when a parameter is first stepped by rows", (T_VI,)),
+    # killed at first only by the Gamma end-to-end run; now also by
+    # tests/test_vi.py::test_adam_second_step_by_hand_for_the_gradients_one_then_two
+    Mutant(VI, "def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-8):",
+           "def __init__(self, beta1=0.9, beta2=0.99, epsilon=1e-8):", "V: Adam default β₂ 0.999 → 0.99", (T_VI,)),
+    Mutant(VI, "def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-8):",
+           "def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-6):", "V: Adam default ε 1e-8 → 1e-6", (T_VI,)),
+    # survived at first; killed by tests/test_vi.py::test_adam_second_step_by_hand_for_the_gradients_one_then_two
+    Mutant(VI, "    if not 0 <= value < 1:\n        raise ValueError(f\"{name} must be in [0, 1)",
+           "    if not 0 < value < 1:\n        raise ValueError(f\"{name} must be in [0, 1)",
+           "V: Adam refuses β = 0", (T_VI,)),
+    # survived at first (it answered False, as it should, but with NumPy's RuntimeWarning for the mean of an
+    # empty window); killed by tests/test_vi.py::test_window_convergence_rule
+    Mutant(VI, "    if len(estimates) < 2 * window:", "    if len(estimates) < window:",
+           "V: window rule applied before 2w estimates", (T_VI,)),
+    Mutant(VI, "recent = float(np.mean(last[window:]))\n    previous = float(np.mean(last[:window]))",
+           "recent = float(np.mean(last[:window]))\n    previous = float(np.mean(last[window:]))",
+           "V: window rule: the recent and the previous window swapped (tolerance relative to the older)", (T_VI,)),
+    # survived at first; killed by tests/test_vi.py::test_window_convergence_rule
+    Mutant(VI, "    if np.isnan(estimates).any():\n", "    if False:\n",
+           "V: window_converged accepts NaN estimates (answers False)", (T_VI,)),
+    # survived at first; killed by tests/test_vi.py::test_fit_refuses_bad_arguments
+    Mutant(VI, '    tol = float(check_positive(as_float_array(tol, "tol", ndim=0), "tol"))\n    _check_estimator(q, estimator)',
+           '    tol = float(as_float_array(tol, "tol", ndim=0))\n    _check_estimator(q, estimator)',
+           "V: fit accepts tol ≤ 0", (T_VI,)),
+    # survived at first; killed by tests/test_vi.py::test_fit_refuses_bad_arguments
+    Mutant(VI, "    if callback is not None and not callable(callback):\n        raise TypeError(f\"callback must be callable or"
+               " None; got {type(callback).__name__}\")\n    generator = as_generator(rng)\n    target",
+           "    generator = as_generator(rng)\n    target", "V: fit accepts a callback that is not callable", (T_VI,)),
+    # survived at first; killed by tests/test_vi.py::test_a_callback_answers_true_false_or_nothing
+    Mutant(VI, "        return bool(answer)", "        return answer is True",
+           "V: a callback's np.True_ does not stop the run", (T_VI,)),
+    # survived at first; killed by
+    # tests/test_vi.py::test_single_sample_score_function_baseline_cancels_the_log_normaliser_at_q_equal_p
+    Mutant(VI, 'baseline = "leave_one_out" if n_samples >= 2 else elbo', 'baseline = "leave_one_out" if n_samples >= 2 else 0.0',
+           "V: fit's score function at n_samples = 1 runs without a baseline", (T_VI,)),
+    # survived at first; killed by
+    # tests/test_vi.py::test_single_sample_score_function_baseline_cancels_the_log_normaliser_at_q_equal_p
+    Mutant(VI, "baseline = 0.9 * baseline + 0.1 * float(ratios[0])", "baseline = 0.9 * baseline",
+           "V: fit's running-average baseline decays instead of averaging", (T_VI,)),
+    Mutant(VI, "return z, log_q.reshape(n, -1).sum(axis=1)", "return z, log_q.reshape(n, -1).mean(axis=1)",
+           "V: fit's ELBO estimate: log q averaged over the latent coordinates, not summed", (T_VI,)),
+    # survived at first; killed by tests/test_vi.py::test_fit_refuses_bad_arguments
+    Mutant(VI, "    if isinstance(factor, (bool, np.bool_)) or not isinstance(", "    if not isinstance(",
+           "V: a schedule factor True accepted as 1", (T_VI,)),
+    # survived at first; killed by
+    # tests/test_vi.py::test_dataset_adam_keeps_the_model_and_q_states_apart_where_their_names_coincide
+    Mutant(VI, '{name: opt.step(("q", name), v, grads_phi[name], rate, rows=rows)',
+           '{name: opt.step(("model", name), v, grads_phi[name], rate, rows=rows)',
+           "V: fit_dataset keys the qᵢ's optimiser state as the model's (shared where names coincide)", (T_VI,)),
+    # survived at first; killed by
+    # tests/test_vi.py::test_dataset_run_estimates_every_eval_every_steps_and_at_the_last_step
+    Mutant(VI, "if step % eval_every == 0 or step == steps:\n            elbo, standard_error = _dataset_elbo_estimate",
+           "if step % eval_every == 0:\n            elbo, standard_error = _dataset_elbo_estimate",
+           "V: fit_dataset's last step not estimated unless a multiple of eval_every", (T_VI,)),
+    # survived at first; killed by
+    # tests/test_vi.py::test_dataset_run_estimates_every_eval_every_steps_and_at_the_last_step
+    Mutant(VI, "_stops(callback(step, model, q, elbo, standard_error))", "_stops(callback(step, q, model, elbo, standard_error))",
+           "V: fit_dataset's callback given q and the model swapped", (T_VI,)),
+    Mutant(VI, "elbo_gradient(model, local, X[rows], n_samples", "elbo_gradient(model, local, X[: rows.size], n_samples",
+           "V: minibatch gradient evaluated at the first |B| data points, not the minibatch's", (T_VI,)),
+    # survived at first; killed by tests/test_vi.py::test_minibatch_gradient_refuses_bad_rows
+    Mutant(VI, "rows.size == 0 or rows.min() < 0 or ", "rows.size == 0 or ",
+           "V: negative rows accepted (they wrap around)", (T_VI,)),
+    # survived at first; killed by tests/test_vi.py::test_minibatch_gradient_refuses_bad_rows
+    Mutant(VI, 'rows.dtype.kind not in "iu"', 'rows.dtype.kind not in "biu"', "V: boolean rows accepted as indices 0, 1",
+           (T_VI,)),
+    # survived at first; killed by tests/test_vi.py::test_fit_dataset_refuses_a_batch_larger_than_the_data
+    Mutant(VI, 'check_count(elbo_samples, "elbo_samples", minimum=2), "elbo_samples", per_unit=X.size)',
+           'check_count(elbo_samples, "elbo_samples", minimum=1), "elbo_samples", per_unit=X.size)',
+           "V: fit_dataset accepts elbo_samples = 1 (a NaN standard error)", (T_VI,)),
+    # survived at first; killed by tests/test_vi.py::test_iterate_average_refuses_too_few_iterates
+    Mutant(VI, 'n_batches = check_count(n_batches, "n_batches", minimum=2)',
+           'n_batches = check_count(n_batches, "n_batches", minimum=1)',
+           "V: iterate_average accepts one block (a NaN standard error)", (T_VI,)),
+    Mutant(VI, "kept = result.trace_parameters[int(start * len(result.trace_parameters)) :]",
+           "kept = result.trace_parameters[int(start * len(result.trace_parameters)) + 1 :]",
+           "V: iterate_average starts one iterate after the fraction start", (T_VI,)),
+    Mutant(VI, "blocks = stacked.reshape((n_batches, size) + stacked.shape[1:]).mean(axis=1)",
+           "blocks = stacked.reshape((size, n_batches) + stacked.shape[1:]).mean(axis=0)",
+           "V: iterate_average's blocks interleaved, not consecutive", (T_VI,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).
