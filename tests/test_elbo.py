@@ -504,6 +504,9 @@ def test_elbo_refuses_bad_data():
         elbo_monte_carlo(model, q, np.full(6, np.nan), 10)
     with pytest.raises(ValueError, match="X must be a data set of shape"):
         dataset_elbo(model, q, np.zeros((2, 3, 6)))
+    for dataset_function in (dataset_elbo, dataset_elbo_grad):  # the mean over no data points is NaN
+        with pytest.raises(ValueError, match=r"X must hold at least one data point; got shape \(0, 6\)"):
+            dataset_function(model, q, np.zeros((0, 6)))
     gaussian_mixture = mixture(rng)
     with pytest.raises(ValueError, match="x must have D = 2 entries in its last axis"):
         gaussian_mixture.elbo(np.zeros(3), Categorical(probs=np.full(3, 1 / 3)))
@@ -526,3 +529,9 @@ class _HalfUndefinedModel:
 def test_monte_carlo_elbo_does_not_hide_nans():
     estimate, standard_error = elbo_monte_carlo(_HalfUndefinedModel(), Normal(0.0, 1.0), np.zeros(1), 100, SEED)
     assert np.isnan(estimate) and np.isnan(standard_error)
+
+
+def test_iwae_bound_refuses_a_nan_log_weight():
+    # the ELBO shows the NaN (above); the bound refuses it, naming the defect, as logsumexp would spread it
+    with pytest.raises(ValueError, match=r"log p\(x, z\) - log q\(z\) is NaN for a draw of q"):
+        iwae_bound(_HalfUndefinedModel(), Normal(0.0, 1.0), np.zeros(1), 2, 10, SEED)

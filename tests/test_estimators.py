@@ -492,6 +492,41 @@ def test_suite_problems_refuse_parameters_without_finite_exact_values():
     assert suite.IWAEProblem(scale=0.2).chi_square == np.inf  # 2σ² ≤ s²: the maths says ∞
 
 
+def test_suite_refuses_an_unknown_estimator_a_bad_sample_size_and_a_boolean_parameter():
+    """An unknown label, an n the variance cannot use, or True for a number must be
+    refused by name: a misspelt label estimated as some other estimator, or n = 1 of
+    the leave-one-out variance (Var f/(n − 1) = ∞), would give a wrong "exact" value."""
+    problem = suite.quadratic_problem()
+    with pytest.raises(ValueError, match="estimator must be one of .* got 'reinforce'"):
+        problem.estimate("reinforce", 10, SEED)
+    with pytest.raises(ValueError, match="give n >= 2; got 1"):
+        problem.variance("score_function+leave_one_out", 1)
+    for variance in (problem.variance, suite.dimension_problem(3).variance, suite.sticking_the_landing_problem().variance):
+        with pytest.raises(ValueError, match="n must be >= 1; got 0"):
+            variance("score_function", 0)
+        with pytest.raises(TypeError, match="n must be an integer"):
+            variance("score_function", 2.5)
+    for argument in ("loc", "scale"):
+        with pytest.raises(TypeError, match=f"{argument} must be a real number; got True"):
+            suite.quadratic_problem(**{argument: True})
+    with pytest.raises(TypeError, match="k must be a real number; got False"):
+        suite.cosine_problem(False)
+
+
+def test_the_bump_at_k_0_is_the_constant_one():
+    """k = 0 is allowed (k ≥ 0): f ≡ 1, so E f = 1 and ∇ = 0; the score-function terms
+    are the score g = (ε/σ, (ε² − 1)/σ) itself, of variance E[g²] = (1/σ², 2/σ²) (the
+    Fisher information of N(μ, σ²)), and the pathwise terms f′ = 0 vanish."""
+    scale = 0.8
+    problem = suite.gaussian_bump_problem(0.0, scale=scale)
+    assert problem.mean_value == 1.0
+    assert problem.gradient == {"loc": 0.0, "scale": 0.0}
+    variance = problem.variance("score_function")
+    assert variance["loc"] == pytest.approx(1 / scale**2, rel=1e-12)
+    assert variance["scale"] == pytest.approx(2 / scale**2, rel=1e-12)
+    assert problem.variance("reparameterization") == {"loc": 0.0, "scale": 0.0}
+
+
 def test_optimal_baseline_bias_is_of_order_one_over_n():
     """n · bias → −E[(f − c*) g³]/E[g²] (derivation 05, §3): measured from 80000
     repeated estimates at n = 40, within 4.5 SE plus a 10 % allowance for the

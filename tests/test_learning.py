@@ -101,6 +101,15 @@ def test_a_start_is_used_as_given_on_the_standardised_data(data):
     assert again.elbo == pytest.approx(fit.elbo, rel=1e-12)
 
 
+def test_lbfgs_stopped_by_its_iteration_limit_is_not_converged(data):
+    """Three iterations leave the ELBO nats below the maximum likelihood per point (the
+    closed-form PPCA oracle): the fit must say it did not converge."""
+    fit = fit_linear_gaussian(data, 2, steps=3, rng=SEED)
+    oracle = np.mean(ppca_maximum_likelihood(data, 2).log_marginal(data))
+    assert fit.elbo < oracle - 1.0
+    assert fit.n_iter == 3 and not fit.converged
+
+
 def test_elbo_at_the_optimum_equals_the_exact_log_evidence(data, lbfgs_fit):
     """At the maximum every qᵢ is the posterior p(zᵢ | xᵢ), so the bound is tight."""
     exact = np.mean(lbfgs_fit.model.log_marginal(data))
