@@ -2013,7 +2013,7 @@ MUTANTS = [
     Mutant(L_CHECKS, 'names = " or ".join(family.__name__ for family in families)',
            'names = families[0].__name__',
            "L: require_family: only the first accepted family named", (T_E,)),
-    # ----- audit G: the autodiff tape, graph.py and functions.py (Tensor, Primitive.__call__, keyword binding,
+    # ----- audit G, second pass (descriptions "G: "): the autodiff tape, graph.py and functions.py (Tensor, Primitive.__call__, keyword binding,
     # backward, value_and_grad, and the composed functions and Tensor methods)
     Mutant(G_GRAPH, "        return self.value < _plain(other)", "        return self.value <= _plain(other)",
            "G: t < x computes t <= x", (Q_TA,)),
@@ -2100,7 +2100,7 @@ MUTANTS = [
            "G: NumPy scalars (np.float64) refused as operands", (Q_TA, Q_TN)),
     Mutant(G_GRAPH, "    if isinstance(function, np.ufunc):\n        return frozenset()\n", "",
            "G: a ufunc's own keywords (out=, where=) accepted", (Q_TA,)),
-    # ----- audit R: cross-checking: reference files, their cases, vi_ref.testing, the CLI, figure data
+    # ----- audit R, second pass (descriptions "R: "): cross-checking: reference files, their cases, vi_ref.testing, the CLI, figure data
     # (the second audit of this area, prefix "R: "; survivors at first marked, each now killed)
     # survived at first; killed by tests/test_reference.py::test_generate_refuses_a_seed_an_npz_file_cannot_hold
     Mutant(REF, "not 0 <= seed < 2**63:\n        raise", "not 0 <= seed <= 2**63:\n        raise",
@@ -2229,7 +2229,7 @@ MUTANTS = [
     # added with the library fix (only=["gmm"] raised AttributeError); killed by tests/test_figures.py::test_only_must_be_a_string_of_names
     Mutant("vi_ref/figures.py", "    if only is not None and not isinstance(only, str):", "    if False:",
            "R: figures takes a list for only (an AttributeError from str.split, not a TypeError)", R_T_FIG),
-    # ----- audit V: vi.py (stochastic VI: transforms, optimisers, the loops, iterate_average, refusals)
+    # ----- audit V, second pass (descriptions "V: "): vi.py (stochastic VI: transforms, optimisers, the loops, iterate_average, refusals)
     Mutant(VI, "diagonal = np.exp(np.diagonal(v, axis1=-2, axis2=-1)) * np.diagonal(grad_phi, axis1=-2, axis2=-1)",
            "diagonal = np.diagonal(grad_phi, axis1=-2, axis2=-1)",
            "V: Cholesky pull-back: the factor exp(diag V) on the diagonal lost", (T_VI,)),
@@ -2340,7 +2340,7 @@ MUTANTS = [
     Mutant(VI, "blocks = stacked.reshape((n_batches, size) + stacked.shape[1:]).mean(axis=1)",
            "blocks = stacked.reshape((size, n_batches) + stacked.shape[1:]).mean(axis=0)",
            "V: iterate_average's blocks interleaved, not consecutive", (T_VI,)),
-    # ----- audit S: Monte Carlo estimators (score function, pathwise, baselines), ELBO/IWAE estimates, the exact suite, learning
+    # ----- audit S, second pass (descriptions "S: "): Monte Carlo estimators (score function, pathwise, baselines), ELBO/IWAE estimates, the exact suite, learning
     # (9 of 40 survived at first, marked; the 7 holes are now killed. Two were equivalent: the STL variance's
     # reparameterisation branch extended to the path derivative, which an earlier branch already returns (replaced
     # by the mutant of that branch), and the suite's bool refusal dropped, which the dtype check 'b' ∉ "iuf" repeats
