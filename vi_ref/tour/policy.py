@@ -16,9 +16,10 @@ Two conditions make the stated probability honest:
    (the relative error of a sample standard deviation is ≈ √((κ − 1) / 4S) for
    kurtosis κ, below 5% here).
 2. The estimate is a mean of S ≥ 4000 independent terms, so the normal approximation
-   holds in the tail that matters; the 100-seed sweep in ``tests/test_tour.py``
+   holds in the tail that matters; the 50-seed sweep in ``tests/test_tour.py``
    (``pytest -m slow``) is the empirical check: with ≈ 20 random rows per tour, a
-   rate of 1e-6 predicts no failure in 2,000 row-runs.
+   rate of 1e-6 predicts no failure in 1,000 row-runs, and a standard error 2× too
+   small (a rate near 1e-2 an entry) would fail many.
 
 Deterministic rows (round-off comparisons) have no false alarms by construction;
 their tolerances are stated with their reason at each row.
