@@ -352,7 +352,8 @@ def update_responsibilities(log_likelihood, log_weights):
 
 
 def update_weight_concentration(counts, prior):
-    """q(π): α = α₀ + N, or the Beta factors γ₁ = 1 + Nₖ, γ₂ = α₀ + Σⱼ>ₖ Nⱼ as (2, K)."""
+    """q(π): αₖ = α₀ + Nₖ (``counts`` holds Nₖ = Σₙ rₙₖ), or the Beta factors
+    γ₁ = 1 + Nₖ, γ₂ = α₀ + Σⱼ>ₖ Nⱼ as (2, K)."""
     if prior.weight_concentration_prior_type == "dirichlet_distribution":
         return prior.weight_concentration + counts
     later = np.append(np.cumsum(counts[::-1])[-2::-1], 0.0)  # Σⱼ>ₖ Nⱼ, summed from the end
