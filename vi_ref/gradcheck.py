@@ -82,7 +82,7 @@ def _central_difference(f, x, index, h):
     forward, backward = x.copy(), x.copy()
     forward[index] = x[index] + h
     backward[index] = x[index] - h
-    # the step actually taken is (x + h) - x, which can differ from h by round-off
+    # the step actually taken is (x + h) - (x - h), which can differ from 2h by round-off
     taken = forward[index] - backward[index]
     f_forward = _scalar_value(f(forward), f"x + h e_{index}")
     f_backward = _scalar_value(f(backward), f"x - h e_{index}")

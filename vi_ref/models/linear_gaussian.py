@@ -194,9 +194,11 @@ class LinearGaussian:
         if not np.all(np.isfinite(scaled)):
             raise ValueError("W / sqrt(noise_var) must be finite; it overflows (noise_var too small for W)")
         # Householder QR is backward stable column by column; with the rows in
-        # decreasing order of size it is so row by row too (Powell & Reid 1969; Cox &
-        # Higham 1998), which factor analysis needs: rows of A scaled by ψ_d^(−½) from
-        # 1 to 1e150 gave relative errors up to 75 in unsorted order (tests/test_extremes.py). Permuting the rows
+        # decreasing order of size (and, in the theorem, the columns pivoted) it is so
+        # row by row too (Powell & Reid 1969; Cox & Higham 1998), which factor analysis
+        # needs: rows of A scaled by ψ_d^(−½) from 1 to 1e150 gave relative errors up to
+        # 75 in unsorted order; sorted, without column pivoting, tests/test_extremes.py
+        # checks them. Permuting the rows
         # of A and of c̃ alike leaves c̃ᵀ (I + A Aᵀ)⁻¹ c̃ unchanged.
         self._row_order = np.argsort(-np.max(np.abs(scaled), axis=1), kind="stable")
         self._loadings_qr = _householder_qr(scaled[self._row_order])  # A = Q [R₁; 0]
