@@ -118,8 +118,8 @@ def dataset_elbo(model, q, X):
 
     Args:
         model: a model with a closed-form ``elbo``.
-        X: (N, ...) data set, one data point per row.
         q: the qᵢ as one batched distribution (batch (N,)), or one q shared by all.
+        X: (N, ...) data set, one data point per row.
 
     Returns:
         float.

@@ -412,7 +412,7 @@ def _gamma_gamma(alpha_q, beta_q, alpha_p, beta_p):
     B(a, b) = lnΓ(b) − lnΓ(a) − (b − a) ψ(a) ≥ 0 (``gammaln_bregman``): the first two
     terms are non-negative and the third a product of two small differences, so
     nothing cancels for near-equal distributions or huge shapes (the textbook form
-    subtracts lnΓ values of size α log α). Where αq ≥ 2αp it is computed as
+    subtracts lnΓ values of size α log α). Where αq ≥ 2αp and αq ≥ 1 it is computed as
 
         −H[q] − E_q[log p] = −H[q] − αp log βp + lnΓ(αp) − (αp − 1) E_q[log z] + βp E_q[z],
 

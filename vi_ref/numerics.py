@@ -299,12 +299,15 @@ def _substitution(factor, rhs, *, lower):
 
 
 def solve_triangular(factor, rhs, *, lower=True, transpose=False):
-    """Solve L y = b (or Lᵀ y = b with ``transpose``) by substitution, batched.
+    """Solve A y = b (or Aᵀ y = b with ``transpose``) for a triangular A, lower or
+    upper as ``lower`` says, by substitution, batched.
 
     Shapes follow ``np.linalg.solve``: ``factor`` is (..., D, D); ``rhs`` is a
     vector (D,) if it is one-dimensional, otherwise a stack of matrices (..., D, M);
     batch dimensions broadcast. One unbatched factor solves all right-hand sides in
-    a single LAPACK call; a batch of factors is solved one factor at a time.
+    a single LAPACK call; a batch of factors is solved by substitution vectorised
+    over the batch where that is faster (many small factors), else one LAPACK call
+    per factor.
     """
     factor = as_float_array(factor, "factor", finite=False, min_ndim=2)
     rhs = as_float_array(rhs, "rhs", finite=False, min_ndim=1)

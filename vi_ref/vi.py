@@ -42,8 +42,11 @@ Estimators (``estimator=``), all unbiased for ∇_φ L:
                            zero variance when q is the exact posterior)
     "closed_form_entropy"  E[(∂T/∂φ)ᵀ ∇_z log p(z)] + ∇_φ H[q] (ADVI)
     "score_function"       E[(h(z) − b) ∇_φ log q(z)], with a baseline b: the mean of
-                           h over the other samples (n_samples ≥ 2), or else a running
-                           average of earlier ELBO estimates (independent of the draw)
+                           h over the other samples (n_samples ≥ 2), or else
+                           (n_samples = 1) a moving average b ← 0.9 b + 0.1 h(z) of
+                           the earlier steps' single draws, started at the first ELBO
+                           estimate (independent of the draw); in ``fit`` only:
+                           ``fit_dataset`` uses b = 0
 
 The pathwise ones need a reparameterisable q (Normal, MultivariateNormal,
 Exponential, LogNormal, PlanarFlow); Gamma and Categorical use the score function
@@ -533,7 +536,9 @@ class FitResult:
         trace, trace_standard_error: those estimates and their standard errors.
         gradient_variance: if tracked, at each of those steps the total variance
             Σⱼ Var[ĝⱼ] of a single-sample gradient estimate in the unconstrained
-            coordinates (from ``elbo_samples`` draws); else empty.
+            coordinates (from ``elbo_samples`` draws; for the score function with the
+            leave-one-out baseline among those draws, whatever baseline the run
+            uses); else empty.
         converged: whether the convergence rule (module docstring) held;
         converged_step: the first step at which it held, or None.
         n_steps: steps taken.
@@ -957,7 +962,8 @@ def fit_dataset(
             MultivariateNormal with loc (N, L) and scale_tril (N, L, L), or a Normal
             with loc and scale (N, L)).
         steps, learning_rate, n_samples, estimator, optimizer, rng, schedule,
-        eval_every, callback: as in ``fit`` (callback(step, model, q, elbo, se)).
+        eval_every, callback: as in ``fit`` (callback(step, model, q, elbo, se)),
+            except that ``estimator="score_function"`` uses no baseline (b = 0).
         batch_size: |B|, 1 ≤ |B| ≤ N (default N: full batch).
         learn_model: also ascend in θ (else θ stays fixed and only the qᵢ move).
         elbo_samples: draws per data point for each estimate of the data-set ELBO.

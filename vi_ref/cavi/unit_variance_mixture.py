@@ -129,8 +129,8 @@ class UnitVarianceMixtureCAVI(_ScikitLearnParameters):
 
     Each iteration updates every q(cᵢ) (independent given q(μ), so one block) and
     then q(μ₁), …, q(μ_K) one at a time, recording the ELBO after each of these
-    K + 1 coordinate updates; it stops when an iteration raises the ELBO by less than
-    ``tol``.
+    K + 1 coordinate updates; it stops when an iteration changes the ELBO by less than
+    ``tol`` in absolute value.
 
     Args:
         n_components: K ≥ 1.

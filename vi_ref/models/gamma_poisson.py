@@ -140,7 +140,7 @@ def _log_multinomial_uniform(x):
         Σₖ log Binom(xₖ; xₖ + rₖ₊₁, 1/(n − k)),   each by ``_log_binomial_term``
 
     (xₖ = 0 gives rₖ₊₁ log(1 − π), rₖ₊₁ = 0 gives xₖ log π). lnΓ(S + 1) − Σᵢ lnΓ(xᵢ + 1)
-    − S log n cancels: at x = (1e15, 1e15) its terms are 7e16 and the value −17.6."""
+    − S log n cancels: at x = (1e15, 1e15) its terms are 7e16 and the value −17.84."""
     rest = np.cumsum(x[..., ::-1], axis=-1)[..., ::-1]  # rest[..., k] = Σ_{j≥k} xⱼ
     count = x.shape[-1]
     result = np.zeros(x.shape[:-1])

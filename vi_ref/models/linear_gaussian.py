@@ -7,8 +7,9 @@ Everything is Gaussian, so the evidence and the posterior are exact:
     p(x)     = N(x | b, C),                        C = W Wᵀ + Ψ
     p(z | x) = N(M⁻¹ Wᵀ Ψ⁻¹ (x − b), M⁻¹),          M = I_L + Wᵀ Ψ⁻¹ W
 
-C is D × D, but only the D × L matrix A = Ψ^(−½) W and a small k × k matrix
-(k = min(D, L)) are ever factorised, both by Householder QR: with A = Q [R₁; 0],
+C is D × D, but only the D × L matrix A = Ψ^(−½) W and two small stacked matrices,
+[I_k; R₁ᵀ] ((k + L) × k, k = min(D, L)) and, for the posterior, [I_L; R₁]
+((k + L) × L), are ever factorised, all by Householder QR: with A = Q [R₁; 0],
 Ψ^(−½) C Ψ^(−½) = I + A Aᵀ = Q diag(I_k + R₁R₁ᵀ, I) Qᵀ, so a data point costs O(D L)
 after one O(D L²) factorisation, and no D × D matrix is formed, inverted or
 factorised. (The same identity is the Woodbury identity and the matrix determinant
@@ -456,7 +457,7 @@ class LinearGaussian:
         and M = I + Wᵀ Ψ⁻¹ W:
 
             ∂/∂W = Ψ⁻¹ (r mᵀ − W S)           ∂/∂b = Ψ⁻¹ r
-            ∂/∂ψ_d = ½ [(r_d² + (W S Wᵀ)_dd) / ψ_d − 1] / ψ_d
+            ∂/∂ψ_d = ½ [(r_d² + (W S Wᵀ)_dd) / ψ_d − 1] / ψ_d   (summed over d for a scalar noise_var)
             ∂/∂m = Wᵀ Ψ⁻¹ r − m
             ∂/∂R = tril(−M R) + diag(1/Rᵢᵢ)     (MultivariateNormal q)
             ∂/∂s = −diag(M) ⊙ s + 1/s          (diagonal Normal q, S = diag(s²))
