@@ -2443,6 +2443,136 @@ MUTANTS = [
            "S: learning L-BFGS: converged reported whatever the optimiser says", (T_LI,)),
     Mutant(LI, "    if n_latent >= n_features:\n", "    if n_latent > n_features:\n",
            "S: learning: n_latent = D accepted", (T_LI,)),
+    # ----- audit N: numerics, likelihoods and distributions, second pass (far tails, refusals, empty inputs)
+    # (24 of 40 survived at first, marked; each now killed. Two package bugs found and fixed, each mutant reinstating
+    # one: Gamma.variance α/β² was ∞ where β² underflows, and the isotropic GMM ∂/∂μ, (Rᵀ X − N μ)/σ², was off by
+    # 1e-7 at data near 1e8. Two first mutants were equivalent: log1pmx's series and the Gamma ratio form used only
+    # below 0.05 instead of ½ (the direct forms are within 3e-15 there); replaced by the same thresholds at 1e-6)
+    # survived at first; killed by tests/test_numerics.py::test_logsumexp_of_an_empty_array_is_minus_infinity_in_the_reduced_shape
+    Mutant(N, "return np.full(np.zeros_like(a).sum(axis=axis, keepdims=keepdims).shape, -np.inf)[()]",
+           "return np.full((), -np.inf)[()]",
+           "N: logsumexp of an empty array: one −∞ whatever the axis and keepdims", (T_N,)),
+    Mutant(N, "np.log1p(np.sum(terms, axis=axis, keepdims=True) + (count - 1.0)) + shift",
+           "np.log(np.sum(terms, axis=axis, keepdims=True) + count) + shift",
+           "N: logsumexp: log(1 + Σ′) for log1p(Σ′): a result near 0 loses its digits", (T_N,)),
+    Mutant(N, "        ties = np.count_nonzero(is_largest) > np.count_nonzero(finite)\n",
+           "        ties = False\n",
+           "N: logsumexp: tied maxima counted once", (T_N,)),
+    # survived at first; killed by tests/test_numerics.py::test_logsumexp_refuses_an_axis_beyond_the_last_by_name
+    Mutant(N, "if check_count(each, \"axis\", minimum=-max(a.ndim, 1)) >= max(a.ndim, 1):",
+           "if check_count(each, \"axis\", minimum=-max(a.ndim, 1)) > max(a.ndim, 1):",
+           "N: logsumexp: axis = a.ndim not refused by name", (T_N,)),
+    Mutant(N, "    np.log1p(out, out=out)\n", "    np.log(1.0 + out, out=out)\n",
+           "N: softplus: log(1 + e^(−|x|)): e^x lost below x ≈ −37", (T_N,)),
+    Mutant(N, "            np.log1p(-np.exp(-np.maximum(a, np.log(2.0)))),",
+           "            np.log(-np.expm1(-np.maximum(a, np.log(2.0)))),",
+           "N: log1mexp: log(−expm1(−a)) also above log 2: −e^(−a) lost for large a", (T_N,)),
+    Mutant(N, "    return -softplus(-as_float_array(x, \"x\", finite=False))",
+           "    return -np.log1p(np.exp(-as_float_array(x, \"x\", finite=False)))",
+           "N: log_sigmoid: −log(1 + e^(−x)) overflows for x ≲ −710", (T_N,)),
+    Mutant(N, "subnormal = (x != 0) & (np.abs(x) < np.finfo(float).tiny)",
+           "subnormal = (x > 0) & (np.abs(x) < np.finfo(float).tiny)",
+           "N: gammaln: negative subnormal arguments left to SciPy (∞)", (T_N,)),
+    # survived at first; killed by tests/test_numerics.py::test_cholesky_symmetry_tolerance_is_1e_10_of_the_largest_entry_by_default
+    Mutant(N, "def cholesky(matrix, name=\"matrix\", *, symmetry_rtol=1e-10):",
+           "def cholesky(matrix, name=\"matrix\", *, symmetry_rtol=1e-6):",
+           "N: cholesky: default symmetry tolerance 1e-10 → 1e-6", (T_N, T_D)),
+    # survived at first; killed by tests/test_numerics.py::test_cholesky_symmetry_tolerance_is_relative_to_each_matrix_of_a_batch
+    Mutant(N, "    scale = np.abs(matrix).max(axis=(-1, -2), initial=0.0)\n",
+           "    scale = np.abs(matrix).max(initial=0.0)\n",
+           "N: cholesky: symmetry tolerance relative to the largest entry of the whole batch", (T_N, T_D)),
+    Mutant(N, "    check_positive(diagonal, f\"the diagonal of {name}\")\n", "",
+           "N: check_scale_tril: a negative diagonal refused only as 'at least 2.2e-308'", (T_N, T_D)),
+    # survived at first; killed by tests/test_numerics.py::test_log_det_and_triangular_inverse_refuse_a_diagonal_that_is_not_positive
+    Mutant(N, "    check_positive(np.diagonal(factor, axis1=-2, axis2=-1), f\"the diagonal of {name}\")\n", "",
+           "N: log_det_from_cholesky / lower_triangular_inverse: a non-positive diagonal accepted", (T_N,)),
+    # survived at first; killed by tests/test_numerics.py::test_sum_to_shape_refuses_incompatible_shapes
+    Mutant(N, "    if leading < 0:\n", "    if False:\n",
+           "N: sum_to_shape: a larger target shape not refused as such", (T_N,)),
+    Mutant(N, "    return _where_overflowed(mean, values, axis, lambda scaled: np.mean(scaled, axis=axis))",
+           "    return mean",
+           "N: sample_mean: ∞ where the sum of finite values overflows", (T_N,)),
+    # survived at first; killed by tests/test_numerics.py::test_sample_statistics_refuse_an_axis_beyond_the_last_by_name
+    Mutant(N, "    if axis >= values.ndim:\n", "    if axis > values.ndim:\n",
+           "N: sample_mean / standard_error_of_mean: axis = values.ndim not refused by name", (T_N,)),
+    Mutant(L, "    return -ad.sum(ad.softplus((1 - 2 * y) * logits))",
+           "    return -ad.sum(ad.log1p(ad.exp((1 - 2 * y) * logits)))",
+           "N: logistic log-likelihood: log(1 + e^z) for softplus: −∞ for z ≳ 710", (T_L,)),
+    Mutant(L, "numerics.sigmoid(_logits(X, weights))", "numerics.sigmoid(X @ weights)",
+           "N: logistic gradient: logits by the plain product, NaN where its float sum overflows", (T_L,)),
+    Mutant(L, "    overflowed = ~np.isfinite(_plain(logits))\n", "    overflowed = np.isnan(_plain(logits))\n",
+           "N: logistic logits: only NaN sums recomputed, a spurious ±∞ kept", (T_L,)),
+    # survived at first; killed by tests/test_likelihoods.py::test_isotropic_gmm_refuses_data_without_columns_and_a_mixture_without_components
+    Mutant(L, "    if X.shape[1] == 0:\n", "    if False:\n",
+           "N: isotropic GMM: D = 0 columns accepted", (T_L,)),
+    # survived at first; killed by tests/test_likelihoods.py::test_isotropic_gmm_refuses_data_without_columns_and_a_mixture_without_components
+    Mutant(L, "    if count == 0:\n", "    if False:\n",
+           "N: isotropic GMM: K = 0 components accepted", (T_L,)),
+    # survived at first; killed by tests/test_extremes.py::test_isotropic_gmm_log_likelihood_with_a_point_far_from_every_component_and_logits_near_800
+    Mutant(L, "    return ad.sum(ad.logsumexp(joint, axis=1))",
+           "    return ad.sum(ad.log(ad.sum(ad.exp(joint), axis=1)))",
+           "N: isotropic GMM: log Σ exp without the max shift: −∞ for a point far from every component", (T_L,)),
+    # survived at first; killed by tests/test_extremes.py::test_isotropic_gmm_log_likelihood_with_a_point_far_from_every_component_and_logits_near_800
+    Mutant(L, "responsibilities = np.exp(joint - numerics.logsumexp(joint, axis=1, keepdims=True))",
+           "responsibilities = np.exp(joint) / np.sum(np.exp(joint), axis=1, keepdims=True)",
+           "N: isotropic GMM gradient: responsibilities by a plain softmax, 0/0 for a far point", (T_L,)),
+    # survived at first; killed by tests/test_extremes.py::test_isotropic_gmm_log_likelihood_with_a_point_far_from_every_component_and_logits_near_800
+    Mutant(L, "weights = np.exp(logits - numerics.logsumexp(logits))",
+           "weights = np.exp(logits) / np.sum(np.exp(logits))",
+           "N: isotropic GMM gradient: π by a plain softmax, ∞/∞ for logits ≳ 710", (T_L,)),
+    # survived at first; killed by tests/test_extremes.py::test_isotropic_gmm_log_likelihood_with_a_point_far_from_every_component_and_logits_near_800
+    Mutant(L, "        ad.log_softmax(logits)\n", "        ad.log(ad.softmax(logits))\n",
+           "N: isotropic GMM: log π as log(softmax): −∞ for a weight below e^−745", (T_L,)),
+    # survived at first; killed by tests/test_extremes.py::test_isotropic_gmm_log_likelihood_with_data_and_means_at_1e8
+    Mutant(L, "np.einsum(\"nk,nkd->kd\", responsibilities, X[:, None, :] - means[None, :, :]) * precisions[:, None]",
+           "(responsibilities.T @ X - responsibilities.sum(axis=0)[:, None] * means) * precisions[:, None]",
+           "N: isotropic GMM ∂/∂μ: (Rᵀ X − N μ)/σ² again, which cancels for data near 1e8", (T_L,)),
+    # survived at first; killed by tests/test_extremes.py::test_gamma_moments_at_the_extremes
+    Mutant(D, "        return self._broadcast_batch(self.concentration / self.rate / self.rate)",
+           "        return self._broadcast_batch(self.concentration / self.rate**2)",
+           "N: Gamma variance: α/β² again, ∞ where β² underflows", (T_D,)),
+    # survived at first; killed by tests/test_extremes.py::test_lognormal_moments_at_the_extremes
+    Mutant(D, "log_variance = 2 * (self.loc + self.scale**2) + np.log(-np.expm1(-self.scale**2))",
+           "log_variance = 2 * (self.loc + self.scale**2) + np.log1p(-np.exp(-self.scale**2))",
+           "N: LogNormal variance: log1p(−e^(−σ²)) for log(−expm1(−σ²)): small σ loses its digits", (T_D,)),
+    # survived at first; killed by tests/test_extremes.py::test_lognormal_moments_at_the_extremes
+    Mutant(D, "return self._broadcast_batch(np.exp(self.loc + self.scale**2 / 2))",
+           "return self._broadcast_batch(np.exp(self.loc) * np.exp(self.scale**2 / 2))",
+           "N: LogNormal mean: e^μ e^(σ²/2), 0 · ∞ at μ = −1000, σ = 40", (T_D,)),
+    # survived at first; killed by tests/test_extremes.py::test_normal_log_prob_x_grad_at_the_extremes
+    Mutant(D, "return self._value_gradient(-scaled_difference(x, self.loc, self.scale) / self.scale, inside)",
+           "return self._value_gradient(-(x - self.loc) / self.scale**2, inside)",
+           "N: Normal ∇ₓ log q: −(x − μ)/σ², ∞ where σ² underflows", (T_D,)),
+    Mutant(D, "return self._standardised_score(scaled_difference(x, self.loc, self.scale), inside)",
+           "return self._standardised_score((x - self.loc) / self.scale, inside)",
+           "N: Normal score: (x − μ)/σ overflows where x − μ does", (T_D,)),
+    # survived at first; killed by tests/test_extremes.py::test_gamma_score_in_the_shape_far_from_the_mode_at_the_extremes
+    Mutant(D, "np.log(beta) + log_ratio(x, large))", "np.log(beta * x / large))",
+           "N: Gamma score ∂/∂α (α ≥ 10, far from the mode): log(βx/α) overflows with βx", (T_D,)),
+    Mutant(D, "stirling = log_ratio(alpha, rate) - 0.5 / alpha", "stirling = ad.log(alpha) - ad.log(rate) - 0.5 / alpha",
+           "N: Gamma E[log z] (α ≥ 10): log α − log β cancels for α ≈ β", (T_D, T_K)),
+    Mutant(D, "        log_r = ad.log(rate) + log_ratio(x, alpha)\n", "        log_r = ad.log(rate * x / alpha)\n",
+           "N: Gamma log-density (α ≥ 10): log(βx/α) formed as a product", (T_D,)),
+    # survived at first; killed by tests/test_extremes.py::test_gamma_log_prob_at_the_extremes (the case α = x = 0.09)
+    Mutant(D, "scipy.special.zeta(k) / k for k in range(2, 19)]", "scipy.special.zeta(k) / k for k in range(2, 9)]",
+           "N: lnΓ(1 + α) series truncated at α⁸", (T_D,)),
+    # survived at first; killed by tests/test_distributions.py::test_gamma_draws_below_the_smallest_normal_float_are_numpys_draws
+    Mutant(D, "        return np.maximum(draws, np.nextafter(0.0, 1.0))",
+           "        return np.maximum(draws, np.finfo(float).tiny)",
+           "N: Gamma sampling: draws below 2.2e-308 (subnormal, valid) raised to 2.2e-308", (T_D,)),
+    # survived at first; killed by tests/test_distributions.py::test_categorical_score_in_the_probabilities_at_a_category_of_probability_zero
+    Mutant(D, "out=np.zeros(shape), where=one_hot > 0)", "out=np.zeros(shape))",
+           "N: Categorical score ∂/∂probs: 0/0 = NaN at a category of probability 0", (T_D,)),
+    Mutant(D, "        close = np.abs(ratio - 1) < 0.5\n", "        close = np.abs(ratio - 1) < 0.0\n",
+           "N: log_ratio: log(a/b) also near a = b, where a/b rounds away the difference", (T_D, T_K)),
+    Mutant(D, "        below = (_plain(u) < -0.5) | (_plain(u) == np.inf)\n", "        below = _plain(u) < -0.5\n",
+           "N: lnΓ Bregman: an overflowing u gives ∞ − ∞", (T_D, T_K)),
+    # survived at first; killed by tests/test_extremes.py::test_log1pmx_has_full_relative_precision (u = 1e-5, -1e-4)
+    Mutant(D, "    near = ad.abs(u) < 0.5\n    t_source", "    near = ad.abs(u) < 1e-6\n    t_source",
+           "N: log1pmx: the series only below |u| = 1e-6, the cancelling direct form above", (T_D,)),
+    # survived at first; killed by tests/test_extremes.py::test_gamma_log_prob_at_the_extremes (the case α = x = 1e-5)
+    Mutant(D, "near_zero = (concentration < 0.5) & (_plain(x) > 0)", "near_zero = (concentration < 1e-6) & (_plain(x) > 0)",
+           "N: Gamma log-density: the ratio form only below α = 1e-6", (T_D,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -179,6 +179,17 @@ def test_gamma_draws_with_small_concentration_stay_inside_the_support():
     assert np.all(np.isfinite(q.log_prob(z)))
 
 
+def test_gamma_draws_below_the_smallest_normal_float_are_numpys_draws():
+    """NumPy's generator draws subnormal values (below 2.2e-308) from Gamma(0.005, 1)
+    about 1 in 200 times; they lie in the support and are kept as drawn, and only a
+    draw that rounds to 0 becomes the least positive float 5e-324."""
+    z = Gamma(0.005, 1.0).sample(3000, rng=SEED)
+    numpy_draws = np.random.default_rng(SEED).gamma(0.005, 1.0, 3000)
+    subnormal = (numpy_draws > 0) & (numpy_draws < np.finfo(float).tiny)
+    assert subnormal.sum() >= 5 and np.any(numpy_draws == 0)
+    np.testing.assert_array_equal(z, np.where(numpy_draws == 0, 5e-324, numpy_draws))
+
+
 def test_gamma_score_in_the_shape_far_from_the_mode_matches_the_digamma_formula():
     """For α ≥ 10 the score ∂ log q/∂α = log β − ψ(α) + log x is computed from
     r = βx/α (log1p(r − 1) near r = 1); checked against the textbook form with
@@ -213,6 +224,20 @@ def test_categorical_logits_minus_infinity_is_a_category_of_probability_zero():
     assert not np.any(q.sample(1000, rng=SEED) == [1, 0])
     from_probs = Categorical(probs=[0.25, 0.0, 0.75])
     np.testing.assert_allclose(Categorical(logits=from_probs.logits).probs, from_probs.probs, rtol=1e-15, atol=0)
+
+
+def test_categorical_score_in_the_probabilities_at_a_category_of_probability_zero():
+    """With probs read as p/Σp, log q(x) = log pₓ − log Σₖ pₖ: its derivative in a pⱼ = 0
+    (j ≠ x) is −1, finite (not 0/0), as central differences of that function show."""
+    probs = np.array([0.5, 0.0, 0.5])
+    score = Categorical(probs=probs).log_prob_grad(np.array([0, 2]))["probs"]
+    step = 1e-6
+    for row, x in enumerate((0, 2)):
+        for j in range(3):
+            shift = step * np.eye(3)[j]
+            slope = (np.log((probs + shift)[x] / np.sum(probs + shift))
+                     - np.log((probs - shift)[x] / np.sum(probs - shift))) / (2 * step)
+            assert score[row, j] == pytest.approx(slope, rel=1e-8, abs=1e-10), (x, j)
 
 
 def test_categorical_entropy_gradient_is_zero_at_a_category_of_probability_zero():

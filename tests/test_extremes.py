@@ -127,7 +127,9 @@ def mvn_kl_truth(loc_q, tril_q, loc_p, tril_p):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("u", [1e-300, -1e-200, 1e-12, -1e-8, 0.3, -0.49, 0.5, -0.5, -0.999999, 7.0, 1e300])
+@pytest.mark.parametrize(
+    "u", [1e-300, -1e-200, 1e-12, -1e-8, 1e-5, -1e-4, 0.3, -0.49, 0.5, -0.5, -0.999999, 7.0, 1e300]
+)
 def test_log1pmx_has_full_relative_precision(u):
     assert_close(log1pmx(np.float64(u)), f(u) - mp.log1p(f(u)))
 
@@ -380,6 +382,8 @@ def test_gamma_log_prob_at_the_ends_of_the_support_for_small_shapes():
         (3e-300, 1e-300, 2.0, RTOL),
         (1e-320, 0.3, 1.0, RTOL),
         (0.2, 0.4999, 3.0, RTOL),
+        (1e-5, 1e-5, 1.0, RTOL),  # −lnΓ(α) and −log x cancel to 1e-5 of their size
+        (0.09, 0.09, 1.0, RTOL),  # lnΓ(1 + α) from its Taylor series, up to α¹⁸
     ],
 )
 def test_gamma_log_prob_at_the_extremes(x, alpha, beta, rtol):
@@ -646,22 +650,64 @@ def test_gaussian_mixture_elbo_at_the_posterior_is_the_evidence_far_from_the_ori
 # ---------------------------------------------------------------------------
 
 
-def test_isotropic_gmm_log_likelihood_with_data_and_means_at_1e8():
-    X = np.array([[1e8, 1e8 + 1.0], [1e8 + 2.0, 1e8 - 1.0], [1e8 - 0.5, 1e8]])
-    means = np.array([[1e8, 1e8], [1e8 + 1.0, 1e8 - 1.0]])
-    logits, log_scales = np.array([0.2, -0.3]), np.array([0.0, 0.5])
-    weights = [mp.exp(f(a)) / sum(mp.exp(f(b)) for b in logits) for a in logits]
+GMM_PARAMETERS = ("logits", "means", "log_scales")
+
+
+def isotropic_gmm_truth(X, parameters):
+    """ℓ = Σₙ log Σₖ πₖ N(xₙ | μₖ, σₖ² I) in 400 digits, from ``parameters``: a dict of
+    the logits, means and log_scales as object arrays of mpf."""
+    logits, means, log_scales = (parameters[name] for name in GMM_PARAMETERS)
+    normaliser = sum(mp.exp(a) for a in logits)
     truth = 0
     for row in X:
         density = 0
-        for weight, mean, log_scale in zip(weights, means, log_scales):
-            variance = mp.exp(2 * f(log_scale))
-            sq = sum((f(a) - f(m)) ** 2 for a, m in zip(row, mean))
-            density += weight * mp.exp(-sq / (2 * variance)) / (2 * mp.pi * variance)
+        for logit, mean, log_scale in zip(logits, means, log_scales):
+            variance = mp.exp(2 * log_scale)
+            sq = sum((f(a) - m) ** 2 for a, m in zip(row, mean))
+            normal = mp.exp(-sq / (2 * variance)) / (2 * mp.pi * variance) ** (len(row) / mp.mpf(2))
+            density += mp.exp(logit) / normaliser * normal
         truth += mp.log(density)
-    assert_close(isotropic_gmm_log_likelihood(X, logits, means, log_scales), truth)  # was off by 5.7e-2
-    gradient = isotropic_gmm_log_likelihood_grad(X, logits, means, log_scales)
-    assert all(np.all(np.isfinite(g)) for g in gradient.values())
+    return truth
+
+
+def assert_isotropic_gmm_matches_the_truth(X, logits, means, log_scales):
+    """The log-likelihood, its hand-written gradient and its autodiff gradient against
+    the 400-digit ℓ and mpmath's numerical derivative of it in each parameter entry."""
+    arrays = zip(GMM_PARAMETERS, (logits, means, log_scales))
+    exact = {name: np.vectorize(f, otypes=[object])(value) for name, value in arrays}
+    assert_close(isotropic_gmm_log_likelihood(X, logits, means, log_scales), isotropic_gmm_truth(X, exact))
+    hand = isotropic_gmm_log_likelihood_grad(X, logits, means, log_scales)
+    automatic = ad.grad(isotropic_gmm_log_likelihood, (1, 2, 3))(X, logits, means, log_scales)
+    automatic = dict(zip(GMM_PARAMETERS, automatic))
+    for name in GMM_PARAMETERS:
+        for index in np.ndindex(exact[name].shape):
+            def along(t, name=name, index=index):
+                shifted = {key: entries.copy() for key, entries in exact.items()}
+                shifted[name][index] = t
+                return isotropic_gmm_truth(X, shifted)
+
+            truth = mp.diff(along, exact[name][index])
+            assert_close(hand[name][index], truth)
+            assert_close(automatic[name][index], truth)
+
+
+def test_isotropic_gmm_log_likelihood_with_data_and_means_at_1e8():
+    """Value (was off by 5.7e-2) and gradient (∂/∂μ was off by 1e-7: (Rᵀ X)ₖ − Nₖ μₖ
+    subtracts sums near 1e8 whose difference is about 1)."""
+    X = np.array([[1e8, 1e8 + 1.0], [1e8 + 2.0, 1e8 - 1.0], [1e8 - 0.5, 1e8]])
+    means = np.array([[1e8, 1e8], [1e8 + 1.0, 1e8 - 1.0]])
+    assert_isotropic_gmm_matches_the_truth(X, np.array([0.2, -0.3]), means, np.array([0.0, 0.5]))
+
+
+def test_isotropic_gmm_log_likelihood_with_a_point_far_from_every_component_and_logits_near_800():
+    """The second point lies 60 √2 from the first mean (log-density −3660 there) and
+    has log πₖ N(x | μₖ) ≈ −803 at the second, whose weight is e^−800: exp of every
+    joint term underflows to 0 (a log Σ exp without the max shift gives −∞, a plain
+    softmax 0/0), e^800 overflows (a plain softmax of the logits gives ∞/∞), and
+    log softmax must not be log(softmax) (log 0 = −∞ for the second weight)."""
+    X = np.array([[0.3, -0.1], [61.0, 60.0]])
+    means = np.array([[0.0, 0.0], [60.0, 60.0]])
+    assert_isotropic_gmm_matches_the_truth(X, np.array([800.0, 0.0]), means, np.array([0.0, 0.5]))
 
 
 def test_logistic_log_likelihood_at_1e308_is_its_limit_not_nan():
@@ -730,6 +776,50 @@ def test_normal_score_where_x_minus_mu_overflows():
     score = Normal(-1e308, 1e300).log_prob_grad(1e308)
     assert_close(score["loc"], mp.mpf(2e8) / f(1e300))
     assert_close(score["scale"], (mp.mpf(2e8) ** 2 - 1) / f(1e300))
+
+
+@pytest.mark.parametrize(
+    "x, loc, scale",
+    [(1e-300, 0.0, 1e-200), (2e-300, -1e-300, 1e-160), (1e308, -1e308, 1e300), (3.0, 1.0, 1e150), (0.5, 0.25, 1.0)],
+)
+def test_normal_log_prob_x_grad_at_the_extremes(x, loc, scale):
+    """∇ₓ log N(x | μ, σ²) = −(x − μ)/σ² is finite here, while σ² underflows (1e-200,
+    1e-160: −1e100 and −3e20 from 0 or a subnormal σ²) or x − μ overflows (2e308)."""
+    truth = -(f(x) - f(loc)) / f(scale) ** 2
+    assert_close(Normal(loc, scale).log_prob_x_grad(x)["x"], truth)
+
+
+@pytest.mark.parametrize("x, alpha, beta", [(1e10, 20.0, 1e300), (1e-300, 50.0, 1e-20), (3.0, 12.0, 1.0)])
+def test_gamma_score_in_the_shape_far_from_the_mode_at_the_extremes(x, alpha, beta):
+    """∂ log q/∂α = log β − ψ(α) + log x for α ≥ 10 at βx/α far from 1 (r − 1 ≥ ½): βx
+    overflows (1e310) or underflows (1e-320, subnormal) while log β + log x is finite."""
+    truth = mp.log(f(beta)) - mp.digamma(f(alpha)) + mp.log(f(x))
+    assert_close(Gamma(alpha, beta).log_prob_grad(x)["concentration"], truth)
+
+
+@pytest.mark.parametrize("alpha", [1e-300, 1.0, 1e300])
+@pytest.mark.parametrize("beta", [1e-200, 1e-160, 1e-150, 1.0, 1e150, 1e200])
+def test_gamma_moments_at_the_extremes(alpha, beta):
+    """E z = α/β and Var z = α/β²: β² underflows below β ≈ 2e-162 (α/β² was ∞ for
+    1e100 at α = 1e-300, β = 1e-200) and is subnormal, with few digits, just above."""
+    q = Gamma(alpha, beta)
+    with np.errstate(over="ignore"):  # α/β beyond the float range is ∞, as it should be
+        assert_close(q.mean, f(alpha) / f(beta))
+        assert_close(q.variance, f(alpha) / f(beta) ** 2)
+
+
+@pytest.mark.parametrize(
+    "loc, scale", [(-1000.0, 40.0), (900.0, 1e-3), (0.0, 1e-6), (-30.0, 1e-9), (5.0, 1e-200), (0.0, 2.0)]
+)
+def test_lognormal_moments_at_the_extremes(loc, scale):
+    """E z = exp(μ + σ²/2) and Var z = (exp(σ²) − 1) exp(2μ + σ²): finite where e^μ
+    underflows and e^(σ²/2) overflows (μ = −1000, σ = 40), and accurate for small σ,
+    where 1 − e^(−σ²) ≈ σ² must not be formed by subtraction."""
+    q = LogNormal(loc, scale)
+    loc, scale = f(loc), f(scale)
+    with np.errstate(over="ignore"):  # a moment beyond the float range is ∞, as it should be
+        assert_close(q.mean, mp.exp(loc + scale**2 / 2))
+        assert_close(q.variance, mp.expm1(scale**2) * mp.exp(2 * loc + scale**2))
 
 
 @pytest.mark.parametrize(

@@ -103,3 +103,14 @@ def test_parameter_refusals_name_the_parameter():
     for function in (likelihoods.isotropic_gmm_log_likelihood, likelihoods.isotropic_gmm_log_likelihood_grad):
         with pytest.raises(ValueError, match="log_scales must be finite"):
             function(X, np.zeros(2), np.zeros((2, 2)), np.array([0.0, np.inf]))
+
+
+def test_isotropic_gmm_refuses_data_without_columns_and_a_mixture_without_components():
+    """D = 0 would give ℓ = 0 (every density an empty product), K = 0 gives ℓ = −∞ (an
+    empty mixture): both are mistakes in the arguments, refused by name."""
+    for function in (likelihoods.isotropic_gmm_log_likelihood, likelihoods.isotropic_gmm_log_likelihood_grad):
+        with pytest.raises(ValueError, match=r"X must have at least one column \(D >= 1\)"):
+            function(np.ones((3, 0)), np.zeros(2), np.zeros((2, 0)), np.zeros(2))
+        with pytest.raises(ValueError, match=r"logits must have at least one component \(K >= 1\)"):
+            function(np.ones((3, 2)), np.zeros(0), np.zeros((0, 2)), np.zeros(0))
+

@@ -55,6 +55,24 @@ def test_logsumexp_returns_numpy_scalar_for_full_reduction():
     assert np.ndim(numerics.logsumexp(np.ones((2, 2)))) == 0
 
 
+@pytest.mark.parametrize("axis, keepdims", [(0, False), (1, False), (0, True), (-1, True)])
+def test_logsumexp_of_an_empty_array_is_minus_infinity_in_the_reduced_shape(axis, keepdims):
+    """An empty sum is 0 and its log −∞, one per reduced row: (0, 3) summed along
+    axis 0 gives three −∞, along axis 1 no entry at all; SciPy's shapes and values."""
+    empty = np.zeros((0, 3))
+    result = numerics.logsumexp(empty, axis=axis, keepdims=keepdims)
+    expected = scipy.special.logsumexp(empty, axis=axis, keepdims=keepdims)
+    assert np.shape(result) == np.shape(expected)
+    np.testing.assert_array_equal(result, expected)
+
+
+def test_logsumexp_refuses_an_axis_beyond_the_last_by_name():
+    with pytest.raises(ValueError, match=r"axis must be < a.ndim = 2; got 2"):
+        numerics.logsumexp(np.ones((2, 3)), axis=2)
+    with pytest.raises(ValueError, match=r"axis must be < a.ndim = 2; got \(0, 2\)"):
+        numerics.logsumexp(np.ones((2, 3)), axis=(0, 2))
+
+
 # ----- softplus family ----------------------------------------------------------
 
 
@@ -182,6 +200,26 @@ def test_cholesky_symmetry_tolerance_is_relative_to_the_largest_entry():
         numerics.cholesky(1e-12 * np.array([[2.0, 1.0], [0.5, 2.0]]), "covariance")
 
 
+def test_cholesky_symmetry_tolerance_is_1e_10_of_the_largest_entry_by_default():
+    """|A − Aᵀ| = 2e-8 beside entries of 2 (1e-8 relative) is a wrong matrix, not
+    rounding; 2e-11 (1e-11 relative) is accepted and read from the lower triangle."""
+    spd = np.array([[2.0, 1.0], [1.0, 2.0]])
+    with pytest.raises(ValueError, match="covariance must be symmetric"):
+        numerics.cholesky(spd + [[0.0, 2e-8], [0.0, 0.0]], "covariance")
+    factor = numerics.cholesky(spd + [[0.0, 2e-11], [0.0, 0.0]], "covariance")
+    np.testing.assert_allclose(factor @ factor.T, spd, rtol=1e-15)
+
+
+def test_cholesky_symmetry_tolerance_is_relative_to_each_matrix_of_a_batch():
+    """A batch of a matrix at scale 1e6 and one at scale 1e-6 whose asymmetry is 25 %
+    of its own entries: refused, naming the second, although 5e-7 is far below 1e-10
+    of the batch's largest entry."""
+    spd = np.array([[2.0, 1.0], [1.0, 2.0]])
+    batch = np.stack([1e6 * spd, 1e-6 * np.array([[2.0, 1.0], [0.5, 2.0]])])
+    with pytest.raises(ValueError, match=r"covariance must be symmetric.* at index 1"):
+        numerics.cholesky(batch, "covariance")
+
+
 def test_cholesky_of_an_empty_matrix_is_empty():
     # D = 0 is a valid (if degenerate) dimension: log det of the empty matrix is 0
     factor = numerics.cholesky(np.zeros((2, 0, 0)), "covariance")
@@ -301,6 +339,15 @@ def test_solve_triangular_refuses_mismatched_rhs():
         numerics.solve_triangular(np.eye(3), 1.0)
 
 
+@pytest.mark.parametrize("diagonal_entry", [0.0, -2.0])
+def test_log_det_and_triangular_inverse_refuse_a_diagonal_that_is_not_positive(diagonal_entry):
+    """A Cholesky factor has a positive diagonal: log of −2 would be NaN and 1/0 ∞."""
+    factor = np.array([[1.0, 0.0], [0.5, diagonal_entry]])
+    for function in (numerics.log_det_from_cholesky, numerics.lower_triangular_inverse):
+        with pytest.raises(ValueError, match="the diagonal of factor must be positive"):
+            function(factor)
+
+
 def test_lower_triangular_inverse_solves_the_triangular_system():
     rng = np.random.default_rng(13)
     factor = np.tril(rng.standard_normal((3, 5, 5))) + 3 * np.eye(5)
@@ -324,9 +371,9 @@ def test_sum_to_shape_is_the_adjoint_of_broadcasting():
 
 
 def test_sum_to_shape_refuses_incompatible_shapes():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"shape \(2,\) does not broadcast to \(4,\)"):
         numerics.sum_to_shape(np.ones((3, 4)), (2,))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"cannot sum shape \(3,\) to the larger shape \(2, 3\)"):
         numerics.sum_to_shape(np.ones(3), (2, 3))
 
 
@@ -393,6 +440,12 @@ def test_sample_mean_where_the_sum_overflows():
     np.testing.assert_array_equal(numerics.sample_mean(ordinary), np.mean(ordinary, axis=0))
     mean, error = mean_and_standard_error(values[:, 0])
     assert (mean, error) == (pytest.approx(exact[0], rel=4e-16), pytest.approx(np.ldexp(np.std(np.ldexp(values[:, 0], -600), ddof=1), 599), rel=1e-15))
+
+
+@pytest.mark.parametrize("statistic", [numerics.sample_mean, numerics.standard_error_of_mean])
+def test_sample_statistics_refuse_an_axis_beyond_the_last_by_name(statistic):
+    with pytest.raises(ValueError, match="axis must be < values.ndim = 2; got 2"):
+        statistic(np.ones((4, 3)), axis=2)
 
 
 def test_gammaln_at_subnormal_arguments_is_minus_log():

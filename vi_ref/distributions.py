@@ -970,8 +970,9 @@ class Gamma(Distribution):
 
     @property
     def variance(self):
-        """Var[z] = α/β²."""
-        return self._broadcast_batch(self.concentration / self.rate**2)
+        """Var[z] = α/β², as (α/β)/β: β² alone underflows for β < 2e-162 (Gamma(1e-300,
+        1e-200) gave ∞ for 1e100) or is subnormal and inexact below 1.5e-154."""
+        return self._broadcast_batch(self.concentration / self.rate / self.rate)
 
     def _log_prob(self, x):
         return gamma_log_prob(x, self.concentration, self.rate)
