@@ -2573,6 +2573,131 @@ MUTANTS = [
     # survived at first; killed by tests/test_extremes.py::test_gamma_log_prob_at_the_extremes (the case α = x = 1e-5)
     Mutant(D, "near_zero = (concentration < 0.5) & (_plain(x) > 0)", "near_zero = (concentration < 1e-6) & (_plain(x) > 0)",
            "N: Gamma log-density: the ratio form only below α = 1e-6", (T_D,)),
+    # ----- audit M: EM for Gaussian mixtures as a scikit-learn citizen (em.py's plumbing, em_steps.py, the model)
+    # (24 of 39 survived at first, marked; each is now killed by a new test in tests/test_em.py or a new case of
+    # tests/test_models_gaussian_mixture.py::test_constructor_refuses_bad_parameters. One was
+    # equivalent: random_from_data's + 0.0 (−0.0 and 0.0 one row) dropped, since np.unique(axis=0) of NumPy 2.4
+    # already equates them; replaced by the mutant of the same function's fallback to all the rows drawn)
+    # survived at first; killed by tests/test_em.py::test_n_init_keeps_the_start_with_the_highest_final_log_likelihood
+    Mutant(E_EM, "            if best is None or run.lower_bound > best.lower_bound:",
+           "            if best is None:", "M: n_init keeps the first start, not the best", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_n_init_keeps_the_start_with_the_highest_final_log_likelihood
+    Mutant(E_EM, "            if best is None or run.lower_bound > best.lower_bound:",
+           "            if best is None or run.lower_bound > -np.inf:", "M: n_init keeps the last start, not the best",
+           (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_n_init_keeps_the_start_with_the_highest_final_log_likelihood
+    Mutant(E_EM, "        self._set_fitted(best, X.shape[1])", "        self._set_fitted(run, X.shape[1])",
+           "M: the fitted attributes are the last start's, not the chosen one's", (T_EM,)),
+    Mutant(E_EM, "starts = ((self._initial_model(X, settings, settings.generator.spawn(1)[0]), -np.inf)",
+           "starts = ((self._initial_model(X, settings, settings.generator), -np.inf)",
+           "M: the starts draw from the estimator's generator, not from spawned children", (T_EM,)),
+    Mutant(E_EM, "                      for _ in range(settings.n_init))", "                      for _ in range(1))",
+           "M: n_init ignored (one start)", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_n_init_keeps_the_start_with_the_highest_final_log_likelihood
+    Mutant(E_EM, "        if not best.converged and settings.max_iter > 0:",
+           "        if not run.converged and settings.max_iter > 0:",
+           "M: ConvergenceWarning decided by the last start, not the chosen one", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_convergence_warning_points_at_the_caller_of_fit
+    Mutant(E_EM, "                stacklevel=2,", "                stacklevel=1,",
+           "M: ConvergenceWarning attributed to em.py, not to the caller of fit", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_refit_without_warm_start_starts_afresh
+    Mutant(E_EM, "        if settings.warm_start and hasattr(self, \"model_\"):", "        if hasattr(self, \"model_\"):",
+           "M: a refit with warm_start=False continues from the fitted model", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_warm_start_from_max_iter_0_continues_with_the_convergence_test_of_one_run
+    Mutant(E_EM, "self.lower_bounds_[-1] if len(self.lower_bounds_)", "self.lower_bound_ if len(self.lower_bounds_)",
+           "M: warm start compares with the final E-step (change 0: converged at once)", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_warm_start_from_max_iter_0_continues_with_the_convergence_test_of_one_run
+    Mutant(E_EM, "if len(self.lower_bounds_) else -np.inf)]", "if len(self.lower_bounds_) else self.lower_bound_)]",
+           "M: warm start after max_iter = 0 compares with the start's own log-likelihood", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_a_fall_of_the_log_likelihood_larger_than_tol_is_not_convergence
+    Mutant(E_EM, "            if abs(change) < settings.tol:", "            if change < settings.tol:",
+           "M: convergence test without |·|: a fall of the log-likelihood counts as converged", (T_EM,)),
+    Mutant(E_EM, "            previous_log_likelihood = expectation.mean_log_likelihood\n", "",
+           "M: the previous log-likelihood never updated (never converges)", (T_EM,)),
+    Mutant(E_EM, "        self.lower_bound_ = run.lower_bound", "        self.lower_bound_ = run.lower_bounds[-1]",
+           "M: lower_bound_ the bound before the last M-step", (T_EM,)),
+    Mutant(E_EM, "responsibilities, _ = posterior_from_log_joint(_log_joint(model, X), axis=0, points=\"X\")",
+           "responsibilities, _ = posterior_from_log_joint(_log_joint(model, X), axis=1, points=\"X\")",
+           "M: predict_proba normalised over the points, not the components", (T_EM,)),
+    Mutant(E_EM, "        return most_responsible(_log_joint(model, X), axis=0, points=\"X\")",
+           "        return np.argmin(model.squared_mahalanobis(X), axis=1)",
+           "M: predict by the nearest mean in Mahalanobis distance (weights and determinants ignored)", (T_EM,)),
+    Mutant(E_EM, "        return model.log_marginal(X)",
+           "        return np.max(_log_joint(model, X), axis=0)",
+           "M: score_samples the largest log p(x, k), not log Σₖ p(x, k)", (T_EM,)),
+    Mutant(E_EM, "        return -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()",
+           "        return -2 * self.score(X) + 2 * self._n_parameters()", "M: aic from the mean log-likelihood, not the sum",
+           (T_EM,)),
+    Mutant(E_EM, "        return covariance_parameters + K * D + K - 1", "        return covariance_parameters + K * D + K",
+           "M: free parameters: K weights, not K − 1", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_sample_defaults_to_random_state_as_to_rng
+    Mutant(E_EM, "generator = (_estimator_generator(self.rng, self.random_state) if rng is None",
+           "generator = (_as_generator(self.rng, \"rng\") if rng is None",
+           "M: sample() ignores random_state (scikit-learn's name for the seed)", (T_EM,)),
+    Mutant(E_EM, "n_samples = check_size(_check_integer(n_samples, \"n_samples\", minimum=1)",
+           "n_samples = check_size(_check_integer(n_samples, \"n_samples\", minimum=0)",
+           "M: sample(0) accepted", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_n_init_of_a_million_is_the_largest_accepted
+    Mutant(EM, "    if maximum is not None and value > maximum:", "    if maximum is not None and value >= maximum:",
+           "M: settings: n_init = 10⁶ (the largest allowed) refused", (T_EM,)),
+    Mutant(E_EM, "    if covariance_type in (\"full\", \"tied\"):\n        cholesky(precisions",
+           "    if covariance_type in (\"full\",):\n        cholesky(precisions",
+           "M: tied precisions_init checked entrywise positive, not positive definite", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_warm_start_refuses_data_of_another_width_and_another_covariance_type
+    Mutant(E_EM, "        found = (model.n_components, model.n_features, model.covariance_type)",
+           "        found = (model.n_components, n_features, model.covariance_type)",
+           "M: warm start on X of another width not refused", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_warm_start_refuses_data_of_another_width_and_another_covariance_type
+    Mutant(E_EM, "        found = (model.n_components, model.n_features, model.covariance_type)",
+           "        found = (model.n_components, model.n_features, settings.covariance_type)",
+           "M: warm start with another covariance_type not refused as such", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_numpy_and_python_booleans_are_flags
+    Mutant(E_EM, "    verbose = (int(verbose) if isinstance(verbose, (bool, np.bool_))",
+           "    verbose = (int(verbose) if False", "M: verbose=True (scikit-learn's level 1) refused", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_numpy_and_python_booleans_are_flags
+    Mutant(E_EM, "    if not isinstance(warm_start, (bool, np.bool_)):", "    if not isinstance(warm_start, bool):",
+           "M: warm_start=np.bool_(True) refused", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_repr_shows_arguments_equal_to_a_default_but_of_another_type
+    Mutant(E_EM, "        return type(value) is type(default) and bool(value == default)",
+           "        return bool(value == default)", "M: repr hides n_components=1.0 and max_iter=100.0 (equal to the defaults)",
+           (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_random_from_data_finds_distinct_rows_however_rare
+    Mutant(E_EM, "    for candidates in (order[: 4 * count], order):", "    for candidates in (order[: 4 * count],):",
+           "M: random_from_data: only the first 4K rows drawn searched for K distinct ones (rare rows missed)", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_random_from_data_draws_the_means_uniformly_in_random_order
+    Mutant(E_EM, "    return candidates[np.sort(first)[:count]]", "    return candidates[first[:count]]",
+           "M: random_from_data: the smallest distinct rows among the candidates, not the first drawn", (T_EM,)),
+    Mutant(E_EM, "        if emptied or np.array_equal(new_labels, labels):",
+           "        if np.array_equal(new_labels, labels):", "M: k-means: a Lloyd step that empties a cluster is taken",
+           (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_kmeans_plus_plus_takes_lloyd_steps_to_the_fixed_point
+    Mutant(E_EM, "LLOYD_STEPS = {\"kmeans\": 300, \"k-means++\": 0, \"kmeans++\": 10}",
+           "LLOYD_STEPS = {\"kmeans\": 300, \"k-means++\": 0, \"kmeans++\": 1}",
+           "M: init_params=\"kmeans++\": one Lloyd step, not up to 10", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_m_step_weights_are_the_counts_over_their_sum
+    Mutant(EM, "    weights = counts / counts.sum()", "    weights = counts / n_samples",
+           "M: M-step weights Nₖ/(number of points), not Nₖ/Σₖ Nₖ", (T_EM,)),
+    Mutant(EM, "if previous is None else np.array(previous.means)", "if previous is None else previous.means",
+           "M: M-step writes the new means into previous's array", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_m_step_leaves_previous_unchanged
+    Mutant(EM, "covariances = np.array(previous.covariances) if previous is not None",
+           "covariances = previous.covariances if previous is not None",
+           "M: M-step writes the new covariances into previous's array", (T_EM,)),
+    # survived at first; killed by tests/test_em.py::test_m_step_refuses_a_previous_with_another_number_of_components
+    Mutant(EM, "        expected = (responsibilities.shape[1], X.shape[1], covariance_type)",
+           "        expected = (previous.n_components, X.shape[1], covariance_type)",
+           "M: m_step: a previous with another number of components accepted", (T_EM,)),
+    Mutant(M, "            scale = self._scale_factors[component]", "            scale = self._precision_factors[component]",
+           "M: GMM sample: x = μ + P ε (precision factor), not L ε", (E_T_GMM,)),
+    Mutant(M, "        z = generator.choice(self.n_components, size=n, p=self.weights)",
+           "        z = generator.choice(self.n_components, size=n)", "M: GMM sample: labels uniform, not ∝ weights",
+           (E_T_GMM,)),
+    # survived at first; killed by tests/test_em.py::test_sparse_data_are_refused_as_such
+    Mutant(EM, "    if scipy.sparse.issparse(X):\n", "    if False:\n",
+           "M: sparse X not refused as such (scikit-learn's tools look for the word)", (T_EM,)),
+    # survived at first; killed by tests/test_models_gaussian_mixture.py::test_constructor_refuses_bad_parameters
+    Mutant(M, "    if means.shape[1] == 0:\n", "    if False:\n",
+           "M: GaussianMixture: means with no column (D = 0) not refused", (E_T_GMM,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import scipy.sparse
 import scipy.special
 import scipy.stats
 
@@ -685,6 +686,17 @@ def test_fit_refuses_bad_data(X, match):
         GaussianMixtureEM(3).fit(X)
 
 
+def test_sparse_data_are_refused_as_such():
+    """The message names sparse input and the cure (scikit-learn's check_estimator looks
+    for "sparse"), at fit and after it, rather than "X must be real numbers"."""
+    sparse = scipy.sparse.csr_matrix(np.eye(4))
+    with pytest.raises(TypeError, match=r"sparse input is not supported \(got csr_matrix\); convert it"):
+        GaussianMixtureEM(2).fit(sparse)
+    estimator = fit(np.random.default_rng(0).standard_normal((20, 4)), 2, rng=0)
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        estimator.predict(sparse)
+
+
 def test_fit_refuses_a_single_sample_even_for_one_component():
     # one point has no spread: its covariance would be reg_covar alone, not an estimate
     with pytest.raises(ValueError, match=r"at least max\(2, n_components\) = 2 samples; got n_samples = 1"):
@@ -1086,3 +1098,252 @@ def test_fit_leaves_the_data_unchanged(n_features):
         scores[covariance_type] = estimator.score(X)
     if n_features == 1:  # one component in one dimension: the four types are one model
         np.testing.assert_allclose(list(scores.values()), scores["full"], rtol=1e-13)
+
+
+# ----- the estimator's plumbing: starts, convergence, warm starts, refusals ---------------
+
+
+def single_start(X, n_components, seed, index, **options):
+    """The fit of start ``index`` alone: ``n_init`` starts get the children
+    SeedSequence(seed).spawn(n_init) (documented), and an estimator given a SeedSequence
+    that has already spawned ``index`` children spawns exactly that child next."""
+    generator = np.random.SeedSequence(seed, n_children_spawned=index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return GaussianMixtureEM(n_components, rng=generator, **options).fit(X)
+
+
+def test_n_init_keeps_the_start_with_the_highest_final_log_likelihood():
+    """Five random starts, each also fitted alone: the estimator must be the one of
+    the highest lower_bound_ — here the fourth, neither the first nor the last — with
+    its parameters, its converged_, and no ConvergenceWarning since that start
+    converged (the last one did not). Keeping the first or the last start, or warning
+    for the last, fails."""
+    X, _ = three_clusters(n=200, seed=11)
+    options = dict(init_params="random", max_iter=29)
+    alone = [single_start(X, 4, 3, index, **options) for index in range(5)]
+    best = int(np.argmax([start.lower_bound_ for start in alone]))
+    assert 0 < best < 4 and alone[best].converged_ and not alone[-1].converged_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        estimator = GaussianMixtureEM(4, n_init=5, rng=3, **options).fit(X)
+    assert estimator.lower_bound_ == alone[best].lower_bound_
+    assert estimator.converged_ and estimator.n_iter_ == alone[best].n_iter_
+    np.testing.assert_array_equal(estimator.means_, alone[best].means_)
+    np.testing.assert_array_equal(estimator.elbo_history_, alone[best].elbo_history_)
+
+
+def test_convergence_warning_points_at_the_caller_of_fit():
+    """stacklevel: the warning names the line that called fit, not a line of em.py, so
+    that a user sees which of their fits did not converge."""
+    X, _ = three_clusters(n=60, seed=13)
+    with pytest.warns(ConvergenceWarning) as record:
+        GaussianMixtureEM(3, max_iter=1, tol=0.0, rng=0).fit(X)
+    assert record[0].filename == __file__
+
+
+def test_refit_without_warm_start_starts_afresh():
+    """warm_start=False: a second fit, on other data, is the fit a new estimator makes;
+    continuing from the first fit's parameters gives other ones."""
+    X, _ = three_clusters(n=200, seed=40)
+    other, _ = three_clusters(n=200, seed=41, offset=3.0)
+    estimator = fit(X, 3, rng=0)
+    estimator.fit(other)
+    fresh = fit(other, 3, rng=0)
+    np.testing.assert_array_equal(estimator.means_, fresh.means_)
+    np.testing.assert_array_equal(estimator.lower_bounds_, fresh.lower_bounds_)
+
+
+def test_warm_start_from_max_iter_0_continues_with_the_convergence_test_of_one_run():
+    """A start kept by max_iter = 0, then fits of one iteration each: the
+    log-likelihoods and the iteration at which |change| < tol are those of one run of
+    the same start (converged at its 4th iteration). Comparing the first E-step of a
+    call with the final E-step of the previous one (the same value: change 0) would
+    stop at once."""
+    X, _ = three_clusters(n=300, seed=25)
+    start = dict(weights_init=np.full(3, 1 / 3), means_init=X[:3],
+                 precisions_init=identity_precisions("full", 3, 3))
+    cold = GaussianMixtureEM(3, **start).fit(X)
+    assert cold.converged_ and cold.n_iter_ == 4
+    warm = GaussianMixtureEM(3, max_iter=0, warm_start=True, **start).fit(X)
+    warm.set_params(max_iter=1)
+    bounds, flags = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(4):
+            warm.fit(X)
+            bounds.extend(warm.lower_bounds_)
+            flags.append(warm.converged_)
+    np.testing.assert_array_equal(bounds, cold.lower_bounds_)
+    assert flags == [False, False, False, True]
+    np.testing.assert_array_equal(warm.means_, cold.means_)
+
+
+def test_a_fall_of_the_log_likelihood_larger_than_tol_is_not_convergence():
+    """One component started at its maximum-likelihood estimate, reg_covar = 0.1: the
+    first M-step moves Σ off the maximiser, so the log-likelihood falls (by 1.8e-3);
+    the next M-step repeats it (change exactly 0). |change| < tol stops at the third
+    iteration; a test without |·| would take the fall for convergence."""
+    X, _ = three_clusters(n=100, seed=21)
+    covariance = np.cov(X, rowvar=False, bias=True)
+    estimator = GaussianMixtureEM(
+        1, reg_covar=0.1, tol=1e-6, weights_init=[1.0], means_init=X.mean(axis=0)[None],
+        precisions_init=np.linalg.inv(covariance)[None],  # the oracle may invert
+    ).fit(X)
+    changes = np.diff(estimator.lower_bounds_)
+    assert changes[0] < -1e-3 and changes[1] == 0.0
+    assert estimator.converged_ and estimator.n_iter_ == 3
+
+
+def test_sample_defaults_to_random_state_as_to_rng():
+    """random_state is the estimator's seed too: sample() repeats its draws."""
+    X, _ = three_clusters(n=200, seed=29)
+    estimator = GaussianMixtureEM(3, random_state=3).fit(X)
+    first, second = estimator.sample(5), estimator.sample(5)
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[0], estimator.sample(5, rng=3)[0])
+
+
+def test_n_init_of_a_million_is_the_largest_accepted():
+    """n_init = 10⁶ passes the settings' check (the fit then stops at the data's)."""
+    with pytest.raises(ValueError, match=r"at least max\(2, n_components\) = 3 samples"):
+        GaussianMixtureEM(3, n_init=10**6).fit(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="n_init must be <= 1000000; got 1000001"):
+        GaussianMixtureEM(3, n_init=10**6 + 1).fit(np.zeros((2, 2)))
+
+
+def test_warm_start_refuses_data_of_another_width_and_another_covariance_type():
+    """The fitted model cannot continue on X with other columns or as another covariance
+    type: refused by name, not by a shape error deep inside (with K = D, the M-step's
+    misleading "a component has collapsed ... increase reg_covar")."""
+    X, _ = three_clusters(n=100, seed=42)
+    estimator = GaussianMixtureEM(2, warm_start=True, rng=0).fit(X)
+    with pytest.raises(ValueError, match=r"warm_start: the fitted model has .* = \(2, 3, 'full'\)"
+                                         r" but the settings and X ask for \(2, 2, 'full'\)"):
+        estimator.fit(X[:, :2])
+    with pytest.raises(ValueError, match=r"but the settings and X ask for \(2, 3, 'diag'\)"):
+        estimator.set_params(covariance_type="diag").fit(X)
+
+
+def test_numpy_and_python_booleans_are_flags(capsys):
+    """verbose=True is level 1 and warm_start=np.bool_(True) is True, as in scikit-learn
+    (whose tools may pass NumPy booleans from a parameter grid)."""
+    X, _ = three_clusters(n=100, seed=43)
+    GaussianMixtureEM(2, verbose=True, max_iter=20, verbose_interval=1, rng=0).fit(X)
+    as_true = capsys.readouterr().out
+    GaussianMixtureEM(2, verbose=1, max_iter=20, verbose_interval=1, rng=0).fit(X)
+    assert as_true == capsys.readouterr().out and as_true.startswith("Initialization 0\n  Iteration 1\n")
+    estimator = GaussianMixtureEM(2, warm_start=np.bool_(True), rng=0).fit(X)
+    assert estimator.converged_ and estimator.fit(X).n_iter_ == 1  # continued: converged at once
+
+
+def test_repr_shows_arguments_equal_to_a_default_but_of_another_type():
+    """As scikit-learn's repr (which compares reprs): n_components=1.0 is not the default
+    1 (fit refuses it), so it is shown."""
+    assert repr(GaussianMixtureEM(1.0, max_iter=100.0)) == "GaussianMixtureEM(n_components=1.0, max_iter=100.0)"
+    assert repr(GaussianMixtureEM(1, max_iter=100)) == "GaussianMixtureEM()"
+
+
+def test_random_from_data_finds_distinct_rows_however_rare():
+    """60 copies of one point (with zeros of either sign: one point) and two other
+    points once each, three components: every start takes the three distinct points as
+    means, for every seed, although the first rows drawn are nearly always copies."""
+    zeros = [[0.0, 0.0], [-0.0, 0.0], [0.0, -0.0], [-0.0, -0.0]] * 15
+    X = np.array(zeros + [[1.0, 0.0], [0.0, 1.0]])
+    for seed in range(10):
+        start = fit(X, 3, init_params="random_from_data", max_iter=0, rng=seed)
+        assert {tuple(mean) for mean in start.means_} == {(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)}, seed
+
+
+def test_random_from_data_draws_the_means_uniformly_in_random_order():
+    """Ten distinct points in one dimension, two components, 200 seeds: each point is
+    a mean with probability 2/10 and the two means are in increasing order with
+    probability ½. Each of the 11 frequencies is checked to 5 standard errors
+    (binomial): a false alarm has probability below 1e-5 (swept: the seeds 200j …
+    200j + 199 pass for j = 0 … 29, the largest deviation 2.8 standard errors). Taking
+    the smallest rows among the candidates gives point 0 in 80 % of the starts and the
+    means always in order."""
+    X = np.arange(10.0)[:, None]
+    seeds = 200
+    means = np.array([GaussianMixtureEM(2, init_params="random_from_data", max_iter=0, rng=seed)
+                      .fit(X).means_[:, 0] for seed in range(seeds)])
+    frequencies = np.array([np.mean(np.any(means == value, axis=1)) for value in range(10)])
+    assert np.all(np.abs(frequencies - 0.2) <= 5 * np.sqrt(0.2 * 0.8 / seeds)), frequencies
+    increasing = np.mean(means[:, 0] < means[:, 1])
+    assert abs(increasing - 0.5) <= 5 * np.sqrt(0.25 / seeds), increasing
+
+
+def test_kmeans_plus_plus_takes_lloyd_steps_to_the_fixed_point():
+    """Unseparated data (one Gaussian, four components), where Lloyd's iteration needs
+    several steps: for these seeds "kmeans++" reaches the fixed point within its 10
+    steps, so its start is that of "kmeans" (the same seeds), each centre its
+    cluster's mean; the seeds alone ("k-means++") are not."""
+    X = np.random.default_rng(41).standard_normal((200, 2))
+
+    def is_lloyd_fixed_point(means):
+        labels = np.argmin(((X[:, None, :] - means) ** 2).sum(axis=-1), axis=1)
+        cluster_means = [X[labels == k].mean(axis=0) for k in range(len(means))]
+        return np.allclose(means, cluster_means, rtol=1e-12, atol=1e-14)
+
+    for seed in (0, 1, 3):
+        starts = {init: fit(X, 4, init_params=init, max_iter=0, rng=seed).means_
+                  for init in ("kmeans++", "kmeans", "k-means++")}
+        assert is_lloyd_fixed_point(starts["kmeans++"]) and not is_lloyd_fixed_point(starts["k-means++"])
+        np.testing.assert_array_equal(starts["kmeans++"], starts["kmeans"])
+
+
+def test_m_step_weights_are_the_counts_over_their_sum():
+    """πₖ = Nₖ / Σⱼ Nⱼ, the argmax of Σₖ Nₖ log πₖ on the simplex: for responsibilities
+    whose rows sum to 1 + 1e-10 (within the accepted tolerance) the weights still sum
+    to 1, not to 1 + 1e-10 as Nₖ / N would."""
+    X, _ = three_clusters(n=50, seed=44)
+    responsibilities = np.random.default_rng(45).dirichlet(np.ones(2), size=50) * (1 + 1e-10)
+    counts = [sum(map(Fraction, column)) for column in responsibilities.T.tolist()]  # exact
+    model = m_step(X, responsibilities, "diag")
+    # the sums of 50 terms round at 50 eps at most; the factor 1 + 1e-10 would be far above
+    np.testing.assert_allclose(model.weights, [float(c / sum(counts)) for c in counts], rtol=1e-14)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_m_step_leaves_previous_unchanged(covariance_type):
+    """The M-step returns a new mixture: previous (kept by the caller, e.g. a fitted
+    estimator's covariances_ before a warm start) is not overwritten."""
+    X, _ = three_clusters(n=60, seed=46)
+    previous = fit(X, 3, covariance_type=covariance_type, max_iter=1, rng=0).model_
+    means, covariances = previous.means.copy(), previous.covariances.copy()
+    responsibilities = np.random.default_rng(47).dirichlet(np.ones(3), size=60)
+    new = m_step(X, responsibilities, covariance_type, previous=previous)
+    assert not np.array_equal(new.covariances, covariances)
+    np.testing.assert_array_equal(previous.means, means)
+    np.testing.assert_array_equal(previous.covariances, covariances)
+
+
+def test_m_step_refuses_a_previous_with_another_number_of_components():
+    """previous must match the responsibilities' K, which its parameters fill in for
+    empty components; otherwise an IndexError came from inside the M-step."""
+    X, _ = three_clusters(n=20)
+    previous = fit(X, 2, rng=0).model_
+    with pytest.raises(ValueError, match=r"previous must have .* = \(3, 3, 'full'\); got \(2, 3, 'full'\)"):
+        m_step(X, np.full((20, 3), 1 / 3), previous=previous)
+
+
+def test_predict_proba_predict_and_score_samples_by_enumerating_the_components():
+    """A start with unequal weights and covariances (max_iter = 0), on points between
+    the components: responsibilities, labels and log p(x) from scipy.stats densities
+    and log-sum-exp over k. The most responsible component is not always the nearest
+    in Mahalanobis distance here (the weights and determinants decide)."""
+    weights, means = np.array([0.7, 0.2, 0.1]), np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]])
+    precisions = np.array([0.25, 4.0, 1.0])  # spherical: variances 4, 1/4, 1
+    X = np.random.default_rng(48).uniform(-1.0, 4.0, size=(40, 2))
+    estimator = GaussianMixtureEM(3, covariance_type="spherical", max_iter=0, weights_init=weights,
+                                  means_init=means, precisions_init=precisions).fit(X)
+    log_joint = np.stack([np.log(w) + scipy.stats.multivariate_normal(m, np.eye(2) / p).logpdf(X)
+                          for w, m, p in zip(weights, means, precisions)], axis=1)
+    log_evidence = scipy.special.logsumexp(log_joint, axis=1)
+    np.testing.assert_allclose(estimator.predict_proba(X), np.exp(log_joint - log_evidence[:, None]), rtol=1e-12)
+    labels = estimator.predict(X)
+    np.testing.assert_array_equal(labels, np.argmax(log_joint, axis=1))
+    nearest = np.argmin(((X[:, None, :] - means) ** 2 * precisions[:, None]).sum(axis=-1), axis=1)
+    assert np.any(labels != nearest)
+    np.testing.assert_allclose(estimator.score_samples(X), log_evidence, rtol=1e-13)
+    assert estimator.score(X) == pytest.approx(log_evidence.mean(), rel=1e-13)

@@ -381,6 +381,9 @@ GOOD = {
         ({"means": np.zeros((3, 2))}, "means must have one row per component"),
         ({"means": np.zeros(2)}, "means must be 2-dimensional"),
         ({"means": [[0.0, np.inf], [0.0, 0.0]]}, "means must be finite"),
+        # D = 0 with covariances of that shape: refused for the means, not let through
+        ({"means": np.zeros((2, 0)), "covariances": np.zeros((2, 0, 0))},
+         r"means must have at least one column \(D >= 1\)"),
         ({"covariances": np.eye(2)}, "covariances must have shape"),
         ({"covariances": np.stack([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]])},
          "covariances must be symmetric"),
