@@ -405,9 +405,11 @@ class GaussianMixtureEM(_ScikitLearnParameters):
     only ELBO(θ', q) − ELBO(θ, q) ≥ (λ/2N) Σₖ Nₖ [tr(Σ'ₖ⁻¹) − tr(Σₖ⁻¹)] is guaranteed:
     the log-likelihood can fall, by at most the decrease of that penalty.
 
-    Empty components: a component whose responsibilities sum to (almost) zero keeps
-    its mean and covariance and gets the weight Nₖ/N, possibly exactly 0 (it is then
-    never used again). That is still an exact M-step, so the guarantee above is
+    Empty components: a component whose responsibilities sum to less than the
+    smallest normal number (2.2e-308) keeps its mean and covariance and gets the
+    weight Nₖ/N, possibly exactly 0 (it is then never used again). That is still an
+    exact M-step (exactly for Nₖ = 0; for 0 < Nₖ < 2.2e-308 it misses the argmax by a
+    term of relative size Nₖ/N, below round-off), so the guarantee above is
     unchanged; the component is not re-seeded. With fewer distinct rows than
     components, k-means starts leave some components empty in this way.
 
