@@ -527,6 +527,24 @@ def test_same_seed_gives_bit_identical_fits():
     np.testing.assert_array_equal(first.elbo_history_, second.elbo_history_)
 
 
+@pytest.mark.filterwarnings("ignore::vi_ref.em.ConvergenceWarning")
+def test_a_generator_is_advanced_by_each_fit_and_an_int_seed_is_not():
+    """As the rng argument says: a Generator is used as it is, so a second fit given
+    the same object starts elsewhere (and the object has moved on), while an int seed
+    repeats the fit; a fit from a fresh Generator of that seed equals the first."""
+    X, _ = three_clusters(seed=10)
+
+    def means(rng):
+        return GaussianMixtureEM(3, init_params="random", max_iter=1, tol=0.0, rng=rng).fit(X).means_
+
+    shared = np.random.default_rng(5)
+    first, second = means(shared), means(shared)
+    assert not np.array_equal(first, second)
+    seeded = [means(5) for _ in range(2)]
+    np.testing.assert_array_equal(seeded[0], seeded[1])
+    np.testing.assert_array_equal(seeded[0], first)
+
+
 def test_more_starts_never_give_a_lower_bound():
     X, _ = three_clusters(n=200, seed=11)
     one = fit(X, 4, n_init=1, init_params="random", rng=3)

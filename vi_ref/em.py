@@ -376,7 +376,11 @@ class GaussianMixtureEM(_ScikitLearnParameters):
         weights_init, means_init, precisions_init: optional starting parameters;
             precisions (inverse covariances) are shaped as the covariances. Weights
             summing to 1 within 1e-8 (1e-6 for float32) are renormalised.
-        rng: ``np.random.Generator``, int seed or None (SPEC 7).
+        rng: ``np.random.Generator``, int seed or None (SPEC 7). A Generator is used
+            as it is, not copied: each fit spawns its starts' generators from it and
+            advances it, so two fits given the same Generator object start
+            differently (as scikit-learn's RandomState instances do); an int seed
+            gives the same fit every time.
         random_state: scikit-learn's name for ``rng``, accepted so that code written
             for scikit-learn (and its tools, which set ``random_state``) runs
             unchanged; it also accepts a legacy ``np.random.RandomState``. Give at
