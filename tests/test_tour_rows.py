@@ -189,6 +189,18 @@ def test_an_m_step_whose_means_are_off_fails_the_argmax_row(monkeypatch):
     assert not verdict("em", "M-step = argmax_θ")
 
 
+def test_an_e_step_returning_another_q_fails_the_tight_elbo_row(monkeypatch):
+    """Uniform responsibilities with the true ELBO reported beside them: the row computes
+    the ELBO of the q the E-step returns (a q built from log p(x, k) − log p(x) would
+    be tight for any responsibilities summing to 1, and the old row passed this)."""
+    def uniform(result, *args):
+        responsibilities, elbo = result
+        return np.full_like(responsibilities, 1 / responsibilities.shape[1]), elbo
+
+    break_result(monkeypatch, em, "e_step", uniform)
+    assert not verdict("em", "E-step: q = p_θ(z|x) makes the ELBO tight")
+
+
 # ----- monte-carlo-gradients and reparameterization ---------------------------------------
 
 
@@ -263,6 +275,18 @@ def test_a_loadings_gradient_off_by_1e_3_relative_fails_the_theta_gradient_row(m
     assert not verdict("gradients-of-the-elbo", "at q = p_θ(z|x) the hand-written ∇_θ ELBO")
 
 
+def test_a_minibatch_gradient_biased_by_5_percent_fails_its_row(monkeypatch):
+    """With the stratified standard error (the spread within each batch) a 5 % bias is
+    about 12 SE off; with the pooled one, which counts the spread between batches as
+    noise, it passed at 3–5 SE."""
+    def biased(result, *args):
+        grads_theta, grads_phi = result
+        return {name: value / 1.05 for name, value in grads_theta.items()}, grads_phi
+
+    break_result(monkeypatch, vi_ref.vi, "minibatch_elbo_gradient", biased)
+    assert not verdict("svi-minibatch", "vi.minibatch_elbo_gradient")
+
+
 def test_a_minibatch_gradient_without_its_n_over_b_scale_fails_its_row(monkeypatch):
     """Batches of 2 of 6 points: the unscaled gradient is a third of the full one."""
     def unscaled(result, *args):
@@ -298,7 +322,28 @@ def test_cavi_means_off_their_optimum_fail_the_perturbation_row(monkeypatch):
         return fitted
 
     break_result(monkeypatch, UnitVarianceMixtureCAVI, "fit", means_off)
-    assert not verdict("cavi", "at convergence every factor")
+    assert not verdict("cavi", "at convergence q(μ) is at its optimum")
+
+
+def test_a_cavi_elbo_off_by_1e_9_fails_its_row(monkeypatch):
+    """The reported ELBO against the quadrature one (the old rows only compared the
+    closed form with itself: an entropy missing its +1 passed them)."""
+    def elbo_off(fitted, *args):
+        fitted.lower_bound_ = fitted.lower_bound_ + 1e-9
+        return fitted
+
+    break_result(monkeypatch, UnitVarianceMixtureCAVI, "fit", elbo_off)
+    assert not verdict("cavi", "the ELBO CAVI reports")
+
+
+def test_a_q_c_update_without_the_means_variance_term_fails_its_row(monkeypatch):
+    """φᵢₖ ∝ exp(xᵢᵀmₖ − ½‖mₖ‖²) without −½ D sₖ²: the update of a q(μ) with no spread."""
+    import vi_ref.cavi.unit_variance_mixture as cavi_module
+
+    original = cavi_module.update_assignments
+    monkeypatch.setattr(cavi_module, "update_assignments",
+                        lambda X, means, variances: original(X, means, np.zeros_like(variances)))
+    assert not verdict("cavi", "the q(c) update is the coordinate optimum")
 
 
 def test_a_collapsed_log_joint_off_by_1e_6_fails_the_jensen_row(monkeypatch):

@@ -29,6 +29,22 @@ def example_models(rng):
     return linear, linear.sample(5, rng)[0], mixture, mixture.sample(5, rng)[0], counts_model, counts
 
 
+def prior_weights_relative_variance(model, data):
+    """χ² = Var[w]/p(x)² of the naive Monte Carlo weights w = p(x | z), z ~ p(z), of a
+    linear-Gaussian model, exactly: N(x; m, Ψ)² = (4π)^(−D/2) det(Ψ)^(−½) N(x; m, Ψ/2),
+    so E[w²] = (4π)^(−D/2) det(Ψ)^(−½) N(x; b, WWᵀ + Ψ/2) (densities from scipy.stats).
+    The standard error of log p̂ over S draws is √(χ²/S) (the delta method)."""
+    import scipy.stats
+
+    dimension = data.shape[-1]
+    noise = np.broadcast_to(model.noise_var, (dimension,))
+    half_noise = scipy.stats.multivariate_normal(model.b, model.W @ model.W.T + np.diag(noise) / 2)
+    log_second_moment = (-0.5 * dimension * np.log(4 * np.pi) - 0.5 * np.sum(np.log(noise))
+                         + half_noise.logpdf(data))
+    evidence = scipy.stats.multivariate_normal(model.b, model.W @ model.W.T + np.diag(noise)).logpdf(data)
+    return np.expm1(log_second_moment - 2 * evidence)
+
+
 def gamma_poisson_quadrature(counts_model, counts, function_of_rate):
     """∫₀^∞ function_of_rate(λ) dλ by adaptive quadrature, split at 2."""
     import scipy.integrate
@@ -71,23 +87,32 @@ def latent_variable_models(rng):
                         relative_error(counts_model.log_marginal(counts), exact), 1e-9,
                         "1-D quadrature", "quadrature at epsrel 1e-12")
 
-    # the integral is an expectation over the prior, but naive Monte Carlo fails as L grows
-    errors, worst_off = [], 0.0
+    # the integral is an expectation over the prior, but naive Monte Carlo fails as L
+    # grows. At L = 1 the estimate is compared with the exact log p(x) in exact
+    # standard errors √(χ²/S), at the points whose weights have χ² ≤ 30: there S = 4000
+    # draws are in the normal regime (over 60,000 simulated points |error|/SE exceeded
+    # 4 as often as a normal does, 7e-5); at a few points χ² runs to 1e4, the weights are
+    # heavy-tailed and no SE of 4000 draws describes the error (derivation 03 §1)
+    errors, worst_off, compared = [], 0.0, 0
     for n_latent in (1, 5, 20):
         model = LinearGaussian(rng.standard_normal((10, n_latent)), np.zeros(10), 0.5)
         data = model.sample(20, rng)[0]
-        estimate, standard_error = log_marginal_monte_carlo(model, data, 2000, rng)
+        estimate, _ = log_marginal_monte_carlo(model, data, 4000, rng)
         error = estimate - model.log_marginal(data)
         errors.append(float(np.mean(np.abs(error))))
         if n_latent == 1:
-            worst_off = float(np.max(np.abs(error) / standard_error))
+            relative_variance = prior_weights_relative_variance(model, data)
+            light = relative_variance <= 30
+            compared = int(np.sum(light))
+            worst_off = float(np.max(np.abs(error[light]) / np.sqrt(relative_variance[light] / 4000), initial=0.0))
     bias = float(np.mean(error))  # at L = 20
-    limit = z_limit(20)
-    yield Row("p(x) = E_{z~p(z)}[p(x|z)]: naive Monte Carlo works for L = 1, fails as L grows (D = 10, S = 2000)",
-              "mean |error| " + " / ".join(f"{e:.2g}" for e in errors) + f" nats at L = 1/5/20; L = 1 max {worst_off:.1f} SE;"
-              f" mean error at L = 20 {bias:+.2g}",
-              "exact log p(x)", f"L = 1 within {limit:.1f} SE (1e-6); the error grows with L (biased low, Jensen: < 0 at L = 20)",
-              worst_off <= limit and errors[0] < errors[1] < errors[2] and bias < 0)
+    limit = z_limit(max(compared, 1))
+    yield Row("p(x) = E_{z~p(z)}[p(x|z)]: naive Monte Carlo works for L = 1, fails as L grows (D = 10, S = 4000)",
+              "mean |error| " + " / ".join(f"{e:.2g}" for e in errors) + f" nats at L = 1/5/20; L = 1 max {worst_off:.1f}"
+              f" exact SE at the {compared} of 20 points with χ² ≤ 30; mean error at L = 20 {bias:+.2g}",
+              "exact log p(x); exact SE √(χ²/S), χ² = E[w²]/p(x)² − 1 from scipy.stats",
+              f"L = 1 within {limit:.1f} SE (1e-6), at ≥ 10 points; the error grows with L (biased low, Jensen: < 0 at L = 20)",
+              compared >= 10 and worst_off <= limit and errors[0] < errors[1] < errors[2] and bias < 0)
 
 
 @section("VI1.1", "Questions – VI1.1: p(z|x) computable but p(x) not?", "08 §1", order=2, labels=("VI1.1",))

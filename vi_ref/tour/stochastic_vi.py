@@ -7,7 +7,7 @@ import numpy as np
 from .framework import Row, section
 
 
-@section("svi", "Putting Everything Together (steps 5–8: stochastic gradient ascent on the ELBO)",
+@section("svi", "Putting Everything Together (steps 5–8, for φ at a fixed θ: stochastic gradient ascent on the ELBO)",
          "06 §1, 06 §4", order=31)
 def stochastic_variational_inference(rng):
     from ..distributions import MultivariateNormal
@@ -45,22 +45,30 @@ def minibatch_gradients(rng):
     q = MultivariateNormal(rng.standard_normal((6, 2)), scale_tril=np.tile(np.diag([0.7, 1.3]), (6, 1, 1)))
     exact, _ = dataset_elbo_grad(model, q, X)
     batches = list(itertools.combinations(range(6), 2))
-    # every batch with many draws: the average over batches of ĝ_θ has the exact mean
+    # every batch with many draws: the average over batches of ĝ_θ has the exact mean.
+    # The draws are stratified (the same number from each batch), so the standard error
+    # of that average comes from the spread within each batch, √(Σ_b s_b²/n)/|batches|:
+    # the spread between batches is not noise of this estimate
+    per_batch = 40
     draws = {name: [] for name in exact}
     for batch in batches:
-        for _ in range(40):
+        for _ in range(per_batch):
             grads, _ = minibatch_elbo_gradient(model, q, X, np.array(batch), 10, rng)
             for name, value in grads.items():
-                draws[name].append(value)
-    from .policy import monte_carlo_row, sample_mean_and_error
+                draws[name].append(np.ravel(value))
+    from .policy import monte_carlo_row
 
     estimates, errors, expected = [], [], []
     for name, values in draws.items():
-        mean, error = sample_mean_and_error(np.array(values))
-        estimates.append(np.ravel(mean)), errors.append(np.ravel(error)), expected.append(np.ravel(exact[name]))
+        strata = np.reshape(values, (len(batches), per_batch, -1))
+        within = np.var(strata, axis=1, ddof=1)
+        estimates.append(strata.mean(axis=(0, 1)))
+        errors.append(np.sqrt(within.sum(axis=0) / per_batch) / len(batches))
+        expected.append(np.ravel(exact[name]))
     yield monte_carlo_row("vi.minibatch_elbo_gradient: (N/|B|)-scaled minibatch ∇_θ is unbiased for the full ∇_θ L",
                           np.concatenate(estimates), np.concatenate(errors), np.concatenate(expected),
-                          "closed-form dataset_elbo_grad; every batch of 2 of 6, 40 estimates each")
+                          f"closed-form dataset_elbo_grad; every batch of 2 of 6, {per_batch} estimates each"
+                          " (stratified SE)")
 
 
 @section("flows", "Parametric Family of Distributions (normalizing flows as q)", "06 §7", order=17)
