@@ -57,6 +57,10 @@ T_ES, T_VI, T_FL, T_CA, T_EM, T_R = (
     "tests/test_registry.py",
 )
 R, RA, RF = "vi_ref/registry/__init__.py", "vi_ref/registry/autodiff_rules.py", "vi_ref/registry/flows.py"
+RD, RK, RM, RL = (
+    "vi_ref/registry/distributions.py", "vi_ref/registry/kl.py", "vi_ref/registry/models.py",
+    "vi_ref/registry/likelihoods.py",
+)
 TE, T_T = "vi_ref/testing.py", "tests/test_testing.py"
 REF, REFC = "vi_ref/reference.py", "vi_ref/reference_cases.py"
 T_RF = ("tests/test_reference.py", "tests/test_crosscheck_files.py", "tests/test_testing.py")
@@ -2715,6 +2719,151 @@ MUTANTS = [
     Mutant(VI, "        {name: np.mean(g, axis=0) / size for name, g in grads_theta.items()},",
            "        {name: np.mean(g, axis=0) / size / 1.05 for name, g in grads_theta.items()},",
            "W: minibatch_elbo_gradient: ∇_θ biased low by 5 %", (T2_TOUR,)),
+    # ----- audit H: the gradient registry and the gradient checker (vi_ref/registry/*.py, vi_ref/gradcheck.py)
+    # (32 of 40 survived at first, marked; each now killed by a new test: the hard regions, broadcast shapes and
+    # tolerances of the registry's entries are pinned in tests/test_registry.py, the checker's allowance, its
+    # coordinate/direction boundary and its direction-shape refusal in tests/test_gradcheck.py. None was equivalent)
+    Mutant(GC, "    abs_error = np.abs(analytic - numerical)\n", "    abs_error = analytic - numerical\n",
+           "H: gradcheck: |analytic − numerical| without the abs (a gradient too small passes)", (T_G, T_R)),
+    # survived at first; killed by tests/test_gradcheck.py::test_the_allowance_grows_with_the_numerical_gradient_only
+    Mutant(GC, "excess = abs_error - (atol + rtol * np.abs(numerical))",
+           "excess = abs_error - (atol + rtol * np.maximum(np.abs(analytic), np.abs(numerical)))",
+           "H: gradcheck: allowance rtol·max(|analytic|, |numerical|): a gradient too large widens its tolerance",
+           (T_G, T_R)),
+    Mutant(GC, "excess = abs_error - (atol + rtol * np.abs(numerical))",
+           "excess = abs_error - (atol + rtol * numerical)",
+           "H: gradcheck: allowance rtol·numerical without the abs", (T_G, T_R)),
+    # survived at first; killed by tests/test_gradcheck.py::test_up_to_max_coordinates_entries_are_checked_coordinate_by_coordinate
+    Mutant(GC, "    if directions is None and x.size <= max_coordinates:",
+           "    if directions is None and x.size < max_coordinates:",
+           "H: gradcheck: an x of exactly max_coordinates entries checked along directions", (T_G,)),
+    Mutant(GC, "        return _compare(analytic, numerical, rtol, atol, method, False, name)",
+           "        return _compare(numerical, numerical, rtol, atol, method, False, name)",
+           "H: gradcheck: coordinate check compares the numerical gradient with itself", (T_G, T_R)),
+    # survived at first; killed by tests/test_gradcheck.py::test_a_direction_of_another_shape_is_refused
+    Mutant(GC, "    if direction.shape != x.shape:\n", "    if direction.ndim != x.ndim:\n",
+           "H: gradcheck: a direction of another shape but the same ndim accepted (broadcast against x)",
+           (T_G, T_F)),
+    Mutant(GC, "    rtol, atol = check_tolerance(rtol, \"rtol\"), check_tolerance(atol, \"atol\")\n",
+           "    rtol, atol = float(rtol), float(atol)\n",
+           "H: gradcheck: check_gradient's tolerances unchecked (a negative or NaN rtol accepted)", (T_G, T_F)),
+    Mutant(GC, 'DEFAULT_RELATIVE_STEP = {"central": EPS ** (1 / 3),',
+           'DEFAULT_RELATIVE_STEP = {"central": EPS ** (1 / 2),',
+           "H: gradcheck: central default step √ε (the forward difference's), not ε^(1/3)", (T_G, T_R)),
+    Mutant(GC, "    atol: float = 1e-9\n", "    atol: float = 1e-6\n",
+           "H: gradcheck: GradientCase default atol 1e-9 → 1e-6", (T_G, T_R)),
+    # ----- the registry's discovery and bookkeeping
+    Mutant(R, "covered = {name for case in cases for name in case.covers}",
+           "covered = {case.covers[-1] for case in cases}",
+           "H: registry: only an entry's last covered name counts (kl_divergence_grad lost)", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_a_rule_only_in_the_rule_table_is_a_public_gradient
+    Mutant(R, "    names = {gradient_name(p) for p in autodiff.PRIMITIVES.values()}\n", "    names = set()\n",
+           "H: registry: the rule table autodiff.PRIMITIVES not read (rules found only as module attributes)", (T_R,)),
+    Mutant(R, 'GRADIENT_SUFFIXES = ("_grad", "_vjp", "_jvp")', 'GRADIENT_SUFFIXES = ("_grad", "_jvp")',
+           "H: registry: *_vjp functions not public gradients", (T_R,)),
+    # ----- autodiff_rules: hard regions and broadcasting
+    # survived at first; killed by tests/test_registry.py::test_rule_cases_with_fixed_inputs_reach_the_zeros_and_tails_they_name
+    Mutant(RA, '"x": np.array([0.0, 0.0, 0.0, 0.7, 1.3, 0.0]), "y": np.array([1.0, 2.0, 3.0, 0.5, 2.5, 4.0])',
+           '"x": np.array([0.4, 0.6, 0.8, 0.7, 1.3, 0.5]), "y": np.array([1.0, 2.0, 3.0, 0.5, 2.5, 4.0])',
+           "H: autodiff_rules: power's zero-base case drawn away from 0", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_rule_cases_with_fixed_inputs_reach_the_zeros_and_tails_they_name
+    Mutant(RA, '"x": np.array([[0.5, 0.0, 2.0, -1.5], [0.0, 1.2, 0.0, 3.0], [1.1, -0.7, 0.9, 2.0]])',
+           '"x": np.array([[0.5, 0.3, 2.0, -1.5], [0.2, 1.2, 0.4, 3.0], [1.1, -0.7, 0.9, 2.0]])',
+           "H: autodiff_rules: prod's zeros case without zeros", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_rule_cases_with_fixed_inputs_reach_the_zeros_and_tails_they_name
+    Mutant(RA, '{"x": np.array([-100.0, -40.0, -30.0, -20.0, -8.0, -1.0, 0.0, 2.0, 6.0])}',
+           '{"x": np.array([-5.0, -4.0, -3.0, -2.0, -8.0, -1.0, 0.0, 2.0, 6.0])}',
+           "H: autodiff_rules: log_ndtr's lower tail only to −8", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_rule_cases_with_fixed_inputs_reach_the_zeros_and_tails_they_name
+    Mutant(RA, '"y": np.array([0.0, -40.0, -700.0, 38.0])', '"y": np.array([1.0, -40.0, -70.0, 38.0])',
+           "H: autodiff_rules: logaddexp's ties (and the scale −700) dropped", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_tie_cases_with_fixed_inputs_sit_on_their_kinks
+    Mutant(RA, '{"x": np.array([-1.0, -0.5, 0.3, 1.2, 2.0, 3.1]), "low": np.array(-0.5), "high": np.array(2.0)}',
+           '{"x": np.array([-1.0, -0.4, 0.3, 1.2, 1.9, 3.1]), "low": np.array(-0.5), "high": np.array(2.0)}',
+           "H: autodiff_rules: clip's case has no entry at its bounds", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_tie_cases_with_fixed_inputs_sit_on_their_kinks
+    Mutant(RA, "lambda x: ad.max(x, axis=1, initial=1.5)),", "lambda x: ad.max(x, axis=1, initial=1.6)),",
+           "H: autodiff_rules: max's initial no longer ties an entry", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_broadcast_rule_cases_draw_inputs_that_broadcast
+    Mutant(RA, 'rule_case(ad.add, "broadcast", inputs(x=normal(3, 1), y=normal(4)), lambda x, y: x + y),',
+           'rule_case(ad.add, "broadcast", inputs(x=normal(3, 4), y=normal(3, 4)), lambda x, y: x + y),',
+           "H: autodiff_rules: add's broadcast case drawn in equal shapes", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_broadcast_rule_cases_draw_inputs_that_broadcast
+    Mutant(RA, 'inputs(a=normal(2, 3, 4), b=normal(4, 5)), lambda a, b: ad.matmul(a, b)),',
+           'inputs(a=normal(2, 3, 4), b=normal(2, 4, 5)), lambda a, b: ad.matmul(a, b)),',
+           "H: autodiff_rules: matmul's batched-broadcast case with equal batches", (T_R,)),
+    # ----- distributions: hard families, broadcasting, tolerances
+    # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RD, 'draw=lambda rng: {"concentration": rng.uniform(20.0, 2e3, (2, 1)), "rate": rng.uniform(1e-3, 1e3, 3)},',
+           'draw=lambda rng: {"concentration": rng.uniform(2.0, 9.0, (2, 1)), "rate": rng.uniform(1e-3, 1e3, 3)},',
+           "H: registry distributions: Gamma huge shapes below Stirling's threshold 10", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RD, 'draw=lambda rng: {"concentration": rng.uniform(20.0, 2e3, (2, 1)), "rate": rng.uniform(1e-3, 1e3, 3)},',
+           'draw=lambda rng: {"concentration": rng.uniform(20.0, 2e3, (2, 1)), "rate": rng.uniform(0.5, 2.0, 3)},',
+           "H: registry distributions: Gamma huge-shape rates narrowed to [0.5, 2]", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RD, 'np.array([[9.5], [10.5]]) + rng.uniform(-0.2, 0.2, (2, 1))',
+           'np.array([[9.5], [9.7]]) + rng.uniform(-0.2, 0.2, (2, 1))',
+           "H: registry distributions: Gamma shapes 'straddling 10' all below 10", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RD, '"concentration": rng.uniform(0.05, 0.2, (2, 1))', '"concentration": rng.uniform(0.5, 0.9, (2, 1))',
+           "H: registry distributions: Gamma tiny shapes raised to [0.5, 0.9]", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RD, '"scale": np.array([0.3, 1.0, 300.0])', '"scale": np.array([0.3, 1.0, 3.0])',
+           "H: registry distributions: Normal wide scale 300 → 3", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RD, '"scale_tril": np.diag([0.3, 1.0, 40.0])', '"scale_tril": np.diag([0.3, 1.0, 4.0])',
+           "H: registry distributions: MVN 'ill-conditioned' factor of condition 13, not 133", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RD, "_normalised(np.array([[0.02, 0.48, 0.3, 0.2],", "_normalised(np.array([[0.2, 0.3, 0.3, 0.2],",
+           "H: registry distributions: Categorical tiny probability 0.02 → 0.2", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RD, '"logits": np.array([[0.5, 0.5, 0.5, -2.0], [30.0, 30.0, -30.0, 0.0]])',
+           '"logits": np.array([[0.5, 0.4, 0.3, -2.0], [3.0, 2.0, -3.0, 0.0]])',
+           "H: registry distributions: Categorical logits untied and shrunk", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_every_hard_distribution_family_has_every_entry_of_its_family
+    Mutant(RD, "_value_case(label, spec) for label, spec in ALL_FAMILIES.items() if not",
+           "_value_case(label, spec) for label, spec in FAMILIES.items() if not",
+           "H: registry distributions: log_prob_x_grad checked only on the easy families", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_distribution_families_draw_parameters_of_broadcasting_batch_shapes
+    Mutant(RD, 'draw=lambda rng: {"loc": rng.standard_normal((2, 1)), "scale": rng.uniform(0.5, 2.0, 3)},',
+           'draw=lambda rng: {"loc": rng.standard_normal((2, 3)), "scale": rng.uniform(0.5, 2.0, (2, 3))},',
+           "H: registry distributions: Normal's parameters drawn in one shape (no broadcasting)", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_every_registered_check_catches_a_small_relative_error
+    Mutant(RD, 'SMALL_GRADIENT_CHECK = {"atol": 1e-11}', 'SMALL_GRADIENT_CHECK = {"atol": 1e-7}',
+           "H: registry distributions: huge-shape Gamma checked at atol 1e-7", (T_R,)),
+    # ----- kl: hard pairs and tolerances
+    # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RK, '{"concentration": _positive(20.0, 500.0, 2, 1), "rate": _positive(0.5, 2.0, 3)},',
+           '{"concentration": _positive(2.0, 9.0, 2, 1), "rate": _positive(0.5, 2.0, 3)},',
+           "H: registry kl: Gamma||Gamma 'huge shapes' of q below 10", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RK, '{"concentration": lambda rng: 2.0 + 1e-3 * rng.standard_normal(3),',
+           '{"concentration": lambda rng: 2.0 + 0.3 * rng.standard_normal(3),',
+           "H: registry kl: Gamma||Gamma 'near-equal' shapes 0.3 apart", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_every_registered_check_catches_a_small_relative_error
+    Mutant(RK, "    label: 1e-11 for label in", "    label: 1e-8 for label in",
+           "H: registry kl: near-equal pairs checked at atol 1e-8", (T_R,)),
+    # ----- flows, models, likelihoods
+    # survived at first; killed by tests/test_registry.py::test_flow_model_and_likelihood_cases_draw_in_their_regions
+    Mutant(RF, 'params["scale"] = np.array([0.2, 1.0, 8.0])', 'params["scale"] = np.array([0.8, 1.0, 1.2])',
+           "H: registry flows: the 'scales' regime without small or large scales", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_every_registered_check_catches_a_small_relative_error
+    Mutant(RF, 'return GradientCase(f"{name}[{regime}]", (name,), build, rtol=1e-6, relative_step=1e-3)\n',
+           'return GradientCase(f"{name}[{regime}]", (name,), build, rtol=1e-4, relative_step=1e-3)\n',
+           "H: registry flows: rtol 1e-6 → 1e-4", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_flow_model_and_likelihood_cases_draw_in_their_regions
+    Mutant(RM, "z = np.exp(rng.uniform(-3.0, 3.0, (5, 2)))", "z = np.exp(rng.uniform(-0.3, 0.3, (5, 2)))",
+           "H: registry models: Gamma–Poisson log_joint rates e^±0.3, not e^±3", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_flow_model_and_likelihood_cases_draw_in_their_regions
+    Mutant(RM, "z = 2.0 * rng.standard_normal((5, 3, l))", "z = 2.0 * rng.standard_normal((3, l))",
+           "H: registry models: LinearGaussian log_joint z without a sample axis (no samples against points)", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_flow_model_and_likelihood_cases_draw_in_their_regions
+    Mutant(RL, '"logits": np.array([0.2, 0.2, -1.0]),', '"logits": np.array([0.2, 0.5, -1.0]),',
+           "H: registry likelihoods: the tied-and-far mixture's weights untied", (T_R,)),
+    # survived at first; killed by tests/test_registry.py::test_flow_model_and_likelihood_cases_draw_in_their_regions
+    Mutant(RL, '"means": np.stack([mean, mean, mean + 40.0]),', '"means": np.stack([mean, mean + 0.5, mean + 4.0]),',
+           "H: registry likelihoods: the tied-and-far mixture neither tied nor far", (T_R,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -95,6 +95,31 @@ def test_a_gradient_exactly_at_the_tolerance_passes():
     assert not check_gradient(f, off_by_one, x, rtol=0.0, atol=0.75).ok
 
 
+def test_the_allowance_grows_with_the_numerical_gradient_only():
+    """The allowance is rtol·|numerical|, not rtol times the larger of both gradients:
+    a claimed 3 against the exact 2 is off by 1, beyond 0.4·2 = 0.8 (a claim that set
+    its own allowance, 0.4·3 = 1.2, would pass because it is too large); and the
+    allowance is the same for a negative gradient, −2 claimed as −2.5 passing at
+    rtol 0.5 as 2 claimed as 2.5 does (numerical gradients of ±2x are exactly ±2)."""
+    x = np.array([0.1])
+    assert not check_gradient(lambda v: 2.0 * v[0], lambda v: np.array([3.0]), x, rtol=0.4, atol=0.0).ok
+    for sign in (1.0, -1.0):
+        result = check_gradient(lambda v: sign * 2.0 * v[0], lambda v: np.array([sign * 2.5]), x, rtol=0.5, atol=0.0)
+        assert result.ok, sign
+
+
+def test_up_to_max_coordinates_entries_are_checked_coordinate_by_coordinate():
+    """An x of at most ``max_coordinates`` entries (default 256) is checked at every
+    coordinate, a larger one along 8 random directions: a wrong entry is then seen
+    only through projections, so the boundary decides which check a user gets."""
+    for size, directional in ((256, False), (257, True)):
+        x = np.linspace(-1.0, 1.0, size)
+        result = check_gradient(lambda v: np.sum(np.sin(v)), np.cos, x, rng=0)
+        assert result.ok and result.directional is directional, size
+        assert result.analytic.shape == ((8,) if directional else (size,))
+    assert not check_gradient(lambda v: np.sum(np.sin(v)), np.cos, np.ones(4), max_coordinates=4).directional
+
+
 def test_a_nan_in_the_gradient_fails_the_check():
     """A NaN compares false with everything: the check must fail on it, not pass it
     because no entry is seen to exceed the tolerance."""
@@ -176,6 +201,13 @@ def test_directional_step_is_relative_to_the_scale_of_x():
 def test_zero_direction_is_refused():
     with pytest.raises(ValueError, match="direction must not be zero"):
         directional_derivative(np.sum, np.ones(2), np.zeros(2))
+
+
+def test_a_direction_of_another_shape_is_refused():
+    """A direction that merely broadcasts against x (shape (1, 3) against (2, 3)) would
+    move every row of x at once: the derivative of another line than the user asked."""
+    with pytest.raises(ValueError, match=r"direction must have the shape of x \(2, 3\); got \(1, 3\)"):
+        directional_derivative(np.sum, np.ones((2, 3)), np.ones((1, 3)))
 
 
 def test_check_case_checks_every_input():

@@ -1,9 +1,12 @@
 """Every registered gradient against finite differences, and the registry's coverage."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from vi_ref import autodiff
+from vi_ref.distributions import STIRLING_THRESHOLD
 from vi_ref.gradcheck import GradientCase, check_case
 from vi_ref.registry import (
     CASES,
@@ -15,10 +18,44 @@ from vi_ref.registry import (
 )
 
 
+SEED = 20261124
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_registered_gradient_matches_finite_differences(case):
-    for check in check_case(case, rng=20261124):
+    for check in check_case(case, rng=SEED):
         assert check.ok, str(check)
+
+
+def _gradient_scaled_by(case, factor):
+    """``case`` with its hand-written gradient multiplied by ``factor``."""
+
+    def build(rng):
+        problem = case.build(rng)
+
+        def gradient(**inputs):
+            return {name: factor * np.asarray(value) for name, value in problem.gradient(**inputs).items()}
+
+        return replace(problem, gradient=gradient)
+
+    return replace(case, build=build)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_every_registered_check_catches_a_small_relative_error(case):
+    """A gradient off by the relative δ = min(10·rtol, 1e-5) fails the entry's check at
+    every input whose gradient is not zero (the same draws as the test above, which
+    passes them unperturbed): no entry's atol masks its gradients (an atol of 1e-9
+    against gradients of 1e-4 lets an error of 1e-5 relative through), and no entry is
+    checked more loosely than 1e-5 relative, so a formula wrong by a small correction
+    term cannot pass. Inputs whose gradient is exactly zero (an entropy's in the
+    location) cannot be perturbed relatively and are skipped. (It held at seeds 1–30
+    too: the finite-difference error is within rtol, ten times below δ.)"""
+    delta = min(10 * case.rtol, 1e-5)
+    checks = check_case(_gradient_scaled_by(case, 1 + delta), rng=SEED)
+    for check in checks:
+        assert not check.ok or not np.any(check.analytic), check.name
+    assert any(np.any(check.analytic) for check in checks)
 
 
 def test_every_public_gradient_is_registered():
@@ -54,6 +91,15 @@ def test_a_primitive_defined_outside_autodiff_is_a_public_gradient(monkeypatch):
 def test_unregistering_a_gradient_is_detected(name):
     remaining = [case for case in CASES if name not in case.covers]
     assert name in missing_gradients(remaining)
+
+
+def test_a_rule_only_in_the_rule_table_is_a_public_gradient(monkeypatch):
+    """autodiff.PRIMITIVES is the table the engine differentiates by: a rule entered
+    there and bound to no module attribute (as a rule wrapped by a public function of
+    another name may be) is still a public gradient, and unregistered it is missing."""
+    rule = autodiff.Primitive("tabled", lambda x: x, (lambda g, ans, x: g,), elementwise=True)
+    monkeypatch.setitem(autodiff.PRIMITIVES, "tabled", rule)
+    assert missing_gradients(CASES) == {"autodiff.tabled"}
 
 
 def test_a_new_unregistered_gradient_is_detected(monkeypatch):
@@ -173,3 +219,143 @@ def test_hard_region_cases_draw_inputs_in_their_hard_regions(seed):
     for regime, product in (("near-constraint", -2.0), ("past-rounding", -40.0)):  # wᵀu per layer
         params = _drawn(f"flows.PlanarFlow.transform_vjp[{regime}]", seed)
         np.testing.assert_allclose(np.sum(params["w"] * params["u"], axis=-1), product, rtol=1e-12)
+
+
+def _has_a_kink(problem, input_name, step=1e-6):
+    """Whether the value's one-sided difference quotients at ``input_name`` differ by
+    more than 1e-3 at some coordinate: the point sits on a kink (smooth, they differ
+    by about step·f″ ≈ 1e-6)."""
+    point = np.asarray(problem.inputs[input_name], dtype=float)
+
+    def value(x):
+        return problem.value(**{**problem.inputs, input_name: x})
+
+    centre = value(point)
+    for index in np.ndindex(*point.shape):
+        moved = np.zeros(point.shape)
+        moved[index] = step
+        forward, backward = (value(point + moved) - centre) / step, (centre - value(point - moved)) / step
+        if abs(forward - backward) > 1e-3:
+            return True
+    return False
+
+
+def test_tie_cases_with_fixed_inputs_sit_on_their_kinks():
+    """clip's entries at its bounds and max/min's initial value tying a row's extremum
+    are checked where the one-sided derivatives differ (the documented half-cotangent
+    convention is what is checked there); an entry moved off the bound, or an initial
+    moved off the entries, leaves a smooth point that any rule passes."""
+    for name in ("autodiff.maximum[clip-at-the-bounds]", "autodiff.max[initial-tie]", "autodiff.min[initial-tie]"):
+        assert _has_a_kink(CASE_NAMED[name].build(np.random.default_rng(SEED)), "x"), name
+
+
+def test_rule_cases_with_fixed_inputs_reach_the_zeros_and_tails_they_name():
+    """power at base 0 with exponent 1 (∂/∂x = 1) and above (∂/∂x = 0, ∂/∂y = 0 by the
+    0·log 0 convention); prod over rows with no zero, one zero and two zeros (the three
+    branches of its VJP); log_ndtr down to x = −100 (the asymptotic tail); logaddexp
+    tied at 0 and at −700 (exp underflows: the tie must still split the cotangent)."""
+    power = _drawn("autodiff.power[zero-base]", SEED)
+    exponents_at_zero = power["y"][power["x"] == 0.0]
+    assert np.any(exponents_at_zero == 1.0) and np.any(exponents_at_zero > 1.0)
+    zeros_per_row = np.sum(_drawn("autodiff.prod[zeros]", SEED)["x"] == 0.0, axis=-1)
+    assert set(zeros_per_row) == {0, 1, 2}
+    assert np.min(_drawn("autodiff.log_ndtr[tails]", SEED)["x"]) <= -100.0
+    pair = _drawn("autodiff.logaddexp[ties-and-scales]", SEED)
+    tied = pair["x"][pair["x"] == pair["y"]]
+    assert np.any(tied == 0.0) and np.any(tied <= -700.0)
+
+
+def test_broadcast_rule_cases_draw_inputs_that_broadcast():
+    """An entry named "broadcast" checks the un-broadcasting of the VJP (summing the
+    cotangent over stretched axes) only if its inputs' shapes differ: matmul in its
+    batch axes, the elementwise rules in their whole shapes."""
+    names = [name for name in CASE_NAMED
+             if name.startswith("autodiff.") and name.endswith("broadcast]") and not name.startswith("autodiff.einsum")]
+    assert len(names) >= 10
+    for name in names:
+        arrays = _drawn(name, SEED).values()
+        shapes = {np.shape(a)[:-2] if name.startswith("autodiff.matmul") else np.shape(a) for a in arrays}
+        assert len(shapes) > 1, name
+
+
+def _parameter_batch_shapes(family, params):
+    """The batch part of each parameter's shape (a scale_tril's last two axes, a
+    vector family's loc's last axis are its event)."""
+    event = len(family.event_shape)
+    return {name: np.shape(value)[: np.ndim(value) - event - (name == "scale_tril")] for name, value in params.items()}
+
+
+def test_distribution_families_draw_parameters_of_broadcasting_batch_shapes():
+    """Every family of two parameters is drawn with batch shapes that broadcast (one
+    parameter stretched against the other), so that each gradient is summed back to
+    its parameter's shape, not merely returned in the batch's."""
+    from vi_ref.registry.distributions import FAMILIES
+
+    for label, spec in FAMILIES.items():
+        params = spec["draw"](np.random.default_rng(SEED))
+        if len(params) > 1:
+            family = spec["family"](**params)
+            shapes = _parameter_batch_shapes(family, params)
+            assert any(shape != family.batch_shape for shape in shapes.values()), label
+
+
+def test_every_hard_distribution_family_has_every_entry_of_its_family():
+    """The hard regions are checked for each derivative the family has: the score,
+    the entropy's gradient, the pathwise VJP (reparameterisable families) and ∇ₓ log q
+    (continuous families); a list comprehension over the easy families alone would
+    drop them silently."""
+    from vi_ref.registry.distributions import HARD_FAMILIES
+
+    for label, spec in HARD_FAMILIES.items():
+        methods = ["log_prob_grad", "entropy_grad"] + ["transform_vjp"] * ("transform" in spec)
+        methods += [] if label.startswith("Categorical") else ["log_prob_x_grad"]
+        for method in methods:
+            assert f"distributions.{label}.{method}" in CASE_NAMED, (label, method)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_hard_distribution_and_kl_cases_draw_in_their_regions(seed):
+    """The Gamma entries past Stirling's threshold, straddling it and at tiny shapes;
+    a Normal scale range of 1e3; an ill-conditioned Cholesky factor (condition ≥ 100);
+    a category of probability ≤ 0.02; tied logits up to ±30; KL pairs with both
+    shapes ≥ 10 and pairs within 1e-2 of each other (the series of u − log(1 + u)).
+    Random draws: the huge-shape rates (3 uniform on [1e-3, 1e3]) stay below 10 with
+    probability 1e-6, every other bound holds for every draw."""
+    gamma = _drawn("distributions.Gamma-huge-shape.log_prob_grad", seed)
+    assert np.all(gamma["concentration"] >= STIRLING_THRESHOLD) and np.max(gamma["rate"]) > 10.0
+    straddling = _drawn("distributions.Gamma-shape-straddling-10.log_prob_grad", seed)["concentration"]
+    assert np.min(straddling) < STIRLING_THRESHOLD <= np.max(straddling)
+    assert np.max(_drawn("distributions.Gamma-tiny-shape.log_prob_grad", seed)["concentration"]) <= 0.2
+    scale = _drawn("distributions.Normal-wide-and-narrow.log_prob_grad", seed)["scale"]
+    assert np.max(scale) / np.min(scale) >= 1e3
+    assert np.linalg.cond(_drawn("distributions.MultivariateNormal-ill-conditioned.entropy_grad", seed)["scale_tril"]) >= 100
+    assert np.min(_drawn("distributions.Categorical-tiny-probability.log_prob_grad", seed)["probs"]) <= 0.02
+    logits = _drawn("distributions.Categorical-tied-logits.log_prob_grad", seed)["logits"]
+    assert np.all(np.sum(logits == np.max(logits, axis=-1, keepdims=True), axis=-1) >= 2)
+    assert np.max(np.abs(logits)) >= 30.0
+    huge = _drawn("kl.Gamma||Gamma-huge-shapes", seed)
+    assert np.all(huge["q_concentration"] >= STIRLING_THRESHOLD) and np.all(huge["p_concentration"] >= STIRLING_THRESHOLD)
+    for name in ("kl.Gamma||Gamma-near-equal", "kl.Exponential||Gamma-near-equal",
+                 "kl.MultivariateNormal||MultivariateNormal-near-equal"):
+        pair = _drawn(name, seed)
+        for parameter in (key[2:] for key in pair if key.startswith("q_") and "p_" + key[2:] in pair):
+            q, p = pair["q_" + parameter], pair["p_" + parameter]
+            assert np.all(np.abs(q - p) <= 1e-2 * np.maximum(1.0, np.abs(p))) and np.any(q != p), (name, parameter)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_flow_model_and_likelihood_cases_draw_in_their_regions(seed):
+    """The flow's base scales 40 apart; the LinearGaussian log-joint's samples z on an
+    axis of their own before the data points' (samples against points, broadcast); the
+    Gamma–Poisson rates over e^±3: ten uniform exponents on [−3, 3] span less than 2
+    with probability 10·(1/3)⁹ − 9·(1/3)¹⁰ ≈ 4e-4; the mixture of two identical
+    components (tied responsibilities) and a third 40 away (saturated ones)."""
+    scale = _drawn("flows.PlanarFlow.transform_vjp[scales]", seed)["scale"]
+    assert np.max(scale) / np.min(scale) >= 40.0
+    assert _drawn("models.linear_gaussian.LinearGaussian.log_joint_grad[diagonal noise, samples against points]", seed)["z"].ndim == 3
+    rates = _drawn("models.gamma_poisson.GammaPoisson.log_joint_grad[rates e^-3..e^3, zero counts]", seed)["z"]
+    assert np.log(np.max(rates) / np.min(rates)) >= 2.0
+    mixture = _drawn("likelihoods.isotropic_gmm_log_likelihood_grad-tied-and-far", seed)
+    for parameter in ("logits", "means", "log_scales"):
+        np.testing.assert_array_equal(mixture[parameter][0], mixture[parameter][1])
+    assert np.linalg.norm(mixture["means"][2] - mixture["means"][0]) >= 30.0
