@@ -2702,7 +2702,7 @@ MUTANTS = [
     # survived at first; killed by tests/test_models_gaussian_mixture.py::test_constructor_refuses_bad_parameters
     Mutant(M, "    if means.shape[1] == 0:\n", "    if False:\n",
            "M: GaussianMixture: means with no column (D = 0) not refused", (E_T_GMM,)),
-    # ----- audit W: the tour's rows against its claims, from an independent review. Each package bug below
+    # ----- audit W: the tour's rows against its claims, from an independent review. Each mutant below
     # passed the tour before this audit (the E-step row computed log q as log p(x, k) − log p(x), tight for
     # any q; the CAVI rows compared the closed-form ELBO only with itself; the minibatch row's pooled SE
     # counted the spread between batches as noise and let a 5 % bias through); the rows now compute the
