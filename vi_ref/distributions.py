@@ -170,7 +170,8 @@ def _clamp(condition, value, fallback):
 
 def log1pmx(u, log1p_u=None):
     """u − log(1 + u) ≥ 0 for u > −1, to full relative precision everywhere (the
-    negative of ``scipy.special.log1pmx``, which is log(1 + x) − x).
+    negative of log(1 + u) − u, which SciPy has only privately, as
+    ``scipy.special._ufuncs._log1pmx``).
 
     Near 0 the two terms cancel (the result is ≈ u²/2); there, with t = u/(2 + u)
     and log(1 + u) = 2 atanh t,
