@@ -557,6 +557,28 @@ def test_the_suite_optimal_baseline_terms_are_those_of_the_estimator():
     np.testing.assert_allclose(terms["loc"], (values - coefficient) * score, rtol=1e-12)
 
 
+def test_the_optimal_baseline_is_one_constant_per_coordinate():
+    """q = N(m, s) with three coordinates and f(z) = Σ_d a_d (z_d − k)² with unequal a_d:
+    each coordinate j of μ and σ gets its own ĉⱼ = Σₛ f gₛⱼ² / Σₛ gₛⱼ², computed here by
+    hand from the same draws (score of μ_d: ε_d/s_d; of σ_d: (ε_d² − 1)/s_d). One
+    constant pooled over the coordinates is still almost unbiased, so only a same-draws
+    comparison of the terms tells the two apart."""
+    loc, scale, weights = np.array([0.5, -1.0, 2.0]), np.array([0.5, 1.5, 0.8]), np.array([1.0, 4.0, 0.3])
+    q = Normal(loc, scale)
+
+    def f(z):
+        return ad.sum(weights * ad.square(z + 2.5), axis=-1)
+
+    terms = score_function_gradient(f, q, 40, rng=3, baseline="optimal")
+    z = q.sample(40, rng=3)
+    values = np.sum(weights * (z + 2.5) ** 2, axis=-1)[:, None]
+    eps = (z - loc) / scale
+    for name, score in (("loc", eps / scale), ("scale", (eps**2 - 1) / scale)):
+        coefficient = np.sum(values * score**2, axis=0) / np.sum(score**2, axis=0)
+        assert np.ptp(coefficient) > 1.0  # the coordinates' constants differ
+        np.testing.assert_allclose(terms[name], (values - coefficient) * score, rtol=1e-12, err_msg=name)
+
+
 def test_leave_one_out_baseline_is_unbiased_even_at_two_samples():
     """bₛ = the other sample's f is independent of zₛ: unbiased at n = 2, where a
     baseline that included f(zₛ) itself would be off by ∇/(n − 1) = ∇ (derivation 05, §3)."""

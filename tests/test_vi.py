@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 import scipy.optimize
 import scipy.special
+import scipy.stats
 
 from vi_ref import autodiff as ad
 from vi_ref import flows as vi_flows
@@ -1149,6 +1150,20 @@ def test_converged_step_is_the_first_estimate_at_which_the_rule_holds():
     assert result.converged and result.converged_step == result.trace_steps[held.index(True)]
     stopped = vi.fit(quadratic, Normal(np.zeros(2), np.ones(2)), rng=3, stop_when_converged=True, **arguments)
     assert stopped.n_steps == stopped.trace_steps[-1] == result.converged_step
+
+
+def test_the_traced_elbo_and_its_standard_error_are_the_mean_and_sample_se_of_the_draws():
+    """The start's ELBO estimate redrawn by hand from the same generator (its first
+    draws): the mean of log p(z) − log q(z), with log q from scipy.stats, and the
+    standard error std(ddof = 1)/√S, both to round-off. The spread test of
+    tests/test_standard_errors.py holds the SE only to ±25 %; this pins its formula."""
+    loc, scale = np.array([0.3, -1.0]), np.array([0.7, 1.6])
+    result = vi.fit(quadratic, Normal(loc, scale), steps=1, learning_rate=1e-12, elbo_samples=50, rng=7,
+                    eval_every=1)
+    z = Normal(loc, scale).sample(50, rng=np.random.default_rng(7))
+    ratios = quadratic(z) - np.sum(scipy.stats.norm.logpdf(z, loc, scale), axis=-1)
+    np.testing.assert_allclose(result.trace[0], ratios.mean(), rtol=1e-12)
+    np.testing.assert_allclose(result.trace_standard_error[0], ratios.std(ddof=1) / np.sqrt(50), rtol=1e-12)
 
 
 def test_same_seed_same_run():
