@@ -2874,6 +2874,15 @@ MUTANTS = [
     # survived at first; killed by tests/test_vi.py::test_the_traced_elbo_and_its_standard_error_are_the_mean_and_sample_se_of_the_draws
     Mutant(VI, "float(standard_error_of_mean(ratios)), ratios", "float(standard_error_of_mean(ratios)) * 1.15, ratios",
            "X: fit's traced ELBO standard error 15 % too large", (T_VI,)),
+    # the leave-one-out baseline of elbo_gradient's score function (added with this audit: fit_dataset had b = 0)
+    Mutant(EG, "            weights = weights - (np.sum(weights, axis=0) - weights) / (n - 1)",
+           "            weights = weights - np.mean(weights)",
+           "X: elbo_gradient leave-one-out baseline pooled over the data points", (T_ES,)),
+    Mutant(EG, "            weights = weights - (np.sum(weights, axis=0) - weights) / (n - 1)",
+           "            weights = weights - np.sum(weights, axis=0) / n",
+           "X: elbo_gradient leave-one-out baseline including the sample's own h", (T_ES,)),
+    Mutant(VI, 'baseline = "leave_one_out" if estimator == "score_function" and n_samples >= 2 else None',
+           "baseline = None", "X: fit_dataset's score function without its leave-one-out baseline", (T_VI,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -33,6 +33,7 @@ from vi_ref import flows as vi_flows
 from vi_ref import kl, vi
 from vi_ref.distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
 from vi_ref.elbo import dataset_elbo, dataset_elbo_grad
+from vi_ref.estimators import elbo_gradient
 from vi_ref.learning import fit_linear_gaussian, ppca_maximum_likelihood
 from vi_ref.models import GammaPoisson, LinearGaussian
 
@@ -854,6 +855,35 @@ def test_dataset_run_without_learn_model_keeps_the_model(ppca_data):
     for name in ("W", "b", "noise_var"):
         np.testing.assert_array_equal(getattr(result.model, name), getattr(model, name))
     assert not np.array_equal(result.q.loc, q.loc)
+
+
+@pytest.mark.parametrize("n_samples, expected", [(1, None), (3, "leave_one_out")])
+def test_dataset_score_function_uses_the_leave_one_out_baseline_from_two_samples(monkeypatch, n_samples, expected):
+    """As fit does with n_samples ≥ 2 (at one sample fit keeps a running average;
+    fit_dataset, whose rows change from step to step, uses none)."""
+    seen, original = [], vi.minibatch_elbo_gradient
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("baseline"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(vi, "minibatch_elbo_gradient", recording)
+    X = np.array([[3.0, 0.0, 2.0], [5.0, 1.0, 1.0]])
+    vi.fit_dataset(GammaPoisson(2.0, 1.0), X, Gamma(np.array([1.5, 2.0]), np.array([1.0, 2.0])), steps=2,
+                   learning_rate=0.01, n_samples=n_samples, estimator="score_function", rng=0, elbo_samples=2)
+    assert seen == [expected, expected]
+
+
+def test_minibatch_gradient_passes_its_baseline_to_the_estimator():
+    """Same seed: the minibatch φ rows are elbo_gradient's leave-one-out means."""
+    X = np.array([[3.0, 0.0, 2.0], [5.0, 1.0, 1.0], [0.0, 0.0, 1.0]])
+    q, model = Gamma(np.array([1.5, 2.0, 3.0]), np.array([1.0, 2.0, 0.5])), GammaPoisson(2.0, 1.0)
+    _, grads_phi = vi.minibatch_elbo_gradient(model, q, X, np.array([0, 2]), 5, 4, estimator="score_function",
+                                              baseline="leave_one_out")
+    local = Gamma(q.concentration[[0, 2]], q.rate[[0, 2]])
+    _, terms = elbo_gradient(model, local, X[[0, 2]], 5, 4, estimator="score_function", baseline="leave_one_out")
+    for name in grads_phi:
+        np.testing.assert_allclose(grads_phi[name], terms[name].mean(axis=0), rtol=1e-14)
 
 
 def test_dataset_adam_keeps_the_model_and_q_states_apart_where_their_names_coincide():

@@ -45,8 +45,8 @@ Estimators (``estimator=``), all unbiased for ∇_φ L:
                            h over the other samples (n_samples ≥ 2), or else
                            (n_samples = 1) a moving average b ← 0.9 b + 0.1 h(z) of
                            the earlier steps' single draws, started at the first ELBO
-                           estimate (independent of the draw); in ``fit`` only:
-                           ``fit_dataset`` uses b = 0
+                           estimate (independent of the draw); ``fit_dataset`` uses
+                           the leave-one-out b for n_samples ≥ 2 and b = 0 for 1
 
 The pathwise ones need a reparameterisable q (Normal, MultivariateNormal,
 Exponential, LogNormal, PlanarFlow); Gamma and Categorical use the score function
@@ -867,7 +867,8 @@ def q_size(q):
     return max(1, int(np.prod(getattr(q, "batch_shape", ()) + getattr(q, "event_shape", ()), dtype=float)))
 
 
-def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator="reparameterization"):
+def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator="reparameterization",
+                            baseline=None):
     """Monte Carlo gradient of the mean-field data-set ELBO L = (1/N) Σᵢ Lᵢ(θ, φᵢ) from
     the minibatch B = ``rows`` (lecture, "Mean Field Assumption for Parametric
     Distributions"):
@@ -875,7 +876,8 @@ def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator
         ĝ_θ  = (N/|B|) · (1/N) Σ_{i∈B} ∇_θ L̂ᵢ = (1/|B|) Σ_{i∈B} ∇_θ L̂ᵢ
         ĝ_φᵢ = ∇_φᵢ L̂ᵢ  for i ∈ B   (each φᵢ ascends its own ELBOᵢ: N ∇_φᵢ L)
 
-    with L̂ᵢ the ``n_samples``-sample estimate of ``estimators.elbo_gradient``. For B
+    with L̂ᵢ the ``n_samples``-sample estimate of ``estimators.elbo_gradient`` (with its
+    ``baseline`` for the score function: None or ``"leave_one_out"``). For B
     drawn uniformly (any fixed size) E_B[(N/|B|) Σ_{i∈B} gᵢ] = Σᵢ gᵢ, so ĝ_θ is unbiased
     for ∇_θ L.
 
@@ -890,7 +892,8 @@ def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator
     rows = _check_rows(rows, X.shape[0])
     n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples", per_unit=X.size)
     local = _local_rows(q, rows)
-    grads_theta, grads_phi = elbo_gradient(model, local, X[rows], n_samples, rng, estimator=estimator)
+    grads_theta, grads_phi = elbo_gradient(model, local, X[rows], n_samples, rng, estimator=estimator,
+                                           baseline=baseline)
     size = len(np.atleast_1d(rows))
     return (
         {name: np.mean(g, axis=0) / size for name, g in grads_theta.items()},
@@ -963,7 +966,8 @@ def fit_dataset(
             with loc and scale (N, L)).
         steps, learning_rate, n_samples, estimator, optimizer, rng, schedule,
         eval_every, callback: as in ``fit`` (callback(step, model, q, elbo, se)),
-            except that ``estimator="score_function"`` uses no baseline (b = 0).
+            except that ``estimator="score_function"`` with ``n_samples = 1`` uses no
+            baseline (b = 0; with n_samples ≥ 2 it uses the leave-one-out one, as ``fit``).
         batch_size: |B|, 1 ≤ |B| ≤ N (default N: full batch).
         learn_model: also ascend in θ (else θ stays fixed and only the qᵢ move).
         elbo_samples: draws per data point for each estimate of the data-set ELBO.
@@ -1005,10 +1009,12 @@ def fit_dataset(
         raise ValueError(f"the data-set ELBO must be finite at the starting model and q; got {elbo}")
     trace_steps, trace, trace_se = [0], [elbo], [standard_error]
     trace_parameters = [{"model": theta, "q": phi}]
+    baseline = "leave_one_out" if estimator == "score_function" and n_samples >= 2 else None
     step = 0
     for step in range(1, steps + 1):
         rows = np.sort(generator.choice(n_points, size=batch_size, replace=False))
-        grads_theta, grads_phi = minibatch_elbo_gradient(model, q, X, rows, n_samples, generator, estimator=estimator)
+        grads_theta, grads_phi = minibatch_elbo_gradient(model, q, X, rows, n_samples, generator, estimator=estimator,
+                                                         baseline=baseline)
         _check_finite_gradient({**grads_theta, **grads_phi}, step, q)
         rate = _scheduled_rate(learning_rate, schedule, step)
         if learn_model:

@@ -4,7 +4,9 @@ For data x, a model p_θ(x, z) and q_φ(z), with h(z) = log p_θ(x, z) − log q
 
     ∇_θ ELBO = E_q[∇_θ log p_θ(x, z)]                          (every estimator)
     ∇_φ ELBO, one of
-      "score_function"       E_q[h(z) ∇_φ log q_φ(z)]
+      "score_function"       E_q[(h(z) − b) ∇_φ log q_φ(z)], b = 0 or, with
+                             baseline="leave_one_out", the mean of h over the
+                             other n − 1 samples (of the same data point)
       "reparameterization"   E_ε[(∂T/∂φ)ᵀ (∇_z log p − ∇_z log q)(z) − ∇_φ log q_φ(z)]
                              (the total derivative of h(T(ε, φ)) in φ)
       "path_derivative"      E_ε[(∂T/∂φ)ᵀ (∇_z log p − ∇_z log q)(z)]
@@ -39,7 +41,7 @@ ELBO_ESTIMATORS = ("reparameterization", "score_function", "path_derivative", "c
 PATHWISE = ("reparameterization", "path_derivative", "closed_form_entropy")
 
 
-def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization"):
+def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization", baseline=None):
     """Per-sample Monte Carlo gradients of Σᵢ ELBO(xᵢ, qᵢ) with respect to θ and φ.
 
     Args:
@@ -52,6 +54,9 @@ def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization"):
         rng: Generator, int seed or None.
         estimator: one of ``ELBO_ESTIMATORS`` (module docstring); the pathwise ones
             need a reparameterisable q and a continuous z.
+        baseline: for ``"score_function"`` only: None (b = 0) or ``"leave_one_out"``
+            (bₛ = the mean of h over the other samples, independent of zₛ, so the
+            estimate stays unbiased; n ≥ 2).
 
     Returns:
         (grads_theta, grads_phi): dicts parameter name → (n, *parameter shape), whose
@@ -60,13 +65,19 @@ def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization"):
     Raises:
         TypeError: for a model without ``log_joint_grad``, or a q that is not
             reparameterisable given to a pathwise estimator.
-        ValueError: for an unknown estimator, n ≤ 0, or q that does not fit the model.
+        ValueError: for an unknown estimator or baseline, a baseline given to a
+            pathwise estimator, n ≤ 0 (n = 1 with a leave-one-out baseline), or q that
+            does not fit the model.
     """
     if estimator not in ELBO_ESTIMATORS:
         raise ValueError(f"estimator must be one of {ELBO_ESTIMATORS}; got {estimator!r}")
     _check_model(model)
     check_distribution(q)
-    n = check_count(n, "n", minimum=1)
+    n = check_count(n, "n", minimum=2 if baseline is not None else 1)
+    if baseline is not None and (not isinstance(baseline, str) or baseline != "leave_one_out"):
+        raise ValueError(f"baseline must be None or 'leave_one_out'; got {baseline!r}")
+    if baseline is not None and estimator != "score_function":
+        raise ValueError(f"baseline is for estimator='score_function' only; got estimator={estimator!r}")
     latent_axes = count_latent_axes(model, q, x)
     _refuse_q_outside_latent_support(model, q)
     generator = as_generator(rng)
@@ -78,6 +89,8 @@ def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization"):
     terms = _JointTerms(model, q, x, z, latent_axes)
     if estimator == "score_function":
         weights = terms.log_ratio()
+        if baseline is not None:  # the others' mean, per data point
+            weights = weights - (np.sum(weights, axis=0) - weights) / (n - 1)
         scores = q.log_prob_grad(z)  # per value: (n, *q batch, *parameter event)
         grads_phi = {name: _expand(weights, score) * score for name, score in scores.items()}
         return terms.theta(), per_sample_parameter_terms(q, grads_phi)
