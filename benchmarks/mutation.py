@@ -2883,6 +2883,10 @@ MUTANTS = [
            "X: elbo_gradient leave-one-out baseline including the sample's own h", (T_ES,)),
     Mutant(VI, 'baseline = "leave_one_out" if estimator == "score_function" and n_samples >= 2 else None',
            "baseline = None", "X: fit_dataset's score function without its leave-one-out baseline", (T_VI,)),
+    # left by audit H; killed by tests/test_registry.py::test_rule_cases_contract_the_output_with_random_weights
+    Mutant(RA, "        weights = rng.standard_normal(np.shape(apply(**inputs)))",
+           "        weights = np.ones(np.shape(apply(**inputs)))",
+           "X: registry rule cases contract the output with weights of 1", (T_R,)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

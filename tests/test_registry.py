@@ -359,3 +359,21 @@ def test_flow_model_and_likelihood_cases_draw_in_their_regions(seed):
     for parameter in ("logits", "means", "log_scales"):
         np.testing.assert_array_equal(mixture[parameter][0], mixture[parameter][1])
     assert np.linalg.norm(mixture["means"][2] - mixture["means"][0]) >= 30.0
+
+
+def test_rule_cases_contract_the_output_with_random_weights():
+    """A rule's check differentiates Σ w ⊙ f(x) with w drawn at random: a VJP that
+    ignores its cotangent (returns the gradient of Σ f for every ḡ) is right for
+    w = 1 and must fail here. The same rule written correctly passes."""
+    from vi_ref.registry.autodiff_rules import inputs, normal, rule_case
+
+    def square_ignoring_cotangent(g, ans, x):
+        return 2.0 * x
+
+    def square_vjp(g, ans, x):
+        return 2.0 * x * g
+
+    for vjp, expected in ((square_ignoring_cotangent, False), (square_vjp, True)):
+        square = autodiff.Primitive("square_under_test", lambda x: x * x, (vjp,))
+        case = rule_case(square, "random weights", inputs(x=normal(5)), lambda x: square(x))
+        assert all(check.ok for check in check_case(case, rng=SEED)) is expected
