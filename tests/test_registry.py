@@ -253,7 +253,9 @@ def test_rule_cases_with_fixed_inputs_reach_the_zeros_and_tails_they_name():
     """power at base 0 with exponent 1 (∂/∂x = 1) and above (∂/∂x = 0, ∂/∂y = 0 by the
     0·log 0 convention); prod over rows with no zero, one zero and two zeros (the three
     branches of its VJP); log_ndtr down to x = −100 (the asymptotic tail); logaddexp
-    tied at 0 and at −700 (exp underflows: the tie must still split the cotangent)."""
+    tied at 0 and at −700 (exp underflows: the tie must still split the cotangent);
+    tanh beyond |x| = 4.9, where 1 − tanh² < 2.2e-4 and its rule switches to the exact
+    tail, out to ±19, where 1 − tanh² rounds to 0; expm1 at −40, where (eˣ − 1) + 1 is 0."""
     power = _drawn("autodiff.power[zero-base]", SEED)
     exponents_at_zero = power["y"][power["x"] == 0.0]
     assert np.any(exponents_at_zero == 1.0) and np.any(exponents_at_zero > 1.0)
@@ -263,6 +265,9 @@ def test_rule_cases_with_fixed_inputs_reach_the_zeros_and_tails_they_name():
     pair = _drawn("autodiff.logaddexp[ties-and-scales]", SEED)
     tied = pair["x"][pair["x"] == pair["y"]]
     assert np.any(tied == 0.0) and np.any(tied <= -700.0)
+    tanh_inputs = np.abs(_drawn("autodiff.tanh[tails]", SEED)["x"])
+    assert np.any((tanh_inputs > 4.9) & (tanh_inputs < 10)) and np.max(tanh_inputs) >= 19.0
+    assert np.min(_drawn("autodiff.expm1[lower-tail]", SEED)["x"]) <= -40.0
 
 
 def test_broadcast_rule_cases_draw_inputs_that_broadcast():
