@@ -4,7 +4,7 @@ estimators built on them (derivation ``derivations/05-monte-carlo-gradients-of-t
 
 - ``score_function_gradient(f, q, n, rng=None, *, baseline=None)``
 - ``reparameterization_gradient(f, q, n, rng=None, *, f_grad=None)``
-- ``elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization")``
+- ``elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization", baseline=None)``
 - ``iwae_gradient(model, q, x, k, n, rng=None)``: the reparameterised gradient of the
   importance-weighted bound ``vi_ref.elbo.iwae_bound``.
 - ``mean_and_standard_error(terms)``: the estimate and its standard error.

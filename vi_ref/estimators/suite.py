@@ -420,10 +420,6 @@ class StickingTheLandingProblem(_OneDimensionalModel):
     def gradient(self):
         return {"loc": np.zeros(1), "scale": np.zeros(1)}
 
-    @property
-    def theta_gradient(self):
-        return self.model.elbo_grad(self.x, self.q)[0]
-
     def estimate(self, estimator, n, rng=None):
         """Per-sample φ terms (θ's are ``estimate_theta``)."""
         return elbo_gradient(self.model, self.q, self.x, n, rng, estimator=estimator)[1]
