@@ -2887,6 +2887,16 @@ MUTANTS = [
     Mutant(RA, "        weights = rng.standard_normal(np.shape(apply(**inputs)))",
            "        weights = np.ones(np.shape(apply(**inputs)))",
            "X: registry rule cases contract the output with weights of 1", (T_R,)),
+    # stop 27: the backward pass's x * x and broadcast-constant shortcuts
+    Mutant(G_GRAPH, "                    _accumulate(cotangents, owned, id(parent), cotangents[id(parent)], contribution)\n"
+           "                    continue", "                    continue",
+           "Y: x * x pulled back once and not doubled", (Q_TM, Q_TA)),
+    Mutant(G_GRAPH, "and parents[0][1] is parents[1][1]", "and parents[0][0] == 0",
+           "Y: any product of a commutative primitive taken as x * x", (Q_TM, Q_TA)),
+    Mutant(G_GRAPH, "g.size > 0 and g.item(0) != 0", "g.size > 0", "Y: a broadcast 0 spared the strong zero",
+           (Q_TM, Q_TA)),
+    Mutant(G_GRAPH, "return type(g) is np.ndarray and not any(g.strides) and", "return type(g) is np.ndarray and",
+           "Y: any ḡ whose first entry is nonzero spared the strong zero", (Q_TM, Q_TA)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).

@@ -4,7 +4,10 @@
 hands an owned ḡ to a rule that writes into it (``tanh``, ``negative``, ``subtract``),
 instead of allocating a new array per rule. That is only a saving if it never changes
 a gradient and never writes into an array that something else holds; these tests
-check both, against the same pass with the reuse switched off.
+check both, against the same pass with the reuse switched off. The pass's two other
+shortcuts are switched off with it: ``x * x`` pulled back once and added to itself
+(``commutative``), and no strong-zero finiteness pass under a ḡ that is one nonzero
+number broadcast.
 """
 
 import sys
@@ -23,6 +26,8 @@ def _without_reuse(monkeypatch):
     for primitive in ad.PRIMITIVES.values():
         monkeypatch.setattr(primitive, "fresh_results", False)
         monkeypatch.setattr(primitive, "in_place_vjps", None)
+        monkeypatch.setattr(primitive, "commutative", False)
+    monkeypatch.setattr(graph, "_nonzero_constant", lambda g: False)
 
 
 def _gradients_of_programs(count, seed):
@@ -57,6 +62,64 @@ def test_reuse_leaves_random_programs_gradients_bit_identical(monkeypatch):
         _without_reuse(switched_off)
         plain = _gradients_of_programs(300, seed=7)
     _assert_bit_identical(reused, plain)
+
+
+def test_random_programs_take_both_shortcuts():
+    """The 300 programs the test above compares include products of a value with
+    itself and strong-zero rules under a broadcast constant ḡ."""
+    rng = np.random.default_rng(7)
+    squares = 0
+    for _ in range(300):
+        steps, _, _ = random_program(rng)
+        squares += sum(kind == "binary" and operands[0] == operands[1] and options["name"] == "multiply"
+                       for kind, operands, options in steps)
+    assert squares >= 5
+    skipped = {"count": 0}
+
+    def counted(g):
+        answer = _nonzero_constant(g)
+        skipped["count"] += answer
+        return answer
+
+    _nonzero_constant = graph._nonzero_constant
+    graph._nonzero_constant = counted
+    try:
+        _gradients_of_programs(300, seed=7)
+    finally:
+        graph._nonzero_constant = _nonzero_constant
+    assert skipped["count"] >= 30
+
+
+def test_a_product_of_a_tensor_with_itself_is_pulled_back_once(monkeypatch):
+    calls = []
+    first, second = ad.multiply.vjps
+    monkeypatch.setattr(ad.multiply, "vjps", (lambda *a: calls.append(0) or first(*a),
+                                              lambda *a: calls.append(1) or second(*a)))
+    x = np.array([3.0, -0.5, 1e-300, 1e308])
+    with np.errstate(over="ignore"):
+        gradient = ad.grad(lambda v: ad.sum(v * v))(x)
+    assert calls == [0]
+    np.testing.assert_array_equal(gradient, [6.0, -1.0, 2e-300, np.inf])  # 2x, overflowing as 2x does
+    # the strong zero applies before the doubling: ∞ · 0 is 0 where the branch is not taken
+    at_infinity = ad.grad(lambda v: ad.sum(ad.where(np.array([False, True]), v * v, 0.0)))(np.array([np.inf, 2.0]))
+    np.testing.assert_array_equal(at_infinity, [0.0, 4.0])
+    # a third use of the Tensor adds to the doubled pair, in either order
+    np.testing.assert_array_equal(ad.grad(lambda v: ad.sum(v * v) + ad.sum(3.0 * v))(x[:2]), [9.0, 2.0])
+    np.testing.assert_array_equal(ad.grad(lambda v: ad.sum(3.0 * v + v * v))(x[:2]), [9.0, 2.0])
+
+
+def test_a_broadcast_zero_cotangent_still_gets_the_strong_zero():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # 0 · sum(log x): ḡ is a broadcast 0 at log, whose 1/x is ∞ at x = 0
+        zeroed = ad.grad(lambda v: 0.0 * ad.sum(ad.log(v)))(np.array([0.0, 1.0]))
+        # a nonzero broadcast ḡ leaves 1/0 = ∞ as it is (the convention only zeroes ḡ = 0)
+        kept = ad.grad(lambda v: ad.sum(ad.log(v)))(np.array([0.0, 2.0]))
+    np.testing.assert_array_equal(zeroed, [0.0, 0.0])
+    np.testing.assert_array_equal(kept, [np.inf, 0.5])
+    assert graph._nonzero_constant(np.broadcast_to(2.0, (3, 4)))
+    assert not graph._nonzero_constant(np.broadcast_to(0.0, (3, 4)))
+    assert not graph._nonzero_constant(np.array([2.0, 2.0]))  # not a broadcast: entries may differ
+    assert not graph._nonzero_constant(np.broadcast_to(2.0, (0, 4)))
 
 
 def _counting(rule, calls):

@@ -176,6 +176,10 @@ class Primitive:
             parent). For a variadic primitive, a single rule taking the argument
             number first: ``rule(i, g, ans, *args, **kwargs)``. Every rule takes
             the forward function's keywords.
+        commutative: a binary primitive with f(x, y) = f(y, x), whose second rule
+            is its first with the arguments swapped: where one Tensor is both
+            arguments (``x * x``) the two cotangents are equal, so the backward
+            pass computes the first and adds it to itself (2c is exactly c + c).
         elementwise: the output entry k depends only on entry k of each (broadcast)
             input, which is what makes the strong-zero convention applicable.
         strong_zero: apply the strong-zero convention (default: ``elementwise``);
@@ -198,8 +202,8 @@ class Primitive:
             the rule overwrites, so the rule applies it itself where it is needed.
     """
 
-    def __init__(self, name, forward, vjps, *, elementwise=False, strong_zero=None, fresh_results=False,
-                 in_place_vjps=None):
+    def __init__(self, name, forward, vjps, *, commutative=False, elementwise=False, strong_zero=None,
+                 fresh_results=False, in_place_vjps=None):
         self.name = name
         self.forward = forward
         self.variadic = callable(vjps)
@@ -210,6 +214,7 @@ class Primitive:
             raise ValueError(f"{name}: in_place_vjps needs strong_zero=False (the rules apply the convention)")
         self.fresh_results = fresh_results
         self.in_place_vjps = in_place_vjps
+        self.commutative = commutative
         # argument numbers that are differentiable; None: all of them (variadic)
         self._differentiable = (
             None if self.variadic else frozenset(i for i, rule in enumerate(vjps) if rule is not None)
@@ -458,6 +463,8 @@ def backward(output, leaves):
             primitive, parents, args, kwargs = node
             ans = tensor.value
             rules, variadic, strong_zero = primitive.vjps, primitive.variadic, primitive.strong_zero
+            if strong_zero and _nonzero_constant(g):
+                strong_zero = False  # the convention zeroes entries whose ḡ is 0: there are none
             fresh_results, in_place = primitive.fresh_results, primitive.in_place_vjps
             # the rule may overwrite ḡ if the pass owns it and ḡ has no other use here
             was_owned = id(g) in owned
@@ -466,7 +473,12 @@ def backward(output, leaves):
                 owned.remove(id(g))
                 overwritable = in_place is not None and len(parents) == 1 and _has_c_strides(g)
             holder, viewed = None, False  # the argument given ḡ itself; one given a view
+            # x ∘ x of a commutative ∘: the second cotangent is the first
+            repeated = primitive.commutative and len(parents) == 2 and parents[0][1] is parents[1][1]
             for argnum, parent in parents:
+                if repeated and argnum == 1:
+                    _accumulate(cotangents, owned, id(parent), cotangents[id(parent)], contribution)
+                    continue
                 if variadic:
                     contribution = rules(argnum, g, ans, *args, **kwargs)
                 elif overwritable and in_place[argnum] is not None:
@@ -525,6 +537,12 @@ def _has_c_strides(array):
             return False
         expected *= size
     return True
+
+
+def _nonzero_constant(g):
+    """ḡ is one nonzero number, broadcast (as ``sum``'s rule passes it on): an O(1)
+    test that no entry is 0, which spares a strong-zero rule its finiteness pass."""
+    return type(g) is np.ndarray and not any(g.strides) and g.size > 0 and g.item(0) != 0
 
 
 def strong_zero_where_unused(contribution, g):

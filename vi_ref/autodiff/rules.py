@@ -670,7 +670,9 @@ subtract = Primitive(
     "subtract", np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
     in_place_vjps=(None, lambda g, ans, x, y: np.negative(g, out=g)), **_LINEAR
 )
-multiply = Primitive("multiply", np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), **_E)
+multiply = Primitive(
+    "multiply", np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), commutative=True, **_E
+)
 divide = Primitive("divide", np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), **_E)
 power = Primitive("power", np.power, (_power_vjp_base, _power_vjp_exponent), **_E)
 negative = Primitive(
