@@ -181,6 +181,18 @@ def test_integer_inputs_are_computed_in_float64():
     assert (value, gradient[0]) == (1.6e19, 8e9)
 
 
+def test_a_tensor_made_from_a_tensor_or_a_list_of_tensors():
+    """Tensor(t) holds t's value (as np.asarray(a) of an ndarray); a list holding
+    Tensors is not a value, in Tensor() or as a differentiated argument: the message
+    says to stack it (NumPy's conversion would only say a Tensor is not an ndarray)."""
+    t = ad.Tensor([1.0, 2.0])
+    np.testing.assert_array_equal(ad.Tensor(t).value, [1.0, 2.0])
+    with pytest.raises(TypeError, match="value: a list holding Tensors is not a value; stack it first"):
+        ad.Tensor([t, 3.0])
+    with pytest.raises(TypeError, match="argument 0: a list holding Tensors is not a value; stack it first"):
+        ad.grad(lambda x: ad.sum(x))([t[0], 1.0])
+
+
 def test_tensor_attributes():
     t = ad.Tensor(np.ones((2, 3)))
     assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and len(t) == 2

@@ -457,9 +457,10 @@ def backward(output, leaves):
             node = tensor._node
             if node is None:
                 continue  # a leaf keeps its gradient
-            g = cotangents.pop(id(tensor), None)
-            if g is None:
-                continue
+            # every node in the order has its cotangent by now: the output has the
+            # seed, and each other node was reached from one visited before it, whose
+            # rules gave it a contribution
+            g = cotangents.pop(id(tensor))
             primitive, parents, args, kwargs = node
             ans = tensor.value
             rules, variadic, strong_zero = primitive.vjps, primitive.variadic, primitive.strong_zero
