@@ -230,12 +230,6 @@ class Primitive:
     def differentiable(self, argnum):
         return self._differentiable is None or argnum in self._differentiable
 
-    def vjp(self, argnum, g, ans, args, kwargs):
-        """The cotangent of argument ``argnum`` given the output's cotangent ``g``."""
-        if self.variadic:
-            return self.vjps(argnum, g, ans, *args, **kwargs)
-        return self.vjps[argnum](g, ans, *args, **kwargs)
-
     def _bind_keywords(self, args, kwargs):
         """Move differentiable arguments given by name (``sum(a=x)``, as NumPy
         allows) to their positions, where they are recorded; refuse keywords the
