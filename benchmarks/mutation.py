@@ -2102,7 +2102,7 @@ MUTANTS = [
            "G: mean's count of a where= mask with fewer axes not broadcast", (Q_TN,)),
     Mutant(G_GRAPH, "isinstance(value, (Tensor, np.ndarray, np.generic))", "isinstance(value, (Tensor, np.ndarray))",
            "G: NumPy scalars (np.float64) refused as operands", (Q_TA, Q_TN)),
-    Mutant(G_GRAPH, "    if isinstance(function, np.ufunc):\n        return frozenset()\n", "",
+    Mutant(G_GRAPH, "    if isinstance(function, np.ufunc):\n        return ()\n", "",
            "G: a ufunc's own keywords (out=, where=) accepted", (Q_TA,)),
     # ----- audit R, second pass (descriptions "R: "): cross-checking: reference files, their cases, vi_ref.testing, the CLI, figure data
     # (the second audit of this area, prefix "R: "; survivors at first marked, each now killed)

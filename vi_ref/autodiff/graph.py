@@ -219,10 +219,11 @@ class Primitive:
         self._differentiable = (
             None if self.variadic else frozenset(i for i, rule in enumerate(vjps) if rule is not None)
         )
-        self.keywords = _keyword_parameters(forward, self.differentiable)
-        self._argument_positions = _differentiable_names(forward, self.differentiable)
+        parameters = _parameters(forward)
+        self.keywords = _keyword_parameters(parameters, self.differentiable)
+        self._argument_positions = _differentiable_names(parameters, self.differentiable)
         self._inputs = _input_count(forward)
-        self._undifferentiated = _positions_of(forward, _UNDIFFERENTIATED_OPTIONS)
+        self._undifferentiated = _positions_of(parameters, _UNDIFFERENTIATED_OPTIONS)
 
     def __repr__(self):
         return f"<autodiff primitive {self.name}>"
@@ -311,16 +312,21 @@ class Primitive:
         return result
 
 
-def _keyword_parameters(function, differentiable):
-    """Names that ``function`` accepts by keyword, except its differentiable
-    arguments (bound to their positions by ``_bind_keywords``). A NumPy ufunc has no
-    signature: its out=/where=/dtype= keywords are refused, so it accepts none."""
+def _parameters(function):
+    """The parameters of a primitive's forward function, read once for the tables
+    below; none for a NumPy ufunc (its inputs are positional only, and its
+    out=/where=/dtype= keywords are refused) or a builtin without a signature."""
     if isinstance(function, np.ufunc):
-        return frozenset()
+        return ()
     try:
-        parameters = list(inspect.signature(function).parameters.values())
+        return tuple(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):
-        return frozenset()
+        return ()
+
+
+def _keyword_parameters(parameters, differentiable):
+    """Names accepted by keyword, except the differentiable arguments (bound to
+    their positions by ``_bind_keywords``)."""
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     return frozenset(
         p.name
@@ -329,15 +335,9 @@ def _keyword_parameters(function, differentiable):
     )
 
 
-def _differentiable_names(function, differentiable):
-    """{name: position} of ``function``'s differentiable arguments that may also be
-    given by name (a ufunc's and a variadic function's are positional only)."""
-    if isinstance(function, np.ufunc):
-        return {}
-    try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):
-        return {}
+def _differentiable_names(parameters, differentiable):
+    """{name: position} of the differentiable arguments that may also be given by
+    name (a ufunc's and a variadic function's are positional only)."""
     return {
         p.name: i
         for i, p in enumerate(parameters)
@@ -350,12 +350,8 @@ def _differentiable_names(function, differentiable):
 _UNDIFFERENTIATED_OPTIONS = ("initial",)
 
 
-def _positions_of(function, names):
-    """{position: name} of ``function``'s positional parameters named in ``names``."""
-    try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):  # a ufunc, or a builtin without a signature
-        return {}
+def _positions_of(parameters, names):
+    """{position: name} of the positional parameters named in ``names``."""
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     return {i: p.name for i, p in enumerate(parameters) if p.kind in positional and p.name in names}
 
