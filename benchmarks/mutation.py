@@ -296,7 +296,7 @@ MUTANTS = [
            ("tests/test_autodiff_numpy.py",)),
     Mutant("vi_ref/autodiff/rules.py", "weight[infinite] = np.where(x[infinite] == y[infinite], 0.5, 1.0)",
            "weight[infinite] = 1.0", "logaddexp' at a tie of infinities: not shared", ("tests/test_autodiff_numpy.py",)),
-    Mutant("vi_ref/autodiff/functions.py", "nonzero = _plain(variance) != 0", "nonzero = _plain(variance) > 0",
+    Mutant("vi_ref/autodiff/functions.py", "nonzero = value_of(variance) != 0", "nonzero = value_of(variance) > 0",
            "std of a NaN: the NaN dropped for 0", ("tests/test_autodiff_numpy.py",)),
     # ----- the backward pass's reuse of owned cotangents
     Mutant("vi_ref/autodiff/graph.py", "in_place is not None and len(parents) == 1 and _has_c_strides(g)",
@@ -572,7 +572,7 @@ MUTANTS = [
            "autodiff machinery: arrays by name bound in the order written (b=, a= refused)", ("tests/test_autodiff.py",)),
     # survived at first: only a (3, 2) output was tried; killed by
     # tests/test_autodiff.py::test_non_scalar_output_is_refused_with_its_shape
-    Mutant("vi_ref/autodiff/graph.py", "        if shape != ():\n", "        if np.size(_plain(output)) != 1:\n",
+    Mutant("vi_ref/autodiff/graph.py", "        if shape != ():\n", "        if np.size(value_of(output)) != 1:\n",
            "autodiff machinery: an output of shape (1,) taken for a scalar", ("tests/test_autodiff.py",)),
     # survived at first: no argument was unused while another was used; killed by
     # tests/test_autodiff.py::test_function_ignoring_its_argument_has_zero_gradient
@@ -632,8 +632,8 @@ MUTANTS = [
            ("tests/test_autodiff_numpy.py",)),
     # survived at first: squeeze's axis was the only length-one axis; killed by
     # tests/test_autodiff_numpy.py::test_value_equals_numpy_and_gradient_equals_finite_differences[squeeze-one-of-two]
-    Mutant("vi_ref/autodiff/functions.py", "np.squeeze(np.broadcast_to(0.0, np.shape(_plain(a))), axis=axis)",
-           "np.squeeze(np.broadcast_to(0.0, np.shape(_plain(a))))", "autodiff machinery: squeeze ignores axis",
+    Mutant("vi_ref/autodiff/functions.py", "np.squeeze(np.broadcast_to(0.0, np.shape(value_of(a))), axis=axis)",
+           "np.squeeze(np.broadcast_to(0.0, np.shape(value_of(a))))", "autodiff machinery: squeeze ignores axis",
            ("tests/test_autodiff_numpy.py",)),
     # survived at first: no bound of 0.0 below any entry; killed by
     # tests/test_autodiff_numpy.py::test_value_equals_numpy_and_gradient_equals_finite_differences[clip-at-zero]
@@ -672,7 +672,7 @@ MUTANTS = [
            "centred = a - _mean(a, axis=axis, keepdims=keepdims, where=where)",
            "autodiff machinery: var centres with a mean that lost its axis", ("tests/test_autodiff_numpy.py",)),
     Mutant("vi_ref/autodiff/functions.py", "    return maximum(x, 0.0)\n",
-           "    return where_(_plain(as_operand(x)) > 0, x, 0.0)\n",
+           "    return where_(value_of(as_operand(x)) > 0, x, 0.0)\n",
            "autodiff machinery: relu by where (derivative 0 at the tie, not ½)", ("tests/test_autodiff_numpy.py",)),
     Mutant("vi_ref/autodiff/functions.py", "            return primitive(other, self)\n",
            "            return primitive(self, other)\n",
@@ -2019,9 +2019,9 @@ MUTANTS = [
            "L: require_family: only the first accepted family named", (T_E,)),
     # ----- audit G, second pass (descriptions "G: "): the autodiff tape, graph.py and functions.py (Tensor, Primitive.__call__, keyword binding,
     # backward, value_and_grad, and the composed functions and Tensor methods)
-    Mutant(G_GRAPH, "        return self.value < _plain(other)", "        return self.value <= _plain(other)",
+    Mutant(G_GRAPH, "        return self.value < value_of(other)", "        return self.value <= value_of(other)",
            "G: t < x computes t <= x", (Q_TA,)),
-    Mutant(G_GRAPH, "        return self.value >= _plain(other)", "        return self.value > _plain(other)",
+    Mutant(G_GRAPH, "        return self.value >= value_of(other)", "        return self.value > value_of(other)",
            "G: t >= x computes t > x", (Q_TA,)),
     Mutant(G_GRAPH, "return np.asarray(value, dtype=float)", "return np.asarray(value)",
            "G: an integer input kept as an integer array (not float64)", (Q_TA,)),

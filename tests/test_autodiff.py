@@ -193,6 +193,12 @@ def test_a_tensor_made_from_a_tensor_or_a_list_of_tensors():
         ad.grad(lambda x: ad.sum(x))([t[0], 1.0])
 
 
+def test_value_of_reads_a_tensors_array_and_passes_anything_else_through():
+    t, array, items = ad.Tensor([1.0, 2.0]), np.ones(2), [1.0, 2.0]
+    assert ad.value_of(t) is t.value and ad.value_of(array) is array and ad.value_of(items) is items
+    assert ad.value_of(3.0) == 3.0
+
+
 def test_tensor_attributes():
     t = ad.Tensor(np.ones((2, 3)))
     assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and len(t) == 2

@@ -53,12 +53,8 @@ REDUCTIONS = ["sum", "mean", "max", "min", "prod", "logsumexp", "var", "std", "c
 KINKED_REDUCTIONS = {"max", "min"}
 
 
-def _value(v):
-    return v.value if isinstance(v, ad.Tensor) else v
-
-
 def _checkerboard_where(x, y):
-    shape = np.broadcast_shapes(np.shape(_value(x)), np.shape(_value(y)))
+    shape = np.broadcast_shapes(np.shape(ad.value_of(x)), np.shape(ad.value_of(y)))
     return ad.where(np.arange(int(np.prod(shape))).reshape(shape) % 2 == 0, x, y)
 
 

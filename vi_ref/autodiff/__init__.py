@@ -9,7 +9,10 @@ reach each node (derivation 01: the chain rule as vector–Jacobian products).
 
 Layout: ``graph`` (Tensor, Primitive, the backward pass, ``grad``), ``rules`` (the
 rule table: each primitive's NumPy forward and its VJPs side by side), ``functions``
-(operations composed of primitives, and Tensor's methods).
+(operations composed of primitives, and Tensor's methods). Code that takes either a
+Tensor or an array reads its value with ``value_of(x)`` (``x.value`` for a Tensor,
+``x`` itself otherwise); ``np.shape(t)``, ``np.ndim(t)`` and ``np.size(t)`` answer
+for a Tensor's value too.
 
 Semantics are NumPy's and SciPy's: every function takes the same name, defaults and
 keywords as its NumPy/SciPy namesake (``diagonal`` over axes (0, 1), ``softmax`` and
@@ -46,7 +49,7 @@ from .functions import (
     amax, amin, clip, dot, log_sigmoid, log_softmax, mean, outer, ravel, relu, repeat, softmax,
     squeeze, std, swapaxes, trace, trigamma, var,
 )
-from .graph import Primitive, Tensor, backward, grad, value_and_grad
+from .graph import Primitive, Tensor, backward, grad, value_and_grad, value_of
 from .rules import (
     PRIMITIVES, _concatenate, _einsum, _logabsdet, _solve, _stack,
     abs, add, arctan, betaln, cholesky, concatenate, cos, cumsum, diag, diagonal, digamma, divide,

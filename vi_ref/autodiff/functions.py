@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from .graph import Tensor, _plain, as_operand
+from .graph import Tensor, as_operand, value_of
 from .rules import (
     _UNSET,
     _refuse_out_and_dtype,
@@ -88,7 +88,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     where ``where`` is True). ``a`` may be a list of Tensors, as for NumPy."""
     _refuse_out_and_dtype("mean", out, dtype)
     a = as_operand(a, "mean argument")
-    count = _count(np.shape(_plain(a)), axis, keepdims, where)
+    count = _count(np.shape(value_of(a)), axis, keepdims, where)
     if where is True:
         return sum(a, axis=axis, keepdims=keepdims) / count
     return sum(a, axis=axis, keepdims=keepdims, where=where) / count
@@ -111,7 +111,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
         ddof = correction
     a = as_operand(a, "var argument")
     centred = a - _mean(a, axis=axis, keepdims=True, where=where)
-    count = _count(np.shape(_plain(a)), axis, keepdims, where)
+    count = _count(np.shape(value_of(a)), axis, keepdims, where)
     options = {} if where is True else {"where": where}
     return sum(square(centred), axis=axis, keepdims=keepdims, **options) / np.maximum(count - ddof, 0)
 
@@ -123,7 +123,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     what the central difference gives (√'s infinite slope times the variance's zero
     one would be NaN)."""
     variance = var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)
-    nonzero = _plain(variance) != 0  # NaN stays on the √ branch
+    nonzero = value_of(variance) != 0  # NaN stays on the √ branch
     return where_(nonzero, sqrt(where_(nonzero, variance, 1.0)), 0.0)
 
 
@@ -174,7 +174,7 @@ def log_softmax(x, axis=None):
     had a relative error of 1e-4, and softmax of (1e15, 1e15) was 0.47 each.
     """
     x = as_operand(x, "log_softmax argument")
-    value = _plain(x)
+    value = value_of(x)
     if value.size:
         largest = np.max(value, axis=axis, keepdims=True)
         x = x - np.where(np.isfinite(largest), largest, 0.0)
@@ -199,7 +199,7 @@ def dot(a, b, out=None):
     N-D ``b`` the sum over the last axis of ``a`` and the second-to-last of ``b``."""
     _refuse_out_and_dtype("dot", out)
     a, b = as_operand(a, "dot argument 0"), as_operand(b, "dot argument 1")
-    a_ndim, b_ndim = np.ndim(_plain(a)), np.ndim(_plain(b))
+    a_ndim, b_ndim = np.ndim(value_of(a)), np.ndim(value_of(b))
     if a_ndim == 0 or b_ndim == 0:
         return multiply(a, b)
     if b_ndim <= 2:
@@ -224,13 +224,13 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 def squeeze(a, axis=None):
     """``np.squeeze``: drop axes of length one (those in ``axis``, or all)."""
     a = as_operand(a)
-    return reshape(a, np.squeeze(np.broadcast_to(0.0, np.shape(_plain(a))), axis=axis).shape)
+    return reshape(a, np.squeeze(np.broadcast_to(0.0, np.shape(value_of(a))), axis=axis).shape)
 
 
 def swapaxes(a, axis1, axis2):
     """``np.swapaxes``: a transpose exchanging two axes."""
     a = as_operand(a)
-    ndim = np.ndim(_plain(a))
+    ndim = np.ndim(value_of(a))
     axis1, axis2 = _axis(axis1, ndim), _axis(axis2, ndim)
     axes = list(range(ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
@@ -250,9 +250,9 @@ def repeat(a, repeats, axis=None):
     flattened array for None; a 0-d array is repeated as a 1-d one, as NumPy does);
     the copies' cotangents are summed back."""
     a = as_operand(a)
-    if axis is None or np.ndim(_plain(a)) == 0:
+    if axis is None or np.ndim(value_of(a)) == 0:
         a, axis = ravel(a), 0 if axis is None else axis
-    shape = np.shape(_plain(a))
+    shape = np.shape(value_of(a))
     axis = _axis(axis, len(shape))
     index = np.repeat(np.arange(shape[axis]), repeats)
     return getitem(a, (slice(None),) * axis + (index,))
@@ -356,7 +356,7 @@ def _array_function(self, func, types, args, kwargs):
 
     name = func.__name__
     if name in ("shape", "ndim", "size"):  # questions about the value, not computations
-        return func(_plain(args[0]), *args[1:], **kwargs)
+        return func(value_of(args[0]), *args[1:], **kwargs)
     namesake = getattr(np, name, None) is func or (
         name in _LINALG_NAMESAKES and getattr(np.linalg, name, None) is func
     )

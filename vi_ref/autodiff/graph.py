@@ -92,21 +92,21 @@ class Tensor:
         return bool(self.value)
 
     def __lt__(self, other):
-        return self.value < _plain(other)
+        return self.value < value_of(other)
 
     def __le__(self, other):
-        return self.value <= _plain(other)
+        return self.value <= value_of(other)
 
     def __gt__(self, other):
-        return self.value > _plain(other)
+        return self.value > value_of(other)
 
     def __ge__(self, other):
-        return self.value >= _plain(other)
+        return self.value >= value_of(other)
 
     def __contains__(self, entry):
         # the ndarray's answer, (value == entry).any(); without this, `in` iterated
         # and compared with ==, which is identity, so 2.0 in Tensor([2.0]) was False
-        return _plain(entry) in self.value
+        return value_of(entry) in self.value
 
     __hash__ = object.__hash__
 
@@ -114,8 +114,15 @@ class Tensor:
 _new_tensor = Tensor.__new__
 
 
-def _plain(value):
-    return value.value if type(value) is Tensor else value
+def value_of(x):
+    """The ndarray a Tensor holds, or ``x`` itself (an ndarray, a number, a list):
+    the one way to read a value that may be a Tensor (its shape, a mask, a branch
+    to take) without recording it in the graph.
+
+    >>> value_of(Tensor([1.0, 2.0])), value_of(3.0)
+    (array([1., 2.]), 3.0)
+    """
+    return x.value if type(x) is Tensor else x
 
 
 def _is_real_operand(value):
@@ -624,14 +631,14 @@ def value_and_grad(f, argnums=0):
         output = f(*args, **kwargs)
         if not (type(output) is Tensor or _is_real_operand(output)):
             raise TypeError(f"f must return a scalar (a Tensor or a real number); got {type(output).__name__}")
-        shape = np.shape(_plain(output))
+        shape = np.shape(value_of(output))
         if shape != ():
             raise ValueError(f"f must return a scalar to be differentiated; got shape {shape}")
         if type(output) is Tensor:
             gradients = backward(output, leaves)
         else:  # f did not use its differentiated arguments
             gradients = [np.zeros(leaf.shape) for leaf in leaves]
-        value = float(_plain(output))
+        value = float(value_of(output))
         return value, (gradients[0] if single else tuple(gradients))
 
     return value_and_gradient

@@ -33,7 +33,7 @@ import numpy as np
 import scipy.special
 
 from .. import numerics
-from .graph import Primitive, strong_zero_where_unused
+from .graph import Primitive, strong_zero_where_unused, value_of
 
 __all__ = [
     # arithmetic
@@ -804,9 +804,7 @@ def solve(a, b, *, assume_a="gen"):
     if assume_a != "pos":
         raise ValueError(f"solve: assume_a must be 'gen' or 'pos'; got {assume_a!r}")
     factor = cholesky(a)
-    from .graph import _plain
-
-    vector = np.ndim(_plain(b)) == 1  # one right-hand side for every matrix of the batch
+    vector = np.ndim(value_of(b)) == 1  # one right-hand side for every matrix of the batch
     columns = getitem(b, (slice(None), None)) if vector else b
     x = solve_triangular(factor, solve_triangular(factor, columns, lower=True), trans=1, lower=True)
     return getitem(x, (Ellipsis, 0)) if vector else x
@@ -822,9 +820,7 @@ def slogdet(a):
     ∂ log|det a| / ∂a = a⁻ᵀ. For a symmetric positive definite a the Cholesky route
     is cheaper: log det a = 2 Σᵢ log Lᵢᵢ,
     ``2 * sum(log(diagonal(cholesky(a), axis1=-2, axis2=-1)), axis=-1)``."""
-    from .graph import _plain
-
-    return SlogdetResult(np.linalg.slogdet(_plain(a))[0], _logabsdet(a))
+    return SlogdetResult(np.linalg.slogdet(value_of(a))[0], _logabsdet(a))
 
 
 def einsum(subscripts, *operands, out=None, optimize=False):
@@ -835,9 +831,7 @@ def einsum(subscripts, *operands, out=None, optimize=False):
     use ``diagonal`` or ``trace``.
     """
     _refuse_out_and_dtype("einsum", out)
-    from .graph import _plain
-
-    explicit = _explicit_subscripts(subscripts, [np.ndim(_plain(x)) for x in operands])
+    explicit = _explicit_subscripts(subscripts, [np.ndim(value_of(x)) for x in operands])
     return _einsum(*operands, subscripts=explicit, optimize=optimize)
 
 
