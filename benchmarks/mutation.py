@@ -2504,7 +2504,7 @@ MUTANTS = [
            "N: logistic log-likelihood: log(1 + e^z) for softplus: −∞ for z ≳ 710", (T_L,)),
     Mutant(L, "numerics.sigmoid(_logits(X, weights))", "numerics.sigmoid(X @ weights)",
            "N: logistic gradient: logits by the plain product, NaN where its float sum overflows", (T_L,)),
-    Mutant(L, "    overflowed = ~np.isfinite(_plain(logits))\n", "    overflowed = np.isnan(_plain(logits))\n",
+    Mutant(L, "    overflowed = ~np.isfinite(ad.value_of(logits))\n", "    overflowed = np.isnan(ad.value_of(logits))\n",
            "N: logistic logits: only NaN sums recomputed, a spurious ±∞ kept", (T_L,)),
     # survived at first; killed by tests/test_likelihoods.py::test_isotropic_gmm_refuses_data_without_columns_and_a_mixture_without_components
     Mutant(L, "    if X.shape[1] == 0:\n", "    if False:\n",

@@ -23,13 +23,9 @@ __all__ = [
 LOG_2PI = np.log(2 * np.pi)
 
 
-def _shape(value):
-    return np.shape(value.value if isinstance(value, ad.Tensor) else value)
-
-
 def _check_finite_parameter(value, name):
     """Refuse a non-finite parameter, whether an ndarray or an ``autodiff.Tensor``."""
-    as_float_array(value.value if isinstance(value, ad.Tensor) else value, name)
+    as_float_array(ad.value_of(value), name)
 
 
 def _check_logistic_arguments(weights, X, y):
@@ -39,8 +35,8 @@ def _check_logistic_arguments(weights, X, y):
         raise ValueError(f"y must have one label per row of X ({X.shape[0]}); got {y.shape[0]}")
     if np.any((y != 0) & (y != 1)):
         raise ValueError("y must contain only the labels 0 and 1")
-    if _shape(weights) != (X.shape[1],):
-        raise ValueError(f"weights must have shape ({X.shape[1]},) (D of X); got {_shape(weights)}")
+    if np.shape(weights) != (X.shape[1],):
+        raise ValueError(f"weights must have shape ({X.shape[1]},) (D of X); got {np.shape(weights)}")
     _check_finite_parameter(weights, "weights")
     return X, y
 
@@ -76,10 +72,10 @@ def _logits(X, weights):
     X in derivative, so the reverse pass never forms a cotangent times 2ᵃ⁺ᵇ."""
     with np.errstate(over="ignore", invalid="ignore"):
         logits = X @ weights
-    overflowed = ~np.isfinite(_plain(logits))
+    overflowed = ~np.isfinite(ad.value_of(logits))
     if not overflowed.any():
         return logits
-    rows, values = X[overflowed], _plain(weights)
+    rows, values = X[overflowed], ad.value_of(weights)
     row_exponent, weight_exponent = (int(np.frexp(np.max(np.abs(a)))[1]) for a in (rows, values))
     sums = np.zeros(X.shape[0])
     with np.errstate(over="ignore", under="ignore"):  # underflow: entries below 2⁻¹⁰⁷⁴ of the largest
@@ -89,10 +85,6 @@ def _logits(X, weights):
     if isinstance(weights, ad.Tensor):
         sums = sums + X @ (weights - values)
     return ad.where(overflowed, sums, logits)
-
-
-def _plain(value):
-    return value.value if isinstance(value, ad.Tensor) else value
 
 
 def logistic_regression_log_likelihood_grad(weights, X, y):
@@ -110,15 +102,15 @@ def _check_gmm_arguments(X, logits, means, log_scales):
     X = as_float_array(X, "X", ndim=2)
     if X.shape[1] == 0:
         raise ValueError(f"X must have at least one column (D >= 1); got shape {X.shape}")
-    count = _shape(logits)[0] if len(_shape(logits)) == 1 else None
+    count = np.shape(logits)[0] if len(np.shape(logits)) == 1 else None
     if count == 0:
         raise ValueError("logits must have at least one component (K >= 1); got shape (0,)")
     expected = {"logits": (count,), "means": (count, X.shape[1]), "log_scales": (count,)}
     for name, value in (("logits", logits), ("means", means), ("log_scales", log_scales)):
-        if count is None or _shape(value) != expected[name]:
+        if count is None or np.shape(value) != expected[name]:
             raise ValueError(
                 f"{name} must have shape {expected[name]} (K = {count} components, the length of"
-                f" logits; D = {X.shape[1]}, the columns of X); got {_shape(value)}"
+                f" logits; D = {X.shape[1]}, the columns of X); got {np.shape(value)}"
             )
         _check_finite_parameter(value, name)
     return X
