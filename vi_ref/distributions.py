@@ -136,7 +136,7 @@ def _log_gamma_one_plus(alpha):
 
 
 def _plain(value):
-    return value.value if isinstance(value, ad.Tensor) else np.asarray(value)
+    return np.asarray(ad.value_of(value))
 
 
 def log_ratio(a, b):
@@ -629,7 +629,7 @@ def _sum_last_axis(values, what):
 def _lower_triangle(scale_tril):
     """The lower triangle of ``scale_tril``: the formulas read only the entries the
     family is parameterised by, so their derivatives above the diagonal are zero."""
-    size = np.shape(scale_tril.value if isinstance(scale_tril, ad.Tensor) else scale_tril)[-1]
+    size = np.shape(ad.value_of(scale_tril))[-1]
     return scale_tril * np.tril(np.ones((size, size)))
 
 

@@ -244,7 +244,7 @@ class GammaPoisson:
     def _check_positive_rates(z):
         """z (an array or a ``vi_ref.autodiff.Tensor``) with every rate finite and > 0,
         where log p(x, λ) is differentiable."""
-        value = as_float_array(z.value if isinstance(z, ad.Tensor) else z, "z")
+        value = as_float_array(ad.value_of(z), "z")
         check_positive(value, "z")
         return z if isinstance(z, ad.Tensor) else value
 

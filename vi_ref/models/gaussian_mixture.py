@@ -347,7 +347,7 @@ def gaussian_mixture_log_joint(x, z, weights, means, covariances, covariance_typ
 
 
 def _swap_last_two(array):
-    ndim = len(np.shape(array.value if isinstance(array, ad.Tensor) else array))
+    ndim = len(np.shape(ad.value_of(array)))
     return tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
 
 
