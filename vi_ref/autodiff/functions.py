@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from .graph import Tensor, as_operand, value_of
+from .graph import Tensor, _is_real_operand, as_operand, value_of
 from .rules import (
     _UNSET,
     _refuse_out_and_dtype,
@@ -288,8 +288,6 @@ def _binary_operator(primitive):
 def _is_foreign(value):
     """An operand this package cannot compute with (a string, None, a complex number):
     let Python try the other operand's method, then raise its own TypeError."""
-    from .graph import _is_real_operand
-
     return not isinstance(value, (list, tuple)) and not _is_real_operand(value)
 
 
