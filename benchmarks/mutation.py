@@ -649,6 +649,9 @@ MUTANTS = [
     Mutant("vi_ref/autodiff/graph.py", "self.strong_zero = elementwise if strong_zero is None else strong_zero",
            "self.strong_zero = False if strong_zero is None else strong_zero",
            "autodiff machinery: no strong zero by default (NaN from the branch not taken)", ("tests/test_autodiff.py",)),
+    # survived once the pass skipped the finiteness test under a constant nonzero ḡ (the tests'
+    # ḡ was one); killed by
+    # tests/test_autodiff.py::test_the_strong_zero_keeps_an_infinite_derivative_whose_cotangent_is_not_zero
     Mutant("vi_ref/autodiff/graph.py",
            "return np.where(np.broadcast_to(g, np.shape(contribution)) == 0, 0.0, contribution)",
            "return np.where(np.isfinite(contribution), contribution, 0.0)",

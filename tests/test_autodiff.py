@@ -80,6 +80,16 @@ def test_the_strong_zero_applies_entry_by_entry_before_a_broadcast_is_summed():
     assert gradient == 1 / 2 + 1 / 4
 
 
+def test_the_strong_zero_keeps_an_infinite_derivative_whose_cotangent_is_not_zero():
+    """√′(0) = +∞ is the derivative, not an entry to zero: only an entry whose own
+    cotangent is 0 becomes 0. The weights make ḡ vary, so the backward pass runs the
+    finiteness test (a constant nonzero ḡ, as from a plain sum, skips it)."""
+    weights = np.array([1.0, 2.0, 0.0])
+    with np.errstate(divide="ignore"):
+        gradient = ad.grad(lambda x: ad.sum(weights * ad.sqrt(x)))(np.array([0.0, 4.0, 0.0]))
+    np.testing.assert_array_equal(gradient, [np.inf, 0.5, 0.0])
+
+
 def test_densely_reused_graph_matches_finite_differences():
     def f(x):  # every intermediate feeds several later ones
         a = ad.exp(x)
