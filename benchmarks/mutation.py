@@ -375,8 +375,8 @@ MUTANTS = [
            "elbo_decomposition: a diagonal q's scale_tril diag(s²), not diag(s)", (T_E,)),
     Mutant(E, "{name: value / count for name, value in grads_theta.items()}", "{name: value for name, value in grads_theta.items()}",
            "dataset_elbo_grad: θ gradient not divided by N", (T_E, T_LI)),
-    Mutant(E, "log_q = q.log_prob(padded)\n    if latent_axes:\n        log_q = np.sum(",
-           "log_q = q.log_prob(padded)\n    if latent_axes:\n        log_q = np.mean(",
+    Mutant(E, "log_q = q.log_prob(z)\n    if latent_axes:\n        log_q = np.sum(",
+           "log_q = q.log_prob(z)\n    if latent_axes:\n        log_q = np.mean(",
            "log_importance_weights: log q averaged over the latent axes, not summed", (T_ES,)),
     Mutant("vi_ref/estimators/suite.py", "np.exp((mu - m) ** 2 / (2 * sigma**2 - s**2))",
            "np.exp((mu - m) ** 2 / (2 * (2 * sigma**2 - s**2)))", "exact suite IWAE χ²: exponent d²/(2σ² − s²) halved",
@@ -1024,14 +1024,16 @@ MUTANTS = [
            "estimators/models: score-function ELBO weight counts log q once for a q shared by N points", (T_ES,)),
     # survived at first: the IWAE sample-path test had one q per point; killed by
     # tests/test_estimators.py::test_iwae_gradient_of_a_shared_diagonal_q_is_the_sample_path_derivative_group_by_group
-    Mutant("vi_ref/estimators/elbo_gradients.py", "log_weights = log_weights - terms.multiplicity_free_log_q()",
-           "log_weights = log_weights - terms.multiplicity * terms.multiplicity_free_log_q()",
+    Mutant("vi_ref/estimators/elbo_gradients.py", "    log_weights = log_weights_of_draws(model, q, x, z, latent_axes)\n",
+           "    log_weights = log_weights_of_draws(model, q, x, z, latent_axes)"
+           " - (terms.multiplicity - 1) * log_q_of_draws(q, terms.padded, latent_axes)\n",
            "estimators/models: iwae_gradient's weights subtract log q once per point sharing q", (T_ES,)),
     # survived at first: the IWAE sample-path test used a MultivariateNormal (no latent axes); killed by
     # tests/test_estimators.py::test_iwae_gradient_of_a_shared_diagonal_q_is_the_sample_path_derivative_group_by_group
-    Mutant("vi_ref/estimators/elbo_gradients.py",
-           "log_q = np.sum(log_q, axis=tuple(range(-self.latent_axes, 0)))\n        n = ",
-           "log_q = np.mean(log_q, axis=tuple(range(-self.latent_axes, 0)))\n        n = ",
+    Mutant("vi_ref/estimators/elbo_gradients.py", "    log_weights = log_weights_of_draws(model, q, x, z, latent_axes)\n",
+           "    log_q = q.log_prob(terms.padded)\n"
+           "    log_q = np.mean(log_q, axis=tuple(range(-latent_axes, 0))) if latent_axes else log_q\n"
+           "    log_weights = np.asarray(model.log_joint(x, terms.padded) - log_q, dtype=float)\n",
            "estimators/models: iwae_gradient's weights average log q over the latent axes", (T_ES,)),
     # survived at first: the IWAE sample-path test summed over the groups, where any grouping gives the same sum;
     # killed by tests/test_estimators.py::
@@ -2394,8 +2396,11 @@ MUTANTS = [
     Mutant(EG, "value.reshape((n, -1) + value.shape[1 + batch_ndim:]).sum(axis=1)",
            "value.reshape((n, -1) + value.shape[1 + batch_ndim:]).mean(axis=1)",
            "S: elbo_gradient θ: averaged over the data points, not summed", (T_ES,)),
-    Mutant(E, "log_q = np.sum(log_q, axis=tuple(range(-latent_axes, 0)))\n    log_ratio = np.asarray",
-           "log_q = np.mean(log_q, axis=tuple(range(-latent_axes, 0)))\n    log_ratio = np.asarray",
+    Mutant(E, "    log_ratio = log_weights_of_draws(model, q, x, q.sample(n, as_generator(rng)), latent_axes)\n",
+           "    z = pad_draws(q, x, q.sample(n, as_generator(rng)), latent_axes)\n"
+           "    log_q = q.log_prob(z)\n"
+           "    log_q = np.mean(log_q, axis=tuple(range(-latent_axes, 0))) if latent_axes else log_q\n"
+           "    log_ratio = np.asarray(model.log_joint(x, z) - log_q, dtype=float)\n",
            "S: elbo_monte_carlo: log q averaged over the latent axes, not summed", (T_E,)),
     # survived at first: no test gave an empty data set; killed by tests/test_elbo.py::test_elbo_refuses_bad_data
     Mutant(E, "    if X.shape[0] == 0:", "    if False:",

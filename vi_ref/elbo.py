@@ -91,15 +91,7 @@ def elbo_monte_carlo(model, q, x, n, rng=None):
     latent_axes = count_latent_axes(model, q, x)
     if q_outside_latent_support(model, q):
         return _minus_infinity(q, x, latent_axes)
-    z = q.sample(n, as_generator(rng))
-    q_batch_ndim = len(q.batch_shape) - latent_axes
-    # pad the draws (S, *q batch, *z) with unit axes so that they broadcast with x's batch
-    padding = max(0, np.ndim(x) - 1 - q_batch_ndim)
-    z = z.reshape((n,) + (1,) * padding + z.shape[1:])
-    log_q = q.log_prob(z)
-    if latent_axes:
-        log_q = np.sum(log_q, axis=tuple(range(-latent_axes, 0)))
-    log_ratio = np.asarray(model.log_joint(x, z) - log_q, dtype=float)
+    log_ratio = log_weights_of_draws(model, q, x, q.sample(n, as_generator(rng)), latent_axes)
     impossible = np.any(log_ratio == -np.inf, axis=0)
     # only the data points whose value is −∞ anyway are masked (to keep −∞ − −∞ = NaN
     # out of the mean); a NaN anywhere else is a defect and must show, not become 0
@@ -228,23 +220,45 @@ def _diagonal_as_multivariate_normal(q):
     return MultivariateNormal(loc, scale_tril=np.eye(q.batch_shape[-1]) * scale[..., None, :])
 
 
+def pad_draws(q, x, z, latent_axes):
+    """Draws z (S, *q batch, *event) of q with unit axes inserted after S, so that they
+    broadcast with x's data points when q is one distribution shared by several of them."""
+    q_batch_ndim = len(q.batch_shape) - latent_axes
+    padding = max(0, np.ndim(x) - 1 - q_batch_ndim)
+    return z.reshape((z.shape[0],) + (1,) * padding + z.shape[1:])
+
+
+def log_q_of_draws(q, z, latent_axes):
+    """log q(zₛ) of each draw: ``q.log_prob(z)`` with the latent axes of a diagonal
+    ``Normal`` (``count_latent_axes``) summed, log q(z) = Σ_l log q(z_l)."""
+    log_q = q.log_prob(z)
+    if latent_axes:
+        log_q = np.sum(log_q, axis=tuple(range(-latent_axes, 0)))
+    return log_q
+
+
+def log_weights_of_draws(model, q, x, z, latent_axes):
+    """The Monte Carlo log-weight of the ELBO and of L_K, for draws z of q
+    (S, *q batch, *event):
+
+        log wₛ = log p(x, zₛ) − log q(zₛ)
+
+    one per draw and data point: shape (S, *broadcast batch of x and q), the draws
+    padded by ``pad_draws`` and log q taken by ``log_q_of_draws``. Unchecked: a NaN or
+    −∞ is left to the caller (``log_importance_weights`` refuses NaN)."""
+    padded = pad_draws(q, x, z, latent_axes)
+    return np.asarray(model.log_joint(x, padded) - log_q_of_draws(q, padded, latent_axes), dtype=float)
+
+
 def log_importance_weights(model, q, x, z):
     """log wₛ = log p(x, zₛ) − log q(zₛ) for draws z of q (S, *q batch, *event), one per
     draw and data point: shape (S, *broadcast batch of x and q), the latent axes of a
-    diagonal ``Normal`` summed. The draws are padded with unit axes to broadcast with
-    x's data points, as in ``elbo_monte_carlo``.
+    diagonal ``Normal`` summed (``log_weights_of_draws``, checked for NaN).
 
     Raises:
         ValueError: if a log weight is NaN (a defect of the model or of q, not a value).
     """
-    latent_axes = count_latent_axes(model, q, x)
-    q_batch_ndim = len(q.batch_shape) - latent_axes
-    padding = max(0, np.ndim(x) - 1 - q_batch_ndim)
-    padded = z.reshape((z.shape[0],) + (1,) * padding + z.shape[1:])
-    log_q = q.log_prob(padded)
-    if latent_axes:
-        log_q = np.sum(log_q, axis=tuple(range(-latent_axes, 0)))
-    log_weights = np.asarray(model.log_joint(x, padded) - log_q, dtype=float)
+    log_weights = log_weights_of_draws(model, q, x, z, count_latent_axes(model, q, x))
     if np.isnan(log_weights).any():
         raise ValueError("log p(x, z) - log q(z) is NaN for a draw of q: the model or q is defective there")
     return log_weights

@@ -26,7 +26,7 @@ import functools
 
 import numpy as np
 
-from ..elbo import count_latent_axes, q_outside_latent_support
+from ..elbo import count_latent_axes, log_q_of_draws, log_weights_of_draws, pad_draws, q_outside_latent_support
 from ..numerics import logsumexp, sum_to_shape
 from ..validation import as_generator, check_count, check_size
 from .generic import (
@@ -138,8 +138,7 @@ def iwae_gradient(model, q, x, k, n, rng=None):
     terms = _JointTerms(model, q, x, z, latent_axes)
     if "z" not in terms.joint:
         raise TypeError(f"the pathwise estimators need a continuous latent z; {type(model).__name__} has none")
-    log_weights = np.asarray(model.log_joint(x, terms.padded), dtype=float)
-    log_weights = log_weights - terms.multiplicity_free_log_q()
+    log_weights = log_weights_of_draws(model, q, x, z, latent_axes)
     groups = log_weights.reshape((n, k) + log_weights.shape[1:])
     normalised = np.exp(groups - logsumexp(groups, axis=1, keepdims=True)).reshape(log_weights.shape)
     # the same normalised weight multiplies every gradient of log wⱼ of its data point
@@ -174,17 +173,14 @@ class _JointTerms:
     the broadcast batch of (data points, samples) to the shapes the estimators need.
 
     z (n, *q batch, *event) is padded with unit axes so that it broadcasts with x's
-    data points (as ``elbo.elbo_monte_carlo`` does); ``multiplicity`` is how many data
+    data points (``elbo.pad_draws``); ``multiplicity`` is how many data
     points share each q (N for one q shared by N points, else 1), the number of
     log q terms in Σᵢ [log p(xᵢ, zᵢ) − log q(zᵢ)] that each q's sample enters.
     """
 
     def __init__(self, model, q, x, z, latent_axes):
         self.q, self.z, self.latent_axes = q, z, latent_axes
-        n = z.shape[0]
-        q_batch_ndim = len(q.batch_shape) - latent_axes
-        padding = max(0, np.ndim(x) - 1 - q_batch_ndim)
-        self.padded = z.reshape((n,) + (1,) * padding + z.shape[1:])
+        self.padded = pad_draws(q, x, z, latent_axes)
         self.x = x
         self.model = model
         # (n, *B): every model's x has one trailing axis per data point (a vector x,
@@ -222,23 +218,15 @@ class _JointTerms:
         padded = (n,) + (1,) * (values.ndim - 1 - len(self._q_points)) + self._q_points
         return sum_to_shape(values, padded).reshape((n,) + self._q_points)
 
-    def multiplicity_free_log_q(self):
-        """log q(zₛ) of each draw (latent axes summed), padded to broadcast with (n, *B)."""
-        log_q = self.q.log_prob(self.z)
-        if self.latent_axes:
-            log_q = np.sum(log_q, axis=tuple(range(-self.latent_axes, 0)))
-        n = self.z.shape[0]
-        return log_q.reshape((n,) + (1,) * (len(self.data_shape) - 1 - len(self._q_points)) + self._q_points)
-
     def log_ratio(self):
         """Σᵢ log p(xᵢ, zₛ) − multiplicity · log q(zₛ) per sample and q of the batch,
-        shape (n, *q batch without the latent axes)."""
+        shape (n, *q batch without the latent axes): the log-weights of
+        ``elbo.log_weights_of_draws`` summed over the data points sharing each q, with
+        log q(zₛ) taken once and multiplied rather than subtracted point by point."""
         n = self.z.shape[0]
         log_joint = np.asarray(self.model.log_joint(self.x, self.padded), dtype=float)
         log_joint = sum_to_shape(log_joint, (n,) + (1,) * (log_joint.ndim - 1 - len(self._q_points)) + self._q_points)
-        log_q = self.q.log_prob(self.z)
-        if self.latent_axes:
-            log_q = np.sum(log_q, axis=tuple(range(-self.latent_axes, 0)))
+        log_q = log_q_of_draws(self.q, self.z, self.latent_axes)
         log_ratio = log_joint.reshape((n,) + self._q_points) - self.multiplicity * log_q
         if not np.all(np.isfinite(log_ratio)):
             raise ValueError(
