@@ -364,10 +364,14 @@ def test_elbo_gradient_refusals():
         elbo_gradient(model, q, x, 10, estimator="reinforce")
     with pytest.raises(ValueError, match="n must be >= 1"):
         elbo_gradient(model, q, x, 0)
-    with pytest.raises(TypeError, match="model must have log_joint, log_joint_grad and latent_shape; NoneType lacks"):
+    with pytest.raises(TypeError, match=r"model must be a latent variable model \(with log_joint, log_joint_grad,"
+                                        r" latent_shape\); got NoneType without log_joint, log_joint_grad, latent_shape"):
         elbo_gradient(None, q, x, 10)
-    with pytest.raises(TypeError, match="model must have .* str lacks log_joint, log_joint_grad, latent_shape"):
+    with pytest.raises(TypeError, match="model must be .* got str without log_joint, log_joint_grad, latent_shape"):
         iwae_gradient("model", q, x, 2, 10)
+    without_latent_shape = type("Model", (), {"log_joint": model.log_joint, "log_joint_grad": model.log_joint_grad})()
+    with pytest.raises(TypeError, match="got Model without latent_shape$"):
+        elbo_gradient(without_latent_shape, q, x, 10)
     with pytest.raises(ValueError, match="q must be a distribution over the model's latent z of shape"):
         elbo_gradient(model, Normal(0.0, 1.0), x, 10)
     with pytest.raises(TypeError, match="q must be reparameterisable"):

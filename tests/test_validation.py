@@ -8,6 +8,7 @@ from vi_ref.validation import (
     as_generator,
     check_count,
     check_flag,
+    check_instance,
     check_methods,
     check_positive,
     check_probability_vector,
@@ -137,6 +138,27 @@ def test_check_methods_refuses_an_attribute_that_is_not_callable():
     message = r"model must be a latent variable model \(with log_joint, elbo\); got Model without log_joint$"
     with pytest.raises(TypeError, match=message):
         check_methods(model, "model", ("log_joint", "elbo"), "a latent variable model")
+
+
+def test_check_methods_also_asks_for_plain_attributes():
+    class Model:
+        latent_shape = (2,)  # an attribute, not a method
+
+        def log_joint(self, x, z):
+            return 0.0
+
+    model = Model()
+    assert check_methods(model, "model", ("log_joint",), "a latent variable model", attributes=("latent_shape",)) is model
+    message = (r"model must be a latent variable model \(with log_joint, latent_shape\); got NoneType without"
+               r" log_joint, latent_shape$")
+    with pytest.raises(TypeError, match=message):
+        check_methods(None, "model", ("log_joint",), "a latent variable model", attributes=("latent_shape",))
+
+
+def test_check_instance_names_the_argument_and_what_it_got():
+    assert check_instance(3, "count", int, "an int") == 3
+    with pytest.raises(TypeError, match="^q must be a distribution; got str$"):
+        check_instance("normal", "q", float, "a distribution")
 
 
 def test_refusals_of_non_numbers_say_what_was_given():

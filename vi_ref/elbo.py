@@ -30,7 +30,7 @@ from . import kl
 from .distributions import Distribution, MultivariateNormal, Normal
 from .models._checks import data_batch_shape
 from .numerics import logsumexp, standard_error_of_mean
-from .validation import as_float_array, as_generator, check_count, check_methods, check_size
+from .validation import as_float_array, as_generator, check_count, check_instance, check_methods, check_size
 
 __all__ = [
     "elbo_monte_carlo",
@@ -137,8 +137,7 @@ def _minus_infinity(q, x, latent_axes):
 def _check_model_and_q(model, q, methods):
     """TypeError naming ``model`` or ``q`` for a wrong kind of object (e.g. None)."""
     check_methods(model, "model", methods, "a latent variable model")
-    if not isinstance(q, Distribution):
-        raise TypeError(f"q must be a vi_ref.distributions distribution; got {type(q).__name__}")
+    check_instance(q, "q", Distribution, "a vi_ref.distributions distribution")
 
 
 def _per_point_elbo(model, q, X):
@@ -287,12 +286,11 @@ def iwae_bound(model, q, x, k, n, rng=None):
         ``elbo_monte_carlo``), even when no sampled group had every weight 0.
 
     Raises:
-        TypeError: for q not a ``vi_ref.distributions`` distribution.
+        TypeError: for a model without ``log_joint``, or q not a ``vi_ref.distributions``
+            distribution.
         TypeError/ValueError: for k or n not integers or too small, and as ``elbo_monte_carlo``.
     """
-    if not isinstance(q, Distribution):
-        raise TypeError(f"q must be a vi_ref.distributions distribution; got {type(q).__name__}")
-    check_methods(model, "model", ("log_joint",), "a latent variable model")
+    _check_model_and_q(model, q, ("log_joint",))
     k = check_count(k, "k", minimum=1)
     n = check_count(n, "n", minimum=2)
     check_size(k * n, "k * n", per_unit=max(1, int(np.prod(q.batch_shape + q.event_shape, dtype=float))))

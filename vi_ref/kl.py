@@ -44,7 +44,7 @@ from .distributions import (
     scaled_difference,
 )
 from .numerics import solve_triangular, standard_error_of_mean, sum_to_shape
-from .validation import as_generator, check_count, first_bad_index
+from .validation import as_generator, check_count, check_instance, first_bad_index
 
 __all__ = [
     "kl_divergence",
@@ -116,8 +116,7 @@ def register_infinite_kl(type_q, type_p):
 
 def _check_distributions(q, p):
     for name, value in (("q", q), ("p", p)):
-        if not isinstance(value, Distribution):
-            raise TypeError(f"{name} must be a vi_ref.distributions distribution; got {type(value).__name__}")
+        check_instance(value, name, Distribution, "a vi_ref.distributions distribution")
 
 
 def _rule(q, p):

@@ -23,6 +23,7 @@ __all__ = [
     "as_generator",
     "check_count",
     "check_flag",
+    "check_instance",
     "check_methods",
     "check_size",
     "check_tolerance",
@@ -149,15 +150,25 @@ def check_flag(value, name):
     return bool(value)
 
 
-def check_methods(value, name, methods, description):
+def check_methods(value, name, methods, description, *, attributes=()):
     """Raise ``TypeError`` naming ``name`` unless ``value`` has every callable in
-    ``methods`` (e.g. a model passed as ``None``); return ``value``."""
+    ``methods`` and every attribute in ``attributes`` (e.g. a model passed as
+    ``None``); return ``value``."""
     missing = [method for method in methods if not callable(getattr(value, method, None))]
+    missing += [attribute for attribute in attributes if not hasattr(value, attribute)]
     if missing:
         raise TypeError(
-            f"{name} must be {description} (with {', '.join(methods)}); got {type(value).__name__}"
+            f"{name} must be {description} (with {', '.join((*methods, *attributes))}); got {type(value).__name__}"
             f" without {', '.join(missing)}"
         )
+    return value
+
+
+def check_instance(value, name, cls, description):
+    """Raise ``TypeError`` naming ``name`` unless ``value`` is an instance of ``cls``,
+    which the message calls ``description`` (e.g. q passed as a string); return ``value``."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be {description}; got {type(value).__name__}")
     return value
 
 

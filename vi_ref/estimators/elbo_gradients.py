@@ -28,7 +28,7 @@ import numpy as np
 
 from ..elbo import count_latent_axes, log_q_of_draws, log_weights_of_draws, pad_draws, q_outside_latent_support
 from ..numerics import logsumexp, sum_to_shape
-from ..validation import as_generator, check_count, check_size
+from ..validation import as_generator, check_count, check_methods, check_size
 from .generic import (
     check_distribution,
     check_reparameterizable,
@@ -157,11 +157,8 @@ def iwae_gradient(model, q, x, k, n, rng=None):
 
 def _check_model(model):
     """A model with the per-sample ``log_joint`` and ``log_joint_grad`` the estimators use."""
-    missing = [name for name in ("log_joint", "log_joint_grad", "latent_shape") if not hasattr(model, name)]
-    if missing:
-        raise TypeError(f"model must have log_joint, log_joint_grad and latent_shape; {type(model).__name__}"
-                        f" lacks {', '.join(missing)}")
-    return model
+    return check_methods(model, "model", ("log_joint", "log_joint_grad"), "a latent variable model",
+                         attributes=("latent_shape",))
 
 
 def _sum_groups(grads, n, k):

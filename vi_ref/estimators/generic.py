@@ -22,7 +22,7 @@ import numpy as np
 from .. import autodiff as ad
 from ..distributions import Distribution, ReparameterizedDistribution
 from ..numerics import sample_mean, standard_error_of_mean, sum_to_shape
-from ..validation import as_float_array, as_generator, check_count, first_bad_index
+from ..validation import as_float_array, as_generator, check_count, check_instance, first_bad_index
 
 __all__ = [
     "score_function_gradient",
@@ -40,9 +40,7 @@ BASELINES = ("leave_one_out", "optimal")
 
 
 def check_distribution(q):
-    if not isinstance(q, Distribution):
-        raise TypeError(f"q must be a vi_ref.distributions distribution; got {type(q).__name__}")
-    return q
+    return check_instance(q, "q", Distribution, "a vi_ref.distributions distribution")
 
 
 def check_reparameterizable(q):
