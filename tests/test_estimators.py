@@ -392,6 +392,30 @@ def test_elbo_gradient_refusals():
             assert np.all(estimate == -np.inf) and np.all(error == 0.0)
 
 
+def test_pathwise_estimators_refuse_a_model_without_a_gradient_in_z():
+    """A model whose log_joint_grad has no "z" (a discrete latent) has nothing for the
+    pathwise estimators to differentiate through; the score function still applies."""
+    model, x = _linear_gaussian(np.random.default_rng(0))
+
+    class WithoutGradientInZ:
+        latent_shape = model.latent_shape
+        log_joint = staticmethod(model.log_joint)
+
+        @staticmethod
+        def log_joint_grad(x, z):
+            return {name: value for name, value in model.log_joint_grad(x, z).items() if name != "z"}
+
+    q = MultivariateNormal(np.zeros(2), scale_tril=np.eye(2))
+    message = "the pathwise estimators need a continuous latent z; WithoutGradientInZ has none"
+    for estimator in ("reparameterization", "path_derivative", "closed_form_entropy"):
+        with pytest.raises(TypeError, match=message):
+            elbo_gradient(WithoutGradientInZ(), q, x, 10, SEED, estimator=estimator)
+    with pytest.raises(TypeError, match=message):
+        iwae_gradient(WithoutGradientInZ(), q, x, 2, 10, SEED)
+    grads_theta, _ = elbo_gradient(WithoutGradientInZ(), q, x, 10, SEED, estimator="score_function")
+    assert set(grads_theta) == {"W", "b", "noise_var"}
+
+
 # ----- the exact suite: means and per-sample variances ----------------------------------
 
 from vi_ref.elbo import elbo_monte_carlo, iwae_bound, log_importance_weights  # noqa: E402

@@ -94,8 +94,7 @@ def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization", b
         scores = q.log_prob_grad(z)  # per value: (n, *q batch, *parameter event)
         grads_phi = {name: _expand(weights, score) * score for name, score in scores.items()}
         return terms.theta(), per_sample_parameter_terms(q, grads_phi)
-    if "z" not in terms.joint:
-        raise TypeError(f"the pathwise estimators need a continuous latent z; {type(model).__name__} has none")
+    _require_continuous_latent(model, terms)
     cotangent = terms.log_joint_z()
     if estimator != "closed_form_entropy":
         cotangent = cotangent - terms.multiplicity * q.log_prob_x_grad(z)["x"]
@@ -136,8 +135,7 @@ def iwae_gradient(model, q, x, k, n, rng=None):
     _refuse_q_outside_latent_support(model, q)
     z, eps = q.rsample(n * k, as_generator(rng))
     terms = _JointTerms(model, q, x, z, latent_axes)
-    if "z" not in terms.joint:
-        raise TypeError(f"the pathwise estimators need a continuous latent z; {type(model).__name__} has none")
+    _require_continuous_latent(model, terms)
     log_weights = log_weights_of_draws(model, q, x, z, latent_axes)
     groups = log_weights.reshape((n, k) + log_weights.shape[1:])
     normalised = np.exp(groups - logsumexp(groups, axis=1, keepdims=True)).reshape(log_weights.shape)
@@ -159,6 +157,13 @@ def _check_model(model):
     """A model with the per-sample ``log_joint`` and ``log_joint_grad`` the estimators use."""
     return check_methods(model, "model", ("log_joint", "log_joint_grad"), "a latent variable model",
                          attributes=("latent_shape",))
+
+
+def _require_continuous_latent(model, terms):
+    """TypeError unless the model's ``log_joint_grad`` has a ∇_z (a continuous latent z),
+    through which the pathwise estimators differentiate."""
+    if "z" not in terms.joint:
+        raise TypeError(f"the pathwise estimators need a continuous latent z; {type(model).__name__} has none")
 
 
 def _sum_groups(grads, n, k):
