@@ -71,7 +71,9 @@ import numpy as np
 from . import autodiff as ad
 from .distributions import Categorical, Exponential, Gamma, LogNormal, MultivariateNormal, Normal
 from .elbo import elbo_monte_carlo
-from .estimators import elbo_gradient, score_function_gradient
+from .estimators import ELBO_ESTIMATORS, elbo_gradient, score_function_gradient
+from .estimators.elbo_gradients import PATHWISE
+from .estimators.generic import is_reparameterizable
 from .flows import PlanarFlow
 from .models.gamma_poisson import GammaPoisson
 from .models.linear_gaussian import LinearGaussian
@@ -94,8 +96,7 @@ __all__ = [
     "OPTIMIZERS",
 ]
 
-ESTIMATORS = ("reparameterization", "path_derivative", "closed_form_entropy", "score_function")
-PATHWISE = ("reparameterization", "path_derivative", "closed_form_entropy")
+ESTIMATORS = ELBO_ESTIMATORS  # fit runs the estimators of vi_ref.estimators.elbo_gradient
 
 
 # ---------------------------------------------------------------------------
@@ -485,7 +486,7 @@ def _check_estimator(q, estimator):
                 f"estimator={estimator!r} cannot be used with a PlanarFlow q (no closed-form entropy, no"
                 " score): use estimator='reparameterization'"
             )
-    elif estimator in PATHWISE and not hasattr(q, "transform_vjp"):
+    elif estimator in PATHWISE and not is_reparameterizable(q):
         raise ValueError(
             f"estimator={estimator!r} needs a reparameterisable q (z = T(eps, phi)); {name} is not:"
             " use estimator='score_function'"

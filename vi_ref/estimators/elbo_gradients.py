@@ -38,7 +38,7 @@ from .generic import (
 __all__ = ["elbo_gradient", "iwae_gradient", "ELBO_ESTIMATORS"]
 
 ELBO_ESTIMATORS = ("reparameterization", "score_function", "path_derivative", "closed_form_entropy")
-PATHWISE = ("reparameterization", "path_derivative", "closed_form_entropy")
+PATHWISE = ("reparameterization", "path_derivative", "closed_form_entropy")  # those that need z = T(ε, φ)
 
 
 def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization", baseline=None):

@@ -43,9 +43,15 @@ def check_distribution(q):
     return check_instance(q, "q", Distribution, "a vi_ref.distributions distribution")
 
 
+def is_reparameterizable(q):
+    """Whether q is a family with a reparameterisation z = T(ε, φ), ε ~ b(ε) (a
+    ``ReparameterizedDistribution``: ``rsample`` and the VJP ``transform_vjp``)."""
+    return isinstance(q, ReparameterizedDistribution)
+
+
 def check_reparameterizable(q):
     check_distribution(q)
-    if not isinstance(q, ReparameterizedDistribution):
+    if not is_reparameterizable(q):
         raise TypeError(
             f"q must be reparameterisable (Normal, MultivariateNormal, Exponential, LogNormal)"
             f" for the pathwise estimator; {type(q).__name__} has no z = T(eps, phi):"
