@@ -1134,6 +1134,14 @@ def test_minibatch_gradient_refuses_bad_rows(ppca_data, rows, error, match):
         vi.minibatch_elbo_gradient(model, q, ppca_data, rows, 1, rng=0)
 
 
+def test_minibatch_gradient_refuses_a_q_that_is_not_one_family_per_data_point(ppca_data):
+    model, q = starting_point(ppca_data, np.random.default_rng(0))
+    flow = vi_flows.PlanarFlow(np.zeros(2), np.ones(2), np.ones((1, 2)), np.zeros((1, 2)), np.zeros(1))
+    for wrong in ("q", None, model, flow):
+        with pytest.raises(TypeError, match=f"^q must be a batched vi_ref.distributions family; got {type(wrong).__name__}$"):
+            vi.minibatch_elbo_gradient(model, wrong, ppca_data, [0, 1], 1, rng=0)
+
+
 def test_window_converged_refuses_an_empty_window():
     with pytest.raises(ValueError, match="window must be >= 1"):
         vi.window_converged([1.0, 2.0], 0, 1e-3)

@@ -886,8 +886,6 @@ def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator
         (grads_theta, grads_phi): θ's gradient estimates (parameter shapes), and the
         rows' φᵢ gradients (|B|, *per-point parameter shape).
     """
-    if type(q) not in UNCONSTRAINED:
-        raise TypeError(f"q must be a batched vi_ref.distributions family; got {type(q).__name__}")
     X = as_float_array(X, "X", min_ndim=1)
     _check_local_family(q, X.shape[0])
     rows = _check_rows(rows, X.shape[0])
