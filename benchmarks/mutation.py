@@ -1213,9 +1213,9 @@ MUTANTS = [
            "svi: fit's last step not estimated unless a multiple of eval_every", ("tests/test_vi.py",)),
     # killed at first only by the full-rank run's `converged` (fewer estimates); now also by
     # tests/test_vi.py::test_fit_estimates_every_eval_every_steps_and_at_the_last_step
-    Mutant("vi_ref/vi.py", '"window", minimum=1)\n    eval_every = max(1, steps // 100)',
-           '"window", minimum=1)\n    eval_every = max(1, steps // 10)',
-           "svi: fit's default eval_every steps // 10, not steps // 100", ("tests/test_vi.py",)),
+    Mutant("vi_ref/vi.py", '    return max(1, steps // 100) if eval_every is None',
+           '    return max(1, steps // 10) if eval_every is None',
+           "svi: fit's (and fit_dataset's) default eval_every steps // 10, not steps // 100", ("tests/test_vi.py",)),
     # survived at first: iterate_average reads only the later iterates; killed by
     # tests/test_vi.py::test_fit_estimates_every_eval_every_steps_and_at_the_last_step
     Mutant("vi_ref/vi.py", "    trace_parameters = [unconstrained]\n", "    trace_parameters = []\n",
@@ -2294,8 +2294,7 @@ MUTANTS = [
            '    tol = float(as_float_array(tol, "tol", ndim=0))\n    _check_estimator(q, estimator)',
            "V: fit accepts tol ≤ 0", (T_VI,)),
     # survived at first; killed by tests/test_vi.py::test_fit_refuses_bad_arguments
-    Mutant(VI, "    if callback is not None and not callable(callback):\n        raise TypeError(f\"callback must be callable or"
-               " None; got {type(callback).__name__}\")\n    generator = as_generator(rng)\n    target",
+    Mutant(VI, "    _check_callback(callback)\n    generator = as_generator(rng)\n    target",
            "    generator = as_generator(rng)\n    target", "V: fit accepts a callback that is not callable", (T_VI,)),
     # survived at first; killed by tests/test_vi.py::test_a_callback_answers_true_false_or_nothing
     Mutant(VI, "        return bool(answer)", "        return answer is True",

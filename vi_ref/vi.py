@@ -583,6 +583,18 @@ def _check_schedule(schedule):
     return schedule or (lambda step: 1.0)
 
 
+def _check_callback(callback):
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
+    return callback
+
+
+def _check_eval_every(eval_every, steps):
+    """Steps between ELBO estimates: ``eval_every`` ≥ 1, or by default steps // 100
+    (about 100 estimates per run), at least 1."""
+    return max(1, steps // 100) if eval_every is None else check_count(eval_every, "eval_every", minimum=1)
+
+
 def _scheduled_rate(learning_rate, schedule, step):
     """η · schedule(step − 1), refusing a factor that is not a finite positive number
     (a negative one would turn the ascent into descent)."""
@@ -699,13 +711,12 @@ def fit(
     stop_when_converged = check_flag(stop_when_converged, "stop_when_converged")
     track_gradient_variance = check_flag(track_gradient_variance, "track_gradient_variance")
     window = check_count(window, "window", minimum=1)
-    eval_every = max(1, steps // 100) if eval_every is None else check_count(eval_every, "eval_every", minimum=1)
+    eval_every = _check_eval_every(eval_every, steps)
     tol = float(check_positive(as_float_array(tol, "tol", ndim=0), "tol"))
     _check_estimator(q, estimator)
     opt = _make_optimizer(optimizer)
     schedule = _check_schedule(schedule)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
+    _check_callback(callback)
     generator = as_generator(rng)
     target = _Target(log_joint, log_joint_grad, _latent_shape(q))
 
@@ -987,8 +998,7 @@ def fit_dataset(
     if n_points == 0:
         raise ValueError(f"X must hold at least one data point (row); got shape {X.shape}")
     _check_local_family(q, n_points)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
+    _check_callback(callback)
     steps = check_size(check_count(steps, "steps", minimum=1), "steps")
     learning_rate = _check_learning_rate(learning_rate)
     n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples", per_unit=X.size)
@@ -997,7 +1007,7 @@ def fit_dataset(
     batch_size = n_points if batch_size is None else check_count(batch_size, "batch_size", minimum=1)
     if batch_size > n_points:
         raise ValueError(f"batch_size must be at most the number of data points N = {n_points}; got {batch_size}")
-    eval_every = max(1, steps // 100) if eval_every is None else check_count(eval_every, "eval_every", minimum=1)
+    eval_every = _check_eval_every(eval_every, steps)
     _check_estimator(q, estimator)
     opt = _make_optimizer(optimizer)
     schedule = _check_schedule(schedule)
