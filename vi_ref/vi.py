@@ -436,7 +436,9 @@ class _Target:
             raise ValueError(f"log_joint_grad must return an array of z's shape {z.shape}; got {gradient.shape}")
         return gradient
 
-    # the model interface of vi_ref.estimators.elbo_gradient (x is unused)
+    # the model interface of vi_ref.estimators.elbo_gradient (x is unused). fit hands
+    # elbo_gradient only the pathwise estimators, which read log_joint_grad alone, but
+    # log_joint belongs to the interface elbo_gradient checks (its score function reads it)
     def log_joint(self, x, z):
         return self.values(z)
 
