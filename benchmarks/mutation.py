@@ -1513,7 +1513,9 @@ MUTANTS = [
     Mutant(E_EM, "        return factor @ np.swapaxes(factor, -1, -2)\n    return factor**2",
            "        return factor @ np.swapaxes(factor, -1, -2)\n    return factor",
            "E: EM precisions_ (diag, spherical): P² → P", (T_EM,)),
-    Mutant(EM, "    if not value >= minimum or value == np.inf:", "    if not value > minimum or value == np.inf:",
+    Mutant(E_EM, 'tol=check_tolerance(self.tol, "tol"),\n            reg_covar=check_tolerance(self.reg_covar, "reg_covar"),',
+           'tol=check_tolerance(self.tol, "tol", allow_zero=False),\n'
+           '            reg_covar=check_tolerance(self.reg_covar, "reg_covar", allow_zero=False),',
            "E: EM settings: tol = 0 and reg_covar = 0 refused", (T_EM,)),
     Mutant(EM, "    return (expected - expectation.negative_entropy) / log_joint.shape[1]",
            "    return (expected - expectation.negative_entropy) / log_joint.shape[0]",
@@ -1545,7 +1547,7 @@ MUTANTS = [
     Mutant(EM, "    if len(components) < len(log_joint):", "    if False:",
            "E: ELBO sums over components of weight 0 too (0 · −∞)", (T_EM,)),
     # survived at first; killed by tests/test_em.py::test_steps_refuse_bad_arguments
-    Mutant(EM, '    reg_covar = _check_real(reg_covar, "reg_covar")\n    if previous', "    if previous",
+    Mutant(EM, '    reg_covar = check_tolerance(reg_covar, "reg_covar")\n    if previous', "    if previous",
            "E: m_step accepts a negative reg_covar", (T_EM,)),
     Mutant(M, "constant = self._log_det_precision_cholesky[component] - 0.5 * self.n_features * LOG_2PI",
            "constant = self._log_det_precision_cholesky[component] + 0.5 * self.n_features * LOG_2PI",
@@ -2645,11 +2647,11 @@ MUTANTS = [
     Mutant(E_EM, "generator = (_estimator_generator(self.rng, self.random_state) if rng is None",
            "generator = (_as_generator(self.rng, \"rng\") if rng is None",
            "M: sample() ignores random_state (scikit-learn's name for the seed)", (T_EM,)),
-    Mutant(E_EM, "n_samples = check_size(_check_integer(n_samples, \"n_samples\", minimum=1)",
-           "n_samples = check_size(_check_integer(n_samples, \"n_samples\", minimum=0)",
+    Mutant(E_EM, "n_samples = check_size(check_count(n_samples, \"n_samples\", minimum=1)",
+           "n_samples = check_size(check_count(n_samples, \"n_samples\", minimum=0)",
            "M: sample(0) accepted", (T_EM,)),
     # survived at first; killed by tests/test_em.py::test_n_init_of_a_million_is_the_largest_accepted
-    Mutant(EM, "    if maximum is not None and value > maximum:", "    if maximum is not None and value >= maximum:",
+    Mutant(E_EM, "    if n_init > MAX_N_INIT:", "    if n_init >= MAX_N_INIT:",
            "M: settings: n_init = 10⁶ (the largest allowed) refused", (T_EM,)),
     Mutant(E_EM, "    if covariance_type in (\"full\", \"tied\"):\n        cholesky(precisions",
            "    if covariance_type in (\"full\",):\n        cholesky(precisions",
@@ -2666,7 +2668,9 @@ MUTANTS = [
     Mutant(E_EM, "    verbose = (int(verbose) if isinstance(verbose, (bool, np.bool_))",
            "    verbose = (int(verbose) if False", "M: verbose=True (scikit-learn's level 1) refused", (T_EM,)),
     # survived at first; killed by tests/test_em.py::test_numpy_and_python_booleans_are_flags
-    Mutant(E_EM, "    if not isinstance(warm_start, (bool, np.bool_)):", "    if not isinstance(warm_start, bool):",
+    # the check is validation.check_flag's, which warm_start shares with every flag
+    Mutant(V, "    if not isinstance(value, (bool, np.bool_)):\n        raise TypeError(f\"{name} must be True or False",
+           "    if not isinstance(value, bool):\n        raise TypeError(f\"{name} must be True or False",
            "M: warm_start=np.bool_(True) refused", (T_EM,)),
     # survived at first; killed by tests/test_em.py::test_repr_shows_arguments_equal_to_a_default_but_of_another_type
     Mutant(E_EM, "        return type(value) is type(default) and bool(value == default)",

@@ -537,7 +537,7 @@ def test_suite_problems_refuse_parameters_without_finite_exact_values():
                 make(scale=scale)
         with pytest.raises(ValueError, match="loc must be finite; got nan"):
             make(loc=np.nan)
-        with pytest.raises(TypeError, match="scale must be a real number"):
+        with pytest.raises(TypeError, match="scale must be real numbers; got str '1'"):
             make(scale="1")
     with pytest.raises(ValueError, match="k must be >= 0"):
         suite.gaussian_bump_problem(-1.0)
@@ -577,9 +577,9 @@ def test_suite_refuses_an_unknown_estimator_a_bad_sample_size_and_a_boolean_para
         with pytest.raises(TypeError, match="n must be an integer"):
             variance("score_function", 2.5)
     for argument in ("loc", "scale"):
-        with pytest.raises(TypeError, match=f"{argument} must be a real number; got True"):
+        with pytest.raises(TypeError, match=f"{argument} must be real numbers; got bool True"):
             suite.quadratic_problem(**{argument: True})
-    with pytest.raises(TypeError, match="k must be a real number; got False"):
+    with pytest.raises(TypeError, match="k must be real numbers; got bool False"):
         suite.cosine_problem(False)
 
 

@@ -29,8 +29,6 @@ from .em_steps import (
     _centre,
     _check_columns,
     _check_data,
-    _check_integer,
-    _check_real,
     _elbo_after_m_step,
     _expectation,
     _group_by_mode,
@@ -52,7 +50,15 @@ from .models.gaussian_mixture import (
     squared_mahalanobis,
 )
 from .numerics import cholesky
-from .validation import as_float_array, check_positive, check_probability_vector, check_size
+from .validation import (
+    as_float_array,
+    check_count,
+    check_flag,
+    check_positive,
+    check_probability_vector,
+    check_size,
+    check_tolerance,
+)
 
 __all__ = [
     "e_step",
@@ -216,15 +222,21 @@ def _estimator_generator(rng, random_state):
             else _as_generator(rng, "rng"))
 
 
+def _check_n_init(n_init):
+    """The number of starts as an ``int`` in [1, MAX_N_INIT]."""
+    n_init = check_count(n_init, "n_init", minimum=1)
+    if n_init > MAX_N_INIT:
+        raise ValueError(f"n_init must be <= {MAX_N_INIT}; got {n_init}")
+    return n_init
+
+
 def _check_progress(warm_start, verbose, verbose_interval):
     """(warm_start, verbose, verbose_interval) checked: a bool, a level ≥ 0 (which
     scikit-learn also accepts as a bool) and an interval ≥ 1."""
-    if not isinstance(warm_start, (bool, np.bool_)):
-        raise TypeError(f"warm_start must be a bool; got {type(warm_start).__name__}")
     verbose = (int(verbose) if isinstance(verbose, (bool, np.bool_))
-               else _check_integer(verbose, "verbose", minimum=0))
-    return (bool(warm_start), verbose,
-            _check_integer(verbose_interval, "verbose_interval", minimum=1))
+               else check_count(verbose, "verbose", minimum=0))
+    return (check_flag(warm_start, "warm_start"), verbose,
+            check_count(verbose_interval, "verbose_interval", minimum=1))
 
 
 def _check_weights_init(weights, n_components):
@@ -449,7 +461,7 @@ class GaussianMixtureEM(_ScikitLearnParameters):
     # ----- fitting --------------------------------------------------------------
 
     def _check_settings(self, n_features):
-        n_components = _check_integer(self.n_components, "n_components", minimum=1)
+        n_components = check_count(self.n_components, "n_components", minimum=1)
         covariance_type = check_covariance_type(self.covariance_type)
         if not isinstance(self.init_params, str) or self.init_params not in INIT_PARAMS:
             raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {self.init_params!r}")
@@ -473,10 +485,10 @@ class GaussianMixtureEM(_ScikitLearnParameters):
         return _Settings(
             n_components=n_components,
             covariance_type=covariance_type,
-            tol=_check_real(self.tol, "tol"),
-            reg_covar=_check_real(self.reg_covar, "reg_covar"),
-            max_iter=check_size(_check_integer(self.max_iter, "max_iter", minimum=0), "max_iter"),  # sizes elbo_history_
-            n_init=_check_integer(self.n_init, "n_init", minimum=1, maximum=MAX_N_INIT),
+            tol=check_tolerance(self.tol, "tol"),
+            reg_covar=check_tolerance(self.reg_covar, "reg_covar"),
+            max_iter=check_size(check_count(self.max_iter, "max_iter", minimum=0), "max_iter"),  # sizes elbo_history_
+            n_init=_check_n_init(self.n_init),
             init_params=self.init_params,
             weights_init=weights_init,
             means_init=means_init,
@@ -683,7 +695,7 @@ class GaussianMixtureEM(_ScikitLearnParameters):
         in random order. ``rng`` defaults, as in scikit-learn, to the estimator's own
         ``rng`` (or ``random_state``): an integer seed gives the same draws each call."""
         model = self._fitted_model()
-        n_samples = check_size(_check_integer(n_samples, "n_samples", minimum=1), "n_samples",
+        n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples",
                                per_unit=model.n_features + 1)
         generator = (_estimator_generator(self.rng, self.random_state) if rng is None
                      else _as_generator(rng, "rng"))

@@ -11,7 +11,6 @@ component's mean (or, in the grouped kernels, at the mean of its most responsibl
 component) before anything is summed.
 """
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +25,7 @@ from .models.gaussian_mixture import (
     posterior_from_log_joint,
     row_chunks,
 )
-from .validation import as_float_array, check_probability_vector, first_bad_index
+from .validation import as_float_array, check_probability_vector, check_tolerance, first_bad_index
 
 __all__ = ["e_step", "m_step"]
 
@@ -69,28 +68,6 @@ def _check_columns(X, n_features, owner="GaussianMixture"):
         raise ValueError(f"X has {X.shape[1]} features, but {owner} is expecting {n_features}"
                          f" features as input (X must have {n_features} columns)")
     return X
-
-
-def _check_real(value, name, *, minimum=0.0):
-    """``value`` as a float: a real number (not a bool), finite and >= ``minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
-    value = float(value)
-    if not value >= minimum or value == np.inf:  # NaN fails the first comparison
-        raise ValueError(f"{name} must be a finite number >= {minimum:g}; got {value}")
-    return value
-
-
-def _check_integer(value, name, *, minimum, maximum=None):
-    """``value`` as an int (a Python or NumPy integer, not a bool) in [minimum, maximum]."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be <= {maximum}; got {value}")
-    return value
 
 
 def _check_model(model):
@@ -577,7 +554,7 @@ def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6, *, previ
         )
     check_probability_vector(responsibilities, "responsibilities", axis=1)
     check_covariance_type(covariance_type)
-    reg_covar = _check_real(reg_covar, "reg_covar")
+    reg_covar = check_tolerance(reg_covar, "reg_covar")
     if previous is not None:
         _check_model(previous)
         expected = (responsibilities.shape[1], X.shape[1], covariance_type)

@@ -51,16 +51,16 @@ from .. import autodiff as ad
 from .. import numerics
 from ..em import (
     INIT_PARAMS,
-    MAX_N_INIT,
     ConvergenceWarning,
     GaussianMixtureEM,
     NotFittedError,
     _as_generator,
+    _check_n_init,
     _check_progress,
     _estimator_generator,
     _ScikitLearnParameters,
 )
-from ..em_steps import _check_columns, _check_data, _check_integer
+from ..em_steps import _check_columns, _check_data
 from ..models.gaussian_mixture import (
     GaussianMixture,
     centred_moments,
@@ -665,7 +665,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         if self.init_params not in INIT_PARAMS:
             raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {self.init_params!r}")
         return (float(tol), float(reg_covar), check_size(check_count(self.max_iter, "max_iter", minimum=0), "max_iter"),
-                _check_integer(self.n_init, "n_init", minimum=1, maximum=MAX_N_INIT))
+                _check_n_init(self.n_init))
 
     def _initial_responsibilities(self, X, n_components, generator):
         if self.responsibilities_init is not None:
@@ -890,7 +890,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         as in scikit-learn, to the estimator's own ``rng`` (or ``random_state``): an
         integer seed gives the same draws each call."""
         self._check_fitted()
-        n_samples = check_size(_check_integer(n_samples, "n_samples", minimum=1), "n_samples",
+        n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples",
                                per_unit=self.means_.shape[-1] + 1)
         generator = (_estimator_generator(self.rng, self.random_state) if rng is None
                      else _as_generator(rng, "rng"))

@@ -31,7 +31,7 @@ from .. import autodiff as ad
 from ..distributions import Normal
 from ..elbo import iwae_bound
 from ..models import LinearGaussian
-from ..validation import check_count
+from ..validation import as_float_array, check_count
 from .elbo_gradients import ELBO_ESTIMATORS, elbo_gradient
 from .generic import reparameterization_gradient, score_function_gradient
 
@@ -91,16 +91,6 @@ def _check_sample_size(n):
     return None if n is None else check_count(n, "n", minimum=1)
 
 
-def _check_real(value, name):
-    """``value`` as a finite Python float, or a TypeError/ValueError naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be a real number; got {value!r}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value}")
-    return value
-
-
 # The suite's moments reach the sixth power of μ − k, σ, 1/σ and k (squared score-function
 # terms); within 1e±50 they stay inside the float range.
 _LARGEST = 1e50
@@ -108,7 +98,7 @@ _LARGEST = 1e50
 
 def _check_location_and_scale(loc, scale):
     """(loc, scale) of a normal q: |loc| ≤ 1e50 and 1e-50 ≤ scale ≤ 1e50."""
-    loc, scale = _check_moderate(loc, "loc"), _check_real(scale, "scale")
+    loc, scale = _check_moderate(loc, "loc"), float(as_float_array(scale, "scale", ndim=0))
     if not scale > 0:
         raise ValueError(f"scale must be positive; got {scale}")
     if not 1 / _LARGEST <= scale <= _LARGEST:
@@ -118,7 +108,7 @@ def _check_location_and_scale(loc, scale):
 
 def _check_moderate(value, name):
     """A real number of magnitude at most 1e50, or a TypeError/ValueError naming ``name``."""
-    value = _check_real(value, name)
+    value = float(as_float_array(value, name, ndim=0))
     if not abs(value) <= _LARGEST:
         raise ValueError(f"{name} must be at most 1e50 in magnitude (the exact variances take its sixth powers); got {value}")
     return value
