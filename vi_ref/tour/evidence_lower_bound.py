@@ -4,7 +4,7 @@ meaning, and question VI2.3 (a q whose support is too large)."""
 import numpy as np
 
 from .framework import Row, section
-from .latent_variable_models import example_models, gamma_poisson_quadrature, relative_error
+from .latent_variable_models import example_models, half_line_integral, relative_error
 from .policy import monte_carlo_row
 
 
@@ -99,7 +99,7 @@ def question_vi2_3(rng):
     def integrand(rate):
         return q_law.pdf(rate) * (counts_model.log_joint(counts, rate) - q_law.logpdf(rate))
 
-    error = relative_error(counts_model.elbo(counts, LogNormal(0.7, 0.3)), gamma_poisson_quadrature(counts_model, counts, integrand))
+    error = relative_error(counts_model.elbo(counts, LogNormal(0.7, 0.3)), half_line_integral(integrand))
     fitted = scipy.optimize.minimize(lambda p: -counts_model.elbo(counts, LogNormal(p[0], np.exp(p[1]))), [0.0, 0.0],
                                      method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
     gap = counts_model.log_marginal(counts) + fitted.fun
