@@ -1931,7 +1931,7 @@ MUTANTS = [
            "L: LinearGaussian log_prior: (L/2) log 2π → L log 2π", (T_M,)),
     Mutant(LE, "residual = x - ad.matmul(z, ad.transpose(W)) - b", "residual = x - ad.matmul(z, ad.transpose(W)) + b",
            "L: LinearGaussian log_likelihood: x − Wz − b → x − Wz + b", (T_M,)),
-    Mutant(LE, "factor = scale_tril * np.tril(np.ones((n_latent, n_latent)))", "factor = scale_tril",
+    Mutant(LE, "factor = _lower_triangle(scale_tril)", "factor = scale_tril",
            "L: LinearGaussian ELBO (full q): the upper triangle of scale_tril read", (T_E,)),
     Mutant(LE, "trace = ad.sum(ad.square(factor), axis=(-2, -1))",
            "trace = ad.sum(ad.square(ad.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)",

@@ -28,7 +28,7 @@ from scipy.linalg import lapack
 
 from .. import autodiff as ad
 from .. import numerics
-from ..distributions import REAL, MultivariateNormal, Normal
+from ..distributions import REAL, MultivariateNormal, Normal, _lower_triangle
 from ..numerics import sum_to_shape
 from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
 from ._checks import data_batch_shape, require_family
@@ -92,7 +92,7 @@ def linear_gaussian_elbo(x, W, b, noise_var, loc, *, scale_tril=None, scale=None
     """
     n_latent = _shape(loc)[-1]
     if scale_tril is not None:
-        factor = scale_tril * np.tril(np.ones((n_latent, n_latent)))
+        factor = _lower_triangle(scale_tril)
         projected_factor = ad.matmul(W, factor)  # (..., D, L): rows (W R)_d
         trace = ad.sum(ad.square(factor), axis=(-2, -1))
         half_log_det = ad.sum(ad.log(ad.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)
