@@ -144,17 +144,6 @@ HARD_FAMILIES = {
 }
 
 
-def autodiff_gradient(problem):
-    """The gradient of ``problem.value`` by ``vi_ref.autodiff``, as a dict like
-    ``problem.gradient`` returns. The value functions of this registry (and of
-    ``registry.kl``) are the formulas themselves, so this is the third, independent
-    derivative beside the hand-written one and finite differences."""
-    names = list(problem.inputs)
-    contracted = lambda *arrays: problem.value(**dict(zip(names, arrays)))  # noqa: E731
-    gradients = ad.grad(contracted, argnums=tuple(range(len(names))))(*problem.inputs.values())
-    return dict(zip(names, gradients))
-
-
 def _normalised(weights):
     return weights / weights.sum(axis=-1, keepdims=True)
 
