@@ -474,14 +474,20 @@ _SCALAR_PROBLEMS = {
 }
 
 
+def _recorded_estimators(problem, sample_size):
+    """The labels of ``problem.estimators`` whose variances a case records: all of them,
+    except the leave-one-out baseline's when the case has no sample size n (its
+    variance depends on n)."""
+    return [label for label in problem.estimators
+            if sample_size is not None or label != "score_function+leave_one_out"]
+
+
 def _estimator_outputs(problem, parameter_shapes, sample_size=None):
     """Fields of a suite problem: E_q[f], its exact gradient, and each estimator's exact
     per-sample variance (as functions of the problem; values in ``compute``)."""
     fields = {"expectation": Field((), "E_q[f(z)]")}
     fields.update({f"gradient_{k}": Field(s, f"exact ∂/∂{k} of E_q[f(z)]") for k, s in parameter_shapes.items()})
-    for label in problem.estimators:
-        if label == "score_function+leave_one_out" and sample_size is None:
-            continue
+    for label in _recorded_estimators(problem, sample_size):
         for k, s in parameter_shapes.items():
             fields[f"variance_{_ESTIMATOR_FIELDS[label]}_{k}"] = Field(
                 s, f"exact per-sample variance of the {label} estimator's ∂/∂{k} terms"
@@ -494,9 +500,7 @@ def _estimator_outputs(problem, parameter_shapes, sample_size=None):
 def _estimator_values(problem, outputs, sample_size=None):
     values = {"expectation": problem.mean_value}
     values.update({f"gradient_{k}": v for k, v in problem.gradient.items()})
-    for label in problem.estimators:
-        if label == "score_function+leave_one_out" and sample_size is None:
-            continue
+    for label in _recorded_estimators(problem, sample_size):
         variance = problem.variance(label, sample_size)
         values.update({f"variance_{_ESTIMATOR_FIELDS[label]}_{k}": v for k, v in variance.items()})
     return {key: values[key] for key in outputs}
