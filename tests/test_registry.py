@@ -486,3 +486,66 @@ def test_near_equal_kl_pairs_catch_an_error_of_5e_10(label):
     check; at the default atol of 1e-9 it would pass unseen."""
     for check in check_case(_gradient_shifted_by(CASE_NAMED[f"kl.{label}"], 5e-10), rng=SEED):
         assert not check.ok, check.name
+
+
+def test_the_saturated_logistic_entry_reaches_saturated_logits():
+    """At the seed the registry is checked with, some logit xᵢᵀw is beyond ±30, where
+    1 − σ = 9e-14 (σ within a few rounding errors of 1)."""
+    problem = _problem("likelihoods.logistic_regression_log_likelihood_grad-saturated")
+    X = _closed_over(problem.value, "X")
+    assert np.max(np.abs(X @ problem.inputs["weights"])) >= 30.0
+
+
+FLOW_METHODS = ("transform_vjp", "log_det_jacobian_grad", "transform_and_log_det_vjp")
+FLOW_REGIMES = ("generic", "near-constraint", "saturated", "scales", "past-rounding")
+
+
+def test_every_flow_gradient_is_checked_in_every_regime():
+    """Each of the three flow gradients in each regime the module names, and the two
+    with a log-determinant also at a = 0 past rounding."""
+    for method in FLOW_METHODS:
+        for regime in FLOW_REGIMES + ("past-rounding-at-a=0",) * (method != "transform_vjp"):
+            assert f"flows.PlanarFlow.{method}[{regime}]" in CASE_NAMED, (method, regime)
+
+
+def test_flow_entries_weight_exactly_the_outputs_their_gradient_pulls_back():
+    """transform_vjp pulls back a cotangent of z only, log_det_jacobian_grad weights of
+    the log-determinant only, transform_and_log_det_vjp both: each entry's value
+    Σ ḡ ⊙ z + Σ w log|det J| weights the outputs its gradient pulls back (a zero ḡ or w
+    would leave a part of the joint VJP unchecked)."""
+    for method in FLOW_METHODS:
+        for regime in FLOW_REGIMES:
+            value = _problem(f"flows.PlanarFlow.{method}[{regime}]").value
+            cotangent, weights = _closed_over(value, "cotangent"), _closed_over(value, "weights")
+            assert np.all(cotangent != 0) == (method != "log_det_jacobian_grad"), (method, regime)
+            assert np.all(weights != 0) == (method != "transform_vjp"), (method, regime)
+            assert np.any(cotangent != 0) == np.all(cotangent != 0) and np.any(weights != 0) == np.all(weights != 0)
+
+
+def _planar_activations(params, eps):
+    """a = wₖᵀyₖ + bₖ of every layer k and sample (K, S), with y₀ = loc + scale·ε and
+    yₖ₊₁ = yₖ + tanh(aₖ) ûₖ."""
+    from vi_ref.flows import PlanarFlow
+
+    u_hat = PlanarFlow(**params).u_hat
+    y, activations = params["loc"] + params["scale"] * eps, []
+    for w, b, direction in zip(params["w"], params["b"], u_hat):
+        activations.append(y @ w + b)
+        y = y + np.tanh(activations[-1])[:, None] * direction
+    return np.array(activations)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_saturated_and_past_rounding_flow_entries_draw_in_their_regions(seed):
+    """The saturated regime's offsets |b| ≥ 4 (tanh within 7e-4 of ±1); past rounding,
+    every activation a ≥ 1.5, away from the a = 0 where finite differences cannot
+    follow the log-determinant; at a = 0, sample 0's activation is 0."""
+    for method in FLOW_METHODS:
+        assert np.all(np.abs(_drawn(f"flows.PlanarFlow.{method}[saturated]", seed)["b"]) >= 4.0), method
+        problem = _problem(f"flows.PlanarFlow.{method}[past-rounding]", seed)
+        activations = _planar_activations(problem.inputs, _closed_over(problem.value, "eps"))
+        assert np.min(activations) >= 1.5 - 1e-9, method
+    for method in FLOW_METHODS[1:]:
+        problem = _problem(f"flows.PlanarFlow.{method}[past-rounding-at-a=0]", seed)
+        activations = _planar_activations(problem.inputs, _closed_over(problem.value, "eps"))
+        assert abs(activations[0, 0]) <= 1e-12, method
