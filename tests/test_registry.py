@@ -549,3 +549,94 @@ def test_saturated_and_past_rounding_flow_entries_draw_in_their_regions(seed):
         problem = _problem(f"flows.PlanarFlow.{method}[past-rounding-at-a=0]", seed)
         activations = _planar_activations(problem.inputs, _closed_over(problem.value, "eps"))
         assert abs(activations[0, 0]) <= 1e-12, method
+
+
+LINEAR_GAUSSIAN_ELBO = "models.linear_gaussian.LinearGaussian.elbo_grad"
+MIXTURE_ELBO = "models.gaussian_mixture.GaussianMixture.elbo_grad"
+
+
+def test_model_elbo_entries_draw_the_q_and_noise_shapes_their_names_say():
+    """One q per point (batch of the data points) or one shared q (no batch);
+    diagonal noise (D,) or isotropic (a scalar); a diagonal q's scale broadcast over the
+    points; a mixture q of batch (2, 4) against 4 points, or one q shared by them; the
+    Gamma–Poisson LogNormal q's scale shared by the data sets."""
+    per_point = _drawn(f"{LINEAR_GAUSSIAN_ELBO}[MultivariateNormal q per point, diagonal noise]", SEED)
+    assert per_point["loc"].shape == (3, 2) and per_point["scale_tril"].shape == (3, 2, 2)
+    assert np.ndim(per_point["noise_var"]) == 1
+    shared = _drawn(f"{LINEAR_GAUSSIAN_ELBO}[shared MultivariateNormal q, isotropic noise]", SEED)
+    assert shared["loc"].shape == (2,) and shared["scale_tril"].shape == (2, 2) and np.ndim(shared["noise_var"]) == 0
+    diagonal = _drawn(f"{LINEAR_GAUSSIAN_ELBO}[diagonal Normal q, broadcast scale]", SEED)
+    assert diagonal["loc"].ndim == 2 and diagonal["scale"].shape == diagonal["loc"].shape[1:]
+    assert _drawn(f"{MIXTURE_ELBO}[full, logits of batch (2, 4) against 4 points]", SEED)["logits"].shape == (2, 4, 3)
+    assert _drawn(f"{MIXTURE_ELBO}[diag, shared probs]", SEED)["probs"].shape == (3,)
+    lognormal = _drawn("models.gamma_poisson.GammaPoisson.elbo_grad[LogNormal q per data set, shared scale]", SEED)
+    assert lognormal["q_loc"].shape == (3,) and np.ndim(lognormal["q_scale"]) == 0
+    dataset = _drawn("elbo.dataset_elbo_grad[LinearGaussian, mean-field MultivariateNormal]", SEED)
+    assert dataset["loc"].shape == (5, 2) and dataset["scale_tril"].shape == (5, 2, 2)
+
+
+def test_model_log_joint_entries_draw_what_their_names_say():
+    """A log_joint_grad entry for every covariance type of the mixture (with its
+    covariances' shape), isotropic (scalar) and diagonal noise for LinearGaussian, zero
+    counts among the Gamma–Poisson data."""
+    from vi_ref.models.gaussian_mixture import COVARIANCE_TYPES
+
+    shapes = {"full": (3, 2, 2), "tied": (2, 2), "diag": (3, 2), "spherical": (3,)}
+    assert set(COVARIANCE_TYPES) == set(shapes)
+    for covariance_type, shape in shapes.items():
+        drawn = _drawn(f"models.gaussian_mixture.GaussianMixture.log_joint_grad[{covariance_type}]", SEED)
+        assert drawn["covariances"].shape == shape, covariance_type
+    name = "models.linear_gaussian.LinearGaussian.log_joint_grad"
+    assert np.ndim(_drawn(f"{name}[isotropic noise]", SEED)["noise_var"]) == 0
+    assert np.ndim(_drawn(f"{name}[diagonal noise, samples against points]", SEED)["noise_var"]) == 1
+    problem = _problem("models.gamma_poisson.GammaPoisson.log_joint_grad[rates e^-3..e^3, zero counts]")
+    assert np.any(_closed_over(problem.value, "x") == 0.0)
+
+
+def test_log_joint_entries_tell_the_samples_apart(monkeypatch):
+    """log_joint_grad is per sample: its θ-gradients are contracted with random weights,
+    so that a log_joint_grad returning the right gradients for the wrong samples (here
+    in reverse order) fails; a plain sum over the samples could not tell."""
+    from vi_ref.models import GammaPoisson
+
+    name = "models.gamma_poisson.GammaPoisson.log_joint_grad[rates e^-3..e^3, zero counts]"
+    correct = GammaPoisson.log_joint_grad
+
+    def reversed_samples(self, x, z):
+        return {key: value[::-1] for key, value in correct(self, x, z).items()}
+
+    monkeypatch.setattr(GammaPoisson, "log_joint_grad", reversed_samples)
+    checks = {check.name: check for check in check_case(CASE_NAMED[name], rng=SEED)}
+    assert not checks[f"{name}[concentration]"].ok and not checks[f"{name}[rate]"].ok
+
+
+def test_the_vi_target_is_correlated_and_not_quadratic():
+    """The target of vi's log_joint_grad entry has mixed curvature (∂²/∂z₁∂z₂ ≠ 0: a
+    gradient ignoring the correlations fails) and curvature that changes from point to
+    point (a gradient linear in z, right for a Gaussian only, fails). Second
+    differences of the value, step 1e-3, at z = 0 and z = 1."""
+    from vi_ref.registry.vi import _log_joint
+
+    def hessian(point, step=1e-3):
+        def value(z):
+            return float(np.asarray(_log_joint(z[None]))[0])
+
+        basis = step * np.eye(3)
+        return np.array([[(value(point + a + b) - value(point + a - b) - value(point - a + b)
+                           + value(point - a - b)) / (4 * step**2) for b in basis] for a in basis])
+
+    at_zero, at_one = hessian(np.zeros(3)), hessian(np.ones(3))
+    assert np.min(np.abs(at_zero[np.triu_indices(3, k=1)])) >= 0.05
+    assert np.max(np.abs(at_one - at_zero)) >= 0.5
+
+
+def test_the_learning_entries_are_isotropic_and_diagonal_at_a_generic_point():
+    """The diagonal-noise entry has D − 1 = 3 more coordinates than the isotropic one
+    (one log-variance per dimension), and both are checked away from the optimisers'
+    initial point, where b = 0, the log-variances and q's log-diagonals are 0: there
+    a missing chain-rule factor e^0 = 1 or a term proportional to b or q's mean
+    would go unseen. No coordinate of the point is 0."""
+    name = "learning.LinearGaussianELBO.objective_grad"
+    isotropic, diagonal = (_drawn(f"{name}[{noise} noise]", SEED)["vector"] for noise in ("isotropic", "diagonal"))
+    assert diagonal.size - isotropic.size == 3
+    assert np.all(isotropic != 0.0) and np.all(diagonal != 0.0)
