@@ -1,5 +1,6 @@
 """Every registered gradient against finite differences, and the registry's coverage."""
 
+import functools
 import inspect
 from dataclasses import replace
 
@@ -135,17 +136,21 @@ def test_gradients_in_every_kind_of_class_member_are_found(monkeypatch):
         def property_jvp(self):
             pass
 
+        @functools.cached_property
+        def cached_grad(self):
+            pass
+
         class Nested:
             def nested_grad(self):
                 pass
 
     functions = (Family.method_grad, Family.static_grad, Family.class_vjp.__func__,
-                 Family.property_jvp.fget, Family.Nested.nested_grad)
+                 Family.property_jvp.fget, vars(Family)["cached_grad"].func, Family.Nested.nested_grad)
     for owner in (Family, Family.Nested) + functions:
         owner.__module__ = linear_gaussian.__name__
     monkeypatch.setattr(linear_gaussian, "Family", Family, raising=False)
     expected = {gradient_name(function) for function in functions}
-    assert len(expected) == 5 and all(".Family." in name for name in expected)
+    assert len(expected) == 6 and all(".Family." in name for name in expected)
     assert missing_gradients(CASES) == expected
 
 
@@ -160,6 +165,20 @@ def test_gradient_helpers_of_the_registry_itself_are_not_public_gradients(monkey
     reference_grad.__module__ = entries.__name__
     reference_grad.__qualname__ = "reference_grad"
     monkeypatch.setattr(entries, "reference_grad", reference_grad, raising=False)
+    assert missing_gradients(CASES) == set()
+
+
+def test_gradient_helpers_of_the_tour_are_not_public_gradients(monkeypatch):
+    """The tour presents the gradients that the formulas' modules define: a helper
+    of a tour chapter named like a gradient is not asked to be registered."""
+    from vi_ref.tour import gradient_engine
+
+    def presented_grad(x):
+        return {"x": x}
+
+    presented_grad.__module__ = gradient_engine.__name__
+    presented_grad.__qualname__ = "presented_grad"
+    monkeypatch.setattr(gradient_engine, "presented_grad", presented_grad, raising=False)
     assert missing_gradients(CASES) == set()
 
 
