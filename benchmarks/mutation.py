@@ -2908,6 +2908,163 @@ MUTANTS = [
            (Q_TM, Q_TA)),
     Mutant(G_GRAPH, "return type(g) is np.ndarray and not any(g.strides) and", "return type(g) is np.ndarray and",
            "Y: any ḡ whose first entry is nonzero spared the strong zero", (Q_TM, Q_TA)),
+    # ----- audit Z: the gradient registry's entries (vi_ref/registry/*.py) and the export lists
+    # (34 of 42 survived at first, marked; each now killed by a new test in tests/test_registry.py: the shapes,
+    # regions and wiring the entries' names and docstrings claim are pinned. None was equivalent)
+    # ----- kl: broadcast shapes, hard pairs, the pair gradient each entry claims
+    # left by audit Z; killed by tests/test_registry.py::test_every_kl_pair_is_checked_on_a_broadcast_batch
+    Mutant(RK, '{"loc": _normal(3), "scale": _positive(0.5, 2.0, 2, 3)}, {"loc": _normal(), "scale": _positive(0.5, 2.0, 3)},',
+           '{"loc": _normal(2, 3), "scale": _positive(0.5, 2.0, 2, 3)}, {"loc": _normal(2, 3), "scale": _positive(0.5, 2.0, 2, 3)},',
+           "Z: registry kl: Normal||Normal drawn in one shape (no broadcast batch)", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_every_kl_pair_is_checked_on_a_broadcast_batch
+    Mutant(RK, '{"loc": _normal(2), "scale_tril": lambda rng: _lower_factor(rng, 2, (3,))},',
+           '{"loc": _normal(2), "scale_tril": lambda rng: _lower_factor(rng, 2)},',
+           "Z: registry kl: MVN 'batched-q-factor' with an unbatched q factor", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_hard_kl_pairs_draw_in_their_regions
+    Mutant(RK, 'np.array([1.0 + 1e-3 * rng.standard_normal(), 0.3, 30.0])',
+           'np.array([1.0 + 1e-3 * rng.standard_normal(), 0.3, 3.0])',
+           "Z: registry kl: Normal 'far scales' 30 vs 0.5 → 3 vs 0.5", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_hard_kl_pairs_draw_in_their_regions
+    Mutant(RK, '{"concentration": _positive(50.0, 200.0, 3), "rate": _positive(0.5, 2.0, 3)},',
+           '{"concentration": _positive(0.5, 5.0, 3), "rate": _positive(0.5, 2.0, 3)},',
+           "Z: registry kl: Gamma 'concentrated q' as spread as p", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_hard_kl_pairs_draw_in_their_regions
+    Mutant(RK, 'np.array([0.1, -0.3, 0.5, -9.0]) + 1e-3 * rng.standard_normal(4)},\n'
+               '        {"logits": lambda rng: np.array([0.1, -0.3, 0.5, -9.0])},',
+           'np.array([0.1, -0.3, 0.5, -1.0]) + 1e-3 * rng.standard_normal(4)},\n'
+               '        {"logits": lambda rng: np.array([0.1, -0.3, 0.5, -1.0])},',
+           "Z: registry kl: Categorical near-equal pair without its tiny category", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_near_equal_kl_pairs_catch_an_error_of_5e_10
+    Mutant(RK, '"MultivariateNormal||MultivariateNormal-near-equal",\n                               "Categorical',
+           '"Categorical', "Z: registry kl: MVN near-equal pair checked at the default atol 1e-9", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_every_kl_entry_covers_the_gradient_its_pair_dispatches_to
+    Mutant(RK, "kl.kl_exponential_gamma, kl.kl_exponential_gamma_grad, Exponential, Gamma,\n"
+               '        {"rate": _positive(0.5, 2.0, 3)}',
+           "kl.kl_exponential_gamma, kl.kl_gamma_gamma_grad, Exponential, Gamma,\n"
+               '        {"rate": _positive(0.5, 2.0, 3)}',
+           "Z: registry kl: Exponential||Gamma entry claims to cover kl_gamma_gamma_grad", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_every_kl_entry_covers_the_gradient_its_pair_dispatches_to
+    Mutant(RK, "CASES = [_case(label, *spec) for label, spec in PAIRS.items()]",
+           'CASES = [_case(label, *spec) for label, spec in PAIRS.items() if "far-scales" not in label]',
+           "Z: registry kl: the near-equal-and-far-scales Normal pair dropped", (T_R,)),
+    # ----- likelihoods
+    # left by audit Z; killed by tests/test_registry.py::test_the_saturated_logistic_entry_reaches_saturated_logits
+    Mutant(RL, "X = 10.0 * rng.standard_normal((30, 4))", "X = rng.standard_normal((30, 4))",
+           "Z: registry likelihoods: 'saturated' logistic data unscaled (logits ~ ±5)", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_the_saturated_logistic_entry_reaches_saturated_logits
+    Mutant(RL, '    GradientCase(\n        "likelihoods.logistic_regression_log_likelihood_grad-saturated",\n'
+               "        (gradient_name(likelihoods.logistic_regression_log_likelihood_grad),),\n"
+               "        _logistic_saturated_problem,\n    ),\n", "",
+           "Z: registry likelihoods: the saturated logistic entry dropped", (T_R,)),
+    # ----- flows
+    # left by audit Z; killed by tests/test_registry.py::test_every_flow_gradient_is_checked_in_every_regime
+    Mutant(RF, 'REGIMES = ("generic", "near-constraint", "saturated", "scales", "past-rounding")',
+           'REGIMES = ("generic", "near-constraint", "scales", "past-rounding")',
+           "Z: registry flows: the saturated regime dropped", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_saturated_and_past_rounding_flow_entries_draw_in_their_regions
+    Mutant(RF, 'params["b"] = np.array([6.0, -6.0, 4.0, -4.0])', 'params["b"] = np.array([0.6, -0.6, 0.4, -0.4])',
+           "Z: registry flows: 'saturated' offsets ±0.5 (tanh not saturated)", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_flow_entries_weight_exactly_the_outputs_their_gradient_pulls_back
+    Mutant(RF, 'cotangent = rng.standard_normal(eps.shape) if method != "log_det_jacobian_grad"',
+           'cotangent = rng.standard_normal(eps.shape) if method == "transform_vjp"',
+           "Z: registry flows: transform_and_log_det_vjp checked with a zero cotangent (its z part unchecked)", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_flow_entries_weight_exactly_the_outputs_their_gradient_pulls_back
+    Mutant(RF, 'weights = rng.standard_normal(eps.shape[0]) if method != "transform_vjp"',
+           'weights = rng.standard_normal(eps.shape[0]) if method == "log_det_jacobian_grad"',
+           "Z: registry flows: transform_and_log_det_vjp checked with zero log-det weights", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_every_flow_gradient_is_checked_in_every_regime
+    Mutant(RF, 'for method in ("log_det_jacobian_grad", "transform_and_log_det_vjp")',
+           'for method in ("log_det_jacobian_grad",)',
+           "Z: registry flows: transform_and_log_det_vjp never checked at a = 0 past rounding", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_every_flow_gradient_is_checked_in_every_regime
+    Mutant(RF, 'METHODS = ("transform_vjp", "log_det_jacobian_grad", "transform_and_log_det_vjp")',
+           'METHODS = ("transform_vjp", "transform_and_log_det_vjp")',
+           "Z: registry flows: log_det_jacobian_grad checked only at a = 0 (its regimes dropped)", (T_R,)),
+    Mutant(RF, 'offset = -(params["loc"] + params["scale"] * eps[0]) @ first["w"][0]',
+           'offset = (params["loc"] + params["scale"] * eps[0]) @ first["w"][0]',
+           "Z: registry flows: 'at a = 0' offset of the wrong sign (a = 2wᵀy₀)", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_saturated_and_past_rounding_flow_entries_draw_in_their_regions
+    Mutant(RF, "def _offsets_away_from_zero(params, eps, margin=1.5):",
+           "def _offsets_away_from_zero(params, eps, margin=-30.0):",
+           "Z: registry flows: past-rounding offsets not moved away from a = 0", (T_R,)),
+    Mutant(RF, 'rtol=1e-6, relative_step=1e-3, inputs=("u",))', 'rtol=1e-4, relative_step=1e-3, inputs=("u",))',
+           "Z: registry flows: the a = 0 entries checked at rtol 1e-4", (T_R,)),
+    # ----- models
+    # left by audit Z; killed by tests/test_registry.py::test_model_elbo_entries_draw_the_q_and_noise_shapes_their_names_say
+    Mutant(RM, "per_point = () if shared else (n,)", "per_point = (n,)",
+           "Z: registry models: LinearGaussian 'shared' q drawn one per point", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_model_elbo_entries_draw_the_q_and_noise_shapes_their_names_say
+    Mutant(RM, '"noise_var": rng.uniform(0.5, 2.0) if shared else rng.uniform(0.5, 2.0, d),',
+           '"noise_var": rng.uniform(0.5, 2.0, d),',
+           "Z: registry models: LinearGaussian ELBO never checked with isotropic noise and MVN q", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_model_elbo_entries_draw_the_q_and_noise_shapes_their_names_say
+    Mutant(RM, '"scale": rng.uniform(0.5, 2.0, l),', '"scale": rng.uniform(0.5, 2.0, (n, l)),',
+           "Z: registry models: LinearGaussian diagonal q's scale not broadcast", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_model_elbo_entries_draw_the_q_and_noise_shapes_their_names_say
+    Mutant(RM, '_mixture_problem("full", "logits", q_batch=(2, 4))', '_mixture_problem("full", "logits")',
+           "Z: registry models: mixture q of batch (2, 4) drawn of batch (4,)", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_model_elbo_entries_draw_the_q_and_noise_shapes_their_names_say
+    Mutant(RM, '_mixture_problem("diag", "probs", q_batch=())', '_mixture_problem("diag", "probs")',
+           "Z: registry models: mixture 'shared probs' drawn one per point", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_model_log_joint_entries_draw_what_their_names_say
+    Mutant(RM, 'COVARIANCE_TYPES_ORDER = ("full", "tied", "diag", "spherical")',
+           'COVARIANCE_TYPES_ORDER = ("full", "tied", "diag")',
+           "Z: registry models: spherical mixture log_joint_grad dropped", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_model_log_joint_entries_draw_what_their_names_say
+    Mutant(RM, "partial(_linear_gaussian_log_joint, isotropic=True)", "partial(_linear_gaussian_log_joint, isotropic=False)",
+           "Z: registry models: LinearGaussian 'isotropic' log_joint drawn with diagonal noise", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_model_log_joint_entries_draw_what_their_names_say
+    Mutant(RM, "x = np.array([[0.0, 0.0, 1.0], [4.0, 7.0, 2.0]])", "x = np.array([[1.0, 3.0, 1.0], [4.0, 7.0, 2.0]])",
+           "Z: registry models: Gamma–Poisson log_joint counts without zeros", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_log_joint_entries_tell_the_samples_apart
+    Mutant(RM, "weights = np.random.default_rng(7).standard_normal(np.shape(model.log_joint(x, z)))",
+           "weights = np.ones(np.shape(model.log_joint(x, z)))",
+           "Z: registry models: log_joint_grad contracted with weights of 1 (samples interchangeable)", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_model_elbo_entries_draw_the_q_and_noise_shapes_their_names_say
+    Mutant(RM, 'q_inputs = {"loc": rng.normal(1.0, 0.3, 3), "scale": rng.uniform(0.2, 0.6)}',
+           'q_inputs = {"loc": rng.normal(1.0, 0.3, 3), "scale": rng.uniform(0.2, 0.6, 3)}',
+           "Z: registry models: Gamma–Poisson LogNormal q's scale not shared", (T_R,)),
+    Mutant(RM, "            if symmetric:\n                covariances = (covariances + np.swapaxes(covariances, -1, -2)) / 2\n",
+           "", "Z: registry models: mixture ELBO value reads the full/tied covariance unsymmetrised", (T_R,)),
+    # ----- elbo, vi, learning
+    # left by audit Z; killed by tests/test_registry.py::test_model_elbo_entries_draw_the_q_and_noise_shapes_their_names_say
+    Mutant("vi_ref/registry/elbo.py", '"scale_tril": lower_factor(rng, l, (n,)),', '"scale_tril": lower_factor(rng, l),',
+           "Z: registry elbo: dataset ELBO q's factor shared (not mean-field per point)", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_the_vi_target_is_correlated_and_not_quadratic
+    Mutant("vi_ref/registry/vi.py", " - 0.1 * ad.sum(ad.square(ad.square(z)), axis=-1)", "",
+           "Z: registry vi: the target log-joint without its quartic term (a Gaussian: constant curvature)", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_the_vi_target_is_correlated_and_not_quadratic
+    Mutant("vi_ref/registry/vi.py", "precision = np.array([[2.0, 0.6, 0.1], [0.6, 1.5, -0.4], [0.1, -0.4, 1.0]])",
+           "precision = np.diag([2.0, 1.5, 1.0])",
+           "Z: registry vi: the target's Gaussian uncorrelated (no mixed curvature)", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_the_learning_entries_are_isotropic_and_diagonal_at_a_generic_point
+    Mutant("vi_ref/registry/learning.py", 'GradientCase(f"{_NAME}[diagonal noise]", (_NAME,), _objective_problem(False))',
+           'GradientCase(f"{_NAME}[diagonal noise]", (_NAME,), _objective_problem(True))',
+           "Z: registry learning: 'diagonal noise' entry drawn isotropic", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_the_learning_entries_are_isotropic_and_diagonal_at_a_generic_point
+    Mutant("vi_ref/registry/learning.py", "start = problem.initial(rng) + 0.5 * rng.standard_normal(problem.size)",
+           "start = problem.initial(rng)",
+           "Z: registry learning: objective checked at the initial point (b = 0, q = N(0, I))", (T_R,)),
+    # ----- the registry's discovery
+    # left by audit Z; killed by tests/test_registry.py::test_gradients_in_every_kind_of_class_member_are_found
+    Mutant(R, "    if isinstance(member, functools.cached_property):\n        return member.func\n", "",
+           "Z: registry: gradients that are cached_property members not found", (T_R,)),
+    Mutant(R, 'for info in pkgutil.walk_packages(vi_ref.__path__, "vi_ref."):',
+           'for info in pkgutil.iter_modules(vi_ref.__path__, "vi_ref."):',
+           "Z: registry: subpackages' modules not scanned", (T_R,)),
+    # left by audit Z; killed by tests/test_registry.py::test_gradient_helpers_of_the_tour_are_not_public_gradients
+    Mutant(R, '"vi_ref.cli", "vi_ref.__main__", "vi_ref.tour")', '"vi_ref.cli", "vi_ref.__main__")',
+           "Z: registry: the tour's helpers scanned for gradients", (T_R,)),
+    # ----- export lists
+    Mutant("vi_ref/autodiff/__init__.py", '"erf", "ndtr", "log_ndtr",', '"erf", "ndtr",',
+           "Z: exports: autodiff.log_ndtr not exported", ("tests/test_api_docs.py", "tests/test_autodiff_numpy.py")),
+    Mutant("vi_ref/autodiff/__init__.py", "for _function in (grad, value_and_grad, backward):",
+           "for _function in (grad, backward):",
+           "Z: exports: value_and_grad not presented as the package's (a driver counted as a gradient)", (T_R,)),
+    Mutant("vi_ref/estimators/__init__.py", '    "iwae_gradient",\n', "",
+           "Z: exports: estimators.iwae_gradient not exported", ("tests/test_api_docs.py", T_ES)),
+    Mutant(R, '    "public_gradients",\n', "", "Z: exports: registry.public_gradients not exported",
+           ("tests/test_api_docs.py", T_R)),
 ]
 
 # Survivors argued to change no result (checked by hand; see the module docstring).
