@@ -517,7 +517,7 @@ MUTANTS = [
     Mutant(R, "    return names - DRIVERS", "    return names",
            "verification: the autodiff drivers counted as gradients", (T_R,)),
     # survived at first: they define no _grad function yet;
-    #   killed by tests/test_registry.py::test_gradient_helpers_of_the_registry_itself_are_not_public_gradients
+    #   killed by tests/test_registry.py::test_gradient_helpers_of_the_registry_and_the_tour_are_not_public_gradients
     Mutant(R, "if not any(info.name == top or info.name.startswith(top + \".\") for top in _NOT_SCANNED):",
            "if not any(info.name == top for top in _NOT_SCANNED):",
            "verification: the registry's own submodules scanned for gradients", (T_R,)),
@@ -3052,7 +3052,7 @@ MUTANTS = [
     Mutant(R, 'for info in pkgutil.walk_packages(vi_ref.__path__, "vi_ref."):',
            'for info in pkgutil.iter_modules(vi_ref.__path__, "vi_ref."):',
            "Z: registry: subpackages' modules not scanned", (T_R,)),
-    # left by audit Z; killed by tests/test_registry.py::test_gradient_helpers_of_the_tour_are_not_public_gradients
+    # left by audit Z; killed by tests/test_registry.py::test_gradient_helpers_of_the_registry_and_the_tour_are_not_public_gradients
     Mutant(R, '"vi_ref.cli", "vi_ref.__main__", "vi_ref.tour")', '"vi_ref.cli", "vi_ref.__main__")',
            "Z: registry: the tour's helpers scanned for gradients", (T_R,)),
     # ----- export lists

@@ -1,6 +1,7 @@
 """Every registered gradient against finite differences, and the registry's coverage."""
 
 import functools
+import importlib
 import inspect
 from dataclasses import replace
 
@@ -154,31 +155,20 @@ def test_gradients_in_every_kind_of_class_member_are_found(monkeypatch):
     assert missing_gradients(CASES) == expected
 
 
-def test_gradient_helpers_of_the_registry_itself_are_not_public_gradients(monkeypatch):
-    """The registry's modules check gradients, they define none: a helper there named
-    like a gradient (a reference written for a check) is not asked to be registered."""
-    from vi_ref.registry import kl as entries
+@pytest.mark.parametrize("module_name", ["vi_ref.registry.kl", "vi_ref.tour.gradient_engine"])
+def test_gradient_helpers_of_the_registry_and_the_tour_are_not_public_gradients(monkeypatch, module_name):
+    """The registry's modules check gradients, and the tour presents the gradients
+    that the formulas' modules define: neither defines one, so a helper there named
+    like a gradient (a reference written for a check, a chapter's helper) is not
+    asked to be registered."""
+    module = importlib.import_module(module_name)
 
-    def reference_grad(x):
+    def helper_grad(x):
         return {"x": x}
 
-    reference_grad.__module__ = entries.__name__
-    reference_grad.__qualname__ = "reference_grad"
-    monkeypatch.setattr(entries, "reference_grad", reference_grad, raising=False)
-    assert missing_gradients(CASES) == set()
-
-
-def test_gradient_helpers_of_the_tour_are_not_public_gradients(monkeypatch):
-    """The tour presents the gradients that the formulas' modules define: a helper
-    of a tour chapter named like a gradient is not asked to be registered."""
-    from vi_ref.tour import gradient_engine
-
-    def presented_grad(x):
-        return {"x": x}
-
-    presented_grad.__module__ = gradient_engine.__name__
-    presented_grad.__qualname__ = "presented_grad"
-    monkeypatch.setattr(gradient_engine, "presented_grad", presented_grad, raising=False)
+    helper_grad.__module__ = module.__name__
+    helper_grad.__qualname__ = "helper_grad"
+    monkeypatch.setattr(module, "helper_grad", helper_grad, raising=False)
     assert missing_gradients(CASES) == set()
 
 
