@@ -171,7 +171,7 @@ def decoder_hand(X):
     return value_and_gradient
 
 
-def decoder_tape_floor(X, block=1 << 15, exact_tails=False):
+def decoder_tape_floor(X, block=1 << 16, exact_tails=False):  # vi_ref's tanh block
     def value_and_gradient(Z, W1, b1, W2, b2):
         product = Z @ W1  # named: NumPy must not reuse it in place, as a tape keeps it
         pre_activation = product + b1

@@ -9,6 +9,7 @@ import pytest
 import scipy.special
 
 from vi_ref import autodiff as ad
+from vi_ref.autodiff import rules
 from vi_ref.gradcheck import numerical_gradient
 
 RNG = np.random.default_rng(20261201)
@@ -392,7 +393,8 @@ def _tanh_vjp_unblocked(g, t, x):
 @pytest.mark.parametrize("scale", [0.5, 1.7, 6.0, 30.0])  # no tails, a few per block, many, nearly all
 def test_tanh_rule_in_blocks_gives_the_unblocked_products_bit_for_bit(scale):
     rng = np.random.default_rng(int(scale * 10))
-    x = scale * rng.normal(size=(2500, 40))  # 100,000 entries: four blocks, the last partial
+    x = scale * rng.normal(size=(2500, 40))  # 100,000 entries: more than one block, the last partial
+    assert x.size > rules._BLOCK_ENTRIES and x.size % rules._BLOCK_ENTRIES
     x[7, 3], x[2000, 0] = np.nan, np.nan  # a NaN x: the strong zero where its cotangent is 0
     g = rng.normal(size=x.shape)
     g[7, 3] = 0.0
