@@ -1,13 +1,14 @@
 """The backward pass's memory reuse: owned cotangents updated in place.
 
 ``autodiff.graph.backward`` adds a second contribution into an owned first one, and
-hands an owned ḡ to a rule that writes into it (``tanh``, ``negative``, ``subtract``),
-instead of allocating a new array per rule. That is only a saving if it never changes
-a gradient and never writes into an array that something else holds; these tests
-check both, against the same pass with the reuse switched off. The pass's two other
-shortcuts are switched off with it: ``x * x`` pulled back once and added to itself
-(``commutative``), and no strong-zero finiteness pass under a ḡ that is one nonzero
-number broadcast.
+hands an owned ḡ to a rule that writes into it (``tanh``), instead of allocating a
+new array per rule. That is only a saving if it never changes a gradient and never
+writes into an array that something else holds; these tests check both, against the
+same pass with the reuse switched off. The pass's other shortcuts are switched off
+with it: ``x * x`` pulled back once and added to itself (``commutative``), and held
+as ±x under ḡ = ±½; signs deferred, so that add, subtract and negative call no rule
+(``signs``); and no strong-zero finiteness pass under a ḡ that is one nonzero number
+broadcast.
 """
 
 import sys
@@ -27,6 +28,7 @@ def _without_reuse(monkeypatch):
         monkeypatch.setattr(primitive, "fresh_results", False)
         monkeypatch.setattr(primitive, "in_place_vjps", None)
         monkeypatch.setattr(primitive, "commutative", False)
+        monkeypatch.setattr(primitive, "signs", None)
     monkeypatch.setattr(graph, "_nonzero_constant", lambda g: False)
 
 
@@ -321,3 +323,123 @@ def test_backward_refuses_a_computed_tensor_as_a_leaf():
     u = ad.exp(x)
     with pytest.raises(ValueError, match="computed by exp"):
         ad.backward(ad.sum(u * u), [x, u])
+
+
+# ---------------------------------------------------------------------------
+# Signs deferred: add, subtract and negative call no rule; x · x under ḡ = ±½
+# ---------------------------------------------------------------------------
+
+
+def test_random_programs_subtract_and_negate():
+    """The 300 programs the bit-identity test compares hold negated cotangents:
+    subtractions (whose second argument's cotangent is −ḡ) and negations."""
+    rng = np.random.default_rng(7)
+    signed = 0
+    for _ in range(300):
+        steps, _, _ = random_program(rng)
+        signed += sum(options.get("name") in ("subtract", "negative") for _, _, options in steps)
+    assert signed >= 30
+
+
+def test_a_gaussian_exponent_pulls_back_to_its_argument_itself(monkeypatch):
+    calls = []
+    first, second = ad.multiply.vjps
+    monkeypatch.setattr(ad.multiply, "vjps", (lambda g, *a: calls.append(np.shape(g)) or first(g, *a),
+                                              lambda g, *a: calls.append(np.shape(g)) or second(g, *a)))
+    x = np.random.default_rng(5).normal(size=(40, 3))
+    x[0, 0], x[1, 1] = 1e300, -np.inf  # ½x exact; x² overflows, which changes nothing
+    with np.errstate(over="ignore"):
+        minus = ad.grad(lambda v: -0.5 * ad.sum(v * v))(x)
+        plus = ad.grad(lambda v: 0.5 * ad.sum(v * v))(x)
+    assert calls == [(), ()]  # only ±½ · Σ's rule: none computed ±½ x for x · x, nothing doubled it
+    assert minus.tobytes() == (-x).tobytes() and plus.tobytes() == x.tobytes()
+    for gradient in (minus, plus):  # a fresh array, not the argument
+        assert not np.shares_memory(gradient, x) and gradient.flags.writeable
+
+
+@pytest.mark.parametrize("special", [0.0, -0.0, 5e-324, -3 * 2.0**-1023, 2.0**-1021, np.nan, -np.nan, np.inf])
+def test_the_gaussian_exponent_shortcut_keeps_the_bits_where_half_x_is_inexact(monkeypatch, special):
+    # ½x rounds for x below 2⁻¹⁰²¹ (and a NaN's sign is the rule's): the shortcut
+    # must step aside there, and give the plain pass's bits everywhere
+    x = np.random.default_rng(6).normal(size=(30, 2))
+    x[3, 1] = special
+    with np.errstate(invalid="ignore"):
+        for function in (lambda v: -0.5 * ad.sum(v * v), lambda v: 0.5 * ad.sum(v * v),
+                         lambda v: -0.5 * ad.sum((v - 1.0) * (v - 1.0)) + 0.5 * ad.sum(v.T * v.T)):
+            _reuse_matches_no_reuse(monkeypatch, function, 0, x)
+
+
+def test_the_half_exponent_test_reads_x_squared():
+    normal = np.array([1.0, -2.0, 1e-150, np.inf])
+    assert graph._exactly_halved(normal, normal * normal)
+    for special in (0.0, 2.0**-1022, 5e-324, np.nan):
+        x = np.append(normal, special)
+        assert not graph._exactly_halved(x, x * x)
+    assert not graph._exactly_halved(np.broadcast_to(1.0, (2, 3)), np.ones((2, 3)))  # one entry, repeated
+    assert not graph._exactly_halved(np.ones((0, 2)), np.ones((0, 2)))
+    assert graph._is_half(np.broadcast_to(-0.5, (3, 2))) and graph._is_half(np.array(0.5))
+    assert not graph._is_half(np.broadcast_to(0.25, (3, 2))) and not graph._is_half(np.array([0.5, 0.5]))
+
+
+def _sign_programs():
+    rng = np.random.default_rng(8)
+    w, u = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    column = rng.normal(size=(6, 1))
+    return [
+        ("−ḡ and +ḡ summed, either first", lambda a, b: ad.sum(w * (a - b)) + ad.sum(u * (b - a))),
+        ("exact cancellation: +0, not −0", lambda a, b: ad.sum(w * -a) + ad.sum(w * a)),
+        ("cancellation the other way", lambda a, b: ad.sum(w * a) + ad.sum(w * -a) + ad.sum(u * (b - b))),
+        ("negated three times", lambda a, b: ad.sum(w * -(-(-a))) - ad.sum(u * b)),
+        ("broadcast: −ḡ summed to a column", lambda a, b: ad.sum(w * (a - column * b[:1, :1]))),
+        ("transposed contributions", lambda a, b: ad.sum(w.T * (a.T - b.T)) - ad.sum(u * -(b - a))),
+        ("a 0-d value", lambda a, b: -(ad.sum(w * a) - ad.sum(u * b))),
+        ("the Gaussian exponent, reused", lambda a, b: -0.5 * ad.sum((a - b) * (a - b)) + ad.sum(w * (b - a))),
+        ("both halves of a square", lambda a, b: 0.5 * ad.sum(a * a) - 0.5 * ad.sum(b * b) - ad.sum(a * b)),
+    ]
+
+
+@pytest.mark.parametrize("name, function", _sign_programs(), ids=[name for name, _ in _sign_programs()])
+def test_deferred_signs_give_the_bits_of_the_negated_arrays(monkeypatch, name, function):
+    rng = np.random.default_rng(9)
+    a, b = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    monkeypatch.setattr(graph, "_OWNED_SIZE", 1)  # small arrays take the in-place paths too
+    gradients = _reuse_matches_no_reuse(monkeypatch, function, (0, 1), a, b)
+    for gradient in gradients:
+        assert gradient.flags.writeable and not np.shares_memory(gradient, a) and not np.shares_memory(gradient, b)
+    assert not np.shares_memory(gradients[0], gradients[1])
+
+
+def test_a_value_held_as_a_cotangent_is_never_written(monkeypatch):
+    # y's value is its own cotangent (−½ Σ y²); a second use adds to it: into a new array
+    weights = np.linspace(-1, 1, 5000)
+    kept = {}
+
+    def function(v):
+        y = 2.0 * v
+        kept["y"] = y.value
+        return -0.5 * ad.sum(y * y) + ad.sum(weights * y) - ad.sum(y)
+
+    v = np.linspace(0.5, 3, 5000)
+    ad.grad(function)(v)
+    np.testing.assert_array_equal(kept["y"], 2.0 * v)
+    gradient = _reuse_matches_no_reuse(monkeypatch, function, 0, v)
+    np.testing.assert_allclose(gradient, 2.0 * (weights - 1.0 - 2.0 * v), rtol=1e-15)
+
+
+def test_signs_are_one_per_rule_and_plus_or_minus_one():
+    rules = (lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
+    for signs in [(1,), (1, -2), (1, 0)]:
+        with pytest.raises(ValueError, match="signs must give"):
+            ad.Primitive("bad", np.subtract, rules, signs=signs)
+    with pytest.raises(ValueError, match="signs must give"):
+        ad.Primitive("bad", np.add, lambda i, g, ans, *xs: g, signs=(1, 1))
+
+
+def test_a_broadcast_cotangent_is_negated_where_the_rule_would_negate_it(monkeypatch):
+    # ḡ of a − b is Σ's broadcast of v; b's cotangent sums −ḡ over every entry. NumPy
+    # adds the entries of a broadcast view and of a full array in different orders,
+    # so the sum must be taken over the full −ḡ the rule makes, not over ḡ's view
+    # (this b's sum differs by an ulp when taken over the view)
+    rng = np.random.default_rng(13)
+    a, b, v = rng.normal(size=(2013, 5)), rng.normal(size=(1, 1)), rng.normal(size=2013)
+    _reuse_matches_no_reuse(monkeypatch, lambda a, b: ad.sum(v * ad.sum(a - b, axis=1)), (0, 1), a, b)

@@ -187,6 +187,9 @@ class Primitive:
             is its first with the arguments swapped: where one Tensor is both
             arguments (``x * x``) the two cotangents are equal, so the backward
             pass computes the first and adds it to itself (2c is exactly c + c).
+            Under ḡ = ±½ broadcast (−½ Σ x², a Gaussian's exponent) the sum is
+            ±x bit for bit wherever ½x is exact, which one pass over x² checks:
+            x itself is then the cotangent, the sign deferred (see ``signs``).
         elementwise: the output entry k depends only on entry k of each (broadcast)
             input, which is what makes the strong-zero convention applicable.
         strong_zero: apply the strong-zero convention (default: ``elementwise``);
@@ -207,10 +210,17 @@ class Primitive:
             must have the shape and strides the ``vjps`` rule's would have. The
             primitive must be ``strong_zero=False``: the convention needs ḡ, which
             the rule overwrites, so the rule applies it itself where it is needed.
+        signs: for a primitive whose every rule is +ḡ or −ḡ (add, subtract,
+            negative), the sign of each, e.g. ``(1, -1)``. The backward pass then
+            calls no rule: it passes ḡ on, holding −ḡ as ḡ with the sign deferred
+            until a rule needs the cotangent itself (or the gradient is returned),
+            where the array is negated. Negation is exact, so every entry gets the
+            bits it would get with −ḡ computed at once; a chain of subtractions
+            and negations costs nothing.
     """
 
     def __init__(self, name, forward, vjps, *, commutative=False, elementwise=False, strong_zero=None,
-                 fresh_results=False, in_place_vjps=None):
+                 fresh_results=False, in_place_vjps=None, signs=None):
         self.name = name
         self.forward = forward
         self.variadic = callable(vjps)
@@ -222,6 +232,9 @@ class Primitive:
         self.fresh_results = fresh_results
         self.in_place_vjps = in_place_vjps
         self.commutative = commutative
+        if signs is not None and (callable(vjps) or len(signs) != len(vjps) or any(s not in (1, -1) for s in signs)):
+            raise ValueError(f"{name}: signs must give +1 or -1 for each of the rules; got {signs!r}")
+        self.signs = None if signs is None else tuple(signs)
         # argument numbers that are differentiable; None: all of them (variadic)
         self._differentiable = (
             None if self.variadic else frozenset(i for i, rule in enumerate(vjps) if rule is not None)
@@ -431,6 +444,13 @@ def backward(output, leaves):
     gets the same operations in the same order either way, and every array has
     the shape and strides it would have without the reuse: the gradients are
     bit-identical.
+
+    Signs: a primitive with ``signs`` (add, subtract, negative) calls no rule; −ḡ
+    is held as ḡ with its sign deferred, and negated where a rule needs the
+    cotangent (or a gradient is returned); sums with a held negation are taken as
+    differences. x · x under ḡ = ±½ holds x itself (see ``Primitive``). Negation
+    is exact, so the bits are those of the negated arrays (a NaN's sign bit
+    aside: IEEE 754 gives it no meaning, and NumPy's −NaN flips it).
     """
     computed = [leaf for leaf in leaves if leaf._node is not None]
     if computed:
@@ -445,6 +465,10 @@ def backward(output, leaves):
     # ids of the arrays that rules without fresh_results returned: one may be held
     # elsewhere (a constant the rule keeps, its argument), so a leaf's is copied
     foreign = set()
+    # ids of the Tensors whose cotangent is held negated: the array stored is −ḡ
+    # (a subtract's or a negative's rule, or x · x under ḡ = −½), negated where a
+    # rule needs ḡ itself
+    negated = set()
     get, isfinite, ndarray = cotangents.get, np.isfinite, np.ndarray
     # Local derivatives may be infinite or NaN where the forward value is (log at 0,
     # a division by 0); the strong-zero convention decides what survives, so the
@@ -459,6 +483,14 @@ def backward(output, leaves):
             # rules gave it a contribution
             g = cotangents.pop(id(tensor))
             primitive, parents, args, kwargs = node
+            signs = primitive.signs
+            flipped = id(tensor) in negated
+            if flipped:
+                negated.remove(id(tensor))
+                if signs is None:  # a rule needs the cotangent itself
+                    g, flipped = _negate(g, owned), False
+            if signs is not None and _is_broadcast(g):
+                signs = None  # −ḡ of a broadcast ḡ is a new full array, as the rule makes it
             ans = tensor.value
             rules, variadic, strong_zero = primitive.vjps, primitive.variadic, primitive.strong_zero
             if strong_zero and _nonzero_constant(g):
@@ -473,11 +505,21 @@ def backward(output, leaves):
             holder, viewed = None, False  # the argument given ḡ itself; one given a view
             # x ∘ x of a commutative ∘: the second cotangent is the first
             repeated = primitive.commutative and len(parents) == 2 and parents[0][1] is parents[1][1]
+            if repeated and _is_half(g) and _exactly_halved(args[0], ans):
+                # ∓½ · 2x = ∓x exactly: x itself, its sign deferred where ḡ = −½
+                x, key = args[0], id(parents[0][1])
+                foreign.add(id(x))
+                _store(cotangents, owned, negated, key, x, g.item(0) < 0)
+                continue
             for argnum, parent in parents:
+                key = id(parent)
                 if repeated and argnum == 1:
-                    _accumulate(cotangents, owned, id(parent), cotangents[id(parent)], contribution)
+                    _accumulate(cotangents, owned, negated, key, cotangents[key], contribution, contribution_flipped)
                     continue
-                if variadic:
+                contribution_flipped = False
+                if signs is not None:  # the rule is ±ḡ: ḡ itself, the sign deferred
+                    contribution, contribution_flipped = g, flipped != (signs[argnum] < 0)
+                elif variadic:
                     contribution = rules(argnum, g, ans, *args, **kwargs)
                 elif overwritable and in_place[argnum] is not None:
                     contribution = in_place[argnum](g, ans, *args, **kwargs)
@@ -490,39 +532,102 @@ def backward(output, leaves):
                     contribution = sum_to_shape(contribution, shape)
                 if not fresh_results:
                     foreign.add(id(contribution))
-                key = id(parent)
                 previous = get(key)
                 if previous is not None:
-                    _accumulate(cotangents, owned, key, previous, contribution)
-                elif contribution is g:  # passed on unchanged (add, an in-place rule)
-                    cotangents[key] = contribution
+                    _accumulate(cotangents, owned, negated, key, previous, contribution, contribution_flipped)
+                    continue
+                cotangents[key] = contribution
+                if contribution_flipped:
+                    negated.add(key)
+                if contribution is g:  # passed on unchanged (add, subtract, an in-place rule)
                     holder = key if holder is None else False
-                else:
-                    cotangents[key] = contribution
-                    if contribution.base is not None:
-                        viewed = True
-                    elif fresh_results and type(contribution) is ndarray and contribution.size >= _OWNED_SIZE:
-                        owned.add(id(contribution))
+                elif contribution.base is not None:
+                    viewed = True
+                elif fresh_results and type(contribution) is ndarray and contribution.size >= _OWNED_SIZE:
+                    owned.add(id(contribution))
             if holder and was_owned and fresh_results and not viewed and get(holder) is g:
                 owned.add(id(g))  # ḡ still owned: one argument holds it, and no view of it
-    return _fresh_gradients([cotangents.get(id(leaf)) for leaf in leaves], leaves, foreign)
+    gradients = []
+    for leaf in leaves:
+        gradient = get(id(leaf))
+        if id(leaf) in negated:
+            gradient = _negate(gradient, owned)
+        gradients.append(gradient)
+    return _fresh_gradients(gradients, leaves, foreign)
 
 
-def _accumulate(cotangents, owned, key, previous, contribution):
+def _accumulate(cotangents, owned, negated, key, previous, contribution, contribution_negated):
     """Add a second contribution to the cotangent under ``key``: into the first in
     place when the pass owns it (the same sum, in the same C layout, as
     ``previous + contribution``), otherwise into a new array, owned (a 0-d sum is
-    a NumPy scalar, which is never updated in place)."""
+    a NumPy scalar, which is never updated in place).
+
+    Either may be held negated (``key`` in ``negated``; ``contribution_negated``).
+    Negation is exact and IEEE 754 rounds symmetrically, so (−a) + (−b) = −(a + b)
+    is a + b held negated, and (−a) + b = b − a, a + (−b) = a − b: the sums the
+    negated arrays would have given, bit for bit (a NaN's sign aside, which IEEE
+    754 gives no meaning).
+    """
+    previous_negated = key in negated
+    if previous_negated == contribution_negated:
+        combine, first, second = np.add, previous, contribution
+    else:
+        negated.discard(key)
+        combine = np.subtract
+        first, second = (contribution, previous) if previous_negated else (previous, contribution)
     if id(previous) in owned and _has_c_strides(previous) and (
         type(contribution) is not np.ndarray or contribution.flags.c_contiguous
     ):
-        previous += contribution
+        combine(first, second, out=previous)
         return
     owned.discard(id(previous))
-    total = previous + contribution
+    total = combine(first, second)
     cotangents[key] = total
     if type(total) is np.ndarray:
         owned.add(id(total))
+
+
+def _store(cotangents, owned, negated, key, contribution, contribution_negated):
+    """The first contribution under ``key`` is stored, a later one added to it."""
+    previous = cotangents.get(key)
+    if previous is not None:
+        _accumulate(cotangents, owned, negated, key, previous, contribution, contribution_negated)
+        return
+    cotangents[key] = contribution
+    if contribution_negated:
+        negated.add(key)
+
+
+def _negate(g, owned):
+    """ḡ from the array held for it negated: negated in place where the pass owns
+    it (with the layout ``-g`` would give), otherwise into a new array, owned."""
+    if id(g) in owned and _has_c_strides(g):
+        return np.negative(g, out=g)
+    owned.discard(id(g))
+    negative = -g
+    if type(negative) is np.ndarray and negative.size >= _OWNED_SIZE:
+        owned.add(id(negative))
+    return negative
+
+
+def _is_broadcast(g):
+    """ḡ repeats entries through a zero stride (as ``sum``'s rule passes it on)."""
+    return type(g) is np.ndarray and any(
+        stride == 0 and size > 1 for stride, size in zip(g.strides, g.shape)
+    )
+
+
+def _is_half(g):
+    """ḡ is ±½ broadcast: the constant of −½ Σ x², the exponent of a Gaussian."""
+    return _nonzero_constant(g) and abs(g.item(0)) == 0.5
+
+
+def _exactly_halved(x, squares):
+    """½ x is exact for every entry of x (no result below the normal range, no NaN),
+    so 2 (±½ x), the cotangent of x · x under ḡ = ±½, is ±x bit for bit. One pass
+    over x² = ``squares`` decides: x² > 0 everywhere puts |x| above 2⁻⁵³⁸, and a
+    NaN fails the test."""
+    return not _is_broadcast(x) and squares.size > 0 and np.min(squares) > 0
 
 
 def _has_c_strides(array):

@@ -669,20 +669,16 @@ _LINEAR = dict(elementwise=True, strong_zero=False)
 special = scipy.special
 
 # ----- arithmetic ----------------------------------------------------------
-add = Primitive("add", np.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g), **_LINEAR)
+add = Primitive("add", np.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g), signs=(1, 1), **_LINEAR)
 subtract = Primitive(
-    "subtract", np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
-    in_place_vjps=(None, lambda g, ans, x, y: np.negative(g, out=g)), **_LINEAR
+    "subtract", np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), signs=(1, -1), **_LINEAR
 )
 multiply = Primitive(
     "multiply", np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), commutative=True, **_E
 )
 divide = Primitive("divide", np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), **_E)
 power = Primitive("power", np.power, (_power_vjp_base, _power_vjp_exponent), **_E)
-negative = Primitive(
-    "negative", np.negative, (lambda g, ans, x: -g,), in_place_vjps=(lambda g, ans, x: np.negative(g, out=g),),
-    **_LINEAR
-)
+negative = Primitive("negative", np.negative, (lambda g, ans, x: -g,), signs=(-1,), **_LINEAR)
 matmul = Primitive("matmul", np.matmul, (_matmul_vjp_left, _matmul_vjp_right))
 maximum = Primitive(
     "maximum", np.maximum, (lambda g, ans, x, y: _maximum_vjp(g, x, y), lambda g, ans, x, y: _maximum_vjp(g, y, x)),
