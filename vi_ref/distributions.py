@@ -135,16 +135,12 @@ def _log_gamma_one_plus(alpha):
     return ad.where(alpha < 0.1, series * _polynomial(_LOG_GAMMA_ONE_PLUS, series), ad.gammaln(1 + alpha))
 
 
-def _plain(value):
-    return np.asarray(ad.value_of(value))
-
-
 def log_ratio(a, b):
     """log(a/b) for positive a, b, to full precision: log1p((a − b)/b) near a = b
     (where a/b would round away the difference), log a − log b where a/b under- or
     overflows (there the result is ≥ 708 in magnitude), log(a/b) elsewhere."""
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        ratio = _plain(a) / _plain(b)
+        ratio = np.divide(ad.value_of(a), ad.value_of(b))  # (NumPy's: ∞ at b = 0, not ZeroDivisionError)
         close = np.abs(ratio - 1) < 0.5
         representable = (ratio >= np.finfo(float).tiny) & (ratio < np.inf) & ~close
         return ad.where(
@@ -158,7 +154,7 @@ def scaled_difference(x, y, scale):
     """(x − y)/scale, also where x − y overflows (x = 1e308, y = −1e308) but the
     quotient does not: then x/scale − y/scale."""
     with np.errstate(over="ignore", invalid="ignore"):
-        finite = np.isfinite(_plain(x) - _plain(y))
+        finite = np.isfinite(ad.value_of(x) - ad.value_of(y))
         return ad.where(finite, (x - y) / scale, x / scale - y / scale)
 
 
@@ -215,7 +211,7 @@ def gammaln_bregman(a, b):
             u = difference / (a + j)
         # log(1 + u) = log((b + j)/(a + j)), from the logs where b + j ≪ a + j loses u
         # and where u overflows (then u − log(1 + u) = +∞, not ∞ − ∞)
-        below = (_plain(u) < -0.5) | (_plain(u) == np.inf)
+        below = (ad.value_of(u) < -0.5) | (ad.value_of(u) == np.inf)
         log1p_u = ad.where(below, ad.log(b + j) - ad.log(a + j), ad.log1p(_clamp(below, 0.0, u)))
         total = total + log1pmx(u, log1p_u)
     u = difference / shifted_a
@@ -908,7 +904,7 @@ def gamma_log_prob(x, concentration, rate):
         )
     value = direct if np.all(small) else stirling if not np.any(small) else ad.where(small, direct, stirling)
     with np.errstate(invalid="ignore"):  # (x = 0 or ∞ keeps the form above: ±∞ there, not ∞ − ∞)
-        near_zero = (concentration < 0.5) & (_plain(x) > 0) & (_plain(x) < np.inf)
+        near_zero = (concentration < 0.5) & (ad.value_of(x) > 0) & (ad.value_of(x) < np.inf)
     if np.any(near_zero):  # (only then: the ratio form costs half as much again)
         alpha, at = _clamp(near_zero, concentration, 0.25), _clamp(near_zero, x, 1.0)
         ratio_form = log_ratio(alpha, at) + alpha * (ad.log(rate) + ad.log(at)) - _log_gamma_one_plus(alpha) - rate * at

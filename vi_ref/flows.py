@@ -48,7 +48,7 @@ check the hand-written ones (``PlanarFlow.transform_vjp``,
 import numpy as np
 
 from . import autodiff as ad
-from .distributions import LOG_2PI, REAL_VECTOR, _plain
+from .distributions import LOG_2PI, REAL_VECTOR
 from .numerics import sigmoid, softplus
 from .validation import as_float_array, as_generator, check_count, check_positive, check_size, first_bad_index
 
@@ -92,7 +92,7 @@ def planar_layer(z, w, u_hat, b, inner):
     activation = ad.tanh(preactivation)
     moved = z + ad.reshape(activation, (-1, 1)) * u_hat
     squared, slope, pushed = ad.square(activation), _tanh_slope(preactivation), ad.softplus(inner)
-    saturated = _plain(squared) >= 0.5
+    saturated = ad.value_of(squared) >= 0.5
     # the log1p branch sees h′ = 0 where it is not selected: its argument stays above −1
     near_one = ad.log1p(ad.where(saturated, slope, 0.0) * (pushed - 1.0))
     log_det = ad.where(saturated, near_one, ad.log(squared + slope * pushed))
@@ -106,7 +106,7 @@ def planar_flow_transform(eps, loc, scale, w, u, b):
     log_det = ad.sum(ad.log(scale)) + np.zeros(np.shape(eps)[0])
     u_hat = planar_u_hat(w, u)
     inner = ad.sum(w * u, axis=-1)
-    for k in range(np.shape(b.value if isinstance(b, ad.Tensor) else b)[0]):
+    for k in range(np.shape(ad.value_of(b))[0]):
         z, layer_log_det = planar_layer(z, w[k], u_hat[k], b[k], inner[k])
         log_det = log_det + layer_log_det
     return z, log_det

@@ -35,7 +35,6 @@ from .distributions import (
     _clamp,
     _diagonal_matrix,
     _lower_triangle,
-    _plain,
     _solve_lower,
     gamma_entropy,
     gammaln_bregman,
@@ -423,7 +422,7 @@ def _gamma_gamma(alpha_q, beta_q, alpha_p, beta_p):
         # q much more concentrated than p (αq ≥ 2 αp, αq ≥ 1): the divergence is
         # O(log αq) while those terms are O(αq); the cross-entropy form −H[q] − E_q[log p]
         # has small terms. (Below αq = 1 its ψ(αq) ≈ −1/αq terms would cancel instead.)
-        concentrated = (_plain(alpha_q) >= 2 * _plain(alpha_p)) & (_plain(alpha_q) >= 1)
+        concentrated = (ad.value_of(alpha_q) >= 2 * ad.value_of(alpha_p)) & (ad.value_of(alpha_q) >= 1)
         shape_p = _clamp(concentrated, alpha_p, 1.0)
         cross_entropy = (
             -shape_p * ad.log(beta_p)
@@ -437,7 +436,7 @@ def _gamma_gamma(alpha_q, beta_q, alpha_p, beta_p):
 def _product_with_ratio(a, b, c):
     """a · b/c, also where b/c or a/c overflows but the product does not."""
     with np.errstate(over="ignore", invalid="ignore"):
-        first = _plain(a) * (_plain(b) / _plain(c))
+        first = ad.value_of(a) * np.divide(ad.value_of(b), ad.value_of(c))
     finite = np.isfinite(first)
     return ad.where(finite, a * (b / c), ad.where(finite, 1.0, a / c) * b)
 
@@ -565,18 +564,18 @@ def kl_categorical_categorical(q_params, p_params):
         logits_q, logits_p = _logits(q_params), _logits(p_params)
         log_q, log_p = ad.log_softmax(logits_q, axis=-1), ad.log_softmax(logits_p, axis=-1)
         q, p = ad.exp(log_q), ad.exp(log_p)
-        q_positive, p_positive = _plain(q) > 0, _plain(p) > 0
+        q_positive, p_positive = ad.value_of(q) > 0, ad.value_of(p) > 0
         both = q_positive & p_positive
         raw = ad.where(both, logits_q - logits_p, 0.0)
         raw = raw - ad.sum(ad.where(both, p * raw, 0.0), axis=-1, keepdims=True)
-        small = np.all(np.abs(_plain(raw)) < 0.5, axis=-1, keepdims=True)
+        small = np.all(np.abs(ad.value_of(raw)) < 0.5, axis=-1, keepdims=True)
         near = ad.log1p(ad.sum(ad.where(both, p * ad.expm1(_clamp_small(small, raw)), 0.0), axis=-1, keepdims=True)
                         - ad.sum(ad.where(q_positive, 0.0, p), axis=-1, keepdims=True))
         far = ad.logsumexp(ad.where(both, log_p + raw, -np.inf), axis=-1, keepdims=True)
         difference = raw - ad.where(small, near, far)
         # qₖ g(dₖ) = qₖ dₖ + pₖ − qₖ; the exact pₖ replaces qₖ e^(−dₖ) (which would
         # carry dₖ's rounding times pₖ/qₖ) except near dₖ = 0, where pₖ − qₖ cancels
-        close = np.abs(_plain(difference)) < 0.5
+        close = np.abs(ad.value_of(difference)) < 0.5
         near_difference = ad.where(close, difference, 0.0)
         divergence_terms = ad.where(
             close, q * (near_difference + ad.expm1(-near_difference)), q * difference + p - q
@@ -590,7 +589,7 @@ def kl_categorical_categorical(q_params, p_params):
 def _clamp_small(small, raw):
     """``raw`` in the rows where it is small, 0 elsewhere (keeps expm1 from overflowing
     in the branch that is not selected)."""
-    return _clamp(np.broadcast_to(small, np.shape(_plain(raw))), raw, 0.0)
+    return _clamp(np.broadcast_to(small, np.shape(ad.value_of(raw))), raw, 0.0)
 
 
 @register_kl_gradient(Categorical, Categorical)

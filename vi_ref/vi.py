@@ -409,7 +409,7 @@ class _Target:
     def values(self, z):
         """log_joint(z) as a float array (S,), checked."""
         values = self._log_joint(z)
-        values = np.asarray(values.value if isinstance(values, ad.Tensor) else values)
+        values = np.asarray(ad.value_of(values))
         if values.dtype.kind not in "iuf":
             raise TypeError(f"log_joint must return real numbers; got dtype {values.dtype}")
         if values.shape != (z.shape[0],):

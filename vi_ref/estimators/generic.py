@@ -66,13 +66,9 @@ def check_callable(function, name):
     return function
 
 
-def _plain(value):
-    return value.value if isinstance(value, ad.Tensor) else value
-
-
 def check_values(values, n, name="f"):
     """``values`` as a float array (n,) of finite numbers, or a ValueError naming ``name``."""
-    array = np.asarray(_plain(values))
+    array = np.asarray(ad.value_of(values))
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must return real numbers; got dtype {array.dtype}")
     array = array.astype(float, copy=False)
@@ -258,7 +254,7 @@ def value_and_gradient(f, z, name="f"):
 
 
 def _check_gradient(gradient, shape, name="f_grad"):
-    array = np.asarray(_plain(gradient))
+    array = np.asarray(ad.value_of(gradient))
     if array.dtype.kind not in "iuf":  # a complex part would be dropped, a string or bool is a mistake
         raise TypeError(f"{name} must return real numbers; got dtype {array.dtype}")
     array = array.astype(float)

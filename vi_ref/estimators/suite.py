@@ -116,7 +116,7 @@ def _check_moderate(value, name):
 
 def _array(value):
     """A float ndarray from an ndarray or an ``autodiff.Tensor``'s value."""
-    return np.asarray(value.value if isinstance(value, ad.Tensor) else value, dtype=float)
+    return np.asarray(ad.value_of(value), dtype=float)
 
 
 def _estimate_expectation(problem, estimator, n, rng):

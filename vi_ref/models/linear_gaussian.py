@@ -43,17 +43,13 @@ __all__ = [
 LOG_2PI = np.log(2 * np.pi)
 
 
-def _shape(value):
-    return np.shape(value.value if isinstance(value, ad.Tensor) else value)
-
-
 def linear_gaussian_log_prior(z):
     """log p(z) = log N(z | 0, I_L) = −½ ‖z‖² − (L/2) log 2π, for z of shape (..., L).
 
     Written with ``vi_ref.autodiff`` operations, like every formula of this module: on
     ndarrays it is the value ``LinearGaussian.log_prior`` returns, on Tensors it builds
     the graph that checks ``LinearGaussian.log_joint_grad``."""
-    return -0.5 * ad.sum(ad.square(z), axis=-1) - 0.5 * _shape(z)[-1] * LOG_2PI
+    return -0.5 * ad.sum(ad.square(z), axis=-1) - 0.5 * np.shape(ad.value_of(z))[-1] * LOG_2PI
 
 
 def linear_gaussian_log_likelihood(x, z, W, b, noise_var):
@@ -90,14 +86,14 @@ def linear_gaussian_elbo(x, W, b, noise_var, loc, *, scale_tril=None, scale=None
     Returns:
         array of the broadcast batch shape of x and q, one ELBO per data point.
     """
-    n_latent = _shape(loc)[-1]
+    n_latent = np.shape(ad.value_of(loc))[-1]
     if scale_tril is not None:
         factor = _lower_triangle(scale_tril)
         projected_factor = ad.matmul(W, factor)  # (..., D, L): rows (W R)_d
         trace = ad.sum(ad.square(factor), axis=(-2, -1))
         half_log_det = ad.sum(ad.log(ad.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)
     else:
-        projected_factor = W * ad.reshape(scale, _shape(scale)[:-1] + (1, n_latent))
+        projected_factor = W * ad.reshape(scale, np.shape(ad.value_of(scale))[:-1] + (1, n_latent))
         trace = ad.sum(ad.square(scale), axis=-1)
         half_log_det = ad.sum(ad.log(scale), axis=-1)
     residual = x - b - ad.matmul(W, loc[..., None])[..., 0]
@@ -243,7 +239,7 @@ class LinearGaussian:
 
     def _check_latents(self, z):
         """z as a float array (..., L); a ``vi_ref.autodiff.Tensor`` is checked and kept."""
-        value = as_float_array(z.value if isinstance(z, ad.Tensor) else z, "z", min_ndim=1)
+        value = as_float_array(ad.value_of(z), "z", min_ndim=1)
         if value.shape[-1] != self.n_latent:
             raise ValueError(f"z must have L = {self.n_latent} entries in its last axis; got shape {value.shape}")
         return z if isinstance(z, ad.Tensor) else value
