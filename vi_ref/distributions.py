@@ -33,7 +33,7 @@ import numpy as np
 import scipy.special
 
 from . import autodiff as ad
-from .numerics import check_scale_tril, cholesky, sum_to_shape
+from .numerics import LOG_2PI, check_scale_tril, cholesky, sum_to_shape
 from .validation import (
     as_float_array,
     as_generator,
@@ -77,9 +77,6 @@ __all__ = [
     "scaled_difference",
     "gammaln_bregman",
 ]
-
-LOG_2PI = np.log(2 * np.pi)
-
 
 # ---------------------------------------------------------------------------
 # Building blocks that stay exact at the extremes (written with autodiff

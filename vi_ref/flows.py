@@ -48,8 +48,8 @@ check the hand-written ones (``PlanarFlow.transform_vjp``,
 import numpy as np
 
 from . import autodiff as ad
-from .distributions import LOG_2PI, REAL_VECTOR
-from .numerics import sigmoid, softplus
+from .distributions import REAL_VECTOR
+from .numerics import LOG_2PI, sigmoid, softplus
 from .validation import as_float_array, as_generator, check_count, check_positive, check_size, first_bad_index
 
 __all__ = ["PlanarFlow", "planar_u_hat", "planar_layer", "planar_flow_transform"]

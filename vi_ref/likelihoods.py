@@ -11,6 +11,7 @@ import numpy as np
 
 from . import autodiff as ad
 from . import numerics
+from .numerics import LOG_2PI
 from .validation import as_float_array
 
 __all__ = [
@@ -19,8 +20,6 @@ __all__ = [
     "isotropic_gmm_log_likelihood",
     "isotropic_gmm_log_likelihood_grad",
 ]
-
-LOG_2PI = np.log(2 * np.pi)
 
 
 def _check_finite_parameter(value, name):

@@ -16,6 +16,7 @@ import scipy.special
 from .validation import as_float_array, check_count, check_flag, check_positive, check_tolerance, first_bad_index
 
 _AXIS_LETTERS = string.ascii_letters  # einsum subscripts, one per axis
+LOG_2PI = np.log(2 * np.pi)  # log 2π: every Gaussian log-density carries −(D/2) log 2π
 
 __all__ = [
     "logsumexp",

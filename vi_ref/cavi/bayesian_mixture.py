@@ -70,6 +70,7 @@ from ..models.gaussian_mixture import (
     posterior_from_log_joint,
     squared_mahalanobis,
 )
+from ..numerics import LOG_2PI
 from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
 
 __all__ = [
@@ -83,7 +84,6 @@ __all__ = [
 ]
 
 WEIGHT_CONCENTRATION_PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
-LOG_2PI = np.log(2 * np.pi)
 # the order of the entries of ``elbo_history_`` within one iteration
 UPDATES = ("assignments", "weights", "components")
 

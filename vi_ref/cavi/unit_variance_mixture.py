@@ -31,12 +31,11 @@ from .. import autodiff as ad
 from ..em import _ScikitLearnParameters
 from ..em_steps import _check_data
 from ..models.gaussian_mixture import posterior_from_log_joint
-from ..numerics import logsumexp
+from ..numerics import LOG_2PI, logsumexp
 from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
 
 __all__ = ["UnitVarianceMixtureCAVI", "unit_variance_mixture_elbo", "exact_log_evidence"]
 
-LOG_2PI = np.log(2 * np.pi)
 # Kᴺ terms at most in the enumeration
 MAX_ASSIGNMENTS = 2_000_000
 

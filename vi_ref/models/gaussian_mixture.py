@@ -26,6 +26,7 @@ import numpy as np
 from .. import autodiff as ad
 from .. import numerics
 from ..distributions import Categorical, integer_interval
+from ..numerics import LOG_2PI
 from ..validation import (
     as_float_array,
     as_generator,
@@ -50,7 +51,6 @@ __all__ = [
 ]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-LOG_2PI = np.log(2 * np.pi)
 LOG_SMALLEST_NORMAL = np.log(np.finfo(float).tiny)
 # Rows per chunk are chosen so that one (D, rows) temporary holds about 2¹⁷ doubles
 # (1 MiB, the fastest of 2¹⁴…2¹⁸ in benchmarks/em.py): it stays in cache while the K

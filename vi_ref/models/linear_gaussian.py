@@ -29,7 +29,7 @@ from scipy.linalg import lapack
 from .. import autodiff as ad
 from .. import numerics
 from ..distributions import REAL, MultivariateNormal, Normal, _lower_triangle
-from ..numerics import sum_to_shape
+from ..numerics import LOG_2PI, sum_to_shape
 from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
 from ._checks import data_batch_shape, require_family
 
@@ -39,8 +39,6 @@ __all__ = [
     "linear_gaussian_log_prior",
     "linear_gaussian_log_likelihood",
 ]
-
-LOG_2PI = np.log(2 * np.pi)
 
 
 def linear_gaussian_log_prior(z):
