@@ -71,7 +71,7 @@ from ..models.gaussian_mixture import (
     squared_mahalanobis,
 )
 from ..numerics import LOG_2PI
-from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
+from ..validation import as_float_array, as_generator, check_count, check_positive, check_size, check_tolerance
 
 __all__ = [
     "BayesianGaussianMixtureCAVI",
@@ -657,14 +657,10 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         )
 
     def _check_fit_settings(self):
-        tol = as_float_array(self.tol, "tol", ndim=0)
-        reg_covar = as_float_array(self.reg_covar, "reg_covar", ndim=0)
-        for value, name in ((tol, "tol"), (reg_covar, "reg_covar")):
-            if value < 0:
-                raise ValueError(f"{name} must be >= 0; got {float(value)}")
+        tol, reg_covar = check_tolerance(self.tol, "tol"), check_tolerance(self.reg_covar, "reg_covar")
         if self.init_params not in INIT_PARAMS:
             raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {self.init_params!r}")
-        return (float(tol), float(reg_covar), check_size(check_count(self.max_iter, "max_iter", minimum=0), "max_iter"),
+        return (tol, reg_covar, check_size(check_count(self.max_iter, "max_iter", minimum=0), "max_iter"),
                 _check_n_init(self.n_init))
 
     def _initial_responsibilities(self, X, n_components, generator):

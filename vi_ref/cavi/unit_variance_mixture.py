@@ -32,7 +32,7 @@ from ..em import _ScikitLearnParameters
 from ..em_steps import _check_data
 from ..models.gaussian_mixture import posterior_from_log_joint
 from ..numerics import LOG_2PI, logsumexp
-from ..validation import as_float_array, as_generator, check_count, check_positive, check_size
+from ..validation import as_float_array, as_generator, check_count, check_positive, check_size, check_tolerance
 
 __all__ = ["UnitVarianceMixtureCAVI", "unit_variance_mixture_elbo", "exact_log_evidence"]
 
@@ -181,9 +181,7 @@ class UnitVarianceMixtureCAVI(_ScikitLearnParameters):
                                   per_unit=X.size)
         prior_variance = float(check_positive(as_float_array(self.prior_variance, "prior_variance", ndim=0),
                                               "prior_variance"))
-        tol = float(as_float_array(self.tol, "tol", ndim=0))
-        if tol < 0:
-            raise ValueError(f"tol must be >= 0; got {tol}")
+        tol = check_tolerance(self.tol, "tol")
         max_iter = check_size(check_count(self.max_iter, "max_iter", minimum=0), "max_iter")  # sizes elbo_history_
         responsibilities = self._start(X, n_components)
         means = np.empty((n_components, X.shape[1]))
