@@ -257,7 +257,7 @@ MUTANTS = [
            "covariances[live] = scatter[live] / counts[live, None]", "EM M-step: reg_covar lost (diag/spherical)",
            (T_EM,)),
     Mutant(VI, "return np.exp(v) * grad_phi", "return grad_phi", "SVI: chain rule through φ = exp(v) lost", (T_VI,)),
-    Mutant(VI, "{name: np.mean(g, axis=0) / size for name, g in grads_theta.items()}",
+    Mutant(VI, "{name: np.mean(g, axis=0) / rows.size for name, g in grads_theta.items()}",
            "{name: np.mean(g, axis=0) for name, g in grads_theta.items()}", "minibatch θ gradient: not divided by |B|",
            (T_VI,)),
     Mutant(VI, "float(np.sqrt(np.sum(np.square(errors))) / count)", "float(np.sum(errors) / count)",
@@ -1134,13 +1134,13 @@ MUTANTS = [
            "estimators/models: GammaPoisson elbo_grad θ not summed over the data sets sharing q",
            (T_M, T_E, "tests/test_models_log_joint.py", T_ES)),
     # ----- audit V: stochastic VI end to end, vi.py and learning.py (survivors at first marked; each now killed)
-    Mutant("vi_ref/vi.py", "{name: np.mean(g, axis=0) / size for name, g in grads_theta.items()}",
+    Mutant("vi_ref/vi.py", "{name: np.mean(g, axis=0) / rows.size for name, g in grads_theta.items()}",
            "{name: np.mean(g, axis=0) / X.shape[0] for name, g in grads_theta.items()}",
            "svi: minibatch θ gradient divided by N, not |B| (the N/|B| factor lost)", ("tests/test_vi.py",)),
     # survived at first: no test read the φᵢ part of the minibatch gradient, and Adam's steps hide its scale;
     # killed by tests/test_vi.py::test_minibatch_gradient_of_each_qi_is_its_own_elbo_gradient
     Mutant("vi_ref/vi.py", "{name: np.mean(g, axis=0) for name, g in grads_phi.items()}",
-           "{name: np.mean(g, axis=0) / size for name, g in grads_phi.items()}",
+           "{name: np.mean(g, axis=0) / rows.size for name, g in grads_phi.items()}",
            "svi: minibatch φᵢ gradient divided by |B|", ("tests/test_vi.py",)),
     # survived at first: Adam hides a positive factor per coordinate (the same sign, the same optimum); killed by
     # tests/test_vi.py::test_dataset_steps_move_theta_and_the_drawn_qi_by_their_unconstrained_gradients
@@ -2727,8 +2727,8 @@ MUTANTS = [
            "W: unit-variance CAVI ELBO: the entropy of q(μ) without its +1", (T2_TOUR,)),
     Mutant(CU, "0.5 * (np.sum(means**2, axis=1) + dimension * mean_variances)", "0.5 * (np.sum(means**2, axis=1))",
            "W: unit-variance CAVI q(c) update without −½ D sₖ²", (T2_TOUR,)),
-    Mutant(VI, "        {name: np.mean(g, axis=0) / size for name, g in grads_theta.items()},",
-           "        {name: np.mean(g, axis=0) / size / 1.05 for name, g in grads_theta.items()},",
+    Mutant(VI, "        {name: np.mean(g, axis=0) / rows.size for name, g in grads_theta.items()},",
+           "        {name: np.mean(g, axis=0) / rows.size / 1.05 for name, g in grads_theta.items()},",
            "W: minibatch_elbo_gradient: ∇_θ biased low by 5 %", (T2_TOUR,)),
     # ----- audit H: the gradient registry and the gradient checker (vi_ref/registry/*.py, vi_ref/gradcheck.py)
     # (32 of 40 survived at first, marked; each now killed by a new test: the hard regions, broadcast shapes and

@@ -906,9 +906,8 @@ def minibatch_elbo_gradient(model, q, X, rows, n_samples, rng=None, *, estimator
     local = _local_rows(q, rows)
     grads_theta, grads_phi = elbo_gradient(model, local, X[rows], n_samples, rng, estimator=estimator,
                                            baseline=baseline)
-    size = len(np.atleast_1d(rows))
     return (
-        {name: np.mean(g, axis=0) / size for name, g in grads_theta.items()},
+        {name: np.mean(g, axis=0) / rows.size for name, g in grads_theta.items()},
         {name: np.mean(g, axis=0) for name, g in grads_phi.items()},
     )
 
