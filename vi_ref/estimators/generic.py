@@ -40,6 +40,10 @@ BASELINES = ("leave_one_out", "optimal")
 
 
 def check_distribution(q):
+    """``q`` unchanged if it is a ``vi_ref.distributions.Distribution`` (the
+    estimators draw from it with ``sample`` and differentiate its ``log_prob``); a
+    TypeError naming q and its type otherwise (q passed as a string, an array, a
+    SciPy frozen distribution)."""
     return check_instance(q, "q", Distribution, "a vi_ref.distributions distribution")
 
 
@@ -50,6 +54,10 @@ def is_reparameterizable(q):
 
 
 def check_reparameterizable(q):
+    """``q`` unchanged if the pathwise (reparameterisation) estimator can use it: a
+    distribution (``check_distribution``) that ``is_reparameterizable``. A TypeError
+    otherwise, which for a distribution without z = T(ε, φ) (Gamma, Categorical)
+    lists the families that have one and points to the score function estimator."""
     check_distribution(q)
     if not is_reparameterizable(q):
         raise TypeError(
