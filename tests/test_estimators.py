@@ -915,6 +915,45 @@ def test_a_batch_of_q_that_does_not_fit_the_data_points_is_refused_by_name(estim
     estimate(model, Normal(np.zeros(2), np.ones(2)), x)  # one shared q
 
 
+class _DefectiveAboveOne:
+    """p(x, z) = N(z; shift, 1) for z ≤ 1, and a log-density and gradient of NaN above:
+    a defective model, to see that every estimator refuses it, naming what is NaN."""
+
+    latent_shape = ()
+    shift = 0.0
+
+    def log_joint(self, x, z):
+        return np.where(z > 1, np.nan, -0.5 * (z - self.shift) ** 2 + 0 * x[..., 0])
+
+    def log_joint_grad(self, x, z):
+        gradient = np.where(z > 1, np.nan, z - self.shift + 0 * x[..., 0])
+        return {"z": -gradient, "shift": gradient}
+
+
+_LOG_WEIGHT, _GRADIENT = r"log p\(x, z\) - log q\(z\)", r"the model's log_joint_grad\(x, z\)\['z'\]"
+
+
+@pytest.mark.parametrize("estimate, what", [
+    *((lambda model, q, x, estimator=estimator: elbo_gradient(model, q, x, 50, SEED, estimator=estimator),
+       _LOG_WEIGHT if estimator == "score_function" else _GRADIENT)  # the pathwise ones read no log p
+      for estimator in ELBO_ESTIMATORS),
+    (lambda model, q, x: elbo_gradient(model, q, x, 50, SEED, estimator="score_function", baseline="leave_one_out"),
+     _LOG_WEIGHT),
+    (lambda model, q, x: iwae_gradient(model, q, x, 1, 50, SEED), _LOG_WEIGHT),
+    (lambda model, q, x: iwae_gradient(model, q, x, 5, 50, SEED), _LOG_WEIGHT),
+    (lambda model, q, x: elbo_monte_carlo(model, q, x, 50, SEED), _LOG_WEIGHT),
+    (lambda model, q, x: iwae_bound(model, q, x, 5, 50, SEED), _LOG_WEIGHT),
+], ids=[*ELBO_ESTIMATORS, "score_function-leave_one_out", "iwae_gradient-K1", "iwae_gradient-K5",
+        "elbo_monte_carlo", "iwae_bound"])
+def test_every_estimator_refuses_a_nan_log_joint_naming_it(estimate, what):
+    # were: "cotangent must be finite" (a name inside the pathwise estimators and
+    # iwae_gradient), "the ELBO is -inf there" (the score function), a NaN estimate
+    # (elbo_monte_carlo); q = N(0, 1) puts mass 0.16 above 1, several of 50 draws
+    with pytest.raises(ValueError, match=f"^{what} is NaN for a draw of q: the model (or q )?is defective there$"):
+        estimate(_DefectiveAboveOne(), Normal(0.0, 1.0), np.zeros(1))
+    estimate(_DefectiveAboveOne(), Normal(-10.0, 1.0), np.zeros(1))  # no draw above 1: finite
+
+
 def test_a_gradient_that_is_not_real_is_refused_not_cast():
     # a complex f_grad lost its imaginary part with only a ComplexWarning
     for f_grad, dtype in ((lambda z: np.ones(z.shape) + 5j, "complex"), (lambda z: z > 0, "bool")):

@@ -85,6 +85,9 @@ def elbo_monte_carlo(model, q, x, n, rng=None):
         estimate is −∞ with standard error 0: the ELBO itself is −∞ there. So it is,
         whatever the draws, when q's support is not within ``model.latent_support``
         (a Normal q over a Gamma–Poisson rate, lecture question VI2.3).
+
+    Raises:
+        ValueError: if a log weight log p(x, zₛ) − log q(zₛ) is NaN (``refuse_nan_log_weights``).
     """
     n = check_count(n, "n", minimum=2)
     _check_model_and_q(model, q, ("log_joint",))
@@ -92,9 +95,10 @@ def elbo_monte_carlo(model, q, x, n, rng=None):
     if q_outside_latent_support(model, q):
         return _minus_infinity(q, x, latent_axes)
     log_ratio = log_weights_of_draws(model, q, x, q.sample(n, as_generator(rng)), latent_axes)
+    refuse_nan_log_weights(log_ratio)
     impossible = np.any(log_ratio == -np.inf, axis=0)
-    # only the data points whose value is −∞ anyway are masked (to keep −∞ − −∞ = NaN
-    # out of the mean); a NaN anywhere else is a defect and must show, not become 0
+    # only the data points whose value is −∞ anyway are masked, to keep −∞ − −∞ = NaN
+    # out of the mean
     log_ratio = np.where(impossible, 0.0, log_ratio)
     estimate = np.where(impossible, -np.inf, np.mean(log_ratio, axis=0))
     standard_error = np.where(impossible, 0.0, standard_error_of_mean(log_ratio))
@@ -244,7 +248,7 @@ def log_weights_of_draws(model, q, x, z, latent_axes):
 
     one per draw and data point: shape (S, *broadcast batch of x and q), the draws
     padded by ``pad_draws`` and log q taken by ``log_q_of_draws``. Unchecked: a NaN or
-    −∞ is left to the caller (``log_importance_weights`` refuses NaN)."""
+    −∞ is left to the caller (every estimator refuses NaN, ``refuse_nan_log_weights``)."""
     padded = pad_draws(q, x, z, latent_axes)
     return np.asarray(model.log_joint(x, padded) - log_q_of_draws(q, padded, latent_axes), dtype=float)
 
@@ -257,7 +261,19 @@ def log_importance_weights(model, q, x, z):
     Raises:
         ValueError: if a log weight is NaN (a defect of the model or of q, not a value).
     """
-    log_weights = log_weights_of_draws(model, q, x, z, count_latent_axes(model, q, x))
+    return refuse_nan_log_weights(log_weights_of_draws(model, q, x, z, count_latent_axes(model, q, x)))
+
+
+def refuse_nan_log_weights(log_weights):
+    """``log_weights`` (log p(x, zₛ) − log q(zₛ) of draws of q), unless one is NaN.
+
+    A NaN is a defect of the model or of q at that draw, not a value: averaged it would
+    make the estimate NaN, and in a log-sum-exp it would spread to every weight of its
+    group. A −∞ is a value (zₛ outside the model's support), left to the caller.
+
+    Raises:
+        ValueError: if a log weight is NaN.
+    """
     if np.isnan(log_weights).any():
         raise ValueError("log p(x, z) - log q(z) is NaN for a draw of q: the model or q is defective there")
     return log_weights

@@ -26,7 +26,14 @@ import functools
 
 import numpy as np
 
-from ..elbo import count_latent_axes, log_q_of_draws, log_weights_of_draws, pad_draws, q_outside_latent_support
+from ..elbo import (
+    count_latent_axes,
+    log_q_of_draws,
+    log_weights_of_draws,
+    pad_draws,
+    q_outside_latent_support,
+    refuse_nan_log_weights,
+)
 from ..numerics import logsumexp, sum_to_shape
 from ..validation import as_generator, check_count, check_methods, check_size
 from .generic import (
@@ -67,7 +74,10 @@ def elbo_gradient(model, q, x, n, rng=None, *, estimator="reparameterization", b
             reparameterisable given to a pathwise estimator.
         ValueError: for an unknown estimator or baseline, a baseline given to a
             pathwise estimator, n ≤ 0 (n = 1 with a leave-one-out baseline), or q that
-            does not fit the model.
+            does not fit the model; where a sample's log p(x, z) − log q(z) (read by the
+            score function) or the model's ``log_joint_grad`` is NaN (a defect of the
+            model or of q); for the score function, also where that log ratio is −∞ (q
+            puts mass outside the model's support: the ELBO is −∞, with no gradient).
     """
     if estimator not in ELBO_ESTIMATORS:
         raise ValueError(f"estimator must be one of {ELBO_ESTIMATORS}; got {estimator!r}")
@@ -125,6 +135,10 @@ def iwae_gradient(model, q, x, k, n, rng=None):
 
     Returns:
         (grads_theta, grads_phi): dicts parameter name → (n, *parameter shape).
+
+    Raises:
+        TypeError, ValueError: as ``elbo_gradient``; ValueError also where a log weight
+            log wⱼ or the model's ``log_joint_grad`` is NaN.
     """
     _check_model(model)
     check_reparameterizable(q)
@@ -135,8 +149,9 @@ def iwae_gradient(model, q, x, k, n, rng=None):
     _refuse_q_outside_latent_support(model, q)
     z, eps = q.rsample(n * k, as_generator(rng))
     terms = _JointTerms(model, q, x, z, latent_axes)
-    _require_continuous_latent(model, terms)
     log_weights = log_weights_of_draws(model, q, x, z, latent_axes)
+    refuse_nan_log_weights(log_weights)  # before logsumexp spreads it over its group
+    _require_continuous_latent(model, terms)
     groups = log_weights.reshape((n, k) + log_weights.shape[1:])
     normalised = np.exp(groups - logsumexp(groups, axis=1, keepdims=True)).reshape(log_weights.shape)
     # the same normalised weight multiplies every gradient of log wⱼ of its data point
@@ -196,8 +211,16 @@ class _JointTerms:
     @functools.cached_property
     def joint(self):
         """The model's per-sample ``log_joint_grad`` at the padded draws (computed when
-        first needed, after the log-ratio checks of the score function)."""
-        return self.model.log_joint_grad(self.x, self.padded)
+        first needed, after the log-ratio checks of the score function), refused where
+        it is NaN: the pathwise estimators read no log p(x, z), so a model defective at
+        a draw shows there."""
+        joint = self.model.log_joint_grad(self.x, self.padded)
+        for name, gradient in joint.items():
+            if np.isnan(gradient).any():
+                raise ValueError(
+                    f"the model's log_joint_grad(x, z)[{name!r}] is NaN for a draw of q: the model is defective there"
+                )
+        return joint
 
     def theta(self):
         """∇_θ log p(x, zₛ) summed over the data points: (n, *θ shape) per parameter."""
@@ -231,6 +254,7 @@ class _JointTerms:
         log_q = log_q_of_draws(self.q, self.z, self.latent_axes)
         log_ratio = log_joint.reshape((n,) + self._q_points) - self.multiplicity * log_q
         if not np.all(np.isfinite(log_ratio)):
+            refuse_nan_log_weights(log_ratio)  # a NaN is a defect, not the -inf below
             raise ValueError(
                 "q puts mass where log p(x, z) - log q(z) is not finite (e.g. outside the model's"
                 " support): the ELBO is -inf there and has no gradient"
