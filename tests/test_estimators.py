@@ -954,6 +954,39 @@ def test_every_estimator_refuses_a_nan_log_joint_naming_it(estimate, what):
     estimate(_DefectiveAboveOne(), Normal(-10.0, 1.0), np.zeros(1))  # no draw above 1: finite
 
 
+class _ZeroAboveOne:
+    """p(x, z) ∝ N(z; shift, 1) for z ≤ 1 and 0 above (log-density −∞, its gradient
+    taken as 0 there), with no declared ``latent_support``: only the draws show that q
+    leaves the support."""
+
+    latent_shape = ()
+    shift = 0.0
+
+    def log_joint(self, x, z):
+        return np.where(z > 1, -np.inf, -0.5 * (z - self.shift) ** 2 + 0 * x[..., 0])
+
+    def log_joint_grad(self, x, z):
+        gradient = np.where(z > 1, 0.0, z - self.shift + 0 * x[..., 0])
+        return {"z": -gradient, "shift": gradient}
+
+
+@pytest.mark.parametrize("estimate, bound", [
+    (lambda model, q, x: elbo_gradient(model, q, x, 50, SEED, estimator="score_function"), "the ELBO"),
+    (lambda model, q, x: iwae_gradient(model, q, x, 1, 50, SEED), "L_K"),
+    (lambda model, q, x: iwae_gradient(model, q, x, 5, 50, SEED), "L_K"),
+], ids=["score_function", "iwae_gradient-K1", "iwae_gradient-K5"])
+def test_the_gradients_that_read_log_weights_refuse_a_draw_outside_the_support(estimate, bound):
+    # iwae_bound calls L_K −∞ there (a group of K draws all outside has probability > 0);
+    # iwae_gradient failed with "cotangent must be finite" where a group was all outside
+    # (always for K = 1) and returned a finite gradient elsewhere (K = 5, for this seed)
+    model, q, x = _ZeroAboveOne(), Normal(0.0, 1.0), np.zeros(1)
+    assert iwae_bound(model, q, x, 5, 50, SEED) == (-np.inf, 0.0)
+    with pytest.raises(ValueError, match=f"^q puts mass where log p\\(x, z\\) - log q\\(z\\) is not finite"
+                                         f" \\(e.g. outside the model's support\\): {bound} is -inf there"):
+        estimate(model, q, x)
+    estimate(model, Normal(-10.0, 1.0), x)  # no draw above 1: finite
+
+
 def test_a_gradient_that_is_not_real_is_refused_not_cast():
     # a complex f_grad lost its imaginary part with only a ComplexWarning
     for f_grad, dtype in ((lambda z: np.ones(z.shape) + 5j, "complex"), (lambda z: z > 0, "bool")):

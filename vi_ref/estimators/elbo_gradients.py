@@ -138,7 +138,9 @@ def iwae_gradient(model, q, x, k, n, rng=None):
 
     Raises:
         TypeError, ValueError: as ``elbo_gradient``; ValueError also where a log weight
-            log wⱼ or the model's ``log_joint_grad`` is NaN.
+            log wⱼ or the model's ``log_joint_grad`` is NaN, and where a log weight is
+            −∞ (q puts mass outside the model's support: L_K is −∞, as
+            ``elbo.iwae_bound`` says, with no gradient).
     """
     _check_model(model)
     check_reparameterizable(q)
@@ -150,7 +152,7 @@ def iwae_gradient(model, q, x, k, n, rng=None):
     z, eps = q.rsample(n * k, as_generator(rng))
     terms = _JointTerms(model, q, x, z, latent_axes)
     log_weights = log_weights_of_draws(model, q, x, z, latent_axes)
-    refuse_nan_log_weights(log_weights)  # before logsumexp spreads it over its group
+    _refuse_non_finite_log_weights(log_weights, "L_K")  # before logsumexp makes NaN of it
     _require_continuous_latent(model, terms)
     groups = log_weights.reshape((n, k) + log_weights.shape[1:])
     normalised = np.exp(groups - logsumexp(groups, axis=1, keepdims=True)).reshape(log_weights.shape)
@@ -253,13 +255,21 @@ class _JointTerms:
         log_joint = sum_to_shape(log_joint, (n,) + (1,) * (log_joint.ndim - 1 - len(self._q_points)) + self._q_points)
         log_q = log_q_of_draws(self.q, self.z, self.latent_axes)
         log_ratio = log_joint.reshape((n,) + self._q_points) - self.multiplicity * log_q
-        if not np.all(np.isfinite(log_ratio)):
-            refuse_nan_log_weights(log_ratio)  # a NaN is a defect, not the -inf below
-            raise ValueError(
-                "q puts mass where log p(x, z) - log q(z) is not finite (e.g. outside the model's"
-                " support): the ELBO is -inf there and has no gradient"
-            )
-        return log_ratio
+        return _refuse_non_finite_log_weights(log_ratio, "the ELBO")
+
+
+def _refuse_non_finite_log_weights(log_weights, bound):
+    """``log_weights`` (log p(x, zₛ) − log q(zₛ)) of the estimators that read them, if all
+    are finite. A NaN is a defect (``elbo.refuse_nan_log_weights``); a −∞ means that q
+    puts mass outside the model's support, so that ``bound`` (the ELBO, L_K) is −∞, with
+    no gradient."""
+    if not np.all(np.isfinite(log_weights)):
+        refuse_nan_log_weights(log_weights)  # a NaN is a defect, not the -inf below
+        raise ValueError(
+            "q puts mass where log p(x, z) - log q(z) is not finite (e.g. outside the model's"
+            f" support): {bound} is -inf there and has no gradient"
+        )
+    return log_weights
 
 
 def _expand(weights, score):
