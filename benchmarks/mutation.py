@@ -1488,6 +1488,8 @@ MUTANTS = [
     Mutant(E_EM, '            "diag": K * D,', '            "diag": D,', "E: EM free parameters (diag): K·D → D", (T_EM,)),
     Mutant(E_EM, '            "spherical": K,', '            "spherical": 1,',
            "E: EM free parameters (spherical): K → 1", (T_EM,)),
+    Mutant(E_EM, "        raise type(error)(\n", "        raise TypeError(\n",
+           "E: EM seed: a negative seed a TypeError, not a ValueError as elsewhere", (T_EM,)),
     # survived at first; killed by tests/test_em.py::test_fit_refuses_a_single_sample_even_for_one_component
     Mutant(E_EM, "        if X.shape[0] < max(2, settings.n_components):",
            "        if X.shape[0] < settings.n_components:", "E: EM fit accepts a single sample (N ≥ K only)", (T_EM,)),

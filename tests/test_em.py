@@ -16,6 +16,7 @@ from vi_ref import autodiff as ad
 from vi_ref.em import ConvergenceWarning, GaussianMixtureEM, NotFittedError, e_step, m_step
 from vi_ref.models import GaussianMixture
 from vi_ref.models.gaussian_mixture import COVARIANCE_TYPES
+from vi_ref.validation import as_generator
 
 LOG_2PI = np.log(2 * np.pi)
 CENTRES = np.array([[0.0, 0.0, 0.0], [4.0, 0.0, 1.0], [0.0, 5.0, -2.0]])
@@ -1220,6 +1221,24 @@ def test_sample_defaults_to_random_state_as_to_rng():
     first, second = estimator.sample(5), estimator.sample(5)
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[0], estimator.sample(5, rng=3)[0])
+
+
+@pytest.mark.parametrize("seed, error", [
+    *((seed, ValueError) for seed in (-1, -(2**70), np.int64(-3), [-1])),
+    *((seed, TypeError) for seed in (True, np.bool_(False), 1.5, np.float64(2.0), "3")),
+])
+def test_a_bad_seed_gives_the_error_it_gives_everywhere_else(seed, error):
+    """A negative seed is a wrong value (ValueError), as for validation.as_generator and
+    NumPy (it was a TypeError here); a bool, float or string a wrong type (TypeError)."""
+    with pytest.raises(error):
+        as_generator(seed)
+    X, _ = three_clusters(n=60, seed=3)
+    for name in ("rng", "random_state"):
+        with pytest.raises(error, match=f"^{name} must be a numpy.random.Generator, an integer seed"):
+            GaussianMixtureEM(3, **{name: seed}).fit(X)
+    estimator = GaussianMixtureEM(3, rng=0).fit(X)
+    with pytest.raises(error, match="^rng must be a numpy.random.Generator, an integer seed"):
+        estimator.sample(2, rng=seed)
 
 
 def test_n_init_of_a_million_is_the_largest_accepted():

@@ -52,6 +52,7 @@ from .models.gaussian_mixture import (
 from .numerics import cholesky
 from .validation import (
     as_float_array,
+    as_generator,
     check_count,
     check_flag,
     check_positive,
@@ -191,7 +192,9 @@ def _as_generator(value, name):
     """A ``np.random.Generator`` from ``value``: a Generator, SeedSequence or
     BitGenerator, a non-negative integer seed or None (SPEC 7). For ``random_state``
     only, also a legacy ``np.random.RandomState``: a seed is drawn from it, so that it
-    advances as scikit-learn's estimators advance it."""
+    advances as scikit-learn's estimators advance it. A bool, float or string is a
+    TypeError, a negative seed a ValueError (``validation.as_generator``), both naming
+    ``name``."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a numpy.random.Generator, an integer seed or None;"
                         " got bool")
@@ -201,10 +204,12 @@ def _as_generator(value, name):
                             " None; got a legacy RandomState (pass it as random_state)")
         value = value.randint(np.iinfo(np.int32).max, size=4)
     try:
-        generator = np.random.default_rng(value)
+        generator = as_generator(value)
     except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"{name} must be a numpy.random.Generator, an integer seed or None; got {value!r}"
+        # as_generator tells a seed of the wrong type (TypeError) from a negative one
+        # (ValueError), as NumPy does; only the argument's name is EM's own
+        raise type(error)(
+            f"{name} must be a numpy.random.Generator, an integer seed (>= 0) or None; got {value!r}"
         ) from error
     # the starts' generators are spawned from it (SeedSequence.spawn)
     if not isinstance(generator.bit_generator.seed_seq, np.random.SeedSequence):
