@@ -249,6 +249,7 @@ class Primitive:
         return f"<autodiff primitive {self.name}>"
 
     def differentiable(self, argnum):
+        """Whether positional argument ``argnum`` has a VJP rule (all of a variadic primitive's do)."""
         return self._differentiable is None or argnum in self._differentiable
 
     def _bind_keywords(self, args, kwargs):
