@@ -3002,8 +3002,8 @@ MUTANTS = [
            "Z: registry kl: the near-equal-and-far-scales Normal pair dropped", (T_R,)),
     # ----- likelihoods
     # left by audit Z; killed by tests/test_registry.py::test_the_saturated_logistic_entry_reaches_saturated_logits
-    Mutant(RL, "X = 10.0 * rng.standard_normal((30, 4))", "X = rng.standard_normal((30, 4))",
-           "Z: registry likelihoods: 'saturated' logistic data unscaled (logits ~ ±5)", (T_R,)),
+    Mutant(RL, "* rng.uniform(41.0, 50.0, 4)", "* rng.uniform(4.1, 5.0, 4)",
+           "Z: registry likelihoods: 'saturated' logistic rows moved to logits ±(4.1..5), not beyond ±40", (T_R,)),
     # left by audit Z; killed by tests/test_registry.py::test_the_saturated_logistic_entry_reaches_saturated_logits
     Mutant(RL, '    GradientCase(\n        "likelihoods.logistic_regression_log_likelihood_grad-saturated",\n'
                "        (gradient_name(likelihoods.logistic_regression_log_likelihood_grad),),\n"

@@ -31,13 +31,20 @@ def _gmm_problem(rng):
 
 
 def _logistic_saturated_problem(rng):
-    # logits up to ±40: σ(z) and 1 − σ(z) round to 1 and 0, the softplus to z
+    # logits beyond ±40, where σ(z) and 1 − σ(z) round to 1 and 0 (from |z| ≈ 36.7) and
+    # the softplus to z: four rows are moved along w until xᵀw = ±(41..50), each sign
+    # under both labels (a row whose label disagrees contributes ∓x exactly). The
+    # other 26 rows are 10·N(0, I), with logits of typical size 10‖w‖ ≈ 20.
+    weights = rng.standard_normal(4)
     X = 10.0 * rng.standard_normal((30, 4))
     y = (rng.uniform(size=30) < 0.5).astype(float)
+    saturated_logits = np.array([1.0, 1.0, -1.0, -1.0]) * rng.uniform(41.0, 50.0, 4)
+    X[:4] += np.outer(saturated_logits - X[:4] @ weights, weights) / (weights @ weights)
+    y[:4] = [1.0, 0.0, 1.0, 0.0]
     return GradientProblem(
         value=lambda weights: float(likelihoods.logistic_regression_log_likelihood(weights, X, y)),
         gradient=lambda weights: likelihoods.logistic_regression_log_likelihood_grad(weights, X, y),
-        inputs={"weights": rng.standard_normal(4)},
+        inputs={"weights": weights},
     )
 
 
