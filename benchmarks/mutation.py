@@ -2988,8 +2988,18 @@ MUTANTS = [
                '        {"logits": lambda rng: np.array([0.1, -0.3, 0.5, -1.0])},',
            "Z: registry kl: Categorical near-equal pair without its tiny category", (T_R,)),
     # left by audit Z; killed by tests/test_registry.py::test_near_equal_kl_pairs_catch_an_error_of_5e_10
-    Mutant(RK, '"MultivariateNormal||MultivariateNormal-near-equal",\n                               "Categorical',
-           '"Categorical', "Z: registry kl: MVN near-equal pair checked at the default atol 1e-9", (T_R,)),
+    Mutant(RK, 'SMALL_GRADIENT_ATOL["MultivariateNormal||MultivariateNormal-near-equal"] = 1e-16\n', "",
+           "Z: registry kl: MVN near-equal pair checked at the default atol 1e-9", (T_R,)),
+    # added with the relative check of the near-equal normals; killed by
+    # tests/test_registry.py::test_the_near_equal_normals_check_every_coordinate_relatively
+    Mutant(RK, 'SMALL_GRADIENT_ATOL["MultivariateNormal||MultivariateNormal-near-equal"] = 1e-16',
+           'SMALL_GRADIENT_ATOL["MultivariateNormal||MultivariateNormal-near-equal"] = 1e-11',
+           "H7: registry kl: MVN near-equal pair back at atol 1e-11 (its ΔᵢΔⱼ coordinates checked to 1.6e-4)", (T_R,)),
+    # added with the relative check of the near-equal normals; killed by
+    # tests/test_registry.py::test_hard_kl_pairs_draw_in_their_regions
+    Mutant(RK, "return 1e-3 * rng.choice([-1.0, 1.0], size) * rng.uniform(0.5, 1.5, size)",
+           "return 1e-3 * rng.standard_normal(size)",
+           "H7: registry kl: near-equal normals' shifts drawn N(0, 1e-6), near 0 at times", (T_R,)),
     # left by audit Z; killed by tests/test_registry.py::test_every_kl_entry_covers_the_gradient_its_pair_dispatches_to
     Mutant(RK, "kl.kl_exponential_gamma, kl.kl_exponential_gamma_grad, Exponential, Gamma,\n"
                '        {"rate": _positive(0.5, 2.0, 3)}',

@@ -455,7 +455,14 @@ def test_every_kl_pair_is_checked_on_a_broadcast_batch():
 def test_hard_kl_pairs_draw_in_their_regions(seed):
     """Normal scales 60 apart (σq = 30 against σp = 0.5); a Gamma q at least 10 times
     more concentrated than p (αq ≥ 50 against αp ≤ 5); the near-equal Categorical pair
-    within 1e-2 and with a category of probability below 1e-3 (logit −9) under both."""
+    within 1e-2 and with a category of probability below 1e-3 (logit −9) under both;
+    the near-equal normals 5e-4 to 1.5e-3 apart (relatively, in the scales) in every
+    entry, so that no gradient coordinate, first order in the shift or second order
+    (∂/∂Rp,ᵢⱼ ∝ ΔᵢΔⱼ), falls near 0, below the finite differences' error."""
+    pair = _drawn("kl.MultivariateNormal||MultivariateNormal-near-equal", seed)
+    shifts = (pair["q_loc"] - pair["p_loc"], np.diagonal(pair["q_scale_tril"]) / np.diagonal(pair["p_scale_tril"]) - 1)
+    for shift in shifts:
+        assert np.all((np.abs(shift) >= 5e-4 - 1e-12) & (np.abs(shift) <= 1.5e-3 + 1e-12))
     q, p = _kl_pair("Normal||Normal-near-equal-and-far-scales", seed)
     assert np.max(q.params["scale"] / p.params["scale"]) >= 50.0
     q, p = _kl_pair("Gamma||Gamma-concentrated-q", seed)
@@ -495,6 +502,20 @@ def test_near_equal_kl_pairs_catch_an_error_of_5e_10(label):
     check; at the default atol of 1e-9 it would pass unseen."""
     for check in check_case(_gradient_shifted_by(CASE_NAMED[f"kl.{label}"], 5e-10), rng=SEED):
         assert not check.ok, check.name
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_near_equal_normals_check_every_coordinate_relatively(seed):
+    """The near-equal normals' off-diagonal ∂/∂Rp,ᵢⱼ ∝ ΔᵢΔⱼ are 6e-8 and up, where an
+    atol of 1e-11 accepted an error of 1.6e-4 relative (11 % at a coordinate of 9e-11
+    that a normal draw gave): at every nonzero coordinate the entry now accepts at
+    most 1e-6 relative error, atol + rtol·|g| ≤ 1e-6·|g| (Richardson's error there was
+    at most 1.5e-10 relative over 200 seeds)."""
+    case = CASE_NAMED["kl.MultivariateNormal||MultivariateNormal-near-equal"]
+    problem = case.build(np.random.default_rng(seed))
+    for gradient in problem.gradient(**problem.inputs).values():
+        nonzero = np.abs(gradient[gradient != 0])
+        assert np.all(case.atol + case.rtol * nonzero <= 1e-6 * nonzero)
 
 
 @pytest.mark.parametrize("seed", [SEED, *range(30)])

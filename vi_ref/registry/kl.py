@@ -29,6 +29,11 @@ def _normal(*shape, scale=1.0):
     return lambda rng: scale * rng.standard_normal(shape)
 
 
+def _shift(rng, size):
+    """1e-3 · (±0.5..1.5) per entry: a shift of about 1e-3 that no entry draws near 0."""
+    return 1e-3 * rng.choice([-1.0, 1.0], size) * rng.uniform(0.5, 1.5, size)
+
+
 # label: (formula, its gradient, q's class, p's class, q's parameter makers, p's)
 PAIRS = {
     "Normal||Normal": (
@@ -112,8 +117,7 @@ PAIRS = {
     ),
     "MultivariateNormal||MultivariateNormal-near-equal": (
         kl.kl_mvn_mvn, kl.kl_mvn_mvn_grad, _mvn, _mvn,
-        {"loc": lambda rng: 1e-3 * rng.standard_normal(3),
-         "scale_tril": lambda rng: np.diag([1.0, 2.0, 0.5]) * (1 + 1e-3 * rng.standard_normal(3))},
+        {"loc": lambda rng: _shift(rng, 3), "scale_tril": lambda rng: np.diag([1.0, 2.0, 0.5]) * (1 + _shift(rng, 3))},
         {"loc": lambda rng: np.zeros(3), "scale_tril": lambda rng: np.diag([1.0, 2.0, 0.5])},
     ),
     "Categorical||Categorical-near-equal-with-a-tiny-category": (
@@ -130,9 +134,18 @@ PAIRS = {
 # error on them was at most 3e-13 over 200 seeds, so they are held to 1e-11.
 SMALL_GRADIENT_ATOL = {
     label: 1e-11 for label in ("Gamma||Gamma-near-equal", "Exponential||Gamma-near-equal",
-                               "MultivariateNormal||MultivariateNormal-near-equal",
                                "Categorical||Categorical-near-equal-with-a-tiny-category")
 }
+# Between the near-equal normals (diagonal factors, Δ = μp − μq), the off-diagonal
+# ∂/∂Rp,ᵢⱼ = −ΔᵢΔⱼ / (Rp,ᵢᵢ² Rp,ⱼⱼ) is second order in the 1e-3 shift: ≥ 6e-8 with
+# |Δᵢ| ≥ 5e-4, where atol 1e-11 would accept an error of 1.6e-4 relative (11 % at the
+# 9e-11 that a normal draw of Δ gave). The KL is quadratic in each off-diagonal entry
+# and in μ, so there Richardson's only error is rounding: ≤ 6.6 δKL / h with
+# δKL ≤ 10 ε KL, KL ≤ 2e-5 and h ≥ 5.8e-3, i.e. 5e-17, which atol 1e-16 bounds. On
+# the diagonal its truncation error f⁽⁷⁾ h⁶ / (5040 · 64) ≤ 3e-13 (Rp,ᵢᵢ = 0.5), with
+# the rounding of Mᵢᵢ − 1 amplified by 1/h to ≤ 3e-15, stays below 1e-9 of the
+# gradients there (≥ 2 |δ| / Rp,ᵢᵢ ≥ 5e-4): every coordinate is checked to rtol = 1e-7.
+SMALL_GRADIENT_ATOL["MultivariateNormal||MultivariateNormal-near-equal"] = 1e-16
 
 
 def _split(arrays):
