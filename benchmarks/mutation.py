@@ -2818,13 +2818,27 @@ MUTANTS = [
            "H: autodiff_rules: matmul's batched-broadcast case with equal batches", (T_R,)),
     # ----- distributions: hard families, broadcasting, tolerances
     # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
-    Mutant(RD, 'draw=lambda rng: {"concentration": rng.uniform(20.0, 2e3, (2, 1)), "rate": rng.uniform(1e-3, 1e3, 3)},',
-           'draw=lambda rng: {"concentration": rng.uniform(2.0, 9.0, (2, 1)), "rate": rng.uniform(1e-3, 1e3, 3)},',
+    Mutant(RD, 'lambda rng: {"concentration": rng.uniform(20.0, 2e3, (2, 1)),',
+           'lambda rng: {"concentration": rng.uniform(2.0, 9.0, (2, 1)),',
            "H: registry distributions: Gamma huge shapes below Stirling's threshold 10", (T_R,)),
     # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
-    Mutant(RD, 'draw=lambda rng: {"concentration": rng.uniform(20.0, 2e3, (2, 1)), "rate": rng.uniform(1e-3, 1e3, 3)},',
-           'draw=lambda rng: {"concentration": rng.uniform(20.0, 2e3, (2, 1)), "rate": rng.uniform(0.5, 2.0, 3)},',
+    Mutant(RD, '"rate": 10.0 ** (decades + rng.uniform(0.0, 1.0, 3))}', '"rate": rng.uniform(0.5, 2.0, 3)}',
            "H: registry distributions: Gamma huge-shape rates narrowed to [0.5, 2]", (T_R,)),
+    # added with the rates drawn per decade; killed by
+    # tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RD, '"rate": 10.0 ** (decades + rng.uniform(0.0, 1.0, 3))}',
+           '"rate": 10.0 ** rng.uniform(lowest_rate_decade, lowest_rate_decade + 3, 3)}',
+           "H7: registry distributions: Gamma huge-shape rates log-uniform on 3 decades, not one per decade", (T_R,)),
+    # added with the small-rate family; killed by
+    # tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
+    Mutant(RD, 'FAMILIES["Gamma"], draw=_huge_shapes(-3), check=SMALL_RATE_CHECK',
+           'FAMILIES["Gamma"], draw=_huge_shapes(-2), check=SMALL_RATE_CHECK',
+           "H7: registry distributions: Gamma huge-shape small rates from 1e-2, not 1e-3", (T_R,)),
+    # added with the small-rate family; killed by
+    # tests/test_registry.py::test_registered_gradient_matches_finite_differences (the step leaves the domain)
+    Mutant(RD, 'SMALL_RATE_CHECK = {**SMALL_GRADIENT_CHECK, "relative_step": 3e-5}',
+           'SMALL_RATE_CHECK = SMALL_GRADIENT_CHECK',
+           "H7: registry distributions: Gamma small rates checked with the default step", (T_R,)),
     # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
     Mutant(RD, 'np.array([[9.5], [10.5]]) + rng.uniform(-0.2, 0.2, (2, 1))',
            'np.array([[9.5], [9.7]]) + rng.uniform(-0.2, 0.2, (2, 1))',
