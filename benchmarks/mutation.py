@@ -195,8 +195,12 @@ MUTANTS = [
            "log_marginal_monte_carlo: log S → log(S − 1)", (T_M,)),
     Mutant(EV, "np.std(weights, axis=0, ddof=1) / (np.sqrt(n) * np.mean(weights, axis=0))",
            "np.std(weights, axis=0, ddof=1) / (n * np.mean(weights, axis=0))", "log_marginal_monte_carlo SE: 1/n", (T_M,)),
-    Mutant(L, 'return {"weights": X.T @ (y - numerics.sigmoid(_logits(X, weights)))}',
-           'return {"weights": X.T @ (numerics.sigmoid(_logits(X, weights)) - y)}', "logistic gradient: sign", (T_L,)),
+    Mutant(L, 'return {"weights": X.T @ (signs * numerics.sigmoid(-signs * _logits(X, weights)))}',
+           'return {"weights": X.T @ (-signs * numerics.sigmoid(-signs * _logits(X, weights)))}',
+           "logistic gradient: sign", (T_L,)),
+    Mutant(L, 'return {"weights": X.T @ (signs * numerics.sigmoid(-signs * _logits(X, weights)))}',
+           'return {"weights": X.T @ (y - numerics.sigmoid(_logits(X, weights)))}',
+           "P: logistic gradient as y − σ(z): 0 for a saturated, correctly classified point", (T_L,)),
     Mutant(L, "- X.shape[1] * counts,", "- counts,", "isotropic GMM ∂/∂log σ: D Nₖ → Nₖ", (T_L,)),
     Mutant(L, "return ad.sum(ad.square(X[:, None, :] - means[None, :, :]), axis=2)",
            "return np.sum(X**2, axis=1)[:, None] - 2 * (X @ means.T) + ad.sum(ad.square(means), axis=1)",
@@ -2524,7 +2528,7 @@ MUTANTS = [
     Mutant(L, "    return -ad.sum(ad.softplus((1 - 2 * y) * logits))",
            "    return -ad.sum(ad.log1p(ad.exp((1 - 2 * y) * logits)))",
            "N: logistic log-likelihood: log(1 + e^z) for softplus: −∞ for z ≳ 710", (T_L,)),
-    Mutant(L, "numerics.sigmoid(_logits(X, weights))", "numerics.sigmoid(X @ weights)",
+    Mutant(L, "numerics.sigmoid(-signs * _logits(X, weights))", "numerics.sigmoid(-signs * (X @ weights))",
            "N: logistic gradient: logits by the plain product, NaN where its float sum overflows", (T_L,)),
     Mutant(L, "    overflowed = ~np.isfinite(ad.value_of(logits))\n", "    overflowed = np.isnan(ad.value_of(logits))\n",
            "N: logistic logits: only NaN sums recomputed, a spurious ±∞ kept", (T_L,)),
@@ -2828,17 +2832,17 @@ MUTANTS = [
     # tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
     Mutant(RD, '"rate": 10.0 ** (decades + rng.uniform(0.0, 1.0, 3))}',
            '"rate": 10.0 ** rng.uniform(lowest_rate_decade, lowest_rate_decade + 3, 3)}',
-           "H7: registry distributions: Gamma huge-shape rates log-uniform on 3 decades, not one per decade", (T_R,)),
+           "P: registry distributions: Gamma huge-shape rates log-uniform on 3 decades, not one per decade", (T_R,)),
     # added with the small-rate family; killed by
     # tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
     Mutant(RD, 'FAMILIES["Gamma"], draw=_huge_shapes(-3), check=SMALL_RATE_CHECK',
            'FAMILIES["Gamma"], draw=_huge_shapes(-2), check=SMALL_RATE_CHECK',
-           "H7: registry distributions: Gamma huge-shape small rates from 1e-2, not 1e-3", (T_R,)),
+           "P: registry distributions: Gamma huge-shape small rates from 1e-2, not 1e-3", (T_R,)),
     # added with the small-rate family; killed by
     # tests/test_registry.py::test_registered_gradient_matches_finite_differences (the step leaves the domain)
     Mutant(RD, 'SMALL_RATE_CHECK = {**SMALL_GRADIENT_CHECK, "relative_step": 3e-5}',
            'SMALL_RATE_CHECK = SMALL_GRADIENT_CHECK',
-           "H7: registry distributions: Gamma small rates checked with the default step", (T_R,)),
+           "P: registry distributions: Gamma small rates checked with the default step", (T_R,)),
     # survived at first; killed by tests/test_registry.py::test_hard_distribution_and_kl_cases_draw_in_their_regions
     Mutant(RD, 'np.array([[9.5], [10.5]]) + rng.uniform(-0.2, 0.2, (2, 1))',
            'np.array([[9.5], [9.7]]) + rng.uniform(-0.2, 0.2, (2, 1))',
@@ -3008,12 +3012,12 @@ MUTANTS = [
     # tests/test_registry.py::test_the_near_equal_normals_check_every_coordinate_relatively
     Mutant(RK, 'SMALL_GRADIENT_ATOL["MultivariateNormal||MultivariateNormal-near-equal"] = 1e-16',
            'SMALL_GRADIENT_ATOL["MultivariateNormal||MultivariateNormal-near-equal"] = 1e-11',
-           "H7: registry kl: MVN near-equal pair back at atol 1e-11 (its ΔᵢΔⱼ coordinates checked to 1.6e-4)", (T_R,)),
+           "P: registry kl: MVN near-equal pair back at atol 1e-11 (its ΔᵢΔⱼ coordinates checked to 1.6e-4)", (T_R,)),
     # added with the relative check of the near-equal normals; killed by
     # tests/test_registry.py::test_hard_kl_pairs_draw_in_their_regions
     Mutant(RK, "return 1e-3 * rng.choice([-1.0, 1.0], size) * rng.uniform(0.5, 1.5, size)",
            "return 1e-3 * rng.standard_normal(size)",
-           "H7: registry kl: near-equal normals' shifts drawn N(0, 1e-6), near 0 at times", (T_R,)),
+           "P: registry kl: near-equal normals' shifts drawn N(0, 1e-6), near 0 at times", (T_R,)),
     # left by audit Z; killed by tests/test_registry.py::test_every_kl_entry_covers_the_gradient_its_pair_dispatches_to
     Mutant(RK, "kl.kl_exponential_gamma, kl.kl_exponential_gamma_grad, Exponential, Gamma,\n"
                '        {"rate": _positive(0.5, 2.0, 3)}',

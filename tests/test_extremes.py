@@ -732,7 +732,7 @@ def test_logistic_logits_whose_float_sum_overflows_are_the_exact_sums(row, weigh
     sign = 2 * label - 1
     X, y, weights = np.array([row]), np.array([label]), np.array(weights)
     assert logistic_regression_log_likelihood(weights, X, y) == scipy.special.log_expit(sign * logit)
-    expected_gradient = np.array(row) * (label - scipy.special.expit(logit))
+    expected_gradient = np.array(row) * sign * scipy.special.expit(-sign * logit)  # y − σ(z), unrounded
     hand_written = logistic_regression_log_likelihood_grad(weights, X, y)["weights"]
     automatic = ad.grad(lambda w: logistic_regression_log_likelihood(w, X, y))(weights)
     for gradient in (hand_written, automatic):

@@ -78,6 +78,19 @@ def test_gmm_gradient_three_ways(gmm_problem, name):
     assert _relative(auto, numerical) <= 1e-8
 
 
+@pytest.mark.parametrize("logit", [30.0, 36.7, 40.0, 200.0, 700.0])
+def test_logistic_gradient_keeps_its_relative_accuracy_at_saturated_points(logit):
+    # a correctly classified point far from the boundary: y − σ(z) = σ(−z) ≈ e^(−z)
+    # for y = 1 (1 − σ(z) would round to 0 from z ≈ 36.7 on) and −σ(z) for y = 0
+    X = np.array([[1.0, -2.0], [-1.0, 2.0]])
+    y, w = np.array([1.0, 0.0]), np.array([logit, 0.0])
+    expected = X.T @ np.array([scipy.special.expit(-logit), -scipy.special.expit(-logit)])
+    hand = likelihoods.logistic_regression_log_likelihood_grad(w, X, y)["weights"]
+    auto = ad.grad(likelihoods.logistic_regression_log_likelihood)(w, X, y)
+    np.testing.assert_allclose(hand, expected, rtol=1e-14, atol=0)  # a few ulps (y − σ(z) lost all of them)
+    np.testing.assert_allclose(auto, expected, rtol=1e-14, atol=0)
+
+
 def test_refusals():
     X = np.ones((3, 2))
     with pytest.raises(ValueError, match="labels 0 and 1"):

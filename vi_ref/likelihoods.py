@@ -89,12 +89,18 @@ def _logits(X, weights):
 def logistic_regression_log_likelihood_grad(weights, X, y):
     """∇_w ℓ = Xᵀ (y − σ(X w)), since d softplus(z)/dz = σ(z).
 
+    y − σ(z) is computed as s σ(−s z) with s = 2y − 1 (σ(−z) = 1 − σ(z) for y = 1,
+    −σ(z) for y = 0), the derivative of the value's −softplus(−s z): 1 − σ(z) would
+    round to 0 beyond z ≈ 36.7, where the true value e^(−z) is far from 0 in relative
+    terms (a correctly classified, saturated point of separable data).
+
     Returns:
         dict ``{"weights": (D,) array}``.
     """
     X, y = _check_logistic_arguments(weights, X, y)
     weights = as_float_array(weights, "weights")
-    return {"weights": X.T @ (y - numerics.sigmoid(_logits(X, weights)))}
+    signs = 2 * y - 1
+    return {"weights": X.T @ (signs * numerics.sigmoid(-signs * _logits(X, weights)))}
 
 
 def _check_gmm_arguments(X, logits, means, log_scales):
