@@ -3000,11 +3000,20 @@ MUTANTS = [
            '{"concentration": _positive(0.5, 5.0, 3), "rate": _positive(0.5, 2.0, 3)},',
            "Z: registry kl: Gamma 'concentrated q' as spread as p", (T_R,)),
     # left by audit Z; killed by tests/test_registry.py::test_hard_kl_pairs_draw_in_their_regions
-    Mutant(RK, 'np.array([0.1, -0.3, 0.5, -9.0]) + 1e-3 * rng.standard_normal(4)},\n'
-               '        {"logits": lambda rng: np.array([0.1, -0.3, 0.5, -9.0])},',
-           'np.array([0.1, -0.3, 0.5, -1.0]) + 1e-3 * rng.standard_normal(4)},\n'
-               '        {"logits": lambda rng: np.array([0.1, -0.3, 0.5, -1.0])},',
+    Mutant(RK, "TINY_CATEGORY_LOGITS = np.array([0.1, -0.3, 0.5, -9.0])",
+           "TINY_CATEGORY_LOGITS = np.array([0.1, -0.3, 0.5, -1.0])",
            "Z: registry kl: Categorical near-equal pair without its tiny category", (T_R,)),
+    # added with the relative check of the near-equal Categorical pair; killed by
+    # tests/test_registry.py::test_the_near_equal_categoricals_check_every_coordinate_relatively
+    Mutant(RK, 'SMALL_GRADIENT_ATOL["Categorical||Categorical-near-equal-with-a-tiny-category"] = 4e-15',
+           'SMALL_GRADIENT_ATOL["Categorical||Categorical-near-equal-with-a-tiny-category"] = 1e-11',
+           "F: registry kl: Categorical near-equal pair back at atol 1e-11 (its tiny category checked to 5.7e-4)",
+           (T_R,)),
+    # added with the relative check of the near-equal Categorical pair; killed by
+    # tests/test_registry.py::test_hard_kl_pairs_draw_in_their_regions
+    Mutant(RK, "    shift[likeliest] = -np.dot(probabilities, shift) / probabilities[likeliest]\n", "",
+           "F: registry kl: near-equal Categorical shift not of zero p-mean (d = log q − log p near 0 at times)",
+           (T_R,)),
     # left by audit Z; killed by tests/test_registry.py::test_near_equal_kl_pairs_catch_an_error_of_5e_10
     Mutant(RK, 'SMALL_GRADIENT_ATOL["MultivariateNormal||MultivariateNormal-near-equal"] = 1e-16\n', "",
            "Z: registry kl: MVN near-equal pair checked at the default atol 1e-9", (T_R,)),

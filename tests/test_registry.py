@@ -458,8 +458,9 @@ def test_every_kl_pair_is_checked_on_a_broadcast_batch():
 def test_hard_kl_pairs_draw_in_their_regions(seed):
     """Normal scales 60 apart (σq = 30 against σp = 0.5); a Gamma q at least 10 times
     more concentrated than p (αq ≥ 50 against αp ≤ 5); the near-equal Categorical pair
-    within 1e-2 and with a category of probability below 1e-3 (logit −9) under both;
-    the near-equal normals 5e-4 to 1.5e-3 apart (relatively, in the scales) in every
+    within 1e-2 and with a category of probability below 1e-3 (logit −9) under both,
+    log q − log p between 4.9e-4 and 1.7e-3 in size in every category (its gradients
+    are ±pₖ(log qₖ − log pₖ) to first order); the near-equal normals 5e-4 to 1.5e-3 apart (relatively, in the scales) in every
     entry, so that no gradient coordinate, first order in the shift or second order
     (∂/∂Rp,ᵢⱼ ∝ ΔᵢΔⱼ), falls near 0, below the finite differences' error."""
     pair = _drawn("kl.MultivariateNormal||MultivariateNormal-near-equal", seed)
@@ -472,6 +473,8 @@ def test_hard_kl_pairs_draw_in_their_regions(seed):
     assert np.min(q.params["concentration"]) >= 10.0 * np.max(p.params["concentration"])
     q, p = _kl_pair("Categorical||Categorical-near-equal-with-a-tiny-category", seed)
     assert np.max(np.abs(q.params["logits"] - p.params["logits"])) <= 1e-2
+    log_ratio = scipy.special.log_softmax(q.params["logits"]) - scipy.special.log_softmax(p.params["logits"])
+    assert np.all((np.abs(log_ratio) >= 4.9e-4) & (np.abs(log_ratio) <= 1.7e-3))
     for distribution in (q, p):
         probabilities = np.exp(distribution.params["logits"] - scipy.special.logsumexp(distribution.params["logits"]))
         assert np.min(probabilities) <= 1e-3
@@ -519,6 +522,20 @@ def test_the_near_equal_normals_check_every_coordinate_relatively(seed):
     for gradient in problem.gradient(**problem.inputs).values():
         nonzero = np.abs(gradient[gradient != 0])
         assert np.all(case.atol + case.rtol * nonzero <= 1e-6 * nonzero)
+
+
+@pytest.mark.parametrize("seed", [SEED, *range(30)])
+def test_the_near_equal_categoricals_check_every_coordinate_relatively(seed):
+    """The near-equal Categorical pair's tiny category (p₄ = 3.5e-5) has gradients
+    ±p₄ d₄ ≥ 1.76e-8, where an atol of 1e-11 accepted an error of 5.7e-4 relative
+    (1.2 % at a coordinate of 8e-10 that a normal draw of the shift gave): at every
+    coordinate the entry now accepts at most 1e-6 relative error, atol + rtol·|g| ≤
+    1e-6·|g| (Richardson's error there was at most 8.6e-10 relative over 200 seeds),
+    so that a 1e-5 error in the tiny category's coordinate alone fails."""
+    case = CASE_NAMED["kl.Categorical||Categorical-near-equal-with-a-tiny-category"]
+    problem = case.build(np.random.default_rng(seed))
+    for gradient in problem.gradient(**problem.inputs).values():
+        assert np.all(case.atol + case.rtol * np.abs(gradient) <= 1e-6 * np.abs(gradient))
 
 
 @pytest.mark.parametrize("seed", [SEED, *range(30)])

@@ -8,6 +8,7 @@ covers it as well as the pair's own ``*_grad`` function.
 """
 
 import numpy as np
+import scipy.special
 
 from .. import autodiff as ad
 from .. import kl
@@ -32,6 +33,28 @@ def _normal(*shape, scale=1.0):
 def _shift(rng, size):
     """1e-3 · (±0.5..1.5) per entry: a shift of about 1e-3 that no entry draws near 0."""
     return 1e-3 * rng.choice([-1.0, 1.0], size) * rng.uniform(0.5, 1.5, size)
+
+
+def _log_ratio_shift(rng, logits):
+    """A shift c of ``logits`` of about 1e-3 with Σₖ pₖ cₖ = 0 (p = softmax(logits)), no cₖ near 0.
+
+    Between q = softmax(logits + c) and p the KL's gradients are, to first order,
+    ±pₖ dₖ with dₖ = log qₖ − log pₖ = cₖ − Σⱼ pⱼ cⱼ + O(c²). Shifts bounded away
+    from 0 can still cancel in d (c = 1e-3·(1, …, 1) gives d = 0), so c is drawn with
+    zero p-mean: every category but the likeliest, m, is shifted by s·1e-3·(0.5..1.5)
+    with one random sign s, and cₘ = −Σ₍ₖ≠ₘ₎ pₖ cₖ / pₘ, of sign −s, lies in
+    1e-3·(0.5..1.5)·(1 − pₘ)/pₘ.
+    """
+    probabilities = scipy.special.softmax(logits)
+    likeliest = np.argmax(probabilities)
+    shift = 1e-3 * rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.5, logits.shape)
+    shift[likeliest] = 0.0
+    shift[likeliest] = -np.dot(probabilities, shift) / probabilities[likeliest]
+    return shift
+
+
+# probabilities 0.32, 0.21, 0.47 and 3.5e-5
+TINY_CATEGORY_LOGITS = np.array([0.1, -0.3, 0.5, -9.0])
 
 
 # label: (formula, its gradient, q's class, p's class, q's parameter makers, p's)
@@ -123,8 +146,8 @@ PAIRS = {
     "Categorical||Categorical-near-equal-with-a-tiny-category": (
         kl.kl_categorical_categorical, kl.kl_categorical_categorical_grad,
         lambda logits: Categorical(logits=logits), lambda logits: Categorical(logits=logits),
-        {"logits": lambda rng: np.array([0.1, -0.3, 0.5, -9.0]) + 1e-3 * rng.standard_normal(4)},
-        {"logits": lambda rng: np.array([0.1, -0.3, 0.5, -9.0])},
+        {"logits": lambda rng: TINY_CATEGORY_LOGITS + _log_ratio_shift(rng, TINY_CATEGORY_LOGITS)},
+        {"logits": lambda rng: TINY_CATEGORY_LOGITS.copy()},
     ),
 }
 
@@ -133,8 +156,7 @@ PAIRS = {
 # the default atol of 1e-9 would check them only to about 1e-5 relative; Richardson's
 # error on them was at most 3e-13 over 200 seeds, so they are held to 1e-11.
 SMALL_GRADIENT_ATOL = {
-    label: 1e-11 for label in ("Gamma||Gamma-near-equal", "Exponential||Gamma-near-equal",
-                               "Categorical||Categorical-near-equal-with-a-tiny-category")
+    label: 1e-11 for label in ("Gamma||Gamma-near-equal", "Exponential||Gamma-near-equal")
 }
 # Between the near-equal normals (diagonal factors, Δ = μp − μq), the off-diagonal
 # ∂/∂Rp,ᵢⱼ = −ΔᵢΔⱼ / (Rp,ᵢᵢ² Rp,ⱼⱼ) is second order in the 1e-3 shift: ≥ 6e-8 with
@@ -146,6 +168,18 @@ SMALL_GRADIENT_ATOL = {
 # the rounding of Mᵢᵢ − 1 amplified by 1/h to ≤ 3e-15, stays below 1e-9 of the
 # gradients there (≥ 2 |δ| / Rp,ᵢᵢ ≥ 5e-4): every coordinate is checked to rtol = 1e-7.
 SMALL_GRADIENT_ATOL["MultivariateNormal||MultivariateNormal-near-equal"] = 1e-16
+# The near-equal Categorical pair's gradients are ±pₖ dₖ to first order; its tiny
+# category's (p₄ = 3.5e-5, |d₄| ≥ 5e-4) are ≥ 1.76e-8, where atol 1e-11 would accept
+# an error of 5.7e-4 relative (1.2 % at the 8e-10 that a normal draw of the shift
+# gave). Its KL is a sum of qₖ (dₖ + expm1(−dₖ)), whose terms of size |dₖ| cancel to
+# dₖ²/2, so its rounding is δKL ≤ 3 ε Σₖ qₖ|dₖ| ≤ 3 ε (h/2 + 1.7e-3) = 3.1e-18 at the
+# step h = 5.8e-3 (dₖ's own rounding is second order: a common error cancels in
+# Σₖ qₖ(1 − e^(−dₖ)) = 0), and Richardson's error ≤ 6.6 δKL / h = 3.5e-15, which atol
+# 4e-15 bounds. Its truncation error f⁽⁷⁾ h⁶ / (5040 · 64), with f⁽⁷⁾ a cumulant of
+# order 7 or 8 of a category's indicator (≤ 3, and ≤ 8 p₄ for the tiny one's step
+# h = 0.052), is ≤ 4e-19 (2e-17 for the tiny one): every coordinate is checked to
+# ≤ 1e-7 + 4e-15 / 1.76e-8 = 3.3e-7 relative.
+SMALL_GRADIENT_ATOL["Categorical||Categorical-near-equal-with-a-tiny-category"] = 4e-15
 
 
 def _split(arrays):
