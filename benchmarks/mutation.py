@@ -1492,7 +1492,8 @@ MUTANTS = [
     Mutant(E_EM, '            "diag": K * D,', '            "diag": D,', "E: EM free parameters (diag): K·D → D", (T_EM,)),
     Mutant(E_EM, '            "spherical": K,', '            "spherical": 1,',
            "E: EM free parameters (spherical): K → 1", (T_EM,)),
-    Mutant(E_EM, "        raise type(error)(\n", "        raise TypeError(\n",
+    # EM's seeds are validation.as_generator's since it takes the argument's name
+    Mutant(V, "        raise (ValueError if wrong_value else TypeError)(\n", "        raise TypeError(\n",
            "E: EM seed: a negative seed a TypeError, not a ValueError as elsewhere", (T_EM,)),
     # survived at first; killed by tests/test_em.py::test_fit_refuses_a_single_sample_even_for_one_component
     Mutant(E_EM, "        if X.shape[0] < max(2, settings.n_components):",
@@ -2689,6 +2690,11 @@ MUTANTS = [
     Mutant(V, "    if not isinstance(value, (bool, np.bool_)):\n        raise TypeError(f\"{name} must be True or False",
            "    if not isinstance(value, bool):\n        raise TypeError(f\"{name} must be True or False",
            "M: warm_start=np.bool_(True) refused", (T_EM,)),
+    # added with as_generator's name; killed by tests/test_validation.py::test_as_generator_names_the_argument_it_checks
+    # and by the EM and CAVI tests of a bad random_state
+    Mutant(V, 'raise TypeError(f"{name} must be a numpy.random.Generator, an integer seed or None; got bool {rng!r}")',
+           'raise TypeError(f"rng must be a numpy.random.Generator, an integer seed or None; got bool {rng!r}")',
+           "F: as_generator: a bool seed's message names rng whatever the argument", (T_V, T_EM, T_CA)),
     # survived at first; killed by tests/test_em.py::test_repr_shows_arguments_equal_to_a_default_but_of_another_type
     Mutant(E_EM, "        return type(value) is type(default) and bool(value == default)",
            "        return bool(value == default)", "M: repr hides n_components=1.0 and max_iter=100.0 (equal to the defaults)",

@@ -957,6 +957,23 @@ def test_refusals_of_the_scikit_learn_methods_and_settings():
     assert model.score_samples(far)[1] == -np.inf  # the float value of log p, as EM's (was an error)
 
 
+@pytest.mark.parametrize("seed, error", [
+    *((seed, ValueError) for seed in (-1, np.int64(-3), [-1])),
+    *((seed, TypeError) for seed in (True, np.bool_(False), 1.5, "3")),
+])
+def test_a_bad_seed_gives_the_error_it_gives_in_em(seed, error):
+    """A negative seed is a wrong value (ValueError), a bool, float or string a wrong
+    type (TypeError), in fit (as rng or random_state) and in sample, as in
+    GaussianMixtureEM, the message naming the argument."""
+    X = three_clusters(np.random.default_rng(0))
+    for name in ("rng", "random_state"):
+        with pytest.raises(error, match=f"^{name} must be a numpy.random.Generator, an integer seed"):
+            BayesianGaussianMixtureCAVI(3, max_iter=2, **{name: seed}).fit(X)
+    _, model = fitted("full", "dirichlet_process")
+    with pytest.raises(error, match="^rng must be a numpy.random.Generator, an integer seed"):
+        model.sample(2, rng=seed)
+
+
 @pytest.mark.parametrize("dimension", [1, 2, 3, 5])
 def test_multivariate_gammaln_and_digamma_match_scipy_and_their_definition(dimension):
     # log Γ_D(a) against scipy.special.multigammaln (the constant D(D − 1)/4 log π

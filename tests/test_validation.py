@@ -88,6 +88,15 @@ def test_as_generator_follows_spec_7():
             as_generator(negative)
 
 
+def test_as_generator_names_the_argument_it_checks():
+    """``name`` (default ``rng``) is the argument the messages name, whatever the fault."""
+    with pytest.raises(TypeError, match="^rng must be a numpy.random.Generator, an integer seed or None; got bool True"):
+        as_generator(True)
+    for seed, error in ((np.bool_(False), TypeError), (1.5, TypeError), (-1, ValueError)):
+        with pytest.raises(error, match="^random_state must be a numpy.random.Generator, an integer seed"):
+            as_generator(seed, "random_state")
+
+
 def test_first_bad_index():
     assert first_bad_index(np.array([False, True])) == " at index 1"
     assert first_bad_index(np.array([[False], [True]])) == " at index (1, 0)"

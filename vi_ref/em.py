@@ -195,22 +195,12 @@ def _as_generator(value, name):
     advances as scikit-learn's estimators advance it. A bool, float or string is a
     TypeError, a negative seed a ValueError (``validation.as_generator``), both naming
     ``name``."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a numpy.random.Generator, an integer seed or None;"
-                        " got bool")
     if isinstance(value, np.random.RandomState):
         if name != "random_state":
             raise TypeError(f"{name} must be a numpy.random.Generator, an integer seed or"
                             " None; got a legacy RandomState (pass it as random_state)")
         value = value.randint(np.iinfo(np.int32).max, size=4)
-    try:
-        generator = as_generator(value)
-    except (TypeError, ValueError) as error:
-        # as_generator tells a seed of the wrong type (TypeError) from a negative one
-        # (ValueError), as NumPy does; only the argument's name is EM's own
-        raise type(error)(
-            f"{name} must be a numpy.random.Generator, an integer seed (>= 0) or None; got {value!r}"
-        ) from error
+    generator = as_generator(value, name)
     # the starts' generators are spawned from it (SeedSequence.spawn)
     if not isinstance(generator.bit_generator.seed_seq, np.random.SeedSequence):
         raise TypeError(f"{name} must be a Generator whose bit generator has a SeedSequence"

@@ -191,17 +191,19 @@ def check_tolerance(value, name, *, allow_zero=True):
     return float(value)
 
 
-def as_generator(rng):
+def as_generator(rng, name="rng"):
     """Normalise ``rng`` (Generator, int seed, SeedSequence or None) as SPEC 7 asks.
 
-    A boolean is refused: ``rng=True`` is a mistake, not the seed 1."""
+    A boolean is refused: ``rng=True`` is a mistake, not the seed 1. A seed of a
+    wrong type is a TypeError, a negative one a ValueError, as in NumPy; both name
+    the argument ``name`` (``random_state`` for scikit-learn's spelling)."""
     if isinstance(rng, (bool, np.bool_)):
-        raise TypeError(f"rng must be a numpy.random.Generator, an integer seed or None; got {rng!r}")
+        raise TypeError(f"{name} must be a numpy.random.Generator, an integer seed or None; got bool {rng!r}")
     try:
         return np.random.default_rng(rng)
     except (TypeError, ValueError) as error:
         # a seed of the right type but a wrong value (negative) is a ValueError
         wrong_value = isinstance(error, ValueError) and isinstance(rng, (numbers.Integral, np.ndarray, list, tuple))
         raise (ValueError if wrong_value else TypeError)(
-            f"rng must be a numpy.random.Generator, an integer seed (>= 0) or None; got {rng!r}"
+            f"{name} must be a numpy.random.Generator, an integer seed (>= 0) or None; got {rng!r}"
         ) from error

@@ -54,7 +54,6 @@ from ..em import (
     ConvergenceWarning,
     GaussianMixtureEM,
     NotFittedError,
-    _as_generator,
     _check_n_init,
     _check_progress,
     _estimator_generator,
@@ -889,7 +888,7 @@ class BayesianGaussianMixtureCAVI(_ScikitLearnParameters):
         n_samples = check_size(check_count(n_samples, "n_samples", minimum=1), "n_samples",
                                per_unit=self.means_.shape[-1] + 1)
         generator = (_estimator_generator(self.rng, self.random_state) if rng is None
-                     else _as_generator(rng, "rng"))
+                     else as_generator(rng))
         mixture = GaussianMixture(self.weights_, self.means_, self.covariances_,
                                   covariance_type=self.prior_.covariance_type)
         return mixture.sample(n_samples, rng=generator)
