@@ -2919,6 +2919,10 @@ MUTANTS = [
            "    numerator, denominator = np.full_like(denominator, numerator.sum()), np.full_like(denominator, denominator.sum())\n"
            "    return np.divide(numerator, denominator, out=np.zeros_like(denominator), where=denominator > 0)\n",
            "X: optimal baseline: one constant pooled over the coordinates", (T_ES,)),
+    # added with the families read from the classes; killed by
+    # tests/test_estimators.py::test_the_pathwise_refusal_names_every_reparameterisable_family
+    Mutant(ES, "        names += _public_subclass_names(subclass)\n", "",
+           "F: pathwise refusal: the families' own subclasses not listed", (T_ES,)),
     # survived at first; killed by tests/test_vi.py::test_the_traced_elbo_and_its_standard_error_are_the_mean_and_sample_se_of_the_draws
     Mutant(VI, "float(standard_error_of_mean(ratios)), ratios", "float(standard_error_of_mean(ratios)) * 1.15, ratios",
            "X: fit's traced ELBO standard error 15 % too large", (T_VI,)),

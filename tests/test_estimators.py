@@ -6,6 +6,7 @@ Stochastic checks: fixed seeds, |mean − exact| < 4.5 SE (two-sided false-alarm
 probability 7e-6 per coordinate for a normal estimate); the seed sweeps are the
 slow-marked tests at the end."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -308,6 +309,30 @@ def test_path_derivative_has_zero_variance_at_the_posterior_and_the_total_deriva
 
 
 # ----- refusals -----------------------------------------------------------------------
+
+
+def test_the_pathwise_refusal_names_every_reparameterisable_family():
+    """The TypeError for a q without z = T(ε, φ) lists the families that have one,
+    read from the classes: every ReparameterizedDistribution in vi_ref.distributions,
+    none of the others, and a subclass defined later too."""
+    from vi_ref import distributions
+
+    def listed(q):
+        with pytest.raises(TypeError, match=r"^q must be reparameterisable \(.*\) for the pathwise") as error:
+            reparameterization_gradient(lambda z: z, q, 10)
+        return str(error.value).split("(")[1].split(")")[0].split(", ")
+
+    families = {name: family for name, family in inspect.getmembers(distributions, inspect.isclass)
+                if issubclass(family, distributions.Distribution) and not name.startswith("_")
+                and family not in (distributions.Distribution, distributions.ReparameterizedDistribution)}
+    assert {name for name, family in families.items()
+            if issubclass(family, distributions.ReparameterizedDistribution)} == set(listed(Gamma(2.0, 1.0)))
+    assert listed(Gamma(2.0, 1.0)) == ["Normal", "MultivariateNormal", "Exponential", "LogNormal"]
+
+    class ShiftedExponential(Exponential):
+        """A family added after the message was written."""
+
+    assert "ShiftedExponential" in listed(Categorical(probs=[0.5, 0.5]))
 
 
 def test_bad_input_is_refused_naming_the_argument():

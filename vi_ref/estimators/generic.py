@@ -53,6 +53,18 @@ def is_reparameterizable(q):
     return isinstance(q, ReparameterizedDistribution)
 
 
+def _public_subclass_names(family):
+    """The names of the public subclasses of ``family`` (theirs too, depth first, in
+    the order they were defined): for ``ReparameterizedDistribution``, the families
+    the pathwise estimator can use, read from the classes so that no list drifts."""
+    names = []
+    for subclass in family.__subclasses__():
+        if not subclass.__name__.startswith("_"):
+            names.append(subclass.__name__)
+        names += _public_subclass_names(subclass)
+    return list(dict.fromkeys(names))
+
+
 def check_reparameterizable(q):
     """``q`` unchanged if the pathwise (reparameterisation) estimator can use it: a
     distribution (``check_distribution``) that ``is_reparameterizable``. A TypeError
@@ -60,8 +72,9 @@ def check_reparameterizable(q):
     lists the families that have one and points to the score function estimator."""
     check_distribution(q)
     if not is_reparameterizable(q):
+        families = ", ".join(_public_subclass_names(ReparameterizedDistribution))
         raise TypeError(
-            f"q must be reparameterisable (Normal, MultivariateNormal, Exponential, LogNormal)"
+            f"q must be reparameterisable ({families})"
             f" for the pathwise estimator; {type(q).__name__} has no z = T(eps, phi):"
             " use the score function estimator"
         )
@@ -69,6 +82,8 @@ def check_reparameterizable(q):
 
 
 def check_callable(function, name):
+    """``function`` unchanged if it is callable (the integrand f, its gradient
+    f_grad); a TypeError naming ``name`` and the type it got otherwise."""
     if not callable(function):
         raise TypeError(f"{name} must be callable; got {type(function).__name__}")
     return function
