@@ -34,7 +34,7 @@ from ..distributions import (
     log1pmx,
 )
 from ..kl import kl_divergence
-from ..numerics import sum_to_shape
+from ..numerics import LOG_2PI, sum_to_shape
 from ..validation import MAX_ELEMENTS, as_float_array, as_generator, check_count, check_positive, first_bad_index
 from ._checks import data_batch_shape, require_family
 
@@ -110,7 +110,7 @@ def _log_binomial_term(x, y, p, q, log_p):
     deviances = deviance_x + _deviance(y * scale, half_or_whole * q)
     return (
         np.where(scale == 1, _stirling_error(half_or_whole), 0.0) - _stirling_error(x) - _stirling_error(y)
-        - 0.5 * (np.log(2 * np.pi) + np.log(x) + np.log(y) - log_total) - deviances / scale
+        - 0.5 * (LOG_2PI + np.log(x) + np.log(y) - log_total) - deviances / scale
     )
 
 

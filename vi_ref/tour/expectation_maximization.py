@@ -6,6 +6,7 @@ vi_ref.autodiff and scikit-learn, never the EM code under test.
 
 import numpy as np
 
+from ..numerics import LOG_2PI
 from .framework import Row, section
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -140,7 +141,7 @@ def m_step_gradient_row(X, rng):
     def expected_log_joint(logits, means, factor):
         projected = (X[None, :, :] - means[:, None, :]) @ factor
         log_det = ad.sum(ad.log(ad.diagonal(factor, axis1=-2, axis2=-1)), axis=-1)
-        log_density = (ad.reshape(log_det, (-1, 1)) - 1.5 * np.log(2 * np.pi)
+        log_density = (ad.reshape(log_det, (-1, 1)) - 1.5 * LOG_2PI
                        - 0.5 * ad.sum(projected * projected, axis=-1))
         log_weights = ad.reshape(ad.log_softmax(logits), (-1, 1))
         return ad.sum(responsibilities.T * (log_weights + log_density))

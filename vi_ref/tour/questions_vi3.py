@@ -3,6 +3,7 @@ is exact (VI3.2) or leaves a gap (VI3.3). Derivation 08 §6–8."""
 
 import numpy as np
 
+from ..numerics import LOG_2PI
 from .framework import Row, section
 from .policy import monte_carlo_row, sample_mean_and_error
 
@@ -26,7 +27,7 @@ class WarpedNormal:
         import scipy.special
 
         direction = eps + WARP * np.logaddexp(0.0, eps)
-        log_density = (-0.5 * eps**2 - 0.5 * np.log(2 * np.pi) - np.log(self.scale)
+        log_density = (-0.5 * eps**2 - 0.5 * LOG_2PI - np.log(self.scale)
                        - np.log1p(WARP * scipy.special.expit(eps)))
         return self.loc + self.scale * direction, log_density, direction
 

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.special
 import scipy.stats
 
+from ..numerics import LOG_2PI
 from .framework import Row, section
 from .policy import z_limit
 
@@ -90,7 +91,7 @@ def collapsed_log_joint(X, prior_variance=PRIOR_VARIANCE):
     def log_joint(mu):
         n_components = mu.shape[-2]
         squared = ad.sum(ad.square(X[:, None, :] - mu[..., None, :, :]), axis=-1)  # (..., N, K)
-        per_point = ad.logsumexp(-0.5 * squared, axis=-1) - np.log(n_components) - 0.5 * dimension * np.log(2 * np.pi)
+        per_point = ad.logsumexp(-0.5 * squared, axis=-1) - np.log(n_components) - 0.5 * dimension * LOG_2PI
         prior = (-0.5 * ad.sum(ad.square(mu), axis=(-2, -1)) / prior_variance
                  - 0.5 * n_components * dimension * np.log(2 * np.pi * prior_variance))
         return ad.sum(per_point, axis=-1) + prior
