@@ -533,13 +533,8 @@ def backward(output, leaves):
                     contribution = sum_to_shape(contribution, shape)
                 if not fresh_results:
                     foreign.add(id(contribution))
-                previous = get(key)
-                if previous is not None:
-                    _accumulate(cotangents, owned, negated, key, previous, contribution, contribution_flipped)
-                    continue
-                cotangents[key] = contribution
-                if contribution_flipped:
-                    negated.add(key)
+                if not _store(cotangents, owned, negated, key, contribution, contribution_flipped):
+                    continue  # added to an earlier contribution
                 if contribution is g:  # passed on unchanged (add, subtract, an in-place rule)
                     holder = key if holder is None else False
                 elif contribution.base is not None:
@@ -589,14 +584,17 @@ def _accumulate(cotangents, owned, negated, key, previous, contribution, contrib
 
 
 def _store(cotangents, owned, negated, key, contribution, contribution_negated):
-    """The first contribution under ``key`` is stored, a later one added to it."""
+    """The first contribution under ``key`` is stored (True), a later one added to
+    it (False). No reference to the earlier contribution outlives the call, so a
+    sum into a new array frees it at once."""
     previous = cotangents.get(key)
     if previous is not None:
         _accumulate(cotangents, owned, negated, key, previous, contribution, contribution_negated)
-        return
+        return False
     cotangents[key] = contribution
     if contribution_negated:
         negated.add(key)
+    return True
 
 
 def _negate(g, owned):
